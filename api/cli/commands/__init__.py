@@ -1,0 +1,1 @@
+"""One module per ``cnht`` command; each defines ``register(app)``."""

@@ -1,0 +1,103 @@
+"""The columns of the four tables a user imports (and the demo generator writes).
+
+This module is the single source of truth for column names: the demo generator, the
+pandera schemas, the ingestion header-alias table, the storage models and the API schemas
+all read from here. Canonical names are English snake_case; imports also accept the
+Vietnamese headers of the XLSX templates (see :mod:`features.ingest`).
+
+List-valued cells use ``;`` as separator (``"cnc_milling; anodizing"``). Structured
+taxonomy fields accept codes *or* any alias (``"ép nhựa"``, ``"injection moulding"``).
+"""
+
+from __future__ import annotations
+
+# firm_id, name and (name + tax_code) identify a firm; everything else may be empty.
+FIRM_COLUMNS: dict[str, str] = {
+    "firm_id": "Stable id, F0001..F9999 (F + 4 or more digits)",
+    "name": "Registered name, Vietnamese (Công ty TNHH ...)",
+    "tax_code": "Mã số thuế: 10 digits, or 13 with a 3-digit branch suffix (0101234567-001)",
+    "address": "Street address as written (legacy or post-2025 ward names)",
+    "district": "District or ward as written (legacy district, or post-2025 ward)",
+    "founded": "Year founded (yyyy)",
+    "employees": "Number of employees",
+    "ownership": "domestic_private | state | fdi | joint_venture",
+    "sectors": "Supporting-industry sectors, free text or codes, ';'-separated",
+    "description": "What the firm does: processes, products, machines (free text, vi/en/ja)",
+    "products": "Main products (free text)",
+    "materials": "Materials worked (free text)",
+    "certifications": "Certifications as written (ISO 9001:2015; IATF16949 hết hạn 12/2024 ...)",
+    "export_markets": "Countries exported to, ';'-separated ISO alpha-2 or names (JP; KR)",
+    "customers": "Current customers (free text, ';'-separated)",
+    "monthly_capacity": "Monthly production capacity in pieces",
+    "languages": "Languages the firm's staff speak: vi; en; ja; ko; zh",
+    "contact_email": "Contact e-mail",
+    "phone": "Contact phone",
+    "is_demo": "true for generated demo rows",
+}
+
+BUYER_COLUMNS: dict[str, str] = {
+    "buyer_id": "Stable id, B001..",
+    "name": "Buyer (plant) name",
+    "country": "Country of origin, ISO 3166 alpha-2 (JP, KR, TW, DE, US, ...)",
+    "park_id": "Industrial park code of the plant (features.geo parks table)",
+    "sector": "Main sector code",
+    "description": "What the plant makes",
+    "is_demo": "true for generated demo rows (fictional buyers)",
+}
+
+NEED_COLUMNS: dict[str, str] = {
+    "need_id": "Stable id, N-0001..",
+    "buyer_id": "Buyer that needs the component",
+    "title": "Short title (en, vi or ja)",
+    "description": "Free-text requirement (en, vi or ja)",
+    "sector": "Sector code or alias",
+    "processes": "Required processes, codes or aliases, ';'-separated",
+    "materials": "Materials, codes or aliases, ';'-separated",
+    "mandatory_certifications": "Certifications a supplier must hold, valid on the need's date",
+    "preferred_certifications": "Certifications that count in the supplier's favour",
+    "annual_volume": "Pieces per year",
+    "min_monthly_capacity": "Minimum monthly capacity a supplier must have (pieces), optional",
+    "tolerance_mm": "Tightest tolerance in mm, optional",
+    "deadline": "Date the buyer wants samples by (yyyy-mm-dd)",
+    "created": "Date the need was recorded (yyyy-mm-dd)",
+    "status": "open | closed",
+    "target_price_usd": "Confidential: target unit price; never shown to firms",
+    "internal_notes": "Confidential: staff notes; never shown to firms",
+    "is_demo": "true for generated demo rows",
+}
+
+# One row per status change of a (need, firm) match: an event log.
+OUTCOME_COLUMNS: dict[str, str] = {
+    "need_id": "Need",
+    "firm_id": "Firm",
+    "status": "suggested | contacted | meeting | sample | audit | order | rejected",
+    "reason": "Why (required when status is rejected)",
+    "at": "When (ISO 8601 date-time)",
+    "by": "Who recorded it",
+}
+
+OUTCOME_STATUSES: tuple[str, ...] = (
+    "suggested",
+    "contacted",
+    "meeting",
+    "sample",
+    "audit",
+    "order",
+    "rejected",
+)
+# The forward path; "rejected" may follow any non-final status.
+OUTCOME_PATH: tuple[str, ...] = OUTCOME_STATUSES[:-1]
+
+OWNERSHIP_TYPES: tuple[str, ...] = ("domestic_private", "state", "fdi", "joint_venture")
+LIST_SEPARATOR = ";"
+
+__all__ = [
+    "FIRM_COLUMNS",
+    "BUYER_COLUMNS",
+    "NEED_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "OUTCOME_STATUSES",
+    "OUTCOME_PATH",
+    "OWNERSHIP_TYPES",
+    "LIST_SEPARATOR",
+]

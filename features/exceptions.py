@@ -1,0 +1,30 @@
+"""Exceptions of the feature pipeline.
+
+Every message says what was expected, what came, and how to fix it.
+"""
+
+
+class CnhtError(Exception):
+    """Root of every error raised by cnht-match."""
+
+
+class TaxonomyError(CnhtError):
+    """The taxonomy data files are inconsistent, or a code is unknown."""
+
+
+class UnknownCodeError(TaxonomyError, KeyError):
+    """A taxonomy code or alias does not resolve."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class IngestError(CnhtError):
+    """A file cannot be read at all (not a row-level problem: those are rejects)."""
+
+
+class GeoError(CnhtError):
+    """An address or a place cannot be resolved."""
+
+
+__all__ = ["CnhtError", "TaxonomyError", "UnknownCodeError", "IngestError", "GeoError"]

@@ -1,0 +1,165 @@
+"""Vietnamese text: normalisation, accent folding, abbreviations and tokens.
+
+Firm descriptions arrive as NFC or NFD, with the tone mark of *oa*, *oe* and *uy*
+placed in either of the two accepted styles (``hoà``/``hòa``), with zero-width spaces
+copied from web pages, abbreviations (``SX``, ``CN``, ``KCN``) and Japanese or English
+terms mixed in. Everything that compares text goes through :func:`normalize` and,
+for matching, :func:`fold`, so that the same words always give the same string.
+
+Examples
+--------
+>>> normalize("Hoà  Bình\\u200b")
+'Hòa Bình'
+>>> fold("Đúc áp lực")
+'duc ap luc'
+>>> expand_abbreviations("Cty TNHH SX linh kiện")
+'công ty trách nhiệm hữu hạn sản xuất linh kiện'
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "normalize",
+    "fold",
+    "expand_abbreviations",
+    "abbreviations",
+    "tokens",
+    "words",
+]
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+# Zero-width and formatting characters that web copies carry (ZWSP, ZWNJ, ZWJ, WJ, BOM, soft hyphen).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+# In NFD, the "new" placement puts the tone on the second vowel of an open oa/oe/uy
+# syllable (hoà, khoẻ, thuý). We keep the traditional placement (hòa, khỏe, thúy), which
+# official names (Hòa Bình, Khánh Hòa) and the administrative-unit data use.
+# "qu" + y is not the uy diphthong (quý keeps its mark on y).
+_NOT_LETTER_AFTER = r"(?![^\W\d_]|[\u0300-\u036f])"
+_OA_OE = re.compile(rf"(?i)(?<![q])(o)([ae])([{_TONES}]){_NOT_LETTER_AFTER}")
+_UY = re.compile(rf"(?i)(?<![q])(u)(y)([{_TONES}]){_NOT_LETTER_AFTER}")
+_MARKS = re.compile(r"[\u0300-\u036f]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+_WORD = re.compile(r"[^\W_]+(?:[&+.\-][^\W_]+)*", re.UNICODE)
+
+
+def normalize(text: object) -> str:
+    """Return ``text`` in one canonical Vietnamese form.
+
+    Unicode NFC; the tone mark of open *oa*, *oe*, *uy* syllables in the traditional
+    place (``hoà`` and ``hòa`` both give ``hòa``); zero-width and control characters
+    removed; runs of whitespace collapsed to one space; ends stripped. Idempotent.
+    ``None`` and NaN give ``""``.
+
+    Parameters
+    ----------
+    text : str or None
+        Any text, NFC or NFD.
+
+    Returns
+    -------
+    str
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    text = str(text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFD", text)
+    text = _OA_OE.sub(r"\1\3\2", text)
+    text = _UY.sub(r"\1\3\2", text)
+    text = unicodedata.normalize("NFC", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def fold(text: object) -> str:
+    """Lower-case, accent-free form of ``text`` for matching.
+
+    Diacritics are removed, ``đ``/``Đ`` become ``d``, full-width forms become ASCII
+    (NFKC), Japanese and other scripts are kept.
+
+    >>> fold("Đúc áp lực")
+    'duc ap luc'
+    >>> fold("KHUÔN MẪU") == fold("khuon mau")
+    True
+    """
+    text = normalize(text)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFC", text).lower()
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, str]:
+    """The abbreviation table (``features/data/abbreviations.csv``), keyed by folded abbreviation."""
+    table: dict[str, str] = {}
+    with resources.files("features").joinpath("data/abbreviations.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            table[fold(row["abbreviation"])] = normalize(row["expansion"])
+    return table
+
+
+def expand_abbreviations(text: object) -> str:
+    """Replace whole-word abbreviations (SX, CN, KCN, TNHH, ...) by their expansion.
+
+    Matching ignores case and diacritics (``sx``, ``SX``, ``Cty``); the rest of the text is
+    returned normalised but otherwise unchanged.
+    """
+    table = abbreviations()
+
+    def _swap(match: re.Match[str]) -> str:
+        return table.get(fold(match.group(0)), match.group(0))
+
+    return _WORD.sub(_swap, normalize(text))
+
+
+def words(text: object, expand: bool = True) -> list[str]:
+    """Folded words of ``text`` (abbreviations expanded first), CJK runs kept whole.
+
+    >>> words("Cty SX khuôn mẫu")
+    ['cong', 'ty', 'san', 'xuat', 'khuon', 'mau']
+    """
+    text = expand_abbreviations(text) if expand else normalize(text)
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+def tokens(text: object, bigrams: bool = True, expand: bool = True) -> list[str]:
+    """Tokens for matching: folded syllables, syllable bigrams joined by ``_``, and
+    character bigrams of Japanese/Chinese/Korean runs (which have no spaces).
+
+    Typed-without-diacritics queries give the same tokens as accented ones.
+
+    >>> tokens("Ép nhựa")
+    ['ep', 'nhua', 'ep_nhua']
+    >>> tokens("金型製作")
+    ['金型', '型製', '製作']
+    """
+    out: list[str] = []
+    syllables: list[str] = []
+    for w in words(text, expand=expand):
+        if _CJK.fullmatch(w):
+            out.extend(w[i : i + 2] for i in range(max(1, len(w) - 1)))
+            continue
+        cjk = _CJK.findall(w)
+        if cjk:  # mixed run such as "abc金型": split scripts apart
+            for part in re.split(f"({_CJK.pattern})", w):
+                if not part:
+                    continue
+                if _CJK.fullmatch(part):
+                    out.extend(part[i : i + 2] for i in range(max(1, len(part) - 1)))
+                else:
+                    syllables.append(part)
+            continue
+        syllables.append(w)
+    out = syllables + out
+    if bigrams:
+        out.extend(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))
+    return out

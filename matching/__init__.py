@@ -1,0 +1,1 @@
+"""Ranking of local firms against buyers' component needs, with reasons."""

@@ -1,0 +1,68 @@
+import unicodedata
+
+import pytest
+
+from features.text import expand_abbreviations, fold, normalize, tokens, words
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("hoà", "hòa"), ("thuý", "thúy"), ("khoẻ", "khỏe"), ("HOÀ BÌNH", "HÒA BÌNH"), ("Thuỷ", "Thủy")],
+)
+def test_both_tone_placements_give_one_string(a, b):
+    assert normalize(a) == normalize(b)
+    assert normalize(unicodedata.normalize("NFD", a)) == normalize(b)
+
+
+@pytest.mark.parametrize("word", ["quý", "hoàng", "khuỷu", "thuyết", "hoặc"])
+def test_fixed_placements_are_left_alone(word):
+    assert normalize(word) == unicodedata.normalize("NFC", word)
+
+
+def test_nfd_input_becomes_nfc():
+    nfd = unicodedata.normalize("NFD", "Khuôn mẫu chính xác")
+    assert nfd != "Khuôn mẫu chính xác"
+    assert normalize(nfd) == "Khuôn mẫu chính xác"
+
+
+def test_invisible_and_control_characters_and_spaces():
+    assert normalize("Công\u200b ty\t\tTNHH \u00adSX\x07 ") == "Công ty TNHH SX"
+
+
+@pytest.mark.parametrize("text", ["Hoà Bình\u200b  ", "Đúc áp lực", unicodedata.normalize("NFD", "thuý")])
+def test_normalize_is_idempotent(text):
+    assert normalize(normalize(text)) == normalize(text)
+
+
+def test_normalize_of_missing_values():
+    assert normalize(None) == ""
+    assert normalize(float("nan")) == ""
+
+
+def test_fold():
+    assert fold("Đúc áp lực") == "duc ap luc"
+    assert fold("ĐIỆN TỬ") == fold("dien tu") == "dien tu"
+    assert fold("ＩＳＯ　９００１") == "iso 9001"
+    assert fold("金型製作") == "金型製作"
+
+
+def test_abbreviations_expand_case_and_accent_insensitively():
+    assert expand_abbreviations("Cty TNHH SX linh kiện") == (
+        "công ty trách nhiệm hữu hạn sản xuất linh kiện"
+    )
+    assert expand_abbreviations("cty sx tai KCN Thăng Long") == (
+        "công ty sản xuất tai khu công nghiệp Thăng Long"
+    )
+    # a word that merely contains an abbreviation is not touched
+    assert expand_abbreviations("SXTN") == "SXTN"
+
+
+def test_tokens_with_and_without_diacritics_are_equal():
+    assert tokens("Gia công khuôn mẫu, ép nhựa") == tokens("gia cong khuon mau, ep nhua")
+    assert "ep_nhua" in tokens("ép nhựa")
+    assert words("Cty SX") == ["cong", "ty", "san", "xuat"]
+
+
+def test_tokens_split_japanese_into_bigrams():
+    assert tokens("金型製作") == ["金型", "型製", "製作"]
+    assert tokens("射出成形 ABS") == ["abs", "射出", "出成", "成形"]
