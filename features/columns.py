@@ -101,3 +101,54 @@ __all__ = [
     "OWNERSHIP_TYPES",
     "LIST_SEPARATOR",
 ]
+
+# Vietnamese headers of the XLSX templates (one per canonical column). Imports accept these,
+# the canonical names, and the further aliases of features/data/headers.csv.
+VI_HEADERS: dict[str, str] = {
+    # firms
+    "firm_id": "Mã doanh nghiệp",
+    "name": "Tên doanh nghiệp",
+    "tax_code": "Mã số thuế",
+    "address": "Địa chỉ",
+    "district": "Quận/Huyện/Phường",
+    "founded": "Năm thành lập",
+    "employees": "Số lao động",
+    "ownership": "Loại hình sở hữu",
+    "sectors": "Ngành nghề",
+    "description": "Mô tả năng lực",
+    "products": "Sản phẩm",
+    "materials": "Vật liệu",
+    "certifications": "Chứng chỉ",
+    "export_markets": "Thị trường xuất khẩu",
+    "customers": "Khách hàng hiện tại",
+    "monthly_capacity": "Công suất/tháng",
+    "languages": "Ngôn ngữ",
+    "contact_email": "Email liên hệ",
+    "phone": "Điện thoại",
+    "is_demo": "Dữ liệu mẫu",
+    # buyers
+    "buyer_id": "Mã bên mua",
+    "country": "Quốc gia",
+    "park_id": "Khu công nghiệp",
+    "sector": "Ngành",
+    # needs
+    "need_id": "Mã nhu cầu",
+    "title": "Tiêu đề",
+    "processes": "Công nghệ/Quy trình",
+    "mandatory_certifications": "Chứng chỉ bắt buộc",
+    "preferred_certifications": "Chứng chỉ ưu tiên",
+    "annual_volume": "Sản lượng/năm",
+    "min_monthly_capacity": "Công suất tối thiểu/tháng",
+    "tolerance_mm": "Dung sai (mm)",
+    "deadline": "Hạn chót",
+    "created": "Ngày tạo",
+    "status": "Trạng thái",
+    "target_price_usd": "Giá mục tiêu (USD)",
+    "internal_notes": "Ghi chú nội bộ",
+    # outcomes
+    "reason": "Lý do",
+    "at": "Thời điểm",
+    "by": "Người ghi",
+}
+
+__all__ += ["VI_HEADERS"]
