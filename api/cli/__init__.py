@@ -21,8 +21,17 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
+
+
+@app.callback()
+def _root() -> None:
+    """cnht-match: supplier matching for Hanoi's supporting industries.
+
+    Ghép nối doanh nghiệp công nghiệp hỗ trợ Hà Nội với nhu cầu linh kiện của các nhà máy FDI.
+    Run `cnht COMMAND --help` for each command; `make run` starts the service on the demo data.
+    """
 
 
 def _register_all() -> None:
