@@ -415,8 +415,10 @@ def _haversine_matrix(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
 class GeoEncoder(TransformerMixin, BaseEstimator):
     """Distance in km from each firm to each industrial park, plus a missing-place flag.
 
-    Input is two numeric columns, latitude and longitude in degrees (the ``lat``, ``lon``
-    columns of :func:`features.profile.build_profiles`). Firms that could not be placed
+    Input is numeric columns of which ``lat_column`` and ``lon_column`` hold latitude and
+    longitude in degrees (the ``lat``, ``lon`` columns of
+    :func:`features.profile.build_profiles`); other columns are not used, as with
+    ``ColumnTransformer(remainder="drop")``. Firms that could not be placed
     (NaN) get ``missing_km`` (default: the median distance to that park seen in ``fit``)
     and ``geo_missing = 1``.
 
@@ -427,6 +429,8 @@ class GeoEncoder(TransformerMixin, BaseEstimator):
         park of :func:`features.geo.parks`.
     missing_km : float or None, default=None
         Distance given to unplaced firms; ``None`` learns the per-park median.
+    lat_column, lon_column : int or str, default=0 and 1
+        Position (or name, for DataFrames) of the latitude and longitude columns.
 
     Attributes
     ----------
@@ -441,22 +445,47 @@ class GeoEncoder(TransformerMixin, BaseEstimator):
     [[0.0, 0.0], [0.0, 1.0]]
     """
 
-    def __init__(self, parks: object = None, missing_km: float | None = None) -> None:
+    def __init__(
+        self,
+        parks: object = None,
+        missing_km: float | None = None,
+        lat_column: int | str = 0,
+        lon_column: int | str = 1,
+    ) -> None:
         self.parks = parks
         self.missing_km = missing_km
+        self.lat_column = lat_column
+        self.lon_column = lon_column
+
+    def _position(self, column: int | str, name: str) -> int:
+        names = getattr(self, "feature_names_in_", None)
+        if isinstance(column, str):
+            if names is None or column not in list(names):
+                raise ProfileError(
+                    f"Expected a column named {column!r} for {name}, got "
+                    f"{None if names is None else list(names)}. Pass a DataFrame with it or "
+                    f"set {name} to a column position."
+                )
+            return list(names).index(column)
+        if not (isinstance(column, (int, np.integer)) and 0 <= column < self.n_features_in_):
+            raise ProfileError(
+                f"Expected {name} a column position below n_features_in_="
+                f"{self.n_features_in_}, got {name}={column!r}."
+            )
+        return int(column)
 
     def _points(self, X: object, reset: bool) -> np.ndarray:
-        if isinstance(X, pd.DataFrame) and {"lat", "lon"} <= set(X.columns) and X.shape[1] > 2:
-            X = X[["lat", "lon"]]
-        points = validate_data(
+        values = validate_data(
             self, X, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan"
         )
-        if points.shape[1] != 2:
+        if values.shape[1] < 2:
             raise ProfileError(
                 f"GeoEncoder expected 2 features (latitude, longitude), got "
-                f"{points.shape[1]} feature(s). Pass the lat and lon columns."
+                f"{values.shape[1]} feature(s). Pass the lat and lon columns."
             )
-        return points
+        lat = self._position(self.lat_column, "lat_column")
+        lon = self._position(self.lon_column, "lon_column")
+        return values[:, [lat, lon]]
 
     def fit(self, X: object, y: object = None) -> GeoEncoder:
         """Read the parks and learn the distance used for unplaced firms."""
@@ -573,3 +602,242 @@ class SizeEncoder(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+# --------------------------------------------------------------------------- certifications
+
+
+def _certification_codes(taxonomy: object, international_only: bool) -> list[str]:
+    from features.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy() if taxonomy is None else taxonomy
+    return [
+        term.code
+        for term in taxonomy.terms("certification")
+        if not international_only or bool(term.attrs.get("international", False))
+    ]
+
+
+class CertificationEncoder(TransformerMixin, BaseEstimator):
+    """Certifications valid on ``as_of`` (multi-hot) and years left before they expire.
+
+    Reads the ``certifications`` column of :func:`features.profile.build_profiles`
+    (tuples of :class:`features.certifications.Certification`). A certificate counts when
+    ``Certification.is_valid(as_of)``; several certificates of one standard keep the latest
+    expiry. A valid certificate with no expiry date gets ``horizon_days``.
+
+    Parameters
+    ----------
+    as_of : date, str or None, default=None
+        Date of validity (a need's date); ``None`` means today.
+    international_only : bool, default=False
+        Keep only the standards that count as international (ISO 9001, IATF 16949, ...).
+    codes : sequence of str or None, default=None
+        Explicit certification codes; ``None`` takes them from the taxonomy.
+    taxonomy : Taxonomy or None, default=None
+    horizon_days : int, default=1095
+        Cap of the days-to-expiry features (3 years).
+
+    Attributes
+    ----------
+    codes_ : ndarray of str
+    as_of_ : date
+
+    Examples
+    --------
+    >>> enc = CertificationEncoder(codes=["iso_9001"], as_of="2026-01-01").fit(None)
+    >>> enc.get_feature_names_out().tolist()
+    ['valid_iso_9001', 'days_left_iso_9001', 'n_valid']
+    """
+
+    def __init__(
+        self,
+        as_of: object = None,
+        international_only: bool = False,
+        codes: Sequence[str] | None = None,
+        taxonomy: object = None,
+        horizon_days: int = 1095,
+        column: str = "certifications",
+    ) -> None:
+        self.as_of = as_of
+        self.international_only = international_only
+        self.codes = codes
+        self.taxonomy = taxonomy
+        self.horizon_days = horizon_days
+        self.column = column
+
+    def fit(self, X: object = None, y: object = None) -> CertificationEncoder:
+        """Fix the certification codes and the date; ``X`` is not needed."""
+        if not (isinstance(self.horizon_days, (int, np.integer)) and self.horizon_days > 0):
+            raise ProfileError(
+                f"Expected horizon_days a positive int, got horizon_days={self.horizon_days!r}."
+            )
+        self.as_of_ = _as_of(self.as_of)
+        codes = (
+            list(self.codes)
+            if self.codes is not None
+            else _certification_codes(self.taxonomy, self.international_only)
+        )
+        self.codes_ = np.asarray(codes, dtype=object)
+        self.index_ = {code: i for i, code in enumerate(codes)}
+        return self
+
+    def _row(self, certifications: object) -> np.ndarray:
+        k = len(self.codes_)
+        row = np.zeros(2 * k + 1)
+        for certification in _cell_items(certifications):
+            j = self.index_.get(certification.code)
+            if j is None or not certification.is_valid(self.as_of_):
+                continue
+            row[j] = 1.0
+            expires = certification.valid_to
+            days = self.horizon_days if expires is None else (expires - self.as_of_).days
+            row[k + j] = max(row[k + j], float(min(max(days, 0), self.horizon_days)))
+        row[2 * k] = row[:k].sum()
+        return row
+
+    def transform(self, X: object) -> np.ndarray:
+        """Array (n_firms, 2 * n_codes + 1): valid flags, days left, count of valid ones."""
+        check_is_fitted(self, "codes_")
+        cells = _as_sequence_column(X, self.column)
+        out = np.zeros((len(cells), 2 * len(self.codes_) + 1))
+        cache: dict[int, np.ndarray] = {}
+        keep_alive = []  # ids are only unique while the objects live
+        for i, cell in enumerate(cells):
+            row = cache.get(id(cell))
+            if row is None:
+                row = cache[id(cell)] = self._row(cell)
+                keep_alive.append(cell)
+            out[i] = row
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """``valid_<code>`` per code, ``days_left_<code>`` per code, then ``n_valid``."""
+        check_is_fitted(self, "codes_")
+        names = [f"valid_{c}" for c in self.codes_] + [f"days_left_{c}" for c in self.codes_]
+        return np.asarray(names + ["n_valid"], dtype=object)
+
+
+# --------------------------------------------------------------------------- composition
+
+
+class FirmProfiler(TransformerMixin, BaseEstimator):
+    """The whole firm feature matrix: text, capabilities, certifications, place and size.
+
+    Takes firms in the import format (profiled first with
+    :func:`features.profile.build_profiles`) or an existing profiles frame, and stacks the
+    outputs of :class:`TextVectorizer`, one :class:`CapabilityEncoder` per kind,
+    :class:`CertificationEncoder`, :class:`GeoEncoder` and :class:`SizeEncoder` through a
+    :class:`~sklearn.compose.ColumnTransformer` (CSR output, columns prefixed
+    ``text__``, ``processes__``, ``certifications__``, ``geo__``, ``size__``...).
+
+    Parameters
+    ----------
+    as_of : date, str or None, default=None
+        Date for certification validity and firm age.
+    international_only : bool, default=False
+        Passed to :class:`CertificationEncoder`.
+    parks : DataFrame, dict or None, default=None
+        Passed to :class:`GeoEncoder`.
+    text_min_df : int or float, default=1
+        Passed to :class:`TextVectorizer` as ``min_df``.
+    text_max_features : int or None, default=None
+        Passed to :class:`TextVectorizer` as ``max_features``.
+    taxonomy : Taxonomy or None, default=None
+    geocode : bool, default=True
+        Passed to :func:`build_profiles` when ``X`` is raw firms.
+
+    Attributes
+    ----------
+    column_transformer_ : ColumnTransformer
+    firm_ids_ : ndarray of str
+        Firms seen in ``fit``, in row order.
+
+    Examples
+    --------
+    >>> profiler = FirmProfiler()  # doctest: +SKIP
+    >>> X = profiler.fit_transform(firms)  # doctest: +SKIP
+    >>> profiler.get_feature_names_out()[:3]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        as_of: object = None,
+        international_only: bool = False,
+        parks: object = None,
+        text_min_df: int | float = 1,
+        text_max_features: int | None = None,
+        taxonomy: object = None,
+        geocode: bool = True,
+    ) -> None:
+        self.as_of = as_of
+        self.international_only = international_only
+        self.parks = parks
+        self.text_min_df = text_min_df
+        self.text_max_features = text_max_features
+        self.taxonomy = taxonomy
+        self.geocode = geocode
+
+    def _profiles(self, X: object) -> pd.DataFrame:
+        if not isinstance(X, pd.DataFrame):
+            raise ProfileError(
+                f"Expected a DataFrame of firms or of profiles, got {type(X).__name__}. "
+                f"Read the firms with pandas or features.ingest."
+            )
+        if "text_folded" in X.columns:
+            return X
+        from features.profile.build import build_profiles
+
+        as_of = _as_of(self.as_of)
+        return build_profiles(X, as_of, taxonomy=self.taxonomy, geocode=self.geocode)
+
+    def _column_transformer(self) -> ColumnTransformer:
+        as_of = _as_of(self.as_of)
+        steps = [
+            (
+                "text",
+                TextVectorizer(min_df=self.text_min_df, max_features=self.text_max_features),
+                "text_folded",
+            )
+        ]
+        steps += [
+            (kind, CapabilityEncoder(kind=kind, taxonomy=self.taxonomy), [kind])
+            for kind in CAPABILITY_KINDS
+        ]
+        steps += [
+            (
+                "certifications",
+                CertificationEncoder(
+                    as_of=as_of, international_only=self.international_only, taxonomy=self.taxonomy
+                ),
+                ["certifications"],
+            ),
+            ("geo", GeoEncoder(parks=self.parks), ["lat", "lon"]),
+            ("size", SizeEncoder(as_of=as_of), ["employees", "monthly_capacity", "founded"]),
+        ]
+        return ColumnTransformer(steps, sparse_threshold=1.0, remainder="drop")
+
+    def fit(self, X: object, y: object = None) -> FirmProfiler:
+        """Profile the firms if needed and fit every encoder."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X: object, y: object = None, **fit_params: object) -> sp.csr_matrix:
+        """Fit and return the feature matrix (one row per firm, CSR)."""
+        if fit_params:
+            raise ProfileError(f"Expected no fit parameters, got {sorted(fit_params)}.")
+        profiles = self._profiles(X)
+        self.column_transformer_ = self._column_transformer()
+        matrix = self.column_transformer_.fit_transform(profiles)
+        self.firm_ids_ = profiles.index.to_numpy(dtype=object)
+        return sp.csr_matrix(matrix)
+
+    def transform(self, X: object) -> sp.csr_matrix:
+        """Feature matrix of ``X`` (firms or profiles), CSR, columns as in fit."""
+        check_is_fitted(self, "column_transformer_")
+        return sp.csr_matrix(self.column_transformer_.transform(self._profiles(X)))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """``<step>__<feature>`` for every column of the matrix."""
+        check_is_fitted(self, "column_transformer_")
+        return self.column_transformer_.get_feature_names_out()

@@ -1,0 +1,382 @@
+"""Firm profiles: one row per firm with taxonomy codes, certifications, place, size and
+experience, built from firms in the import format (:data:`features.columns.FIRM_COLUMNS`).
+
+Registers repeat themselves (the same description under several branches, the same
+certification string, the same industrial-park address), so every parser runs once per
+distinct normalised string and the results are spread back over the rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from features.profile._experience import (
+    count_multinational_customers,
+    parse_languages,
+    parse_markets,
+)
+from features.profile.transformers import ProfileError
+from features.text import expand_abbreviations, fold, normalize
+
+__all__ = ["build_profiles", "PROFILE_COLUMNS", "REQUIRED_COLUMNS", "COMPLETENESS_FIELDS"]
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("firm_id", "name", "description")
+PROFILE_COLUMNS: tuple[str, ...] = (
+    "name",
+    "text",
+    "text_folded",
+    "sectors",
+    "product_groups",
+    "processes",
+    "materials",
+    "evidence",
+    "certifications",
+    "cert_unparsed",
+    "lat",
+    "lon",
+    "district_legacy",
+    "ward_2025",
+    "geo_ok",
+    "employees",
+    "monthly_capacity",
+    "founded",
+    "export_markets",
+    "languages",
+    "multinational_customers",
+    "completeness",
+)
+# Fields counted by ``completeness``: each is filled and usable, or not.
+COMPLETENESS_FIELDS: tuple[str, ...] = (
+    "description",
+    "sectors",
+    "capabilities",
+    "materials",
+    "certifications",
+    "address",
+    "employees",
+    "monthly_capacity",
+    "founded",
+    "export_markets",
+    "languages",
+    "customers",
+)
+_TEXT_PARTS: tuple[str, ...] = ("name", "description", "products", "materials", "sectors")
+_CAPABILITY_PARTS: tuple[str, ...] = ("description", "products", "materials", "sectors")
+_KIND_COLUMN = {
+    "sector": "sectors",
+    "product_group": "product_groups",
+    "process": "processes",
+    "material": "materials",
+}
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _per_distinct(values: pd.Series | list, parse: Callable[[object], object]) -> list:
+    """``[parse(v) for v in values]``, calling ``parse`` once per distinct value."""
+    cache: dict[Hashable, object] = {}
+    out = []
+    for value in values:
+        key = None if _is_missing(value) else value
+        try:
+            hit = cache[key]
+        except KeyError:
+            hit = cache[key] = parse(value)
+        out.append(hit)
+    return out
+
+
+def _column(firms: pd.DataFrame, name: str) -> pd.Series:
+    if name in firms.columns:
+        return firms[name]
+    return pd.Series([np.nan] * len(firms), index=firms.index, dtype=object)
+
+
+def _normalized(firms: pd.DataFrame, name: str) -> list[str]:
+    """Normalised text of a column ("" when missing), once per distinct cell."""
+    return _per_distinct(_column(firms, name).tolist(), normalize)
+
+
+def _capabilities_of(text: str, extract: Callable, taxonomy) -> tuple[dict[str, set], dict[str, str]]:
+    codes: dict[str, set] = {column: set() for column in _KIND_COLUMN.values()}
+    evidence: dict[str, str] = {}
+    if not text:
+        return codes, evidence
+    for capability in extract(text):
+        column = _KIND_COLUMN.get(capability.kind)
+        if column is None:
+            continue
+        codes[column].add(capability.code)
+        evidence.setdefault(capability.code, capability.text)
+    return codes, evidence
+
+
+def _complete_codes(raw: dict[str, frozenset], taxonomy) -> dict[str, tuple[str, ...]]:
+    """Add ancestors (cnc_milling -> cnc_machining) and the sectors of product groups."""
+    out = {column: set(codes) for column, codes in raw.items()}
+    for column in ("processes", "product_groups", "materials", "sectors"):
+        for code in list(out[column]):
+            for ancestor in taxonomy.ancestors(code):
+                kind = taxonomy.get(ancestor).kind
+                out[_KIND_COLUMN.get(kind, column)].add(ancestor)
+    for column in ("product_groups", "processes"):
+        for code in out[column]:
+            if column == "product_groups":
+                out["sectors"].update(s for s in taxonomy.get(code).sectors if s in taxonomy)
+    return {column: tuple(sorted(codes)) for column, codes in out.items()}
+
+
+def _certifications_of(text: object, parse: Callable) -> tuple[tuple, tuple[str, ...]]:
+    if _is_missing(text) or not normalize(text):
+        return (), ()
+    parsed = parse(normalize(text))
+    unparsed = tuple(getattr(parsed, "unparsed", ()) or ())
+    return tuple(parsed), unparsed
+
+
+def _numbers(firms: pd.DataFrame, name: str) -> np.ndarray:
+    values = pd.to_numeric(_column(firms, name), errors="coerce")
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def build_profiles(
+    firms: pd.DataFrame,
+    as_of: date | None = None,
+    *,
+    taxonomy=None,
+    geocode: bool = True,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """One profile row per firm: taxonomy codes with evidence, certifications, place,
+    size, experience and completeness.
+
+    Parameters
+    ----------
+    firms : DataFrame
+        Firms in the import format of :data:`features.columns.FIRM_COLUMNS`. Only
+        ``firm_id``, ``name`` and ``description`` are required; every other column may be
+        absent, empty or NaN.
+    as_of : date or None, default=None
+        Date on which certifications count as valid for ``completeness`` (today if None).
+    taxonomy : Taxonomy or None, default=None
+        ``None`` loads the packaged taxonomy (:func:`features.taxonomy.load_taxonomy`).
+    geocode : bool, default=True
+        Place addresses with :func:`features.geo.geocode_many`; ``False`` leaves lat/lon NaN.
+    progress : bool, default=False
+        Print one line per stage (to follow 100,000-firm runs).
+
+    Returns
+    -------
+    DataFrame
+        Index ``firm_id`` (str), columns :data:`PROFILE_COLUMNS`: ``sectors``,
+        ``product_groups``, ``processes``, ``materials`` are sorted tuples of codes
+        (processes with their ancestors, product groups with their sectors); ``evidence``
+        maps code -> the text that matched; ``certifications`` a tuple of
+        :class:`features.certifications.Certification`; ``lat``/``lon`` NaN when the
+        address could not be placed; ``completeness`` in [0, 1].
+
+    Raises
+    ------
+    ProfileError
+        When a required column is missing or ``firm_id`` repeats or is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> firms = pd.DataFrame({"firm_id": ["F0001"], "name": ["Cơ khí An Phát"],
+    ...                       "description": ["Phay CNC, ép nhựa"]})
+    >>> build_profiles(firms, geocode=False).loc["F0001", "processes"]  # doctest: +SKIP
+    ('cnc_machining', 'cnc_milling', 'injection_moulding')
+    """
+    from features.capabilities import extract_capabilities
+    from features.certifications import parse_certifications
+    from features.taxonomy import load_taxonomy
+
+    if not isinstance(firms, pd.DataFrame):
+        raise ProfileError(
+            f"Expected a pandas DataFrame of firms, got {type(firms).__name__}. Read the file "
+            f"with features.ingest or pandas first."
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in firms.columns]
+    if missing:
+        raise ProfileError(
+            f"Expected firm columns {list(REQUIRED_COLUMNS)}, missing {missing} (got "
+            f"{list(firms.columns)[:12]}). Rename the columns or use the import template."
+        )
+    ids = firms["firm_id"].map(lambda v: "" if _is_missing(v) else str(v).strip())
+    empty = np.flatnonzero(ids.to_numpy() == "")
+    if len(empty):
+        raise ProfileError(
+            f"Expected a firm_id on every row, got {len(empty)} empty (first at row "
+            f"{int(empty[0])}). Fill firm_id (F0001..) or drop those rows."
+        )
+    duplicated = ids[ids.duplicated()].unique().tolist()
+    if duplicated:
+        raise ProfileError(
+            f"Expected unique firm_id values, got repeats {duplicated[:5]}. Keep one row per "
+            f"firm (deduplicate with features.ingest)."
+        )
+    taxonomy = load_taxonomy() if taxonomy is None else taxonomy
+    as_of = date.today() if as_of is None else as_of
+
+    def say(message: str) -> None:
+        if progress:
+            print(f"build_profiles: {message}", flush=True)
+
+    n = len(firms)
+    parts = {name: _normalized(firms, name) for name in _TEXT_PARTS}
+    say(f"{n} firms, text normalised")
+
+    text = [
+        " . ".join(p for p in row if p)
+        for row in zip(*(parts[name] for name in _TEXT_PARTS), strict=True)
+    ]
+    text_folded = _per_distinct(text, lambda t: fold(expand_abbreviations(t)))
+    say("text folded")
+
+    # Extract per distinct cell (not per joined text): cells repeat far more than rows.
+    per_part = {
+        name: _per_distinct(parts[name], lambda t: _capabilities_of(t, extract_capabilities, taxonomy))
+        for name in _CAPABILITY_PARTS
+    }
+    sector_codes = _per_distinct(
+        parts["sectors"],
+        lambda t: frozenset(taxonomy.resolve_many(t, kind="sector")[0]) if t else frozenset(),
+    )
+    say("capabilities extracted")
+
+    def merge(row: tuple) -> tuple[dict[str, frozenset], dict[str, str]]:
+        *found, resolved = row
+        codes: dict[str, set] = {column: set() for column in _KIND_COLUMN.values()}
+        evidence: dict[str, str] = {}
+        for part_codes, part_evidence in found:
+            for column, values in part_codes.items():
+                codes[column] |= values
+            for code, span in part_evidence.items():
+                evidence.setdefault(code, span)
+        codes["sectors"] |= resolved
+        return {c: frozenset(v) for c, v in codes.items()}, evidence
+
+    merged = [
+        merge(row)
+        for row in zip(*(per_part[name] for name in _CAPABILITY_PARTS), sector_codes, strict=True)
+    ]
+    completed_cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
+    completed = []
+    for codes, _ in merged:
+        key = tuple(codes[c] for c in _KIND_COLUMN.values())
+        hit = completed_cache.get(key)
+        if hit is None:
+            hit = completed_cache[key] = _complete_codes(codes, taxonomy)
+        completed.append(hit)
+    say("codes completed with ancestors")
+
+    certs = _per_distinct(
+        _column(firms, "certifications").tolist(),
+        lambda t: _certifications_of(t, parse_certifications),
+    )
+    say("certifications parsed")
+
+    address = _normalized(firms, "address")
+    district = _normalized(firms, "district")
+    query = [
+        a if (not d or fold(d) in fold(a)) else (f"{a}, {d}" if a else d)
+        for a, d in zip(address, district, strict=True)
+    ]
+    if geocode:
+        from features.geo import geocode_many
+
+        places = geocode_many(pd.Series(query, dtype=object))
+        geo_ok = places["ok"].fillna(False).to_numpy(dtype=bool)
+        lat = pd.to_numeric(places["lat"], errors="coerce").to_numpy(dtype=np.float64)
+        lon = pd.to_numeric(places["lon"], errors="coerce").to_numpy(dtype=np.float64)
+        lat[~geo_ok] = np.nan
+        lon[~geo_ok] = np.nan
+        district_legacy = places["district_legacy"].fillna("").astype(str).to_numpy(dtype=object)
+        ward_2025 = places["ward_2025"].fillna("").astype(str).to_numpy(dtype=object)
+    else:
+        geo_ok = np.zeros(n, dtype=bool)
+        lat = np.full(n, np.nan)
+        lon = np.full(n, np.nan)
+        district_legacy = np.full(n, "", dtype=object)
+        ward_2025 = np.full(n, "", dtype=object)
+    say("addresses geocoded" if geocode else "geocoding skipped")
+
+    markets = _per_distinct(_column(firms, "export_markets").tolist(), lambda t: parse_markets(t)[0])
+    languages = _per_distinct(_column(firms, "languages").tolist(), parse_languages)
+    customers_text = _normalized(firms, "customers")
+    multinationals = np.asarray(
+        _per_distinct(customers_text, count_multinational_customers), dtype=np.int64
+    )
+    employees = _numbers(firms, "employees")
+    capacity = _numbers(firms, "monthly_capacity")
+    founded = _numbers(firms, "founded")
+    say("size and experience read")
+
+    profiles = pd.DataFrame(
+        {
+            "name": parts["name"],
+            "text": text,
+            "text_folded": text_folded,
+            "sectors": [c["sectors"] for c in completed],
+            "product_groups": [c["product_groups"] for c in completed],
+            "processes": [c["processes"] for c in completed],
+            "materials": [c["materials"] for c in completed],
+            "evidence": [evidence for _, evidence in merged],
+            "certifications": [c for c, _ in certs],
+            "cert_unparsed": [u for _, u in certs],
+            "lat": lat,
+            "lon": lon,
+            "district_legacy": district_legacy,
+            "ward_2025": ward_2025,
+            "geo_ok": geo_ok,
+            "employees": employees,
+            "monthly_capacity": capacity,
+            "founded": founded,
+            "export_markets": markets,
+            "languages": languages,
+            "multinational_customers": multinationals,
+        },
+        index=pd.Index(ids.to_numpy(dtype=object), name="firm_id", dtype=object),
+    )
+    profiles["completeness"] = _completeness(profiles, parts["description"], customers_text, as_of)
+    say("done")
+    return profiles
+
+
+def _completeness(profiles: pd.DataFrame, description: list[str], customers: list[str], as_of: date) -> np.ndarray:
+    """Share of :data:`COMPLETENESS_FIELDS` that are filled and usable."""
+
+    def valid_any(certs: tuple) -> bool:
+        return any(_cert_valid(c, as_of) for c in certs)
+
+    filled = np.column_stack(
+        [
+            np.fromiter((len(d.split()) >= 3 for d in description), bool, len(description)),
+            profiles["sectors"].map(bool).to_numpy(dtype=bool),
+            (profiles["processes"].map(bool) | profiles["product_groups"].map(bool)).to_numpy(dtype=bool),
+            profiles["materials"].map(bool).to_numpy(dtype=bool),
+            np.asarray(_per_distinct(profiles["certifications"].tolist(), valid_any), dtype=bool),
+            profiles["geo_ok"].to_numpy(dtype=bool),
+            profiles["employees"].gt(0).to_numpy(dtype=bool),
+            profiles["monthly_capacity"].gt(0).to_numpy(dtype=bool),
+            profiles["founded"].between(1900, as_of.year).to_numpy(dtype=bool),
+            profiles["export_markets"].map(bool).to_numpy(dtype=bool),
+            profiles["languages"].map(bool).to_numpy(dtype=bool),
+            np.fromiter((bool(c) for c in customers), bool, len(customers)),
+        ]
+    )
+    assert filled.shape[1] == len(COMPLETENESS_FIELDS)
+    return filled.mean(axis=1)
+
+
+def _cert_valid(certification: object, as_of: date) -> bool:
+    is_valid = getattr(certification, "is_valid", None)
+    return bool(is_valid(as_of)) if callable(is_valid) else False
