@@ -327,7 +327,12 @@ def _find(
             while start != -1:
                 first = address.starts.get(start)
                 last = address.ends.get(start + len(keyword))
-                if first is not None and last is not None and not consumed.intersection(range(first, last + 1)):
+                if (
+                    first is not None
+                    and last is not None
+                    and address.segment[first] == address.segment[last]  # never across a comma
+                    and not consumed.intersection(range(first, last + 1))
+                ):
                     typed = keyword.startswith(_TYPE_PREFIXES) and keyword == unit.key
                     if typed or _stands_alone(address, first, last, consumed, whole_part):
                         seen = found.setdefault((first, last), {})

@@ -155,6 +155,20 @@ def test_province_only_keeps_the_province_but_is_not_ok():
     assert "add the district or ward" in r.problem
 
 
+def test_every_legacy_hanoi_ward_is_recognised_in_a_full_address():
+    units = hanoi_units("legacy")
+    addresses = [f"Số {i}, {w}, {d}, Hà Nội" for i, (w, d) in enumerate(zip(units["ward"], units["district"]))]
+    out = geocode_many(addresses)
+    assert (out["ward_legacy"].to_numpy() == units["ward"].to_numpy()).all()
+    assert (out["district_legacy"].to_numpy() == units["district"].to_numpy()).all()
+
+
+def test_names_never_span_a_comma():
+    # "Thổ Quan, Đống Đa" must not read as "Quận Đống Đa" plus a stray "Thổ".
+    r = geocode("Số 501, Phường Thổ Quan, Đống Đa, Hà Nội")
+    assert (r.district_legacy, r.ward_legacy) == ("Đống Đa", "Phường Thổ Quan")
+
+
 def test_names_must_cover_whole_words():
     # "phuonghoankiem" contains "huonghoa" (Hướng Hóa, Quảng Trị): that must not match.
     r = geocode("Phường Hoàn Kiếm")
