@@ -247,7 +247,10 @@ def _gazetteer() -> _Gazetteer:
             pd_: _units(g, "wardKey", "wardKeywords", "wardShort")
             for pd_, g in legacy.dropna(subset=["wardKey"]).groupby(["provinceKey", "districtKey"])
         },
-        wards_2025={p: _units(g, "wardKey", "wardKeywords", "wardShort") for p, g in new.groupby("provinceKey")},
+        wards_2025={
+            p: _units(g, "wardKey", "wardKeywords", "wardShort")
+            for p, g in new.groupby("provinceKey")
+        },
         legacy={
             (r["provinceKey"], r["districtKey"], r["wardKey"]): r for r in legacy.to_dict("records")
         },
@@ -255,9 +258,13 @@ def _gazetteer() -> _Gazetteer:
             (r["provinceKey"], r["districtKey"]): r
             for r in legacy.drop_duplicates(["provinceKey", "districtKey"]).to_dict("records")
         },
-        province_rows={r["provinceKey"]: r for r in legacy.drop_duplicates("provinceKey").to_dict("records")},
+        province_rows={
+            r["provinceKey"]: r for r in legacy.drop_duplicates("provinceKey").to_dict("records")
+        },
         rows_2025={(r["provinceKey"], r["wardKey"]): r for r in new.to_dict("records")},
-        province_to_2025={old: new_ for new_, olds in conv["DICT_PROVINCE"].items() for old in olds},
+        province_to_2025={
+            old: new_ for new_, olds in conv["DICT_PROVINCE"].items() for old in olds
+        },
         old_to_new={k: tuple(dict.fromkeys(v)) for k, v in old_to_new.items()},
         new_to_old={k: tuple(dict.fromkeys(v)) for k, v in new_to_old.items()},
     )
@@ -340,20 +347,27 @@ def _find(
                 start = address.joined.find(keyword, start + 1)
     if not found:
         return None, None
-    (first, last), candidates = max(found.items(), key=lambda item: (item[0][1], item[0][1] - item[0][0]))
+    (first, last), candidates = max(
+        found.items(), key=lambda item: (item[0][1], item[0][1] - item[0][0])
+    )
     if len(candidates) > 1:
         # Folded look-alikes (Sa Pa / Sa Pả): the accents written in the address decide.
         written = "".join(address.accented[first : last + 1])
         exact = [u.key for u in units if u.key in candidates and written.endswith(u.accented)]
         if len(exact) != 1:
             names = ", ".join(sorted(candidates))
-            return None, f"'{' '.join(address.accented[first:last + 1])}' fits several units ({names})"
+            return (
+                None,
+                f"'{' '.join(address.accented[first : last + 1])}' fits several units ({names})",
+            )
         candidates = {exact[0]: candidates[exact[0]]}
     key, typed = next(iter(candidates.items()))
     return _Match(key, first, last, typed), None
 
 
-def _stands_alone(address: _Address, first: int, last: int, consumed: frozenset[int], whole_part: bool) -> bool:
+def _stands_alone(
+    address: _Address, first: int, last: int, consumed: frozenset[int], whole_part: bool
+) -> bool:
     """An untyped name counts if nothing unconsumed follows it in its part (and, for
     wards, nothing precedes it either)."""
     part = address.segment[first]
@@ -434,7 +448,11 @@ def geocode(address: str, default_province: str | None = "Hà Nội") -> GeoResu
     False
     """
     if not isinstance(address, str):
-        address = "" if address is None or (isinstance(address, float) and address != address) else str(address)
+        address = (
+            ""
+            if address is None or (isinstance(address, float) and address != address)
+            else str(address)
+        )
     return replace(_geocode_normalized(normalize(address), default_province), input=address)
 
 
@@ -442,7 +460,9 @@ def geocode(address: str, default_province: str | None = "Hà Nội") -> GeoResu
 def _geocode_normalized(text: str, default_province: str | None) -> GeoResult:
     gaz = _gazetteer()
     if not text:
-        return GeoResult(input=text, problem="empty address: give at least a district or ward and the province")
+        return GeoResult(
+            input=text, problem="empty address: give at least a district or ward and the province"
+        )
     address = _prepare(text)
     province, ambiguity = _find(address, gaz.provinces, frozenset(), whole_part=False)
     consumed: frozenset[int] = frozenset()
@@ -452,17 +472,25 @@ def _geocode_normalized(text: str, default_province: str | None) -> GeoResult:
     elif default_province:
         province_key = _province_key(default_province)
     else:
-        return GeoResult(input=text, problem=f"no province recognised in '{text}'{_detail(ambiguity)}")
+        return GeoResult(
+            input=text, problem=f"no province recognised in '{text}'{_detail(ambiguity)}"
+        )
     province_row = gaz.province_rows[province_key]
     province_2025_key = gaz.province_to_2025.get(province_key)
-    district, ambiguity_d = _find(address, gaz.districts.get(province_key, ()), consumed, whole_part=False)
+    district, ambiguity_d = _find(
+        address, gaz.districts.get(province_key, ()), consumed, whole_part=False
+    )
     ward = ward_new = None
     ambiguity_w = ambiguity_n = None
     if district is not None:
         used = consumed | frozenset(range(district.first, district.last + 1))
-        ward, ambiguity_w = _find(address, gaz.wards.get((province_key, district.unit), ()), used, whole_part=True)
+        ward, ambiguity_w = _find(
+            address, gaz.wards.get((province_key, district.unit), ()), used, whole_part=True
+        )
     if province_2025_key is not None:
-        ward_new, ambiguity_n = _find(address, gaz.wards_2025.get(province_2025_key, ()), consumed, whole_part=True)
+        ward_new, ambiguity_n = _find(
+            address, gaz.wards_2025.get(province_2025_key, ()), consumed, whole_part=True
+        )
         overlap = (
             district is not None
             and ward_new is not None
@@ -485,7 +513,9 @@ def _geocode_normalized(text: str, default_province: str | None) -> GeoResult:
         new_keys = gaz.old_to_new.get(f"{province_key}_{district.unit}_{ward.unit}", ())
         if ward_new is not None and ward_new.unit in new_keys:
             new_keys = (ward_new.unit,)
-        ward_2025 = gaz.rows_2025[(province_2025_key, new_keys[0])]["ward"] if len(new_keys) == 1 else None
+        ward_2025 = (
+            gaz.rows_2025[(province_2025_key, new_keys[0])]["ward"] if len(new_keys) == 1 else None
+        )
         problem = None
         if len(new_keys) > 1:
             names = ", ".join(gaz.rows_2025[(province_2025_key, k)]["ward"] for k in new_keys)
@@ -596,7 +626,9 @@ def geocode_many(addresses: Sequence[str], default_province: str | None = "Hà N
         One row per address, in order (index of a Series is kept), with the
         :class:`GeoResult` fields as columns.
     """
-    series = addresses if isinstance(addresses, pd.Series) else pd.Series(list(addresses), dtype=object)
+    series = (
+        addresses if isinstance(addresses, pd.Series) else pd.Series(list(addresses), dtype=object)
+    )
     codes, distinct = pd.factorize(series.astype(object), use_na_sentinel=True)
     results = [asdict(geocode(a, default_province)) for a in distinct]
     results.append(asdict(geocode("", default_province)))  # where the address is missing
@@ -633,7 +665,11 @@ _PARK_WORDS = re.compile(
 
 @lru_cache(maxsize=1)
 def _parks_table() -> pd.DataFrame:
-    with resources.files("features").joinpath("data/industrial_parks.csv").open(encoding="utf-8") as f:
+    with (
+        resources.files("features")
+        .joinpath("data/industrial_parks.csv")
+        .open(encoding="utf-8") as f
+    ):
         rows = list(csv.DictReader(f))
     table = pd.DataFrame(rows)
     for column in ("lat", "lon"):
@@ -695,7 +731,12 @@ def _park_key(text: str) -> str:
 def _park_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for row in _parks_table().to_dict("records"):
-        variants = [row["park_id"].replace("_", " "), row["name_vi"], row["name_en"], *row["aliases"].split(";")]
+        variants = [
+            row["park_id"].replace("_", " "),
+            row["name_vi"],
+            row["name_en"],
+            *row["aliases"].split(";"),
+        ]
         for variant in variants:
             key = _park_key(variant)
             if key:
@@ -747,8 +788,13 @@ def haversine_km(lat1, lon1, lat2, lon2):
     >>> round(haversine_km(0, 0, 0, 1), 1)
     111.2
     """
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
     return float(distance) if np.ndim(distance) == 0 else distance
 
@@ -771,7 +817,9 @@ def _point(place) -> tuple[float, float]:
             f"Expected a park id or a (lat, lon) pair, got {place!r}. Pass e.g. 'thang_long' or (21.03, 105.85)."
         ) from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise GeoError(f"Expected latitude in [-90, 90] and longitude in [-180, 180], got ({lat}, {lon}).")
+        raise GeoError(
+            f"Expected latitude in [-90, 90] and longitude in [-180, 180], got ({lat}, {lon})."
+        )
     return lat, lon
 
 

@@ -62,7 +62,11 @@ def test_hanoi_units_rejects_unknown_structure():
 
 def test_legacy_district_address():
     r = geocode("Số 1 Đại Cồ Việt, Hai Bà Trưng, Hà Nội")
-    assert (r.province_legacy, r.district_legacy, r.province_2025) == ("Hà Nội", "Hai Bà Trưng", "Hà Nội")
+    assert (r.province_legacy, r.district_legacy, r.province_2025) == (
+        "Hà Nội",
+        "Hai Bà Trưng",
+        "Hà Nội",
+    )
     assert r.ok and r.precision == "district"
     assert r.lat == pytest.approx(21.0, abs=0.03) and r.lon == pytest.approx(105.85, abs=0.03)
 
@@ -87,7 +91,11 @@ def test_dong_anh_in_every_spelling(address):
 
 def test_legacy_ward_with_abbreviations_is_converted_or_flagged_as_split():
     r = geocode("P. Dịch Vọng, Q. Cầu Giấy, TP Hà Nội")
-    assert (r.district_legacy, r.ward_legacy, r.precision) == ("Cầu Giấy", "Phường Dịch Vọng", "ward")
+    assert (r.district_legacy, r.ward_legacy, r.precision) == (
+        "Cầu Giấy",
+        "Phường Dịch Vọng",
+        "ward",
+    )
     # Dịch Vọng was divided in 2025: the split is reported, not guessed.
     assert r.ward_2025 is None and "split" in r.problem and "Phường Cầu Giấy" in r.problem
 
@@ -100,7 +108,11 @@ def test_legacy_ward_names_the_new_ward_when_both_are_written():
 
 def test_unsplit_legacy_ward_gets_its_2025_ward():
     r = geocode("Phường Bách Khoa, Quận Hai Bà Trưng, Hà Nội")
-    assert r.ward_legacy == "Phường Bách Khoa" and r.ward_2025 == "Phường Bạch Mai" and r.problem is None
+    assert (
+        r.ward_legacy == "Phường Bách Khoa"
+        and r.ward_2025 == "Phường Bạch Mai"
+        and r.problem is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,7 +128,9 @@ def test_unsplit_legacy_ward_gets_its_2025_ward():
 def test_new_ward_only_addresses(address, ward_2025, district_legacy):
     r = geocode(address)
     assert r.ok and r.precision == "ward" and r.ward_2025 == ward_2025
-    assert r.district_legacy == district_legacy  # filled only when all its legacy wards were in one district
+    assert (
+        r.district_legacy == district_legacy
+    )  # filled only when all its legacy wards were in one district
     units = hanoi_units("2025").set_index("ward")
     assert (r.lat, r.lon) == (units.loc[ward_2025, "lat"], units.loc[ward_2025, "lon"])
 
@@ -129,7 +143,11 @@ def test_district_without_province_is_read_in_hanoi_by_default_only():
 
 def test_other_province_district():
     r = geocode("Yên Phong, Bắc Ninh")
-    assert (r.province_legacy, r.district_legacy, r.province_2025) == ("Bắc Ninh", "Yên Phong", "Bắc Ninh")
+    assert (r.province_legacy, r.district_legacy, r.province_2025) == (
+        "Bắc Ninh",
+        "Yên Phong",
+        "Bắc Ninh",
+    )
     r = geocode("Việt Yên, Bắc Giang")
     assert (r.province_legacy, r.province_2025) == ("Bắc Giang", "Bắc Ninh")
 
@@ -137,7 +155,10 @@ def test_other_province_district():
 @pytest.mark.parametrize(
     ("address", "reason"),
     [
-        ("Số 5 ngõ 10", "no province, and no district or ward of Hà Nội, recognised in 'Số 5 ngõ 10'"),
+        (
+            "Số 5 ngõ 10",
+            "no province, and no district or ward of Hà Nội, recognised in 'Số 5 ngõ 10'",
+        ),
         ("Số 5 phố Hồng Hà, Hà Nội", "no district or ward recognised"),  # a street, not a ward
         ("Cty TNHH Minh Nam", "no province"),  # "minhnam" hides "hn", which must not count
         ("", "empty address"),
@@ -157,7 +178,10 @@ def test_province_only_keeps_the_province_but_is_not_ok():
 
 def test_every_legacy_hanoi_ward_is_recognised_in_a_full_address():
     units = hanoi_units("legacy")
-    addresses = [f"Số {i}, {w}, {d}, Hà Nội" for i, (w, d) in enumerate(zip(units["ward"], units["district"]))]
+    addresses = [
+        f"Số {i}, {w}, {d}, Hà Nội"
+        for i, (w, d) in enumerate(zip(units["ward"], units["district"], strict=True))
+    ]
     out = geocode_many(addresses)
     assert (out["ward_legacy"].to_numpy() == units["ward"].to_numpy()).all()
     assert (out["district_legacy"].to_numpy() == units["district"].to_numpy()).all()
@@ -184,12 +208,19 @@ def test_geocode_many_keeps_order_index_and_missing_values():
     assert list(out.columns) == list(GEO_COLUMNS)
     assert list(out.index) == [10, 11, 12, 13, 14]
     assert list(out["ok"]) == [True, False, False, True, True]
-    assert out.loc[13, "district_legacy"] == "Đông Anh" and out.loc[13, "input"] == "Dong Anh, Ha Noi"
+    assert (
+        out.loc[13, "district_legacy"] == "Đông Anh" and out.loc[13, "input"] == "Dong Anh, Ha Noi"
+    )
 
 
 def test_geocode_many_on_resampled_addresses_matches_geocode():
     rng = np.random.default_rng(7)
-    pool = ["Số 1 Đại Cồ Việt, Hai Bà Trưng, Hà Nội", "Xã Quang Minh, Hà Nội", "Số 5 ngõ 10", "Q. Cầu Giấy"]
+    pool = [
+        "Số 1 Đại Cồ Việt, Hai Bà Trưng, Hà Nội",
+        "Xã Quang Minh, Hà Nội",
+        "Số 5 ngõ 10",
+        "Q. Cầu Giấy",
+    ]
     addresses = list(rng.choice(pool, size=5000))
     out = geocode_many(addresses)
     assert len(out) == 5000
@@ -218,7 +249,9 @@ def test_all_22_parks_with_provinces_before_and_after_2025():
         "Hải Phòng": "Hải Phòng",
     }
     assert dict(zip(table["province_legacy"], table["province_2025"], strict=True)) == expected_2025
-    provinces_2025 = {r["provinceShort"] for r in query("SELECT DISTINCT provinceShort FROM admin_units")}
+    provinces_2025 = {
+        r["provinceShort"] for r in query("SELECT DISTINCT provinceShort FROM admin_units")
+    }
     assert set(table["province_2025"]) <= provinces_2025
     legacy = {(r["provinceShort"], r["districtShort"]) for r in query(
         "SELECT DISTINCT provinceShort, districtShort FROM admin_units_legacy")}  # fmt: skip
@@ -236,8 +269,14 @@ def test_each_park_lies_in_its_legacy_district():
 
 def test_park_lookup_and_error():
     p = park("thang_long_ii")
-    assert (p.province_legacy, p.province_2025, p.name_en) == ("Hưng Yên", "Hưng Yên", "Thang Long II Industrial Park")
-    with pytest.raises(UnknownParkError, match="got 'thanglong'.*Did you mean 'thang_long'") as info:
+    assert (p.province_legacy, p.province_2025, p.name_en) == (
+        "Hưng Yên",
+        "Hưng Yên",
+        "Thang Long II Industrial Park",
+    )
+    with pytest.raises(
+        UnknownParkError, match="got 'thanglong'.*Did you mean 'thang_long'"
+    ) as info:
         park("thanglong")
     assert isinstance(info.value, GeoError) and isinstance(info.value, CnhtError)
 
