@@ -1,0 +1,265 @@
+"""Cell parsers: one raw cell in, a typed value out, or a :class:`CellProblem` saying why not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+import pandas as pd
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.vn import mst
+
+from features.text import fold, normalize
+
+
+class CellProblem(Exception):
+    """A cell that cannot be used: ``reason`` (what was expected, what came) and ``fix``."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+
+def is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not normalize(value)
+
+
+def text(value: Any) -> str | None:
+    """Normalised text (NFC, one tone placement, no zero-width characters) or ``None``."""
+    if is_empty(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    out = normalize(value)
+    return out or None
+
+
+def text_list(value: Any) -> str | None:
+    """A ``;``-separated list (newlines also separate), items normalised, joined by ``; ``."""
+    raw = text(value)
+    if raw is None:
+        return None
+    items = [normalize(p) for p in re.split(r"[;\n\r]+", raw)]
+    items = [p for p in items if p]
+    return "; ".join(items) or None
+
+
+# --- numbers ---------------------------------------------------------------------------
+_APPROX = re.compile(
+    r"^(khoang|tren|hon|gan|duoi|toi da|toi thieu|xap xi|uoc|about|approx\.?|approximately|"
+    r"around|over|more than|up to|~|>=|<=|>|<|±|\+/-)\s*"
+)
+_UNITS = {
+    "nguoi", "lao dong", "nhan vien", "cong nhan", "ld", "nv", "people", "persons", "person",
+    "employees", "staff", "workers", "pcs", "pc", "pieces", "piece", "cai", "chiec", "san pham",
+    "sp", "units", "unit", "bo", "mm", "usd", "us$", "$", "nam", "year",
+}
+_PER = re.compile(r"\s*(/|moi|per|mot|1)\s*(thang|nam|month|year|mo|yr)\.?$")
+_NUMBER = re.compile(r"^[+-]?\d[\d.,\s]*$")
+
+
+def _number_text(raw: str) -> float:
+    """``"1.200"`` → 1200, ``"1,5"`` → 1.5, ``"1,200.5"`` → 1200.5, ``"1 200"`` → 1200."""
+    s = raw.replace(" ", "").replace("\u00a0", "")
+    if "." in s and "," in s:
+        decimal = "." if s.rfind(".") > s.rfind(",") else ","
+        thousands = "," if decimal == "." else "."
+        s = s.replace(thousands, "").replace(decimal, ".")
+    elif "." in s or "," in s:
+        sep = "." if "." in s else ","
+        parts = s.split(sep)
+        grouped = len(parts) > 2 or (
+            len(parts[1]) == 3 and parts[0].lstrip("+-") not in ("", "0")
+        )
+        if grouped:
+            if not all(len(p) == 3 for p in parts[1:]):
+                raise ValueError(raw)
+            s = "".join(parts)
+        else:
+            s = s.replace(",", ".")
+    return float(s)
+
+
+def number(value: Any, units_hint: str = "") -> float | None:
+    """A number written as a number, or the Vietnamese/English way with words around it."""
+    if is_empty(value):
+        return None
+    if isinstance(value, bool):
+        raise CellProblem(f"expected a number, got {value!r}", "Write the number.")
+    if isinstance(value, (int, float)):
+        return float(value)
+    raw = normalize(value)
+    folded = fold(raw)
+    folded = _APPROX.sub("", folded).strip()
+    folded = _PER.sub("", folded).strip()
+    m = re.match(r"^([+-]?\d[\d.,\s]*?)\s*([^\d\s.,].*)?$", folded)
+    if m is None or not _NUMBER.match(m.group(1).strip()):
+        raise CellProblem(
+            f"expected a number, got {raw!r}",
+            f"Write digits only{units_hint} (1.200 or 1200), or leave the cell empty.",
+        )
+    unit = (m.group(2) or "").strip().rstrip(".")
+    if unit and unit not in _UNITS:
+        if re.search(r"\d", unit) or unit.startswith(("-", "den", "to")):
+            raise CellProblem(
+                f"expected one number, got a range or several numbers {raw!r}",
+                "Write a single number (for a range, its lower end).",
+            )
+        raise CellProblem(
+            f"expected a number{units_hint}, got {raw!r} (unknown unit {unit!r})",
+            f"Write the number alone{units_hint}.",
+        )
+    try:
+        return _number_text(m.group(1).strip())
+    except ValueError:
+        raise CellProblem(
+            f"expected a number, got {raw!r} (digit groups of 3 expected after '.' or ',')",
+            "Write digits only (1200), or with dots between groups of 3 (1.200).",
+        ) from None
+
+
+def integer(value: Any, low: int, high: int, units_hint: str = "") -> int | None:
+    """A whole number in ``[low, high]``."""
+    x = number(value, units_hint)
+    if x is None:
+        return None
+    if not float(x).is_integer():
+        raise CellProblem(
+            f"expected a whole number, got {normalize(value)!r}",
+            "Write a whole number (no decimals).",
+        )
+    if not low <= x <= high:
+        raise CellProblem(
+            f"expected a number between {low} and {high}, got {int(x)}",
+            "Correct the number or leave the cell empty.",
+        )
+    return int(x)
+
+
+def decimal(value: Any, low: float, high: float, units_hint: str = "") -> float | None:
+    """A decimal number in ``[low, high]`` (``low`` excluded when it is 0 for tolerances)."""
+    x = number(value, units_hint)
+    if x is None:
+        return None
+    if not low <= x <= high:
+        raise CellProblem(
+            f"expected a number between {low:g} and {high:g}, got {x:g}",
+            "Correct the number or leave the cell empty.",
+        )
+    return x
+
+
+# --- dates -------------------------------------------------------------------------------
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})$")
+_VI_DATE = re.compile(r"^ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})$")
+
+
+def date(value: Any) -> pd.Timestamp | None:
+    """dd/mm/yyyy (also ``-`` or ``.``), yyyy-mm-dd, ISO 8601 date-times, Excel dates and
+    serial numbers, ``ngày 5 tháng 3 năm 2025``. Time zones are converted to Vietnam time
+    and dropped."""
+    if is_empty(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value
+    if isinstance(value, dt.datetime):
+        return pd.Timestamp(value)
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 <= value <= 80000:  # Excel serial date (1954..2119)
+            return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=float(value)))
+        raise CellProblem(f"expected a date, got the number {value!r}", _DATE_FIX)
+    raw = normalize(value)
+    folded = fold(raw)
+    try:
+        if m := _DMY.match(folded):
+            d, mo, y, hh, mm, ss = m.groups()
+            return pd.Timestamp(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        if m := _YMD.match(folded):
+            y, mo, d = m.groups()
+            return pd.Timestamp(int(y), int(mo), int(d))
+        if m := _VI_DATE.match(folded):
+            d, mo, y = m.groups()
+            return pd.Timestamp(int(y), int(mo), int(d))
+        if re.fullmatch(r"\d{5}", folded):
+            return date(int(folded))
+        if re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}", folded):
+            stamp = pd.Timestamp(raw)
+            if stamp.tzinfo is not None:
+                stamp = stamp.tz_convert("Asia/Ho_Chi_Minh").tz_localize(None)
+            return stamp
+    except ValueError:
+        raise CellProblem(f"expected a real calendar date, got {raw!r}", _DATE_FIX) from None
+    raise CellProblem(f"expected a date, got {raw!r}", _DATE_FIX)
+
+
+_DATE_FIX = "Write the date as dd/mm/yyyy (25/12/2026) or yyyy-mm-dd (2026-12-25)."
+
+
+# --- booleans ----------------------------------------------------------------------------
+_TRUE = {"true", "1", "co", "x", "yes", "y", "dung", "phai", "v", "t"}
+_FALSE = {"false", "0", "khong", "no", "n", "sai", "f", "-"}
+
+
+def boolean(value: Any) -> bool | None:
+    """true/false, có/không, x (ticked) / empty, yes/no, 1/0."""
+    if is_empty(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    key = fold(value)
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise CellProblem(
+        f"expected yes/no, got {normalize(value)!r}",
+        "Write có/không, true/false, or x for yes (empty means no).",
+    )
+
+
+# --- tax code ----------------------------------------------------------------------------
+def tax_code(value: Any) -> str | None:
+    """Mã số thuế as ``0101234567`` or ``0101234567-001``, check digit verified."""
+    if is_empty(value):
+        return None
+    raw = normalize(value)
+    if isinstance(value, float) and value.is_integer():
+        raw = str(int(value))
+    digits = re.sub(r"[\s.\-_/]", "", raw)
+    excel_hint = (
+        " If Excel removed a leading 0, format the column as Text and type the code again."
+    )
+    if not digits.isdigit():
+        raise CellProblem(
+            f"expected a 10- or 13-digit tax code, got {raw!r} (not only digits)",
+            "Write the mã số thuế as 10 digits, or 10 digits + '-' + 3-digit branch "
+            "(0101234567-001); or leave the cell empty.",
+        )
+    if len(digits) not in (10, 13):
+        raise CellProblem(
+            f"expected a 10- or 13-digit tax code, got {raw!r} ({len(digits)} digits)",
+            "Check the mã số thuế on the business registration (masothue / dangkykinhdoanh);"
+            + (excel_hint if len(digits) in (9, 12) else " or leave the cell empty."),
+        )
+    try:
+        mst.validate(digits)
+    except StdnumError:
+        raise CellProblem(
+            f"expected a tax code with a valid check digit, got {raw!r} (check digit fails)",
+            "A digit is mistyped: copy the mã số thuế again from the business registration "
+            "certificate, or leave the cell empty.",
+        ) from None
+    return digits if len(digits) == 10 else f"{digits[:10]}-{digits[10:]}"

@@ -1,0 +1,195 @@
+"""Raw reading: bytes → (header, rows) from CSV (any common encoding/delimiter) or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import IO, Any
+
+from features.exceptions import IngestError
+from features.text import normalize
+
+Source = str | PathLike[str] | bytes | bytearray | IO[bytes]
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"  # legacy .xls
+# Bytes that occur in Vietnamese cp1258 text but would be rare in other single-byte code pages:
+# the combining tone marks (0xCC grave, 0xEC acute, 0xDE tilde, 0xD2 hook, 0xF2 dot below)
+# and ă â ê ô ơ ư đ.
+_CP1258_HINT = re.compile("[\u0300\u0301\u0303\u0309\u0323ăâêôơưđĂÂÊÔƠƯĐ]")
+
+
+@dataclass
+class RawTable:
+    """Cells as read: ``header`` (list of str) and ``rows`` of (spreadsheet row number, cells)."""
+
+    header: list[str]
+    rows: list[tuple[int, list[Any]]]
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+
+
+def read_bytes(source: Source) -> tuple[bytes, str | None]:
+    """Bytes of ``source`` and its file name when it has one."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), None
+    if isinstance(source, (str, PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise IngestError(
+                f"Expected a readable file, got {str(path)!r} which does not exist or is not a "
+                "file. Fix the path."
+            )
+        return path.read_bytes(), path.name
+    if hasattr(source, "read"):
+        data = source.read()
+        if isinstance(data, str):
+            raise IngestError(
+                "Expected a binary file object (open(..., 'rb') or an upload), got a text "
+                "stream. Open the file in binary mode."
+            )
+        return bytes(data), getattr(source, "name", None)
+    raise IngestError(
+        f"Expected a path, bytes or a binary file object, got {type(source).__name__}. "
+        "Pass the file path or its bytes."
+    )
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1258.
+
+    Strict UTF-8 first because valid UTF-8 is almost never an accident; Windows Vietnamese
+    (cp1258) is the common legacy alternative, confirmed by its Vietnamese letters;
+    otherwise charset-normalizer's best guess.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1258")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _CP1258_HINT.search(text):
+        return text, "cp1258"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None:
+        return str(best), best.encoding
+    if text is not None:
+        return text, "cp1258"
+    raise IngestError(
+        "Expected a text file in UTF-8 or Windows-1258, got bytes in no known encoding. "
+        "Save the file as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) or as .xlsx."
+    )
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a CSV text: ``,``, ``;``, tab or ``|``, judged on the first lines."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        header = text.splitlines()[0] if text else ""
+        counts = {d: header.count(d) for d in ",;\t|"}
+        return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not normalize(c)) for c in cells)
+
+
+def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, list[Any]]], str]:
+    delimiter = sniff_delimiter(text)
+    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    header: list[str] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    for number, cells in enumerate(records, start=1):
+        if header is None:
+            if _is_blank(cells):
+                continue
+            header = [normalize(c) for c in cells]
+            continue
+        if not _is_blank(cells):
+            rows.append((number, cells))
+    if header is None:
+        raise IngestError("Expected a header row and data rows, got an empty file. Fix the file.")
+    return header, rows, delimiter
+
+
+def read_xlsx(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[int, list[Any]]], str]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a damaged zip
+        raise IngestError(
+            f"Expected an .xlsx workbook, got a file openpyxl cannot open ({exc}). "
+            "Re-save it from Excel as .xlsx or export it as CSV UTF-8."
+        ) from exc
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        else:
+            names = {normalize(n): n for n in book.sheetnames}
+            if normalize(sheet) not in names:
+                raise IngestError(
+                    f"Expected a sheet named {sheet!r}, got sheets {book.sheetnames}. "
+                    "Pass one of these with --sheet."
+                )
+            ws = book[names[normalize(sheet)]]
+        header: list[str] | None = None
+        rows: list[tuple[int, list[Any]]] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = list(values)
+            if header is None:
+                if _is_blank(cells):
+                    continue
+                header = [normalize(c) for c in cells]
+                continue
+            if not _is_blank(cells):
+                rows.append((number, cells))
+        title = ws.title
+    finally:
+        book.close()
+    if header is None:
+        raise IngestError(
+            f"Expected a header row and data rows in sheet {title!r}, got an empty sheet. "
+            "Fix the sheet or pass another one with --sheet."
+        )
+    # trailing empty header cells (formatting only) are not columns
+    while header and not header[-1]:
+        header.pop()
+    return header, rows, title
+
+
+def read_raw(source: Source, sheet: str | None = None, filename: str | None = None) -> RawTable:
+    """Read ``source`` into a :class:`RawTable` (CSV or XLSX, told apart by content)."""
+    data, name = read_bytes(source)
+    name = filename or name
+    if data.startswith(_ZIP):
+        header, rows, title = read_xlsx(data, sheet)
+        return RawTable(header, rows, None, None, title)
+    if data.startswith(_OLE):
+        raise IngestError(
+            f"Expected .xlsx or CSV, got a legacy Excel .xls file ({name or 'upload'}). "
+            "Open it in Excel and save as .xlsx or CSV UTF-8."
+        )
+    if sheet is not None:
+        raise IngestError(
+            f"Expected an .xlsx workbook when a sheet is named ({sheet!r}), got a CSV/text "
+            f"file ({name or 'upload'}). Drop --sheet or pass the workbook."
+        )
+    text, encoding = decode(data)
+    header, rows, delimiter = read_csv_text(text)
+    return RawTable(header, rows, encoding, delimiter, None)

@@ -1,0 +1,453 @@
+"""The ingestion pipeline (read → map headers → parse cells → identity → duplicates →
+schema) and its result, :class:`IngestResult`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from features.exceptions import IngestError
+from features.ingest import _tables as t
+from features.ingest._parse import CellProblem, is_empty
+from features.ingest._read import Source, read_raw
+from features.schemas import COLUMNS, KINDS, SCHEMAS, failure_cases
+from features.text import fold, normalize
+
+REJECT_COLUMNS = ["row", "column", "value", "reason", "fix", "scope"]
+DUPLICATE_COLUMNS = ["row", "other_row", "key", "reason"]
+_INT_COLUMNS = {
+    "founded", "employees", "monthly_capacity", "annual_volume", "min_monthly_capacity",
+}
+_FLOAT_COLUMNS = {"tolerance_mm", "target_price_usd"}
+_DATE_COLUMNS = {"deadline", "created", "at"}
+_BOOL_COLUMNS = {"is_demo"}
+# Legal-form words removed before comparing firm names (folded).
+_LEGAL_FORMS = re.compile(
+    r"\b(cong ty|cty|co phan|trach nhiem huu han|tnhh|mot thanh vien|mtv|hai thanh vien|"
+    r"tap doan|doanh nghiep tu nhan|dntn|ctcp|cp|jsc|co|ltd|llc|limited|company|corporation|"
+    r"corp|inc|joint stock|viet nam|vietnam|vn)\b"
+)
+NAME_SIMILARITY = 0.92
+
+
+@dataclass
+class IngestResult:
+    """What an import produced.
+
+    Attributes
+    ----------
+    kind : str
+        ``"firms"``, ``"buyers"``, ``"needs"`` or ``"outcomes"``.
+    data : pandas.DataFrame
+        Accepted rows, passing the table's schema (:mod:`features.schemas`); also
+        ``.firms`` / ``.buyers`` / ``.needs`` / ``.outcomes`` for the matching kind.
+        The index is the spreadsheet row number of each row.
+    rejects : pandas.DataFrame
+        One row per problem: ``row`` (spreadsheet row, header = 1), ``column``, ``value``,
+        ``reason``, ``fix`` and ``scope`` (``field``: the cell was emptied and the row kept;
+        ``row``: the row was rejected; ``header``: an unknown column left out).
+    duplicates : pandas.DataFrame
+        ``row``, ``other_row`` (the first occurrence, kept), ``key``, ``reason``.
+    rows_read, rows_accepted, rows_rejected : int
+        Non-blank data rows read; ``rows_read == rows_accepted + rows_rejected``.
+    completeness : dict
+        Column → share of accepted rows with a non-empty value.
+    unknown_columns : list of str
+        Headers that match no column (reported, not imported).
+    columns : dict
+        Header as written → canonical column.
+    """
+
+    kind: str
+    data: pd.DataFrame
+    rejects: pd.DataFrame
+    duplicates: pd.DataFrame
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    completeness: dict[str, float]
+    unknown_columns: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    source_name: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name in KINDS:
+            if name == self.__dict__.get("kind"):
+                return self.__dict__["data"]
+            raise AttributeError(
+                f"This result holds {self.__dict__.get('kind')!r}, not {name!r}: use .data or "
+                f".{self.__dict__.get('kind')}."
+            )
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IngestResult):
+            return NotImplemented
+        return (
+            self.kind == other.kind
+            and self.data.equals(other.data)
+            and self.rejects.equals(other.rejects)
+            and self.duplicates.equals(other.duplicates)
+            and (self.rows_read, self.rows_accepted, self.rows_rejected)
+            == (other.rows_read, other.rows_accepted, other.rows_rejected)
+        )
+
+    def report(self, lang: str = "vi") -> str:
+        """A readable data-quality report (``lang`` = ``"vi"`` or ``"en"``).
+
+        Rows read/accepted/rejected, duplicates, unknown columns, then per column its
+        completeness and its problems (count and the first example).
+        """
+        if lang not in ("vi", "en"):
+            raise IngestError(f"Expected lang 'vi' or 'en', got {lang!r}. Use one of these.")
+        vi = lang == "vi"
+        name = self.source_name or ("tệp tải lên" if vi else "upload")
+        lines = [
+            (f"Báo cáo chất lượng dữ liệu: {self.kind} từ {name}" if vi
+             else f"Data-quality report: {self.kind} from {name}"),
+            (f"Số dòng đọc: {self.rows_read} · nhận: {self.rows_accepted} · loại: "
+             f"{self.rows_rejected} · trùng lặp: {len(self.duplicates)}" if vi else
+             f"Rows read: {self.rows_read} · accepted: {self.rows_accepted} · rejected: "
+             f"{self.rows_rejected} · duplicates: {len(self.duplicates)}"),
+        ]
+        field_problems = int((self.rejects["scope"] == "field").sum())
+        lines.append(
+            f"Ô bị loại (dòng vẫn giữ): {field_problems}" if vi
+            else f"Cells rejected (row kept): {field_problems}"
+        )
+        if self.unknown_columns:
+            lines.append(
+                ("Cột không nhận diện (không nhập): " if vi else "Unknown columns (not imported): ")
+                + ", ".join(self.unknown_columns)
+            )
+        lines.append("")
+        lines.append(
+            f"{'Cột' if vi else 'Column':<26} {'Đầy đủ' if vi else 'Complete':>8}  "
+            + ("Vấn đề" if vi else "Problems")
+        )
+        by_column = self.rejects[self.rejects["scope"] != "header"].groupby("column", sort=False)
+        problems = {c: g for c, g in by_column}
+        for column in COLUMNS[self.kind]:
+            share = self.completeness.get(column, 0.0)
+            group = problems.get(column)
+            note = ""
+            if group is not None:
+                first = group.iloc[0]
+                note = (
+                    f"{len(group)} ({'dòng' if vi else 'row'} {first['row']}: {first['reason']})"
+                )
+            lines.append(f"{column:<26} {share:>8.0%}  {note}".rstrip())
+        if len(self.duplicates):
+            lines.append("")
+            lines.append("Trùng lặp:" if vi else "Duplicates:")
+            for d in self.duplicates.head(20).itertuples():
+                lines.append(
+                    f"  {'dòng' if vi else 'row'} {d.row} = {'dòng' if vi else 'row'} "
+                    f"{d.other_row} ({d.key}: {d.reason})"
+                )
+            if len(self.duplicates) > 20:
+                lines.append(f"  … +{len(self.duplicates) - 20}")
+        return "\n".join(lines)
+
+    def write_rejects(self, path: str | PathLike[str]) -> Path:
+        """Write :attr:`rejects` as CSV (UTF-8 with BOM so Excel shows Vietnamese) to ``path``."""
+        path = Path(path)
+        self.rejects.to_csv(path, index=False, encoding="utf-8-sig")
+        return path
+
+
+def _map_headers(kind: str, header: list[str]) -> tuple[dict[int, str], list[str], list[dict]]:
+    aliases = t.header_aliases(kind)
+    mapping: dict[int, str] = {}
+    unknown: list[str] = []
+    rejects: list[dict] = []
+    for position, written in enumerate(header):
+        if not written:
+            continue
+        column = aliases.get(t.header_key(written))
+        if column is None or column in mapping.values():
+            unknown.append(written)
+            close = difflib.get_close_matches(t.header_key(written), list(aliases), n=1)
+            hint = f"Did you mean {aliases[close[0]]!r}? " if close and column is None else ""
+            reason = (
+                f"column {written!r} repeats {column!r}; only the first is imported"
+                if column else f"unknown column {written!r}, not imported"
+            )
+            rejects.append({
+                "row": 1, "column": written, "value": written, "reason": reason,
+                "fix": hint + f"Rename it to one of: {t.accepted_headers(kind)}; or delete it.",
+                "scope": "header",
+            })
+            continue
+        mapping[position] = column
+    present = set(mapping.values())
+    missing = [group for group in t.REQUIRED[kind] if not present & set(group)]
+    if missing:
+        names = " and ".join(" or ".join(repr(c) for c in group) for group in missing)
+        raise IngestError(
+            f"Expected a {kind} table with the column {names}, got the headers "
+            f"{[h for h in header if h]}. Add the missing column; accepted headers are: "
+            f"{t.accepted_headers(kind)} (or the aliases of features/data/headers.csv)."
+        )
+    return mapping, unknown, rejects
+
+
+def _display(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return normalize(value)
+
+
+def _parse_rows(kind, raw, mapping, progress):
+    parsers = t.parsers(kind)
+    defaults = t.DEFAULTS[kind]
+    accepted: dict[int, dict[str, Any]] = {}
+    rejects: list[dict] = []
+    rejected_rows: set[int] = set()
+    total = len(raw.rows)
+    width = len(raw.header)
+    for i, (number, cells) in enumerate(raw.rows):
+        if progress is not None and (i % 500 == 0 or i == total - 1):
+            progress(i + 1, total)
+        problems: list[dict] = []
+        extra = [c for c in cells[width:] if not is_empty(c)]
+        if extra:
+            rejects.append({
+                "row": number, "column": "", "value": "; ".join(_display(c) for c in extra),
+                "reason": f"row rejected: {width + len(extra)} cells but {width} headers "
+                "(a separator inside an unquoted cell shifts the columns)",
+                "fix": "Quote the cell that contains the separator, or remove the extra cells.",
+                "scope": "row",
+            })
+            rejected_rows.add(number)
+            continue
+        row: dict[str, Any] = {}
+        for position, column in mapping.items():
+            value = cells[position] if position < len(cells) else None
+            try:
+                parsed = parsers[column](value)
+            except CellProblem as problem:
+                problems.append({"row": number, "column": column, "value": _display(value),
+                                 "reason": problem.reason, "fix": problem.fix,
+                                 "scope": "field"})
+                parsed = None
+            if isinstance(parsed, tuple):  # list cell: kept codes + unresolved pieces
+                parsed, pieces = parsed
+                for piece, reason, fix in pieces:
+                    problems.append({"row": number, "column": column, "value": piece,
+                                     "reason": reason, "fix": fix, "scope": "field"})
+            row[column] = parsed
+        for column, default in defaults.items():
+            if row.get(column) is None:
+                row[column] = default
+        if kind == "firms" and row.get("firm_id") is None and row.get("tax_code"):
+            row["firm_id"] = t.derive_firm_id(row["tax_code"])
+        fatal = t.row_problems(kind, row)
+        if fatal:
+            for column, reason, fix in fatal:
+                value = next((pr["value"] for pr in problems if pr["column"] == column), "")
+                problems.append({"row": number, "column": column, "value": value,
+                                 "reason": reason, "fix": fix, "scope": "row"})
+            rejected_rows.add(number)
+        else:
+            accepted[number] = row
+        rejects.extend(problems)
+    return accepted, rejects, rejected_rows
+
+
+def _name_key(name: str) -> str:
+    return " ".join(_LEGAL_FORMS.sub(" ", fold(name)).split())
+
+
+def _duplicates(kind: str, accepted: dict[int, dict[str, Any]]) -> list[dict]:
+    """Later rows that repeat an earlier one: same id; for firms also the same tax code
+    (branch aside) or a near-identical name at the same address."""
+    found: list[dict] = []
+    dropped: set[int] = set()
+
+    def mark(row: int, other: int, key: str, reason: str) -> None:
+        if row not in dropped:
+            dropped.add(row)
+            found.append({"row": row, "other_row": other, "key": key, "reason": reason})
+
+    id_column = {"firms": "firm_id", "buyers": "buyer_id", "needs": "need_id"}.get(kind)
+    seen: dict[Any, int] = {}
+    for number, row in accepted.items():
+        if id_column:
+            key = row[id_column]
+        else:
+            key = (row["need_id"], row["firm_id"], row["status"], row["at"])
+        if key in seen:
+            label = id_column or "need_id+firm_id+status+at"
+            mark(number, seen[key], label, f"same {label} {key if id_column else ''}".strip())
+        else:
+            seen[key] = number
+    if kind != "firms":
+        return found
+    by_tax: dict[str, int] = {}
+    for number, row in accepted.items():
+        if number in dropped or not row.get("tax_code"):
+            continue
+        base = row["tax_code"][:10]
+        if base in by_tax:
+            mark(number, by_tax[base], "tax_code", f"same tax code {base} (branch suffix aside)")
+        else:
+            by_tax[base] = number
+    by_address: dict[str, list[tuple[int, str]]] = {}
+    for number, row in accepted.items():
+        if number in dropped or not row.get("address") or not row.get("name"):
+            continue
+        address = " ".join(re.findall(r"[^\W_]+", fold(row["address"])))
+        name = _name_key(row["name"])
+        for other, other_name in by_address.get(address, []):
+            ratio = difflib.SequenceMatcher(None, name, other_name).ratio()
+            if ratio >= NAME_SIMILARITY:
+                mark(number, other, "name+address",
+                     f"near-identical name (similarity {ratio:.2f}) at the same address")
+                break
+        else:
+            by_address.setdefault(address, []).append((number, name))
+    return found
+
+
+def _frame(kind: str, accepted: dict[int, dict[str, Any]]) -> pd.DataFrame:
+    columns = COLUMNS[kind]
+    records = [[row.get(c) for c in columns] for row in accepted.values()]
+    frame = pd.DataFrame(records, columns=list(columns), index=list(accepted), dtype=object)
+    frame.index.name = "row"
+    for column in columns:
+        series = frame[column]
+        if column in _INT_COLUMNS:
+            frame[column] = pd.array(series.tolist(), dtype="Int64")
+        elif column in _FLOAT_COLUMNS:
+            frame[column] = pd.to_numeric(series, errors="raise").astype("float64")
+        elif column in _DATE_COLUMNS:
+            frame[column] = pd.to_datetime(series).astype("datetime64[ns]")
+        elif column in _BOOL_COLUMNS:
+            frame[column] = series.astype(bool)
+        else:
+            frame[column] = series.astype("str").where(series.notna(), None)
+    return frame
+
+
+def read_table(
+    kind: str,
+    source: Source,
+    sheet: str | None = None,
+    filename: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestResult:
+    """Read one table of ``kind`` from a CSV or XLSX file, keeping good rows and
+    reporting every problem.
+
+    Parameters
+    ----------
+    kind : {"firms", "buyers", "needs", "outcomes"}
+    source : path, bytes or binary file object
+        The file (the web service passes uploads as bytes or file objects).
+    sheet : str, optional
+        Sheet of an XLSX workbook (default: the first sheet).
+    filename : str, optional
+        Name used in the report when ``source`` has none.
+    progress : callable(done, total), optional
+        Called every 500 rows while cells are parsed (the CLI draws a progress bar).
+
+    Returns
+    -------
+    IngestResult
+
+    Raises
+    ------
+    IngestError
+        When the file cannot be read at all or lacks a required column (the message names
+        it and lists the accepted headers). Bad rows and cells never raise: they are rejects.
+    """
+    if kind not in KINDS:
+        raise IngestError(
+            f"Expected a table kind in {KINDS}, got {kind!r}. Use firms, buyers, needs or outcomes."
+        )
+    raw = read_raw(source, sheet, filename)
+    if filename is None and isinstance(source, (str, PathLike)):
+        filename = Path(source).name
+    mapping, unknown, header_rejects = _map_headers(kind, raw.header)
+    accepted, rejects, rejected_rows = _parse_rows(kind, raw, mapping, progress)
+    duplicates = _duplicates(kind, accepted)
+    for d in duplicates:
+        accepted.pop(d["row"])
+        rejected_rows.add(d["row"])
+        rejects.append({"row": d["row"], "column": d["key"], "value": "",
+                        "reason": f"duplicate of row {d['other_row']} ({d['reason']})",
+                        "fix": "Merge the two rows into one, or correct the repeated value.",
+                        "scope": "row"})
+    frame = _frame(kind, accepted)
+    # The schema is the last word: a row it refuses is moved to the rejects, not lost.
+    cases = failure_cases(kind, frame)
+    if not cases.empty:
+        for case in cases.itertuples():
+            index = case.index
+            if index is None or index != index or index not in frame.index:
+                raise IngestError(  # a whole-column failure is a bug in this module
+                    f"Expected the parsed {kind} to match {SCHEMAS[kind].__name__}, got "
+                    f"column {case.column!r} failing {case.check}. Please report this file."
+                )
+            rejects.append({"row": int(index), "column": case.column,
+                            "value": _display(case.failure_case),
+                            "reason": f"row rejected: fails {case.check}",
+                            "fix": "Correct the cell and import the row again.",
+                            "scope": "row"})
+            rejected_rows.add(int(index))
+        frame = frame.drop(index=[i for i in frame.index if i in rejected_rows])
+    header_frame = pd.DataFrame(header_rejects, columns=REJECT_COLUMNS)
+    body = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    body = body.sort_values("row", kind="stable")
+    reject_frame = pd.concat([header_frame, body], ignore_index=True) if len(header_frame) \
+        else body.reset_index(drop=True)
+    reject_frame["row"] = reject_frame["row"].astype("int64")
+    for column in REJECT_COLUMNS[1:]:
+        reject_frame[column] = reject_frame[column].astype("str")
+    completeness = {
+        c: (float(frame[c].notna().mean()) if len(frame) else 0.0) for c in COLUMNS[kind]
+    }
+    for c in t.DEFAULTS[kind]:  # a default is not data someone entered
+        if c in completeness and len(frame):
+            present = {r for r, cells in raw.rows}
+            completeness[c] = _entered_share(raw, mapping, c, frame.index, present)
+    return IngestResult(
+        kind=kind,
+        data=frame,
+        rejects=reject_frame,
+        duplicates=pd.DataFrame(duplicates, columns=DUPLICATE_COLUMNS).astype(
+            {"row": "int64", "other_row": "int64"}
+        ),
+        rows_read=len(raw.rows),
+        rows_accepted=len(frame),
+        rows_rejected=len(rejected_rows),
+        completeness=completeness,
+        unknown_columns=unknown,
+        columns={raw.header[i]: c for i, c in mapping.items()},
+        source_name=filename,
+        encoding=raw.encoding,
+        sheet=raw.sheet,
+    )
+
+
+def _entered_share(raw, mapping, column, rows, present) -> float:
+    positions = [i for i, c in mapping.items() if c == column]
+    if not positions:
+        return 0.0
+    wanted = set(rows)
+    cells = {n: c for n, c in raw.rows if n in wanted}
+    filled = sum(
+        1 for n in wanted
+        if positions[0] < len(cells[n]) and not is_empty(cells[n][positions[0]])
+    )
+    return filled / len(wanted)

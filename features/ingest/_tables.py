@@ -1,0 +1,409 @@
+"""What each table's columns mean: header aliases, cell parsers and row identity rules."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from features.columns import OUTCOME_STATUSES, OWNERSHIP_TYPES, VI_HEADERS
+from features.ingest import _parse as p
+from features.ingest._parse import CellProblem
+from features.schemas import (
+    BUYER_ID_PATTERN,
+    COLUMNS,
+    FIRM_ID_PATTERN,
+    LANGUAGES,
+    NEED_ID_PATTERN,
+    NEED_STATUSES,
+)
+from features.text import fold, normalize
+
+# Columns a file must have (each inner tuple: at least one of them).
+REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "firms": (("name",), ("firm_id", "tax_code")),
+    "buyers": (("buyer_id",), ("name",)),
+    "needs": (("need_id",), ("buyer_id",), ("title", "description")),
+    "outcomes": (("need_id",), ("firm_id",), ("status",), ("at",)),
+}
+
+
+def header_key(header: object) -> str:
+    """Folded words of a header: ``"Số LĐ"``, ``"so ld"`` and ``"SO_LD"`` give ``"so ld"``."""
+    return " ".join(re.findall(r"[^\W_]+", fold(header)))
+
+
+@lru_cache(maxsize=1)
+def _alias_rows() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    rows = []
+    with resources.files("features").joinpath("data/headers.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            kinds = tuple(k.strip() for k in row["kinds"].split(";") if k.strip())
+            rows.append((normalize(row["alias"]), row["column"].strip(), kinds))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=None)
+def header_aliases(kind: str) -> dict[str, str]:
+    """Folded header → canonical column of ``kind``: canonical names, VI_HEADERS, headers.csv."""
+    columns = COLUMNS[kind]
+    index: dict[str, str] = {}
+    for alias, column, kinds in _alias_rows():
+        if column in columns and ("*" in kinds or kind in kinds):
+            index.setdefault(header_key(alias), column)
+    for column, vi in VI_HEADERS.items():
+        if column in columns:
+            index[header_key(vi)] = column
+    for column in columns:
+        index[header_key(column)] = column
+    return index
+
+
+def accepted_headers(kind: str) -> str:
+    return ", ".join(
+        f"{c} ({VI_HEADERS[c]})" if c in VI_HEADERS else c for c in COLUMNS[kind]
+    )
+
+
+# --- parsers per column --------------------------------------------------------------------
+def _identifier(pattern: str, example: str, what: str) -> Callable[[Any], str | None]:
+    regex = re.compile(pattern)
+
+    def parse(value: Any) -> str | None:
+        raw = p.text(value)
+        if raw is None:
+            return None
+        ident = raw.replace(" ", "").upper()
+        if not regex.match(ident):
+            raise CellProblem(
+                f"expected a {what} like {example!r}, got {raw!r}",
+                f"Write the id as {example} ({pattern}).",
+            )
+        return ident
+
+    return parse
+
+
+_OWNERSHIP = {
+    "domestic private": "domestic_private", "private": "domestic_private",
+    "tu nhan": "domestic_private", "doanh nghiep tu nhan": "domestic_private",
+    "dn tu nhan": "domestic_private", "trong nuoc": "domestic_private",
+    "ngoai quoc doanh": "domestic_private", "tnhh": "domestic_private",
+    "co phan": "domestic_private", "cong ty co phan": "domestic_private",
+    "cp": "domestic_private", "ctcp": "domestic_private", "dntn": "domestic_private",
+    "domestic": "domestic_private", "local": "domestic_private",
+    "state": "state", "nha nuoc": "state", "doanh nghiep nha nuoc": "state",
+    "dnnn": "state", "state owned": "state", "soe": "state", "quoc doanh": "state",
+    "fdi": "fdi", "von dau tu nuoc ngoai": "fdi", "100 von nuoc ngoai": "fdi",
+    "nuoc ngoai": "fdi", "foreign": "fdi", "foreign owned": "fdi", "co von nuoc ngoai": "fdi",
+    "joint venture": "joint_venture", "lien doanh": "joint_venture", "jv": "joint_venture",
+}
+
+
+def _ownership(value: Any) -> str | None:
+    raw = p.text(value)
+    if raw is None:
+        return None
+    key = header_key(raw)
+    code = key.replace(" ", "_")
+    if code in OWNERSHIP_TYPES:
+        return code
+    if key in _OWNERSHIP:
+        return _OWNERSHIP[key]
+    raise CellProblem(
+        f"expected an ownership type, got {raw!r}",
+        "Write one of " + ", ".join(OWNERSHIP_TYPES)
+        + " (tư nhân, nhà nước, FDI/vốn nước ngoài, liên doanh), or leave the cell empty.",
+    )
+
+
+_LANGUAGE_NAMES = {
+    "vi": "vi", "vn": "vi", "tieng viet": "vi", "vietnamese": "vi", "viet": "vi",
+    "en": "en", "tieng anh": "en", "english": "en", "anh": "en",
+    "ja": "ja", "jp": "ja", "tieng nhat": "ja", "japanese": "ja", "nhat": "ja",
+    "ko": "ko", "kr": "ko", "tieng han": "ko", "korean": "ko", "han": "ko",
+    "zh": "zh", "cn": "zh", "tieng trung": "zh", "chinese": "zh", "trung": "zh",
+    "tieng hoa": "zh",
+}
+
+
+def _languages(value: Any) -> tuple[str | None, list[tuple[str, str, str]]]:
+    raw = p.text(value)
+    if raw is None:
+        return None, []
+    codes: list[str] = []
+    bad: list[tuple[str, str, str]] = []
+    for piece in re.split(r"[;,/\n]+", raw):
+        if not normalize(piece):
+            continue
+        code = _LANGUAGE_NAMES.get(header_key(piece))
+        if code is None:
+            bad.append(
+                (piece.strip(), f"expected a language code, got {piece.strip()!r}",
+                 "Use " + "; ".join(LANGUAGES) + " (or Tiếng Anh, Tiếng Nhật ...).")
+            )
+        elif code not in codes:
+            codes.append(code)
+    return (";".join(codes) or None), bad
+
+
+_EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
+
+
+def _email(value: Any) -> str | None:
+    raw = p.text(value)
+    if raw is None:
+        return None
+    email = raw.replace(" ", "").lower()
+    if not _EMAIL.match(email):
+        raise CellProblem(
+            f"expected one e-mail address, got {raw!r}",
+            "Write one address such as sales@congty.vn, or leave the cell empty.",
+        )
+    return email
+
+
+_COUNTRIES = {
+    "nhat ban": "JP", "nhat": "JP", "japan": "JP", "han quoc": "KR", "korea": "KR",
+    "south korea": "KR", "dai loan": "TW", "taiwan": "TW", "trung quoc": "CN", "china": "CN",
+    "duc": "DE", "germany": "DE", "my": "US", "hoa ky": "US", "usa": "US",
+    "united states": "US", "viet nam": "VN", "vietnam": "VN", "singapore": "SG",
+    "thai lan": "TH", "thailand": "TH", "phap": "FR", "france": "FR", "anh": "GB",
+    "united kingdom": "GB", "uk": "GB", "y": "IT", "italy": "IT", "malaysia": "MY",
+    "hong kong": "HK", "an do": "IN", "india": "IN", "ha lan": "NL", "netherlands": "NL",
+    "thuy dien": "SE", "sweden": "SE", "thuy si": "CH", "switzerland": "CH",
+}
+
+
+def _country(value: Any) -> str | None:
+    raw = p.text(value)
+    if raw is None:
+        return None
+    if re.fullmatch(r"[A-Za-z]{2}", raw):
+        return raw.upper()
+    key = header_key(raw)
+    if key in _COUNTRIES:
+        return _COUNTRIES[key]
+    raise CellProblem(
+        f"expected an ISO 3166 country code, got {raw!r}",
+        "Write the 2-letter code (JP, KR, TW, CN, DE, US ...).",
+    )
+
+
+def _park(value: Any) -> str | None:
+    from features.geo import parks, resolve_park
+
+    raw = p.text(value)
+    if raw is None:
+        return None
+    park_id = resolve_park(raw)
+    if park_id is None:
+        ids = list(parks().index)
+        close = difflib.get_close_matches(header_key(raw).replace(" ", "_"), ids, n=3, cutoff=0.5)
+        hint = f"Did you mean {', '.join(close)}? " if close else ""
+        raise CellProblem(
+            f"expected an industrial park, got {raw!r}",
+            f"{hint}Use a park id of the parks table ({', '.join(ids[:4])}, ...) or its name.",
+        )
+    return park_id
+
+
+def _choice(options: dict[str, str], allowed: tuple[str, ...], what: str):
+    def parse(value: Any) -> str | None:
+        raw = p.text(value)
+        if raw is None:
+            return None
+        key = header_key(raw)
+        code = options.get(key, key.replace(" ", "_"))
+        if code in allowed:
+            return code
+        raise CellProblem(
+            f"expected a {what} in {', '.join(allowed)}, got {raw!r}",
+            f"Write one of {', '.join(allowed)}.",
+        )
+
+    return parse
+
+
+_NEED_STATUS = {
+    "mo": "open", "dang mo": "open", "con mo": "open", "open": "open", "active": "open",
+    "dong": "closed", "da dong": "closed", "closed": "closed", "ket thuc": "closed",
+    "done": "closed",
+}
+_OUTCOME_STATUS = {
+    "de xuat": "suggested", "goi y": "suggested", "da lien he": "contacted",
+    "lien he": "contacted", "gap": "meeting", "gap mat": "meeting", "hop": "meeting",
+    "mau": "sample", "gui mau": "sample", "hang mau": "sample", "danh gia": "audit",
+    "audit": "audit", "kiem tra nha may": "audit", "don hang": "order", "dat hang": "order",
+    "po": "order", "tu choi": "rejected", "khong dat": "rejected", "loai": "rejected",
+}
+
+
+# --- taxonomy --------------------------------------------------------------------------------
+TAXONOMY_KIND = {
+    "sector": "sector",
+    "processes": "process",
+    "materials": "material",
+    "mandatory_certifications": "certification",
+    "preferred_certifications": "certification",
+}
+
+
+def _suggest(piece: str, kind: str) -> str:
+    from features.taxonomy import alias_key, load_taxonomy
+
+    tax = load_taxonomy()
+    index = tax.alias_index(kind)
+    close = difflib.get_close_matches(alias_key(piece), list(index), n=6, cutoff=0.6)
+    codes = list(dict.fromkeys(index[k] for k in close))[:3]
+    codes = [c for c in codes if c]
+    examples = ", ".join(t.code for t in tax.terms(kind)[:4])
+    if codes:
+        return f"Did you mean {', '.join(codes)}? Otherwise write a {kind} code ({examples}, ...)."
+    return f"Write a {kind} code or a known alias ({examples}, ...), or remove the piece."
+
+
+def taxonomy_codes(
+    column: str, value: Any
+) -> tuple[str | None, list[tuple[str, str, str]]]:
+    """Codes of a taxonomy-valued cell (``;``-joined) and its unresolved pieces as problems."""
+    from features.taxonomy import load_taxonomy
+
+    raw = p.text(value)
+    if raw is None:
+        return None, []
+    kind = TAXONOMY_KIND[column]
+    tax = load_taxonomy()
+    if not tax.terms(kind):
+        raise CellProblem(
+            f"expected {kind} codes, but the taxonomy has no {kind} terms yet",
+            f"Add features/data/taxonomy/{kind}s.yaml, then import again.",
+        )
+    codes, unresolved = tax.resolve_many(raw, kind=kind)
+    bad = [
+        (piece, f"unknown {kind} {piece!r}", _suggest(piece, kind)) for piece in unresolved
+    ]
+    return (";".join(codes) or None), bad
+
+
+# Parser of each column: (kind, column) -> callable(value) -> value | (value, piece problems)
+def parsers(kind: str) -> dict[str, Callable[[Any], Any]]:
+    firm_id = _identifier(FIRM_ID_PATTERN, "F0001", "firm id")
+    buyer_id = _identifier(BUYER_ID_PATTERN, "B001", "buyer id")
+    need_id = _identifier(NEED_ID_PATTERN, "N-0001", "need id")
+    count = "; e.g. 1200"
+    if kind == "firms":
+        return {
+            "firm_id": firm_id, "name": p.text, "tax_code": p.tax_code, "address": p.text,
+            "district": p.text,
+            "founded": lambda v: p.integer(v, 1900, 2100, " (a year, yyyy)"),
+            "employees": lambda v: p.integer(v, 0, 1_000_000, count),
+            "ownership": _ownership, "sectors": p.text_list, "description": p.text,
+            "products": p.text_list, "materials": p.text_list, "certifications": p.text_list,
+            "export_markets": p.text_list, "customers": p.text_list,
+            "monthly_capacity": lambda v: p.integer(v, 0, 10**10, " (pieces per month)"),
+            "languages": _languages, "contact_email": _email, "phone": p.text,
+            "is_demo": p.boolean,
+        }
+    if kind == "buyers":
+        return {
+            "buyer_id": buyer_id, "name": p.text, "country": _country, "park_id": _park,
+            "sector": lambda v: _single_code("sector", v), "description": p.text,
+            "is_demo": p.boolean,
+        }
+    if kind == "needs":
+        return {
+            "need_id": need_id, "buyer_id": buyer_id, "title": p.text, "description": p.text,
+            "sector": lambda v: _single_code("sector", v),
+            "processes": lambda v: taxonomy_codes("processes", v),
+            "materials": lambda v: taxonomy_codes("materials", v),
+            "mandatory_certifications": lambda v: taxonomy_codes("mandatory_certifications", v),
+            "preferred_certifications": lambda v: taxonomy_codes("preferred_certifications", v),
+            "annual_volume": lambda v: p.integer(v, 0, 10**12, " (pieces per year)"),
+            "min_monthly_capacity": lambda v: p.integer(v, 0, 10**10, " (pieces per month)"),
+            "tolerance_mm": lambda v: _tolerance(v),
+            "deadline": p.date, "created": p.date,
+            "status": _choice(_NEED_STATUS, NEED_STATUSES, "need status"),
+            "target_price_usd": lambda v: p.decimal(v, 0, 10**9, " (USD)"),
+            "internal_notes": p.text, "is_demo": p.boolean,
+        }
+    return {
+        "need_id": need_id, "firm_id": firm_id,
+        "status": _choice(_OUTCOME_STATUS, OUTCOME_STATUSES, "status"),
+        "reason": p.text, "at": p.date, "by": p.text,
+    }
+
+
+def _tolerance(value: Any) -> float | None:
+    x = p.decimal(value, 0, 100, " (mm)")
+    if x is not None and x <= 0:
+        raise CellProblem(
+            f"expected a tolerance above 0 mm, got {x:g}", "Write the tolerance in mm (0.05)."
+        )
+    return x
+
+
+def _single_code(column: str, value: Any) -> str | None:
+    codes, bad = taxonomy_codes(column, value)
+    if bad:
+        piece, reason, fix = bad[0]
+        raise CellProblem(reason, fix)
+    if codes and ";" in codes:
+        raise CellProblem(
+            f"expected one {TAXONOMY_KIND[column]}, got several ({codes.replace(';', ', ')})",
+            f"Keep only the main {TAXONOMY_KIND[column]}.",
+        )
+    return codes
+
+
+# Columns whose empty cell takes a default rather than staying empty.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "firms": {"is_demo": False},
+    "buyers": {"is_demo": False},
+    "needs": {"is_demo": False, "status": "open"},
+    "outcomes": {},
+}
+
+
+def row_problems(kind: str, row: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Row-level problems (column, reason, fix): a row without an identity is unusable."""
+    out: list[tuple[str, str, str]] = []
+
+    def need(column: str, what: str) -> None:
+        if row.get(column) is None:
+            out.append((column, f"row rejected: {what} is empty or invalid",
+                        f"Fill in a valid {column} ({what}) and import the row again."))
+
+    if kind == "firms":
+        need("name", "the firm's name")
+        if row.get("firm_id") is None and row.get("tax_code") is None:
+            out.append(("firm_id", "row rejected: neither a valid firm_id nor a valid tax code "
+                        "identifies the firm",
+                        "Fill in firm_id (F0001) or a valid mã số thuế."))
+    elif kind == "buyers":
+        need("buyer_id", "the buyer id")
+        need("name", "the buyer's name")
+    elif kind == "needs":
+        need("need_id", "the need id")
+        need("buyer_id", "the buyer id")
+        if row.get("title") is None and row.get("description") is None:
+            out.append(("title", "row rejected: a need needs a title or a description",
+                        "Write a short title of the component."))
+    else:
+        need("need_id", "the need id")
+        need("firm_id", "the firm id")
+        need("status", "the status")
+        need("at", "the date/time")
+        if row.get("status") == "rejected" and row.get("reason") is None:
+            out.append(("reason", "row rejected: status 'rejected' needs a reason",
+                        "Write why the match was rejected (lý do)."))
+    return out
+
+
+def derive_firm_id(tax_code: str) -> str:
+    """A stable firm id from a tax code, for rows that have none: ``F`` + its digits."""
+    return "F" + tax_code.replace("-", "")
