@@ -1,0 +1,730 @@
+"""Certifications as firms write them: parsing, validity and the plan's international count.
+
+Firms list their certificates in one free-text cell: ``"ISO 9001:2015; IATF16949 hết hạn
+12/2024, TCVN ISO 14001 do QUACERT cấp"``. :func:`parse_certifications` turns that into
+:class:`Certification` records (code, version, issue and expiry dates, issuer) and keeps
+every piece it could not understand in ``.unparsed``: nothing is dropped silently.
+
+The patterns are built from the certification taxonomy
+(``features/data/taxonomy/certifications.yaml``): its aliases, versions, national
+equivalents and issuers. A new alias there is understood here without code changes.
+Matching ignores case, diacritics (``het han`` = ``hết hạn``), NFC/NFD and the separators
+firms put inside a standard's name (``ISO9001`` = ``ISO-9001`` = ``iso 9001``).
+
+Dates
+    Expiry (``hết hạn``, ``hiệu lực đến``, ``valid until``, ``exp.``) and issue (``cấp
+    ngày``, ``issued``, ``từ``) dates in ``dd/mm/yyyy``, ``d-m-yyyy``, ``mm/yyyy``,
+    ``yyyy``, ``yyyy-mm-dd``, ``yyyy-mm``, ``tháng 3 năm 2024``, ``tháng 3/2024`` and
+    ``ngày 5 tháng 3 năm 2023``. An expiry given as a month means the end of that month,
+    as a year the end of that year; an issue month means its first day.
+
+Validity
+    A certificate is valid on a day when it is not past its expiry, when neither its code
+    (OHSAS 18001 after 12/03/2021) nor its version (ISO 9001:2008 after 15/09/2018) was
+    superseded by then, and when it was already issued. Without an expiry, the expiry is
+    the issue date plus the code's ``validity_years``; with neither, a certificate counts
+    as valid unless superseded (self-declared: counted, flagged ``verified=False``).
+
+Examples
+--------
+>>> certs = parse_certifications("ISO 9001:2015, ISO 14001 (hết hạn 12/2024)")
+>>> [(c.code, c.version, c.valid_until) for c in certs]
+[('iso_9001', '2015', None), ('iso_14001', None, datetime.date(2024, 12, 31))]
+>>> sorted(valid_codes(certs, as_of=date(2025, 1, 1)))
+['iso_9001']
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from features.exceptions import CnhtError, TaxonomyError, UnknownCodeError
+from features.taxonomy import load_taxonomy
+from features.text import fold, normalize
+
+__all__ = [
+    "Certification",
+    "ParsedCertifications",
+    "CertificationError",
+    "parse_certifications",
+    "is_international",
+    "valid_codes",
+]
+
+KIND = "certification"
+
+
+class CertificationError(CnhtError):
+    """A certification record or the certification taxonomy cannot be used as asked."""
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@dataclass(frozen=True)
+class _Standard:
+    """What the parser and the validity rules need from one taxonomy term."""
+
+    code: str
+    short_name: str
+    international: bool
+    versions: Mapping[str, date | None]
+    version_aliases: Mapping[str, str]  # folded spelling -> version
+    alias_versions: Mapping[str, str]  # _key -> version the alias implies
+    national: Mapping[str, Mapping[str, str]]  # _key of national base -> {year: version}
+    superseded_by: str | None
+    superseded_on: date | None
+    validity_years: int | None
+    issuers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    standards: Mapping[str, _Standard]
+    alias_regex: re.Pattern[str]
+    group_alias: Mapping[str, tuple[str, str]]  # regex group -> (code, _key)
+    issuer_regex: re.Pattern[str] | None
+    issuer_names: Mapping[str, str]  # _key -> issuer as written in the taxonomy
+
+
+def _as_date(value: Any, where: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise TaxonomyError(
+            f"{where}: expected a date (YYYY-MM-DD) or null, got {value!r}. Fix the YAML."
+        ) from None
+
+
+def _standard(term: Any) -> _Standard:
+    attrs = term.attrs
+    where = f"certifications.yaml code {term.code!r}"
+    missing = [k for k in ("international", "versions", "validity_years") if k not in attrs]
+    if missing:
+        raise TaxonomyError(
+            f"{where}: expected certification keys {', '.join(missing)}, got none. "
+            "Add them (see the header of certifications.yaml)."
+        )
+    versions = {
+        str(v): _as_date((spec or {}).get("superseded_on"), f"{where} version {v!r}")
+        for v, spec in (attrs.get("versions") or {}).items()
+    }
+    version_aliases = {fold(str(v)): str(v) for v in versions}
+    for spelling, version in (attrs.get("version_aliases") or {}).items():
+        if str(version) not in versions:
+            raise TaxonomyError(
+                f"{where}: version_aliases maps {spelling!r} to {version!r}, which is not one "
+                f"of its versions ({', '.join(versions)}). Add the version or fix the alias."
+            )
+        version_aliases[fold(str(spelling))] = str(version)
+    alias_versions = {
+        _key(alias): str(version) for alias, version in (attrs.get("alias_versions") or {}).items()
+    }
+    national: dict[str, dict[str, str]] = {}
+    for eq in attrs.get("equivalents") or []:
+        standard = normalize(eq.get("standard"))
+        base, _, year = standard.rpartition(":")
+        if not base:
+            base, year = standard, ""
+        table = national.setdefault(_key(base), {})
+        if year:
+            table[year.strip()] = str(eq.get("version") or year.strip())
+    validity = attrs.get("validity_years")
+    return _Standard(
+        code=term.code,
+        short_name=normalize(attrs.get("short_name")) or term.label_en,
+        international=bool(attrs.get("international")),
+        versions=versions,
+        version_aliases=version_aliases,
+        alias_versions=alias_versions,
+        national=national,
+        superseded_by=attrs.get("superseded_by"),
+        superseded_on=_as_date(attrs.get("superseded_on"), where),
+        validity_years=int(validity) if validity is not None else None,
+        issuers=tuple(normalize(i) for i in attrs.get("issuer_examples") or ()),
+    )
+
+
+_JOIN = r"[\s\-_./:,()・]*"  # what firms put inside a name: ISO9001, ISO-9001, ISO/IEC 17025
+_RUNS = re.compile(r"[a-z]+|[0-9]+|[^\W\da-z_]+")
+
+
+def _key(text: object) -> str:
+    """Folded letter, digit and other-script runs joined by one space (``ISO9001`` → ``iso 9001``)."""
+    return " ".join(_RUNS.findall(fold(text)))
+
+
+_YEAR_AHEAD = r"(?:19|20)\d\d(?!\d)"
+
+
+def _flexible(key: str) -> str | None:
+    """Regex for a folded name that tolerates any separators between its letter/digit runs.
+
+    A name ending in letters must not be followed by a number other than a year, so that
+    ``chứng nhận ISO`` does not swallow the ``ISO`` of ``chứng nhận ISO 13485``.
+    """
+    runs = _RUNS.findall(key)
+    if not runs:
+        return None
+    body = _JOIN.join(re.escape(r) for r in runs)
+    last = runs[-1]
+    if last.isdigit():
+        end = r"(?![0-9])"
+    elif last.isascii():
+        end = rf"(?![a-z0-9])(?!{_JOIN}(?!{_YEAR_AHEAD})\d)"
+    else:
+        end = ""
+    start = r"(?<![a-z0-9])" if runs[0].isascii() else ""
+    return start + body + end
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> _Catalogue:
+    tax = load_taxonomy()
+    terms = tax.terms(KIND)
+    if not terms:
+        raise TaxonomyError(
+            "Expected certification terms in the taxonomy, got none. "
+            "Restore features/data/taxonomy/certifications.yaml."
+        )
+    standards = {t.code: _standard(t) for t in terms}
+    names: dict[str, str] = {}  # folded key -> code; first claim wins (the loader forbids clashes)
+    for term in terms:
+        for name in term.names():
+            names.setdefault(_key(name), term.code)
+        for base in standards[term.code].national:
+            names.setdefault(base, term.code)
+    parts: list[str] = []
+    group_alias: dict[str, tuple[str, str]] = {}
+    for i, key in enumerate(sorted(names, key=lambda k: (-len(k), k))):
+        pattern = _flexible(key)
+        if pattern is None:
+            continue
+        group_alias[f"a{i}"] = (names[key], key)
+        parts.append(f"(?P<a{i}>{pattern})")
+    issuer_names: dict[str, str] = {}
+    for std in standards.values():
+        for issuer in std.issuers:
+            issuer_names.setdefault(_key(issuer), issuer)
+    issuer_parts = [p for k in sorted(issuer_names, key=lambda k: -len(k)) if (p := _flexible(k))]
+    return _Catalogue(
+        standards=standards,
+        alias_regex=re.compile("|".join(parts)),
+        group_alias=group_alias,
+        issuer_regex=re.compile("|".join(issuer_parts)) if issuer_parts else None,
+        issuer_names=issuer_names,
+    )
+
+
+def _standard_of(code: str) -> _Standard:
+    standards = _catalogue().standards
+    if code not in standards:
+        resolved = load_taxonomy().resolve(code, kind=KIND) if isinstance(code, str) else None
+        hint = f" {code!r} is written {resolved!r} as a code." if resolved else ""
+        raise UnknownCodeError(
+            f"Expected a certification code such as 'iso_9001', got {code!r}.{hint} "
+            f"Known codes: {', '.join(standards)}."
+        )
+    return standards[code]
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Certification:
+    """One certificate held by a firm.
+
+    Attributes
+    ----------
+    code : str
+        Certification code of the taxonomy (``"iso_9001"``).
+    version : str or None
+        Version of the standard (``"2015"``; ``"D"`` for AS9100D; ``"TS 16949:2009"`` for the
+        predecessor of IATF 16949); ``None`` when not written.
+    issued : date or None
+        Issue date.
+    valid_until : date or None
+        Last day of validity as written (a month means its last day).
+    issuer : str or None
+        Certification body as written (``"TÜV SÜD"``).
+    verified : bool
+        Checked by staff against the certificate; ``False`` for self-declared entries.
+    raw : str
+        The text the record was read from (normalised, diacritics kept).
+    national_equivalent : bool
+        Written as a national adoption (``TCVN ISO 9001:2015``) equivalent to the code.
+    """
+
+    code: str
+    version: str | None = None
+    issued: date | None = None
+    valid_until: date | None = None
+    issuer: str | None = None
+    verified: bool = False
+    raw: str = ""
+    national_equivalent: bool = False
+
+    def _supersession(self) -> date | None:
+        std = _standard_of(self.code)
+        dates = [std.superseded_on]
+        if self.version is not None:
+            dates.append(std.versions.get(self.version))
+        known = [d for d in dates if d is not None]
+        return min(known) if known else None
+
+    def expires(self) -> date | None:
+        """Last day the certificate is valid, or ``None`` when nothing bounds it.
+
+        The earliest of: ``valid_until``; ``issued`` plus the code's validity years (minus
+        one day); the day before its code or version was superseded.
+
+        >>> Certification("iso_9001", version="2008", issued=date(2017, 1, 10)).expires()
+        datetime.date(2018, 9, 14)
+        """
+        std = _standard_of(self.code)
+        candidates: list[date] = []
+        if self.valid_until is not None:
+            candidates.append(self.valid_until)
+        elif self.issued is not None and std.validity_years:
+            candidates.append(_add_years(self.issued, std.validity_years) - timedelta(days=1))
+        superseded = self._supersession()
+        if superseded is not None:
+            candidates.append(superseded - timedelta(days=1))
+        return min(candidates) if candidates else None
+
+    def is_valid(self, as_of: date | None = None) -> bool:
+        """Whether the certificate is valid on ``as_of`` (default: today).
+
+        ``False`` when past :meth:`expires` (the last valid day is still valid), when its
+        code or version was superseded on or before ``as_of``, or when it is issued after
+        ``as_of``. A certificate with no dates counts as valid unless superseded.
+
+        >>> c = Certification("iso_14001", valid_until=date(2024, 12, 31))
+        >>> c.is_valid(date(2024, 12, 31)), c.is_valid(date(2025, 1, 1))
+        (True, False)
+        """
+        as_of = as_of or date.today()
+        if self.issued is not None and self.issued > as_of:
+            return False
+        last = self.expires()
+        return last is None or as_of <= last
+
+    def name(self) -> str:
+        """Standard and version as people write them (``"ISO 9001:2015"``, ``"AS9100D"``)."""
+        short = _standard_of(self.code).short_name
+        if self.version is None:
+            return short
+        if re.fullmatch(r"\d{4}", self.version):
+            return f"{short}:{self.version}"
+        if re.fullmatch(r"[A-Z]", self.version):
+            return f"{short}{self.version}"
+        return self.version
+
+    def describe(self, lang: str = "vi", as_of: date | None = None) -> str:
+        """One line for a person: standard, version and validity.
+
+        Parameters
+        ----------
+        lang : {"vi", "en"}, default "vi"
+        as_of : date, optional
+            Day the validity is stated for (default: today).
+
+        >>> c = Certification("iso_9001", version="2015", valid_until=date(2027, 3, 31))
+        >>> c.describe(as_of=date(2026, 1, 1))
+        'ISO 9001:2015, còn hiệu lực đến 03/2027'
+        >>> c.describe("en", as_of=date(2026, 1, 1))
+        'ISO 9001:2015, valid until 03/2027'
+        """
+        texts = {
+            "vi": (
+                "còn hiệu lực đến {}",
+                "hết hiệu lực từ {}",
+                "chưa rõ thời hạn",
+                "chưa hiệu lực",
+            ),
+            "en": ("valid until {}", "not valid since {}", "expiry unknown", "not yet valid"),
+        }
+        if lang not in texts:
+            raise CertificationError(
+                f"Expected lang 'vi' or 'en', got {lang!r}. Pass one of those two."
+            )
+        valid, expired, unknown, future = texts[lang]
+        as_of = as_of or date.today()
+        last = self.expires()
+        if self.issued is not None and self.issued > as_of:
+            state = future
+        elif last is None:
+            state = unknown
+        elif as_of <= last:
+            state = valid.format(last.strftime("%m/%Y"))
+        else:
+            state = expired.format((last + timedelta(days=1)).strftime("%m/%Y"))
+        return f"{self.name()}, {state}"
+
+
+class ParsedCertifications(list):
+    """A ``list`` of :class:`Certification` plus ``unparsed``: the pieces of the input
+    that could not be understood, as written (normalised)."""
+
+    def __init__(self, certifications: Iterable[Certification] = (), unparsed: Iterable[str] = ()):
+        super().__init__(certifications)
+        self.unparsed: list[str] = list(unparsed)
+
+    def __repr__(self) -> str:
+        return f"ParsedCertifications({list.__repr__(self)}, unparsed={self.unparsed!r})"
+
+
+# --------------------------------------------------------------------------- parsing
+
+_CONNECT = r"[\s:.,]*(?:(?:vao|on|la|ngay)\s+)?"
+_UNTIL_WORDS = (
+    r"het\s+han(?:\s+(?:den|vao|nam|luc))?|het\s+hieu\s+luc|(?:co\s+|con\s+)?hieu\s+luc\s+"
+    r"(?:den|toi)|han\s+(?:den|su\s+dung|hieu\s+luc)|thoi\s+han(?:\s+den)?|den\s+het"
+    r"|valid\s+(?:until|till|to|thru|through)|expir(?:es|ed|y\s+date|y|ation\s+date|ation)"
+    r"|exp\.?|until|den|to"
+)
+_ISSUED_WORDS = (
+    r"(?:duoc\s+)?cap(?:\s+(?:lan\s+dau|lai))?|ngay\s+cap|nam\s+cap|issued(?:\s+date)?"
+    r"|issue\s+date|date\s+of\s+issue|certified\s+(?:on|since)|tu|from|since"
+)
+_DATE = (
+    r"(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})(?!\d)"
+    r"|(?:ngay\s*)?(?P<d2>\d{1,2})\s*thang\s*(?P<m2>\d{1,2})\s*(?:nam\s*|[/\-.,]\s*)(?P<y2>\d{4})"
+    r"|(?:ngay\s*)?(?P<d3>\d{1,2})[/\-.](?P<m3>\d{1,2})[/\-.](?P<y3>\d{4}|\d{2})(?!\d)"
+    r"|thang\s*(?P<m4>\d{1,2})\s*(?:nam\s*|[/\-.]\s*)(?P<y4>\d{4})"
+    r"|(?P<y5>\d{4})[/\-.](?P<m5>\d{1,2})(?![\d/\-.])"
+    r"|(?P<m6>\d{1,2})[/\-.](?P<y6>\d{4}|\d{2})(?![\d/\-.])"
+    r"|(?:nam\s*)?(?P<y7>(?:19|20)\d\d)(?!\d)"
+)
+_DATED = re.compile(
+    rf"(?<![a-z0-9])(?:(?P<until>{_UNTIL_WORDS})|(?P<issued>{_ISSUED_WORDS})){_CONNECT}(?:{_DATE})"
+)
+_ISSUER_END = (
+    r"(?=\s*(?:$|[,;()\n])|\s+(?:on|valid|exp|expires?|until|het|hieu|cap|ngay|va|and|tu|den"
+    r"|from|since|\d)(?![a-z]))"
+)
+_ISSUER = re.compile(
+    r"(?<![a-z0-9])(?:do\s+(?P<x1>[^,;()]{1,60}?)"
+    r"(?:\s+cap(?![a-z])(?!\s*(?:ngay|nam|thang|vao|lan|tu|:)?\s*\d)|(?=\s+cap(?![a-z])))"
+    rf"|(?:issued|certified|granted|audited)\s+by\s*:?\s*(?P<x2>[^,;()]{{1,60}}?){_ISSUER_END}"
+    rf"|cap\s+boi\s*:?\s*(?P<x3>[^,;()]{{1,60}}?){_ISSUER_END}"
+    rf"|(?:to\s+chuc\s+(?:chung\s+nhan|cap)|certification\s+body|issuer)\s*:?\s*"
+    rf"(?P<x4>[^,;()]{{1,60}}?){_ISSUER_END})"
+)
+_VERSION_LEAD = r"\A(?:[\s:\-.]|rev(?:ision)?\b\.?|phien\s+ban|version|ver\b\.?)*"
+_YEAR_VERSION = re.compile(r"\A\s*[:\-]\s*((?:19|20)\d\d)(?!\d)")
+_BARE_NUMBER = re.compile(
+    r"\A(?:\s|[,;+&/]|(?<![a-z])(?:va|and|cung|voi)(?![a-z]))*?"
+    r"(?:[,;+&/]|(?<![a-z])(?:va|and|cung|voi)(?![a-z]))\s*(\d{3,5})(?![0-9])"
+)
+_PIECE_SPLIT = re.compile(r"(?:[\x00,;+&()\[\]|]|(?<!\d)/|/(?!\d))+|(?<![a-z])(?:va|and)(?![a-z])")
+_NOISE = frozenset(
+    "chung nhan chi certificate certificates certified certification cert dat da co he thong "
+    "quan ly chat luong tieu chuan standard standards theo duoc cong ty con hieu luc valid "
+    "cap ngay nam thang va and the of for with by system management quality hien dang ap dung"
+    " so number no".split()
+)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    code: str
+    version: str | None
+    national: bool
+    prefix: str
+    attrs: dict[str, tuple[Any, int, int]] = field(default_factory=dict)
+
+
+def _make_date(match: re.Match[str], role: str, as_of: date) -> date | None:
+    g = match.groupdict()
+    for i in range(1, 8):
+        if g.get(f"y{i}"):
+            year_text, month_text, day_text = g[f"y{i}"], g.get(f"m{i}"), g.get(f"d{i}")
+            break
+    else:  # pragma: no cover - the regex always sets one year group
+        return None
+    year = int(year_text)
+    if len(year_text) == 2:  # two-digit year: the century that keeps it within 50 years of as_of
+        year += 2000 if 2000 + year <= as_of.year + 50 else 1900
+    try:
+        if day_text:
+            return date(year, int(month_text), int(day_text))
+        if month_text:
+            month = int(month_text)
+            last_day = calendar.monthrange(year, month)[1]
+            return date(year, month, last_day if role == "until" else 1)
+        return date(year, 12, 31) if role == "until" else date(year, 1, 1)
+    except ValueError:  # 31/02, month 13: leave the text to .unparsed
+        return None
+
+
+def _fold_same_length(line: str) -> str:
+    """``fold`` character by character, so positions in the folded line are positions in
+    ``line`` (a character that folds to several, like a ligature, keeps its first)."""
+    out = []
+    for ch in line:
+        if ch.isspace():
+            out.append(" ")
+            continue
+        f = fold(ch)
+        out.append(f[0] if f else " ")
+    return "".join(out)
+
+
+def _mask(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _read_version(std: _Standard, tail: str) -> tuple[str | None, int]:
+    """Version written right after a standard's name, and how many characters it takes."""
+    if std.version_aliases:
+        spellings = sorted(std.version_aliases, key=len, reverse=True)
+        body = "|".join(_JOIN.join(re.escape(r) for r in _RUNS.findall(s)) for s in spellings)
+        m = re.match(rf"{_VERSION_LEAD}({body})(?![a-z0-9\-])", tail)
+        if m:
+            spelled = " ".join(_RUNS.findall(m.group(1)))
+            for s in spellings:
+                if " ".join(_RUNS.findall(s)) == spelled:
+                    return std.version_aliases[s], m.end()
+    m = _YEAR_VERSION.match(tail)
+    if m:
+        return m.group(1), m.end()
+    return None, 0
+
+
+def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certification], list[str]]:
+    cat = _catalogue()
+    folded = _fold_same_length(line)
+    masked = folded
+    covered = [False] * len(line)
+    attrs: list[tuple[str, Any, int, int]] = []  # (role, value, start, end)
+
+    def consume(start: int, end: int) -> None:
+        nonlocal masked
+        masked = _mask(masked, start, end)
+        for i in range(start, end):
+            covered[i] = True
+
+    for m in _ISSUER.finditer(folded):
+        name = next(g for g in ("x1", "x2", "x3", "x4") if m.group(g))
+        issuer = line[m.start(name) : m.end(name)].strip()
+        attrs.append(("issuer", issuer, m.start(), m.end()))
+    for _, _, s, e in attrs:
+        masked = _mask(masked, s, e)
+    for m in _DATED.finditer(masked):
+        role = "until" if m.group("until") else "issued"
+        day = _make_date(m, role, as_of)
+        if day is not None:
+            attrs.append((role, day, m.start(), m.end()))
+            masked = _mask(masked, m.start(), m.end())
+
+    found = [
+        (m.start(), m.end(), *cat.group_alias[m.lastgroup or ""])
+        for m in cat.alias_regex.finditer(masked)
+    ]
+    mentions: list[_Mention] = []
+    for i, (start, end, code, key) in enumerate(found):
+        limit = found[i + 1][0] if i + 1 < len(found) else len(masked)
+        mentions.append(_mention(cat.standards[code], key, start, end, masked[end:limit]))
+    # A bare number after a separator inherits the prefix of the standard before it:
+    # "ISO 9001 và 14001" is ISO 9001 and ISO 14001.
+    i = 0
+    while i < len(mentions):
+        current = mentions[i]
+        limit = mentions[i + 1].start if i + 1 < len(mentions) else len(masked)
+        bare = _BARE_NUMBER.match(masked[current.end : limit]) if current.prefix else None
+        match = bare and cat.alias_regex.fullmatch(f"{current.prefix} {bare.group(1)}")
+        if match:
+            code, key = cat.group_alias[match.lastgroup or ""]
+            start, end = current.end + bare.start(1), current.end + bare.end(1)
+            tail = masked[end:limit]
+            mentions.insert(i + 1, _mention(cat.standards[code], key, start, end, tail))
+        i += 1
+    for mention in mentions:
+        consume(mention.start, mention.end)
+
+    if not mentions:
+        return [], _pieces(line, folded, covered)
+    for role, value, s, e in sorted(attrs, key=lambda a: a[2]):
+        before = [m for m in mentions if m.start < s]
+        owner = before[-1] if before else mentions[0]
+        if role in owner.attrs:
+            continue  # a second expiry for one certificate stays in .unparsed
+        owner.attrs[role] = (value, s, e)
+        consume(s, e)
+
+    if cat.issuer_regex is not None:  # a known certification body named without a keyword
+        for m in cat.issuer_regex.finditer(masked):
+            before = [x for x in mentions if x.start < m.start()]
+            owner = before[-1] if before else mentions[0]
+            if "issuer" not in owner.attrs:
+                owner.attrs["issuer"] = (line[m.start() : m.end()], m.start(), m.end())
+                consume(m.start(), m.end())
+
+    certs = []
+    for mention in mentions:
+        end = max([mention.end] + [e for _, _, e in mention.attrs.values()])
+        raw = line[mention.start : end]
+        if raw.count("(") > raw.count(")") and line[end:].lstrip().startswith(")"):
+            end = line.index(")", end) + 1
+            covered[end - 1] = True
+            raw = line[mention.start : end]
+        get = mention.attrs.get
+        certs.append(
+            Certification(
+                code=mention.code,
+                version=mention.version,
+                issued=get("issued", (None,))[0],
+                valid_until=get("until", (None,))[0],
+                issuer=get("issuer", (None,))[0],
+                verified=verified,
+                raw=raw.strip(),
+                national_equivalent=mention.national,
+            )
+        )
+    return certs, _pieces(line, folded, covered)
+
+
+def _mention(std: _Standard, key: str, start: int, end: int, tail: str) -> _Mention:
+    """A standard named at ``start:end`` (folded ``key``), with the version read from ``tail``."""
+    national = next((table for base, table in std.national.items() if key.startswith(base)), None)
+    version, used = _read_version(std, tail)
+    words = key.split()
+    if version is None and len(words) > 1 and words[-1] in std.version_aliases:
+        version = std.version_aliases[words[-1]]  # the alias itself carries one ("ISO 9001:2015")
+    if national is not None and version is not None:
+        version = national.get(version, version)
+    implied = std.alias_versions.get(key)
+    if implied is not None:
+        version = implied
+    first_number = next((i for i, w in enumerate(words) if w.isdigit()), 0)
+    prefix = " ".join(words[:first_number])
+    return _Mention(start, end + used, std.code, version, national is not None, prefix)
+
+
+def _pieces(line: str, folded: str, covered: list[bool]) -> list[str]:
+    """Stretches of ``line`` nothing understood, split at separators, minus pure noise."""
+    rest = "".join("\x00" if c else ch for ch, c in zip(folded, covered, strict=True))
+    out = []
+    start = 0
+    for sep in [*_PIECE_SPLIT.finditer(rest), None]:
+        end = sep.start() if sep else len(rest)
+        words = re.findall(r"[^\W_]+", rest[start:end])
+        if any(w not in _NOISE for w in words):
+            out.append(line[start:end].strip(" .:-"))
+        start = sep.end() if sep else end
+    return out
+
+
+def parse_certifications(
+    text: str | None, as_of: date | None = None, verified: bool = False
+) -> ParsedCertifications:
+    """Read the certifications of a free-text cell.
+
+    Parameters
+    ----------
+    text : str or None
+        Certifications as written, in Vietnamese, English or both, with or without
+        diacritics, NFC or NFD; separated by commas, semicolons, ``và``, ``and``, ``+``,
+        ``/`` or new lines. ``None`` and ``""`` give an empty result.
+    as_of : date, optional
+        Reference day for two-digit years (``exp. 03/27``): the century that puts the year
+        at most 50 years after ``as_of``. Default: today.
+    verified : bool, default False
+        Whether staff checked these certificates; copied to every record.
+
+    Returns
+    -------
+    ParsedCertifications
+        The certifications in input order; ``.unparsed`` holds the pieces that were not
+        understood, as written.
+
+    Examples
+    --------
+    >>> parsed = parse_certifications("ISO 9001 và 14001; chứng chỉ xanh nội bộ")
+    >>> [c.code for c in parsed], parsed.unparsed
+    (['iso_9001', 'iso_14001'], ['chứng chỉ xanh nội bộ'])
+    >>> parse_certifications("ISO 45001 hiệu lực đến 31/12/2026")[0].valid_until
+    datetime.date(2026, 12, 31)
+    """
+    as_of = as_of or date.today()
+    result = ParsedCertifications()
+    if text is None or (isinstance(text, float) and text != text):
+        return result
+    for line in re.split(r"[\r\n\u2028\u2029]+", str(text)):
+        line = normalize(line)
+        if not line:
+            continue
+        certs, unparsed = _parse_line(line, as_of, verified)
+        result.extend(certs)
+        result.unparsed.extend(unparsed)
+    return result
+
+
+def is_international(code: str) -> bool:
+    """Whether ``code`` counts as an international standard for the plan's target
+    (about 400 of 900 supporting-industry firms).
+
+    >>> is_international("iatf_16949"), is_international("amfori_bsci")
+    (True, False)
+
+    Raises
+    ------
+    UnknownCodeError
+        When ``code`` is not a certification code.
+    """
+    return _standard_of(code).international
+
+
+def valid_codes(
+    certs: Iterable[Certification] | str | None,
+    as_of: date | None = None,
+    international_only: bool = False,
+) -> set[str]:
+    """Codes of the certifications valid on ``as_of`` (default: today).
+
+    Parameters
+    ----------
+    certs : iterable of Certification, or str
+        Parsed certifications, or the text to parse.
+    as_of : date, optional
+    international_only : bool, default False
+        Keep only codes that count as international standards (:func:`is_international`).
+
+    Returns
+    -------
+    set of str
+
+    >>> sorted(valid_codes("ISO 9001:2015; OHSAS 18001; BSCI", as_of=date(2024, 1, 1)))
+    ['amfori_bsci', 'iso_9001']
+    """
+    if certs is None or isinstance(certs, str):
+        certs = parse_certifications(certs, as_of=as_of)
+    out = set()
+    for cert in certs:
+        if not isinstance(cert, Certification):
+            raise CertificationError(
+                f"Expected Certification records or a text, got {type(cert).__name__} "
+                f"{cert!r}. Parse text with parse_certifications first."
+            )
+        if cert.is_valid(as_of) and (not international_only or is_international(cert.code)):
+            out.add(cert.code)
+    return out
