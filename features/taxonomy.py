@@ -496,6 +496,14 @@ def _build(folder: Path) -> Taxonomy:
                     f"it and the winner {amb.winner!r} is of another kind. Remove the alias "
                     "from all but one of them."
                 )
+    for phrase in stops:
+        key = alias_key(phrase)
+        if key in claims:
+            raise TaxonomyError(
+                f"{PRECEDENCE_FILE} stop phrase {phrase!r}: it is also an alias of "
+                f"{', '.join(claims[key])}, so it would hide that alias. Remove the stop phrase "
+                "or the alias."
+            )
     distinct = sorted(set(versions.values()))
     if len(distinct) == 1:
         version = distinct[0]
