@@ -7,7 +7,7 @@ import difflib
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from features.columns import OUTCOME_STATUSES, OWNERSHIP_TYPES, VI_HEADERS
@@ -22,6 +22,8 @@ from features.schemas import (
     NEED_STATUSES,
 )
 from features.text import fold, normalize
+
+_DATA = Path(__file__).resolve().parents[1] / "data"
 
 # Columns a file must have (each inner tuple: at least one of them).
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -40,7 +42,9 @@ def header_key(header: object) -> str:
 @lru_cache(maxsize=1)
 def _alias_rows() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     rows = []
-    with resources.files("features").joinpath("data/headers.csv").open(encoding="utf-8") as f:
+    # beside the package, not importlib.resources: a stale editable install can make
+    # ``features`` a namespace package, which resources.files() cannot read
+    with (_DATA / "headers.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             kinds = tuple(k.strip() for k in row["kinds"].split(";") if k.strip())
             rows.append((normalize(row["alias"]), row["column"].strip(), kinds))
