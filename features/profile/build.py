@@ -280,7 +280,7 @@ def build_profiles(
 
     certs = _per_distinct(
         _column(firms, "certifications").tolist(),
-        lambda t: _certifications_of(t, parse_certifications),
+        lambda t: _certifications_of(t, lambda text: parse_certifications(text, as_of)),
     )
     say("certifications parsed")
 
@@ -295,8 +295,8 @@ def build_profiles(
 
         places = geocode_many(pd.Series(query, dtype=object))
         geo_ok = places["ok"].fillna(False).to_numpy(dtype=bool)
-        lat = pd.to_numeric(places["lat"], errors="coerce").to_numpy(dtype=np.float64)
-        lon = pd.to_numeric(places["lon"], errors="coerce").to_numpy(dtype=np.float64)
+        lat = pd.to_numeric(places["lat"], errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        lon = pd.to_numeric(places["lon"], errors="coerce").to_numpy(dtype=np.float64, copy=True)
         lat[~geo_ok] = np.nan
         lon[~geo_ok] = np.nan
         district_legacy = places["district_legacy"].fillna("").astype(str).to_numpy(dtype=object)

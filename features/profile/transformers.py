@@ -690,7 +690,7 @@ class CertificationEncoder(TransformerMixin, BaseEstimator):
             if j is None or not certification.is_valid(self.as_of_):
                 continue
             row[j] = 1.0
-            expires = certification.valid_to
+            expires = certification.expires()
             days = self.horizon_days if expires is None else (expires - self.as_of_).days
             row[k + j] = max(row[k + j], float(min(max(days, 0), self.horizon_days)))
         row[2 * k] = row[:k].sum()

@@ -190,3 +190,140 @@ def test_size_encoder_log_age_and_flags():
 def test_certification_encoder_rejects_bad_horizon():
     with pytest.raises(ProfileError, match="horizon_days"):
         CertificationEncoder(horizon_days=0).fit()
+
+
+# --------------------------------------------------------------------------- build_profiles
+
+MILLING_AND_MOULDING = {
+    "vi": "Gia công phay CNC chi tiết chính xác và ép nhựa linh kiện",
+    "en": "CNC milling of precision parts and plastic injection moulding",
+    "no_diacritics": "Gia cong phay CNC chi tiet chinh xac va ep nhua linh kien",
+    "nfd": unicodedata.normalize("NFD", "Gia công phay CNC chi tiết chính xác và ép nhựa linh kiện"),
+    "ja": "マシニングセンタによるフライス加工と射出成形",
+}
+
+
+@pytest.mark.parametrize("language", list(MILLING_AND_MOULDING))
+def test_processes_found_in_any_language_and_spelling(language):
+    firms = make_firms(minimal_firm("F0001", MILLING_AND_MOULDING[language]))
+    profile = build_profiles(firms, AS_OF, geocode=False).loc["F0001"]
+    assert {"cnc_milling", "injection_moulding"} <= set(profile["processes"])
+    assert "cnc_machining" in profile["processes"]  # ancestor of cnc_milling
+    assert list(profile["processes"]) == sorted(profile["processes"])
+    assert profile["evidence"]["cnc_milling"]  # the span that matched is kept
+
+
+def test_spellings_of_one_description_give_one_profile():
+    firms = make_firms(
+        *(minimal_firm(f"F000{i}", text) for i, text in enumerate(MILLING_AND_MOULDING.values()))
+    )
+    profiles = build_profiles(firms, AS_OF, geocode=False)
+    vi, no_marks, nfd = (profiles.iloc[i] for i in (0, 2, 3))
+    assert vi["processes"] == no_marks["processes"] == nfd["processes"]
+    assert vi["text_folded"] == nfd["text_folded"]
+    assert unicodedata.is_normalized("NFC", nfd["text"])
+
+
+def test_profile_columns_types_and_index():
+    profiles = build_profiles(make_firms(make_firm(), make_firm(firm_id="F0002")), AS_OF)
+    assert profiles.index.name == "firm_id" and list(profiles.index) == ["F0001", "F0002"]
+    assert list(profiles.columns) == list(PROFILE_COLUMNS)
+    row = profiles.loc["F0001"]
+    for column in ("sectors", "product_groups", "processes", "materials", "export_markets", "languages"):
+        assert isinstance(row[column], tuple), column
+    assert {"mechanical", "electronics"} <= set(row["sectors"])
+    assert {"stainless_steel", "aluminium", "abs"} <= set(row["materials"])
+    assert row["export_markets"] == ("JP", "KR") and row["languages"] == ("en", "ja", "vi")
+    assert row["multinational_customers"] == 1
+    assert row["employees"] == 120 and row["monthly_capacity"] == 50000 and row["founded"] == 2008
+    assert row["text"].startswith("Công ty TNHH Cơ khí Chính xác An Phát . Gia công phay CNC")
+
+
+def test_certifications_are_parsed_with_unparsed_pieces_kept():
+    firm = make_firm(certifications="ISO 9001:2015 hiệu lực đến 12/2027; IATF 16949 hết hạn 12/2024; chứng chỉ xanh nội bộ")
+    row = build_profiles(make_firms(firm), AS_OF, geocode=False).iloc[0]
+    codes = [c.code for c in row["certifications"]]
+    assert codes == ["iso_9001", "iatf_16949"]
+    assert row["certifications"][0].is_valid(AS_OF) and not row["certifications"][1].is_valid(AS_OF)
+    assert row["cert_unparsed"] == ("chứng chỉ xanh nội bộ",)
+
+
+def test_placed_and_unplaceable_addresses():
+    firms = make_firms(
+        make_firm(),
+        make_firm(firm_id="F0002", address="Số 5 ngõ 10", district=np.nan),
+        make_firm(firm_id="F0003", address=np.nan, district="Cau Giay"),
+    )
+    profiles = build_profiles(firms, AS_OF)
+    placed, lost, district_only = (profiles.loc[f] for f in ("F0001", "F0002", "F0003"))
+    assert placed["geo_ok"] and placed["district_legacy"] == "Đông Anh"
+    assert 20.9 < placed["lat"] < 21.3 and 105.6 < placed["lon"] < 106.0
+    assert not lost["geo_ok"] and np.isnan(lost["lat"]) and np.isnan(lost["lon"])
+    assert lost["district_legacy"] == ""
+    assert district_only["geo_ok"] and district_only["district_legacy"] == "Cầu Giấy"
+
+
+def test_completeness_full_profile_beats_sparse_one():
+    firms = make_firms(make_firm(), minimal_firm("F0002", "Gia công cơ khí"))
+    completeness = build_profiles(firms, AS_OF).loc[:, "completeness"]
+    assert 0.9 <= completeness["F0001"] <= 1.0
+    assert 0.0 <= completeness["F0002"] < 0.3
+    assert completeness["F0001"] > completeness["F0002"]
+
+
+def test_missing_required_column_and_duplicate_ids_are_errors():
+    with pytest.raises(ProfileError, match=r"missing \['description'\]"):
+        build_profiles(pd.DataFrame({"firm_id": ["F0001"], "name": ["A"]}))
+    twice = make_firms(minimal_firm("F0001", "ép nhựa"), minimal_firm("F0001", "dập"))
+    with pytest.raises(ProfileError, match="F0001"):
+        build_profiles(twice, geocode=False)
+
+
+def test_firm_profiler_names_align_with_matrix_columns():
+    firms = make_firms(
+        make_firm(),
+        make_firm(firm_id="F0002", description="Dập kim loại tấm, hàn", certifications=np.nan),
+        minimal_firm("F0003", "Sewing garments for export"),
+    )
+    profiler = FirmProfiler(as_of=AS_OF)
+    matrix = profiler.fit_transform(firms)
+    names = list(profiler.get_feature_names_out())
+    assert sp.issparse(matrix) and matrix.format == "csr"
+    assert matrix.shape == (3, len(names)) and len(set(names)) == len(names)
+    dense = matrix.toarray()
+    assert dense[0, names.index("processes__cnc_milling")] == 1
+    assert dense[1, names.index("processes__cnc_milling")] == 0
+    assert dense[1, names.index("processes__stamping")] == 1
+    assert dense[0, names.index("certifications__valid_iso_9001")] == 1
+    assert dense[1, names.index("certifications__valid_iso_9001")] == 0
+    assert dense[2, names.index("geo__geo_missing")] == 1
+    assert dense[0, names.index("text__ep_nhua")] > 0
+    assert list(profiler.firm_ids_) == ["F0001", "F0002", "F0003"]
+    # profiles in, same matrix out
+    again = profiler.transform(build_profiles(firms, AS_OF))
+    assert np.allclose(again.toarray(), dense)
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+@pytest.fixture(scope="module")
+def demo_profiles():
+    if not (DEMO / "firms.csv").exists():
+        pytest.skip("data/demo/firms.csv is not generated yet (cnht demo)")
+    firms = pd.read_csv(DEMO / "firms.csv", dtype=str)
+    return build_profiles(firms, AS_OF)
+
+
+def test_demo_firms_nearly_all_have_a_process_or_product_group(demo_profiles):
+    has = (demo_profiles["processes"].map(len) + demo_profiles["product_groups"].map(len)) > 0
+    assert has.mean() >= 0.9
+
+
+def _truth_codes(kind: str) -> dict[str, set[str]]:
+    truth = pd.read_csv(DEMO / "truth" / "firm_truth.csv", dtype=str)
+    column = {"processes": "true_processes"}.get(kind, kind)
+    return {
+        row.firm_id: set(filter(None, (c.strip() for c in str(getattr(row, column)).split(";"))))
+        for row in truth.fillna("").itertuples()
+    }
