@@ -1,1 +1,51 @@
-"""Ranking of local firms against buyers' component needs, with reasons."""
+"""Ranking of local firms against buyers' component needs, with reasons.
+
+Public API: :class:`SupplierMatcher` (a scikit-learn estimator), the score components of
+:mod:`matching.components`, :func:`parse_need`, :func:`gaps` and :func:`best_upgrades`.
+"""
+
+from matching.components import (
+    CapacityFit,
+    CertificationFit,
+    Component,
+    Completeness,
+    Distance,
+    Experience,
+    MaterialFit,
+    ProcessFit,
+    Reason,
+    TextSimilarity,
+    default_components,
+)
+from matching.exceptions import HyperParameterError, MatchingError, NeedError, UnknownFirmError
+from matching.explain import Explanation
+from matching.gaps import Gap, best_upgrades, gaps
+from matching.matcher import DEFAULT_WEIGHTS, SupplierMatcher
+from matching.needs import NeedQuery, parse_need, parse_needs
+
+__all__ = [
+    "SupplierMatcher",
+    "DEFAULT_WEIGHTS",
+    "Component",
+    "TextSimilarity",
+    "ProcessFit",
+    "MaterialFit",
+    "CertificationFit",
+    "CapacityFit",
+    "Distance",
+    "Experience",
+    "Completeness",
+    "default_components",
+    "Reason",
+    "Explanation",
+    "Gap",
+    "gaps",
+    "best_upgrades",
+    "NeedQuery",
+    "parse_need",
+    "parse_needs",
+    "MatchingError",
+    "HyperParameterError",
+    "NeedError",
+    "UnknownFirmError",
+]

@@ -1,0 +1,572 @@
+"""Named score components (Splink-style comparison objects), each giving values in [0, 1].
+
+A component is a small configuration object: ``TextSimilarity()``, ``ProcessFit()``,
+``CertificationFit(verified_weight=1.0)``, ``Distance(half_km=30)``. It holds no learned
+state: the matcher's fitted arrays (:class:`FirmArrays`) and one parsed need
+(:class:`~matching.needs.NeedQuery`) go in, one value per candidate firm comes out
+(vectorised), and :meth:`Component.reasons` turns one firm's value into words in
+Vietnamese and English. The matcher multiplies each value by the component's weight: the
+*contribution* carried on every result row.
+
+Examples
+--------
+>>> Distance(half_km=30).name
+'distance'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.exceptions import HyperParameterError
+from matching.needs import NeedQuery
+
+__all__ = [
+    "Reason",
+    "FirmArrays",
+    "QueryContext",
+    "Component",
+    "TextSimilarity",
+    "ProcessFit",
+    "MaterialFit",
+    "CertificationFit",
+    "CapacityFit",
+    "Distance",
+    "Experience",
+    "Completeness",
+    "default_components",
+    "haversine_km",
+]
+
+# Certifications that count as an international standard (plan 04/KH-UBND target).
+INTERNATIONAL_STANDARDS: frozenset[str] = frozenset(
+    {"iso_9001", "iso_14001", "iso_45001", "iso_50001", "iatf_16949", "iso_13485",
+     "as9100", "iso_17025", "iso_27001", "iso_3834"}
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason for (or against) a match, in Vietnamese and English.
+
+    Attributes
+    ----------
+    component : str
+        Name of the component that produced it (``"process_fit"``, ``"constraint"``, ...).
+    vi, en : str
+        The reason in words.
+    positive : bool
+        True when it speaks for the firm, False for a shortfall.
+    """
+
+    component: str
+    vi: str
+    en: str
+    positive: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.vi} / {self.en}"
+
+
+@dataclass
+class FirmArrays:
+    """The fitted, column-wise state of the firms (one row per firm, aligned arrays).
+
+    Code matrices are dense booleans (48 processes x 100,000 firms is 4.8 MB), so a need's
+    columns are read with one fancy-index. Certificate validity is stored as day ordinals:
+    ``cert_from``/``cert_to`` are NaN where the firm does not hold the code, ``-inf``/``+inf``
+    where the date was not stated.
+    """
+
+    firm_ids: np.ndarray
+    names: np.ndarray
+    text: sp.csc_matrix  # n_firms x vocabulary, rows L2-normalised tf-idf
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    codes: dict[str, list[str]]  # kind -> codes (column order)
+    columns: dict[str, dict[str, int]]  # kind -> code -> column
+    has: dict[str, np.ndarray]  # kind -> n x n_codes bool ("process" includes ancestors)
+    process_direct: np.ndarray  # n x n_process bool, codes the firm's text named itself
+    cert_from: np.ndarray
+    cert_to: np.ndarray
+    cert_verified: np.ndarray
+    capacity: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    n_exports: np.ndarray
+    export_countries: dict[str, np.ndarray]  # ISO alpha-2 -> firm rows exporting there
+    multinationals: np.ndarray
+    completeness: np.ndarray
+    evidence: np.ndarray  # object array of dicts code -> span
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (vi, en)
+    ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    descendants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.firm_ids)
+
+    def label(self, code: str, lang: str) -> str:
+        """Label of a taxonomy code in ``lang`` (``"vi"`` or ``"en"``), the code when unknown."""
+        vi, en = self.labels.get(code, (code, code))
+        return vi if lang == "vi" else en
+
+
+@dataclass
+class QueryContext:
+    """One need resolved against the fitted vocabulary and places.
+
+    ``text_values`` holds the text similarity of every firm (dense, computed once from the
+    inverted index); ``place`` is (lat, lon, vi name, en name) of the buyer's plant or None.
+    """
+
+    need: NeedQuery
+    term_columns: np.ndarray
+    term_weights: np.ndarray
+    text_values: np.ndarray
+    place: tuple[float, float, str, str] | None
+    as_of_ordinal: float
+    buyer_country: str
+
+
+def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: float, lon2: float) -> np.ndarray:
+    """Great-circle distance in km (vectorised over the first point)."""
+    lat1 = np.radians(np.asarray(lat1, dtype=float))
+    lon1 = np.radians(np.asarray(lon1, dtype=float))
+    lat2, lon2 = math.radians(lat2), math.radians(lon2)
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _month(ordinal: float) -> str:
+    from datetime import date
+
+    d = date.fromordinal(int(ordinal))
+    return f"{d.month:02d}/{d.year}"
+
+
+def _cert_label(code: str) -> str:
+    """``iso_13485`` -> ``ISO 13485``, ``iatf_16949`` -> ``IATF 16949``."""
+    parts = code.split("_")
+    if len(parts) >= 2 and parts[-1].isdigit():
+        return f"{' '.join(p.upper() for p in parts[:-1])} {parts[-1]}"
+    return " ".join(p.upper() if len(p) <= 4 else p.capitalize() for p in parts)
+
+
+class Component:
+    """Base class: a named score in [0, 1] with reasons.
+
+    Subclasses implement :meth:`values` (vectorised over candidate rows) and
+    :meth:`reasons` (one firm). ``name`` is the key of the ``weights`` hyper-parameter and the
+    column of the result table.
+    """
+
+    name: str = "component"
+
+    def validate(self) -> None:
+        """Check the component's own parameters (called by the matcher's ``fit``)."""
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        """Values in [0, 1] for the firms at ``rows`` (int array)."""
+        raise NotImplementedError
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        """Reasons (vi/en) for one firm; empty when the component has nothing to say."""
+        return []
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
+
+
+class TextSimilarity(Component):
+    """Cosine similarity of tf-idf vectors of the folded texts (need vs firm).
+
+    Both sides are accent-folded with abbreviations expanded, so ``khuon mau`` finds
+    ``khuôn mẫu``. Read from the inverted index: only the postings of the need's terms.
+    """
+
+    name = "text"
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        return np.clip(query.text_values[rows], 0.0, 1.0)
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        if query.term_columns.size == 0:
+            return []
+        column_rows = firms.text[:, query.term_columns]
+        hit = column_rows.getrow(row).toarray().ravel() * query.term_weights
+        if not np.any(hit > 0):
+            return []
+        inverse = {c: t for t, c in firms.vocabulary.items()}
+        order = np.argsort(-hit)[:3]
+        terms = [inverse[int(query.term_columns[i])].replace("_", " ") for i in order if hit[i] > 0]
+        joined = ", ".join(f"“{t}”" for t in terms)
+        return [Reason(self.name, f"mô tả có {joined}", f"description mentions {joined}")]
+
+
+class _CodeFit(Component):
+    """Share of the need's codes of one kind that the firm has."""
+
+    kind = ""
+    word_vi = ""
+    word_en = ""
+
+    def _need_codes(self, query: QueryContext) -> tuple[str, ...]:
+        return query.need.materials
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        codes = [c for c in self._need_codes(query)]
+        if not codes:
+            return np.zeros(len(rows))
+        columns = firms.columns[self.kind]
+        known = [columns[c] for c in codes if c in columns]
+        if not known:
+            return np.zeros(len(rows))
+        return firms.has[self.kind][np.ix_(rows, known)].sum(axis=1) / len(codes)
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        out: list[Reason] = []
+        columns = firms.columns[self.kind]
+        evidence = firms.evidence[row] or {}
+        for code in self._need_codes(query):
+            column = columns.get(code)
+            if column is not None and firms.has[self.kind][row, column]:
+                span = evidence.get(code) or firms.label(code, "vi")
+                out.append(Reason(self.name, f"{span} ↔ {firms.label(code, 'en')}",
+                                  f"{span} ↔ {firms.label(code, 'en')}"))
+            else:
+                out.append(Reason(self.name, f"không có {self.word_vi} {firms.label(code, 'vi')}",
+                                  f"no {self.word_en} {firms.label(code, 'en')}", positive=False))
+        return out
+
+
+class MaterialFit(_CodeFit):
+    """Share of the need's materials the firm works (exact codes)."""
+
+    name = "material_fit"
+    kind = "material"
+    word_vi = "vật liệu"
+    word_en = "material"
+
+
+class ProcessFit(_CodeFit):
+    """Process fit with taxonomy ancestry.
+
+    For each process the need asks for: 1 when the firm names it; ``specialised`` when the
+    firm names a more specific process (cnc_milling for a cnc_machining need); ``generic``
+    when it names only a more general one (cnc_machining for a cnc_milling need). Mean over
+    the need's processes.
+
+    Parameters
+    ----------
+    specialised : float, default 0.8
+    generic : float, default 0.5
+    """
+
+    name = "process_fit"
+    kind = "process"
+    word_vi = "công nghệ"
+    word_en = "process"
+
+    def __init__(self, specialised: float = 0.8, generic: float = 0.5) -> None:
+        self.specialised = specialised
+        self.generic = generic
+
+    def validate(self) -> None:
+        for arg in ("specialised", "generic"):
+            value = getattr(self, arg)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise HyperParameterError(
+                    f"ProcessFit: expected {arg} between 0 and 1, got {arg}={value!r}. Pass a number in [0, 1]."
+                )
+
+    def _need_codes(self, query: QueryContext) -> tuple[str, ...]:
+        return query.need.processes
+
+    def _code_values(self, firms: FirmArrays, code: str, rows: np.ndarray) -> np.ndarray:
+        columns = firms.columns["process"]
+        out = np.zeros(len(rows))
+        for credit, related in (
+            (self.generic, firms.ancestors.get(code, ())),
+            (self.specialised, firms.descendants.get(code, ())),
+            (1.0, (code,)),
+        ):
+            known = [columns[c] for c in related if c in columns]
+            if known:
+                hit = firms.process_direct[np.ix_(rows, known)].any(axis=1)
+                out = np.maximum(out, credit * hit)
+        return out
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        codes = query.need.processes
+        if not codes:
+            return np.zeros(len(rows))
+        total = np.zeros(len(rows))
+        for code in codes:
+            total += self._code_values(firms, code, rows)
+        return total / len(codes)
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        out: list[Reason] = []
+        columns = firms.columns["process"]
+        evidence = firms.evidence[row] or {}
+        one = np.array([row])
+        for code in query.need.processes:
+            value = float(self._code_values(firms, code, one)[0])
+            en = firms.label(code, "en")
+            if value >= 1.0:
+                span = evidence.get(code) or firms.label(code, "vi")
+                out.append(Reason(self.name, f"{span} ↔ {en}", f"{span} ↔ {en}"))
+                continue
+            related = [c for c in (*firms.descendants.get(code, ()), *firms.ancestors.get(code, ()))
+                       if c in columns and firms.process_direct[row, columns[c]]]
+            if value > 0 and related:
+                have = related[0]
+                span = evidence.get(have) or firms.label(have, "vi")
+                out.append(Reason(self.name, f"{span} ↔ {en} (gần đúng)", f"{span} ↔ {en} (partial)"))
+            else:
+                out.append(Reason(self.name, f"không có công nghệ {firms.label(code, 'vi')}",
+                                  f"no {en} process", positive=False))
+        return out
+
+
+class CertificationFit(Component):
+    """Certificates the need asks for (mandatory and preferred), valid on the need's date.
+
+    Each requested code the firm holds validly counts ``verified_weight`` when staff verified
+    the certificate, ``declared_weight`` when it is only self-declared; mandatory codes count
+    ``mandatory_weight`` times. When the need asks for none, the firm's valid international
+    standards (ISO 9001, IATF 16949, ...) count instead, saturating at two.
+
+    Parameters
+    ----------
+    verified_weight : float, default 1.0
+    declared_weight : float, default 0.6
+    mandatory_weight : float, default 2.0
+    """
+
+    name = "certification_fit"
+
+    def __init__(self, verified_weight: float = 1.0, declared_weight: float = 0.6,
+                 mandatory_weight: float = 2.0) -> None:
+        self.verified_weight = verified_weight
+        self.declared_weight = declared_weight
+        self.mandatory_weight = mandatory_weight
+
+    def validate(self) -> None:
+        for arg in ("verified_weight", "declared_weight"):
+            value = getattr(self, arg)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise HyperParameterError(
+                    f"CertificationFit: expected {arg} between 0 and 1, got {arg}={value!r}. Pass a number in [0, 1]."
+                )
+        if not isinstance(self.mandatory_weight, (int, float)) or self.mandatory_weight < 0:
+            raise HyperParameterError(
+                f"CertificationFit: expected mandatory_weight >= 0, got mandatory_weight={self.mandatory_weight!r}."
+            )
+
+    @staticmethod
+    def valid(firms: FirmArrays, code: str, rows: np.ndarray, as_of: float) -> np.ndarray:
+        """Whether the firms at ``rows`` hold ``code`` valid on day ordinal ``as_of``."""
+        column = firms.columns["certification"].get(code)
+        if column is None:
+            return np.zeros(len(rows), dtype=bool)
+        start = firms.cert_from[rows, column]
+        end = firms.cert_to[rows, column]
+        with np.errstate(invalid="ignore"):
+            return (start <= as_of) & (end >= as_of)
+
+    def _credit(self, firms: FirmArrays, code: str, rows: np.ndarray, as_of: float) -> np.ndarray:
+        column = firms.columns["certification"].get(code)
+        if column is None:
+            return np.zeros(len(rows))
+        ok = self.valid(firms, code, rows, as_of)
+        weight = np.where(firms.cert_verified[rows, column], self.verified_weight, self.declared_weight)
+        return ok * weight
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        need = query.need
+        as_of = query.as_of_ordinal
+        requested = [(c, self.mandatory_weight) for c in need.mandatory_certifications]
+        requested += [(c, 1.0) for c in need.preferred_certifications]
+        total_weight = sum(w for _, w in requested)
+        if total_weight > 0:
+            total = np.zeros(len(rows))
+            for code, weight in requested:
+                total += weight * self._credit(firms, code, rows, as_of)
+            return total / total_weight
+        best = np.zeros(len(rows))
+        second = np.zeros(len(rows))
+        for code in INTERNATIONAL_STANDARDS & set(firms.columns["certification"]):
+            credit = self._credit(firms, code, rows, as_of)
+            second = np.maximum(second, np.minimum(best, credit))
+            best = np.maximum(best, credit)
+        return (best + second) / 2
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        need = query.need
+        out: list[Reason] = []
+        one = np.array([row])
+        asked = [(c, "bắt buộc", "mandatory") for c in need.mandatory_certifications]
+        asked += [(c, "ưu tiên", "preferred") for c in need.preferred_certifications]
+        if not asked:
+            asked = [(c, "", "") for c in sorted(INTERNATIONAL_STANDARDS & set(firms.columns["certification"]))
+                     if self.valid(firms, c, one, query.as_of_ordinal)[0]]
+        for code, vi_kind, en_kind in asked:
+            label = _cert_label(code)
+            column = firms.columns["certification"].get(code)
+            if column is not None and self.valid(firms, code, one, query.as_of_ordinal)[0]:
+                end = firms.cert_to[row, column]
+                checked_vi = "đã xác minh" if firms.cert_verified[row, column] else "tự khai"
+                checked_en = "verified" if firms.cert_verified[row, column] else "self-declared"
+                if np.isfinite(end):
+                    out.append(Reason(self.name, f"{label} còn hiệu lực đến {_month(end)} ({checked_vi})",
+                                      f"{label} valid until {_month(end)} ({checked_en})"))
+                else:
+                    out.append(Reason(self.name, f"có {label} ({checked_vi})", f"holds {label} ({checked_en})"))
+            elif vi_kind == "bắt buộc":
+                continue  # a missing mandatory certificate is a failed constraint, said there
+            elif column is not None and not np.isnan(firms.cert_to[row, column]):
+                end = firms.cert_to[row, column]
+                out.append(Reason(self.name, f"{label} hết hạn {_month(end)}" + (f" ({vi_kind})" if vi_kind else ""),
+                                  f"{label} expired {_month(end)}" + (f" ({en_kind})" if en_kind else ""),
+                                  positive=False))
+            else:
+                out.append(Reason(self.name, f"không có {label}" + (f" ({vi_kind})" if vi_kind else ""),
+                                  f"no {label}" + (f" ({en_kind})" if en_kind else ""), positive=False))
+        return out
+
+
+class CapacityFit(Component):
+    """Monthly capacity against the need's (minimum capacity, or annual volume / 12).
+
+    ``min(1, capacity / target)``; 0 when the firm's capacity is unknown or the need states none.
+    """
+
+    name = "capacity_fit"
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        target = query.need.target_capacity
+        if not target or math.isnan(target):
+            return np.zeros(len(rows))
+        capacity = firms.capacity[rows]
+        return np.nan_to_num(np.minimum(1.0, capacity / target), nan=0.0)
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        target = query.need.target_capacity
+        capacity = firms.capacity[row]
+        if not target or math.isnan(target):
+            return []
+        if math.isnan(capacity):
+            return [Reason(self.name, "chưa khai công suất", "capacity not stated", positive=False)]
+        if capacity >= target:
+            return [Reason(self.name, f"công suất {capacity:,.0f}/tháng ≥ {target:,.0f}",
+                           f"capacity {capacity:,.0f}/month ≥ {target:,.0f}")]
+        return [Reason(self.name, f"công suất {capacity:,.0f}/tháng < {target:,.0f}",
+                       f"capacity {capacity:,.0f}/month < {target:,.0f}", positive=False)]
+
+
+class Distance(Component):
+    """Closeness to the buyer's plant: ``2 ** (-km / half_km)`` (0.5 at ``half_km``).
+
+    0 when either place is unknown.
+
+    Parameters
+    ----------
+    half_km : float, default 30
+    """
+
+    name = "distance"
+
+    def __init__(self, half_km: float = 30.0) -> None:
+        self.half_km = half_km
+
+    def validate(self) -> None:
+        if not isinstance(self.half_km, (int, float)) or not self.half_km > 0:
+            raise HyperParameterError(
+                f"Distance: expected half_km > 0, got half_km={self.half_km!r}. Pass a distance in km such as 30."
+            )
+
+    def km(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        """Distance in km of the firms at ``rows`` to the buyer's plant (NaN when unknown)."""
+        if query.place is None:
+            return np.full(len(rows), np.nan)
+        return haversine_km(firms.lat[rows], firms.lon[rows], query.place[0], query.place[1])
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        km = self.km(firms, query, rows)
+        return np.nan_to_num(np.exp2(-km / float(self.half_km)), nan=0.0)
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        if query.place is None:
+            return []
+        km = float(self.km(firms, query, np.array([row]))[0])
+        if math.isnan(km):
+            return [Reason(self.name, "chưa định vị được địa chỉ", "address not located", positive=False)]
+        _, _, vi, en = query.place
+        return [Reason(self.name, f"{km:.0f} km đến {vi}", f"{km:.0f} km from {en}",
+                       positive=km <= 2 * float(self.half_km))]
+
+
+class Experience(Component):
+    """Export experience, multinational customers, and exports to the buyer's country.
+
+    ``0.4 * exports + 0.3 * same-country + 0.3 * min(multinational customers, 3) / 3``.
+    """
+
+    name = "experience"
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        exports = (firms.n_exports[rows] > 0).astype(float)
+        same = np.zeros(len(rows))
+        country_rows = firms.export_countries.get(query.buyer_country)
+        if country_rows is not None:
+            same = country_rows[rows].astype(float)
+        multinationals = np.minimum(firms.multinationals[rows], 3) / 3.0
+        return 0.4 * exports + 0.3 * same + 0.3 * multinationals
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        out: list[Reason] = []
+        country_rows = firms.export_countries.get(query.buyer_country)
+        if country_rows is not None and country_rows[row]:
+            out.append(Reason(self.name, f"đã xuất khẩu sang {query.buyer_country}",
+                              f"already exports to {query.buyer_country}"))
+        elif firms.n_exports[row] > 0:
+            out.append(Reason(self.name, f"xuất khẩu {int(firms.n_exports[row])} thị trường",
+                              f"exports to {int(firms.n_exports[row])} markets"))
+        if firms.multinationals[row] > 0:
+            n = int(firms.multinationals[row])
+            out.append(Reason(self.name, f"{n} khách hàng FDI", f"{n} multinational customers"))
+        return out
+
+
+class Completeness(Component):
+    """Share of the firm's profile that is filled and usable (data quality)."""
+
+    name = "completeness"
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        return np.clip(np.nan_to_num(firms.completeness[rows], nan=0.0), 0.0, 1.0)
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        share = float(np.nan_to_num(firms.completeness[row]))
+        if share < 0.5:
+            return [Reason(self.name, f"hồ sơ mới đủ {share:.0%}", f"profile only {share:.0%} complete",
+                           positive=False)]
+        return []
+
+
+def default_components() -> list[Component]:
+    """The default component set, in result-column order."""
+    return [TextSimilarity(), ProcessFit(), MaterialFit(), CertificationFit(), CapacityFit(),
+            Distance(half_km=30), Experience(), Completeness()]

@@ -1,0 +1,114 @@
+"""Hard constraints of a need, checked exactly (no approximate index) before scoring.
+
+* ``certification``: every mandatory certification valid on the need's date
+  (``created``, or today for ad-hoc needs);
+* ``sector``: the firm works in one of the need's sectors, when the need (or the matcher's
+  ``require_sector``) asks for it;
+* ``capacity``: monthly capacity at least ``min_monthly_capacity`` (unknown capacity fails);
+* ``excluded``: the firm is in the need's ``exclude_firms``.
+
+:func:`check` returns, for every requested row, the first constraint it fails (``""`` when
+it passes), so a filtered firm can still be shown with the reason it was filtered.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from matching.components import CertificationFit, FirmArrays, QueryContext, Reason, _cert_label, _month
+
+__all__ = ["CONSTRAINTS", "check", "describe_failures"]
+
+CONSTRAINTS: tuple[str, ...] = ("excluded", "certification", "sector", "capacity")
+
+
+def _sector_required(query: QueryContext, require_sector: bool) -> bool:
+    need = query.need
+    required = require_sector if need.require_sector is None else need.require_sector
+    return bool(required and need.sectors)
+
+
+def _masks(firms: FirmArrays, query: QueryContext, rows: np.ndarray, require_sector: bool) -> dict[str, np.ndarray]:
+    need = query.need
+    masks: dict[str, np.ndarray] = {}
+    if need.exclude_firms:
+        masks["excluded"] = np.isin(firms.firm_ids[rows], np.asarray(need.exclude_firms, dtype=object))
+    if need.mandatory_certifications:
+        ok = np.ones(len(rows), dtype=bool)
+        for code in need.mandatory_certifications:
+            ok &= CertificationFit.valid(firms, code, rows, query.as_of_ordinal)
+        masks["certification"] = ~ok
+    if _sector_required(query, require_sector):
+        columns = [firms.columns["sector"][c] for c in need.sectors if c in firms.columns["sector"]]
+        ok = firms.has["sector"][np.ix_(rows, columns)].any(axis=1) if columns else np.zeros(len(rows), bool)
+        masks["sector"] = ~ok
+    if not math.isnan(need.min_monthly_capacity):
+        with np.errstate(invalid="ignore"):
+            masks["capacity"] = ~(firms.capacity[rows] >= need.min_monthly_capacity)
+    return masks
+
+
+def check(firms: FirmArrays, query: QueryContext, rows: np.ndarray | None = None, *,
+          require_sector: bool = False) -> np.ndarray:
+    """The first failed constraint of each firm at ``rows`` (all firms when None).
+
+    Parameters
+    ----------
+    firms : FirmArrays
+    query : QueryContext
+    rows : numpy.ndarray of int, optional
+    require_sector : bool, default False
+        The matcher's default when the need does not say.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        ``""`` for firms that pass, else one of :data:`CONSTRAINTS`.
+    """
+    rows = np.arange(len(firms)) if rows is None else np.asarray(rows, dtype=np.int64)
+    failed = np.full(len(rows), "", dtype=object)
+    for name, mask in reversed(list(_masks(firms, query, rows, require_sector).items())):
+        failed[mask] = name  # reversed so the first constraint in CONSTRAINTS order wins
+    return failed
+
+
+def describe_failures(firms: FirmArrays, query: QueryContext, row: int, *, require_sector: bool = False) -> list[Reason]:
+    """Every constraint firm ``row`` fails, in words (vi/en); empty when it passes all."""
+    need = query.need
+    one = np.array([row])
+    out: list[Reason] = []
+    masks = _masks(firms, query, one, require_sector)
+    if masks.get("excluded", [False])[0]:
+        out.append(Reason("constraint", "bị loại trừ theo yêu cầu", "excluded by request", positive=False))
+    if masks.get("certification", [False])[0]:
+        for code in need.mandatory_certifications:
+            if CertificationFit.valid(firms, code, one, query.as_of_ordinal)[0]:
+                continue
+            label = _cert_label(code)
+            column = firms.columns["certification"].get(code)
+            end = firms.cert_to[row, column] if column is not None else math.nan
+            start = firms.cert_from[row, column] if column is not None else math.nan
+            if not math.isnan(end) and end < query.as_of_ordinal:
+                out.append(Reason("constraint", f"{label} (bắt buộc) đã hết hạn {_month(end)}",
+                                  f"{label} (mandatory) expired {_month(end)}", positive=False))
+            elif not math.isnan(start) and start > query.as_of_ordinal:
+                out.append(Reason("constraint", f"{label} (bắt buộc) chưa có hiệu lực",
+                                  f"{label} (mandatory) not yet valid", positive=False))
+            else:
+                out.append(Reason("constraint", f"không có {label} (bắt buộc)",
+                                  f"no {label} (mandatory)", positive=False))
+    if masks.get("sector", [False])[0]:
+        vi = ", ".join(firms.label(c, "vi") for c in need.sectors)
+        en = ", ".join(firms.label(c, "en") for c in need.sectors)
+        out.append(Reason("constraint", f"không thuộc ngành {vi}", f"not in sector {en}", positive=False))
+    if masks.get("capacity", [False])[0]:
+        capacity = firms.capacity[row]
+        have_vi = "chưa khai" if math.isnan(capacity) else f"{capacity:,.0f}"
+        have_en = "not stated" if math.isnan(capacity) else f"{capacity:,.0f}"
+        out.append(Reason("constraint",
+                          f"công suất {have_vi}/tháng dưới mức tối thiểu {need.min_monthly_capacity:,.0f}",
+                          f"capacity {have_en}/month below the minimum {need.min_monthly_capacity:,.0f}",
+                          positive=False))
+    return out

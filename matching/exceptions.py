@@ -1,0 +1,29 @@
+"""Exceptions of the matching package.
+
+Every message says what was expected, what came, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from features.exceptions import CnhtError
+
+__all__ = ["MatchingError", "HyperParameterError", "NeedError", "UnknownFirmError"]
+
+
+class MatchingError(CnhtError):
+    """Root of the errors raised by :mod:`matching`."""
+
+
+class HyperParameterError(MatchingError, ValueError):
+    """A hyper-parameter of a matcher or a component has an invalid value (raised in ``fit``)."""
+
+
+class NeedError(MatchingError, ValueError):
+    """A need cannot be read (missing text and structured fields, bad date, unknown code)."""
+
+
+class UnknownFirmError(MatchingError, KeyError):
+    """A ``firm_id`` that the matcher was not fitted on."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""

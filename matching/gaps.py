@@ -1,0 +1,215 @@
+"""What a firm lacks for a need, and which single upgrade opens the most shortlists.
+
+:func:`gaps` lists the hard constraints a firm fails and the shortfalls its components
+report (a missing process, an expired or missing certificate, too little capacity), in
+Vietnamese and English. :func:`best_upgrades` tries every single change that the open needs
+ask for (add a certification, add a process, add a material, raise capacity) by
+counterfactual re-scoring: the firm's row is changed, every open need is re-scored with the
+same arithmetic as ``rank``, and the change is credited with the needs whose top-k the firm
+newly enters. Other firms' scores do not depend on this firm, so each need's top-k
+threshold is computed once.
+
+Examples
+--------
+>>> best_upgrades(matcher, "F0042", top=3)                          # doctest: +SKIP
+   kind        code  label_vi ... new_shortlists  needs
+0  certification  iatf_16949 ...            4   [N-0003, ...]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from matching.components import FirmArrays, QueryContext, _cert_label
+from matching.exceptions import HyperParameterError
+
+__all__ = ["Gap", "gaps", "best_upgrades", "apply_upgrade"]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One thing a firm lacks for a need.
+
+    Attributes
+    ----------
+    component : str
+        ``"constraint"`` for a failed hard constraint, else the component's name.
+    vi, en : str
+        The gap in words.
+    blocking : bool
+        True when it keeps the firm off the shortlist whatever its score.
+    """
+
+    component: str
+    vi: str
+    en: str
+    blocking: bool
+
+    def __str__(self) -> str:
+        return f"{self.vi} / {self.en}"
+
+
+def gaps(matcher, firm_id: str, need: object) -> list[Gap]:
+    """What ``firm_id`` lacks for ``need``: failed constraints first, then weak components.
+
+    Parameters
+    ----------
+    matcher : SupplierMatcher
+        Fitted.
+    firm_id : str
+    need : str, dict or NeedQuery
+
+    Returns
+    -------
+    list of Gap
+        Empty when the firm passes every constraint and no component reports a shortfall.
+    """
+    row = matcher._row(firm_id)
+    (query,) = matcher._queries(need)[:1]
+    ctx = matcher._context(query)
+    out = [Gap("constraint", r.vi, r.en, True) for r in matcher.failures(ctx, row)]
+    out += [Gap(r.component, r.vi, r.en, False) for r in matcher.reasons(ctx, row) if not r.positive]
+    return out
+
+
+def _one_row(firms: FirmArrays, row: int) -> FirmArrays:
+    """A one-firm copy of ``firms`` (row ``row``), safe to modify."""
+    rows = np.array([row])
+    return replace(
+        firms,
+        firm_ids=firms.firm_ids[rows], names=firms.names[rows], text=firms.text[rows],
+        has={k: v[rows].copy() for k, v in firms.has.items()},
+        process_direct=firms.process_direct[rows].copy(),
+        cert_from=firms.cert_from[rows].copy(), cert_to=firms.cert_to[rows].copy(),
+        cert_verified=firms.cert_verified[rows].copy(), capacity=firms.capacity[rows].copy(),
+        lat=firms.lat[rows], lon=firms.lon[rows], n_exports=firms.n_exports[rows],
+        export_countries={k: v[rows] for k, v in firms.export_countries.items()},
+        multinationals=firms.multinationals[rows], completeness=firms.completeness[rows],
+        evidence=firms.evidence[rows],
+    )
+
+
+def apply_upgrade(firms: FirmArrays, kind: str, value: object) -> FirmArrays:
+    """Apply one upgrade to a one-firm :class:`FirmArrays` in place and return it.
+
+    ``kind`` is ``"certification"`` (a valid, self-declared certificate of code ``value``),
+    ``"process"`` (the firm names process ``value``; its ancestors follow), ``"material"``
+    or ``"capacity"`` (monthly capacity raised to ``value``).
+    """
+    if kind == "certification":
+        column = firms.columns["certification"][value]
+        firms.cert_from[0, column], firms.cert_to[0, column] = -math.inf, math.inf
+        firms.cert_verified[0, column] = False
+    elif kind == "process":
+        columns = firms.columns["process"]
+        firms.process_direct[0, columns[value]] = True
+        for code in (value, *firms.ancestors.get(value, ())):
+            if code in columns:
+                firms.has["process"][0, columns[code]] = True
+    elif kind == "material":
+        firms.has["material"][0, firms.columns["material"][value]] = True
+    elif kind == "capacity":
+        firms.capacity[0] = max(float(np.nan_to_num(firms.capacity[0])), float(value))
+    else:
+        raise HyperParameterError(
+            f"Expected an upgrade kind among certification, process, material, capacity; got kind={kind!r}."
+        )
+    return firms
+
+
+def _threshold(matcher, ctx: QueryContext, row: int, k: int) -> tuple[float, int]:
+    """Score and row of the k-th best *other* firm passing the constraints (-inf when fewer)."""
+    ranking = matcher._rank_one(ctx, k + 1, False, None)
+    others = ranking[ranking["firm_id"] != matcher.firm_ids_[row]].head(k)
+    if len(others) < k:
+        return -math.inf, -1
+    last = others.iloc[-1]
+    return float(last["score"]), matcher._row_of[last["firm_id"]]
+
+
+def _enters(pair: dict, row: int, threshold: tuple[float, int]) -> bool:
+    score, other = threshold
+    if pair["failed"]:
+        return False
+    # rank() breaks ties by firm order: the lower row wins.
+    return pair["score"] > score or (pair["score"] == score and row < other)
+
+
+def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: int = 10) -> pd.DataFrame:
+    """Single changes that put ``firm_id`` on the most additional shortlists (top-``k`` of open needs).
+
+    Parameters
+    ----------
+    matcher : SupplierMatcher
+        Fitted.
+    firm_id : str
+    needs : optional
+        Needs to consider (default: the matcher's open needs).
+    top : int, default 5
+        Upgrades to return.
+    k : int, default 10
+        Shortlist length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind, code, label_vi, label_en, new_shortlists, needs`` sorted by
+        ``new_shortlists`` (descending); only upgrades that open at least one shortlist.
+    """
+    if not isinstance(top, int) or top < 1:
+        raise HyperParameterError(f"Expected top an integer >= 1, got top={top!r}.")
+    row = matcher._row(firm_id)
+    k = min(k, matcher.n_firms_fit_)
+    matcher._check_k(k)
+    queries = matcher._open_needs(needs)
+    firms = matcher.firms_
+    contexts = [matcher._context(q) for q in queries]
+    one = _one_row(firms, row)
+    local = [replace(ctx, text_values=ctx.text_values[[row]]) for ctx in contexts]
+    thresholds = [_threshold(matcher, ctx, row, k) for ctx in contexts]
+    already = {ctx.need.need_id for ctx, lc, th in zip(contexts, local, thresholds, strict=True)
+               if _enters(matcher._pair(lc, 0, one), row, th)}
+    options: dict[tuple[str, object], None] = {}
+    for ctx in contexts:
+        need = ctx.need
+        for code in (*need.mandatory_certifications, *need.preferred_certifications):
+            column = firms.columns["certification"].get(code)
+            if column is not None and not (firms.cert_from[row, column] <= ctx.as_of_ordinal <= firms.cert_to[row, column]):
+                options[("certification", code)] = None
+        for code in need.processes:
+            column = firms.columns["process"].get(code)
+            if column is not None and not firms.process_direct[row, column]:
+                options[("process", code)] = None
+        for code in need.materials:
+            column = firms.columns["material"].get(code)
+            if column is not None and not firms.has["material"][row, column]:
+                options[("material", code)] = None
+        target = max(np.nan_to_num(need.min_monthly_capacity), np.nan_to_num(need.target_capacity))
+        if target > 0 and not firms.capacity[row] >= target:
+            options[("capacity", float(target))] = None
+    records = []
+    for kind, value in options:
+        changed = apply_upgrade(_one_row(firms, row), kind, value)
+        opened = [ctx.need.need_id for ctx, lc, th in zip(contexts, local, thresholds, strict=True)
+                  if ctx.need.need_id not in already and _enters(matcher._pair(lc, 0, changed), row, th)]
+        if not opened:
+            continue
+        if kind == "certification":
+            vi = en = _cert_label(value)
+        elif kind == "capacity":
+            vi, en = f"công suất lên {value:,.0f}/tháng", f"capacity to {value:,.0f}/month"
+        else:
+            vi, en = firms.label(value, "vi"), firms.label(value, "en")
+        verb_vi, verb_en = ("nâng", "raise") if kind == "capacity" else ("thêm", "add")
+        records.append({"kind": kind, "code": value if kind != "capacity" else "", "label_vi": f"{verb_vi} {vi}",
+                        "label_en": f"{verb_en} {en}", "new_shortlists": len(opened), "needs": opened})
+    columns = ["kind", "code", "label_vi", "label_en", "new_shortlists", "needs"]
+    if not records:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    return frame.sort_values(["new_shortlists", "kind", "code"], ascending=[False, True, True],
+                             kind="stable").head(top).reset_index(drop=True)

@@ -1,0 +1,705 @@
+"""``SupplierMatcher``: need -> ranked, explained shortlist of local firms (and back).
+
+A scikit-learn estimator: ``__init__`` stores hyper-parameters, ``fit(firms)`` builds the
+profile table (``features.profile.build_profiles``) and the column-wise arrays and inverted
+text index, ``rank(needs, k)`` answers one need or a batch. Every query first applies the hard
+constraints exactly (:mod:`matching.constraints`), then scores the candidates (firms with any
+text, process or material signal, plus a small fallback) with the named components of
+:mod:`matching.components`; each result row carries each component's contribution
+(weight x value). Nothing loops over firms in Python.
+
+Examples
+--------
+>>> matcher = SupplierMatcher().fit(firms)                       # doctest: +SKIP
+>>> matcher.rank("vỏ nhôm CNC cho camera, ISO 9001", k=5)       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from features.text import tokens
+from matching import needs as needs_module
+from matching.components import (
+    Component,
+    FirmArrays,
+    QueryContext,
+    Reason,
+    default_components,
+)
+from matching.constraints import check, describe_failures
+from matching.exceptions import HyperParameterError, UnknownFirmError
+from matching.needs import NeedQuery, parse_needs
+
+__all__ = ["SupplierMatcher", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "text": 0.30,
+    "process_fit": 0.22,
+    "material_fit": 0.10,
+    "certification_fit": 0.14,
+    "capacity_fit": 0.06,
+    "distance": 0.08,
+    "experience": 0.06,
+    "completeness": 0.04,
+}
+# A table with these columns is taken as already-built profiles (index or column firm_id).
+PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
+_CODE_KINDS = ("sector", "product_group", "process", "material")
+_PROFILE_KIND_COLUMN = {"sector": "sectors", "product_group": "product_groups", "process": "processes",
+                        "material": "materials"}
+
+
+def _tuple(cell: object) -> tuple:
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return ()
+    if isinstance(cell, str):
+        return tuple(p.strip() for p in cell.split(";") if p.strip())
+    return tuple(cell)
+
+
+def _number(values: Iterable, n: int) -> np.ndarray:
+    return pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(float) if n else np.zeros(0)
+
+
+class SupplierMatcher(BaseEstimator):
+    """Rank local firms for buyers' component needs, with reasons.
+
+    Parameters
+    ----------
+    components : list of Component, optional
+        Score components (default :func:`matching.components.default_components`).
+    weights : dict, optional
+        Component name -> weight >= 0 (default :data:`DEFAULT_WEIGHTS`); names missing from
+        the dict weigh 0. Validated in ``fit``.
+    require_sector : bool, default False
+        Make the need's sector a hard constraint when the need does not say.
+    diversity : {None, "mmr"}, default None
+        Re-rank each list by maximal marginal relevance (text similarity between firms).
+    mmr_lambda : float, default 0.7
+        Relevance share of the MMR objective (1 = no diversity).
+    max_exposure : int, optional
+        Most lists of one batch a firm may enter (None: no cap).
+    fallback : int, default 50
+        Constraint-passing firms without any text/process/material signal scored when the
+        candidates are fewer than ``k`` (best profiles first).
+    taxonomy : optional
+        A ``features.taxonomy.Taxonomy`` (default: the package's).
+    geocode : bool, default True
+        Geocode addresses when building profiles.
+
+    Attributes
+    ----------
+    firm_ids_ : numpy.ndarray of str
+    vocabulary_ : dict
+        Text term -> column of the inverted index.
+    profiles_ : pandas.DataFrame
+        The profile table the matcher was fitted on.
+    weights_ : dict
+        Validated weights, one per component.
+    n_firms_fit_ : int
+    """
+
+    def __init__(
+        self,
+        components: Sequence[Component] | None = None,
+        weights: Mapping[str, float] | None = None,
+        require_sector: bool = False,
+        diversity: str | None = None,
+        mmr_lambda: float = 0.7,
+        max_exposure: int | None = None,
+        fallback: int = 50,
+        taxonomy: object | None = None,
+        geocode: bool = True,
+    ) -> None:
+        self.components = components
+        self.weights = weights
+        self.require_sector = require_sector
+        self.diversity = diversity
+        self.mmr_lambda = mmr_lambda
+        self.max_exposure = max_exposure
+        self.fallback = fallback
+        self.taxonomy = taxonomy
+        self.geocode = geocode
+
+    # ------------------------------------------------------------------ fit
+    def _validate_params(self) -> None:
+        components = default_components() if self.components is None else list(self.components)
+        names = [c.name for c in components if isinstance(c, Component)]
+        if len(names) != len(components) or not components:
+            raise HyperParameterError(
+                f"Expected components as a non-empty list of Component objects, got components={self.components!r}. "
+                "Use e.g. [TextSimilarity(), ProcessFit()] or None for the defaults."
+            )
+        if len(set(names)) != len(names):
+            dupes = sorted(n for n, c in Counter(names).items() if c > 1)
+            raise HyperParameterError(f"Expected components with distinct names, got duplicates {dupes} in components.")
+        for component in components:
+            component.validate()
+        weights = dict(DEFAULT_WEIGHTS) if self.weights is None else self.weights
+        if not isinstance(weights, Mapping):
+            raise HyperParameterError(f"Expected weights as a dict name -> number, got weights={weights!r}.")
+        unknown = sorted(set(weights) - set(names))
+        if unknown:
+            raise HyperParameterError(
+                f"Expected weights keys among the component names {names}, got unknown {unknown} in weights. "
+                "Fix the spelling or add the component."
+            )
+        for name, value in weights.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+                raise HyperParameterError(
+                    f"Expected weights[{name!r}] to be a finite number >= 0, got weights[{name!r}]={value!r}."
+                )
+        if sum(weights.get(n, 0.0) for n in names) <= 0:
+            raise HyperParameterError(f"Expected at least one positive weight, got weights={dict(weights)!r}.")
+        if self.diversity not in (None, "mmr"):
+            raise HyperParameterError(f"Expected diversity None or 'mmr', got diversity={self.diversity!r}.")
+        if not isinstance(self.mmr_lambda, (int, float)) or not 0.0 <= self.mmr_lambda <= 1.0:
+            raise HyperParameterError(f"Expected mmr_lambda between 0 and 1, got mmr_lambda={self.mmr_lambda!r}.")
+        if self.max_exposure is not None and (not isinstance(self.max_exposure, int) or self.max_exposure < 1):
+            raise HyperParameterError(
+                f"Expected max_exposure None or an integer >= 1, got max_exposure={self.max_exposure!r}."
+            )
+        if not isinstance(self.fallback, int) or self.fallback < 0:
+            raise HyperParameterError(f"Expected fallback an integer >= 0, got fallback={self.fallback!r}.")
+        if not isinstance(self.require_sector, bool):
+            raise HyperParameterError(
+                f"Expected require_sector True or False, got require_sector={self.require_sector!r}."
+            )
+        self.components_ = components
+        self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
+
+    def fit(self, X: pd.DataFrame, y: object = None, *, firms: pd.DataFrame | None = None,
+            buyers: pd.DataFrame | None = None, needs: object = None) -> SupplierMatcher:
+        """Build the firm arrays and the inverted index.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            The firms (import format of ``features.columns.FIRM_COLUMNS``, or a profile
+            table from ``build_profiles``). When ``firms`` is given, ``X`` are training
+            needs instead (the ``GridSearchCV`` form: ``search.fit(needs, relevant, firms=...)``);
+            they become the open needs.
+        y : ignored
+        firms : pandas.DataFrame, optional
+            The firms, when ``X`` holds needs.
+        buyers : pandas.DataFrame, optional
+            ``buyer_id``, ``country``, ``park_id`` of buyers, to place the plant of a need.
+        needs : optional
+            Open needs for :meth:`suggest_needs` and :meth:`best_upgrades`.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if firms is not None:
+            needs = X if needs is None else needs
+            X = firms
+        if not isinstance(X, pd.DataFrame):
+            raise HyperParameterError(
+                f"Expected firms as a pandas DataFrame, got {type(X).__name__}. Read the file with "
+                "features.ingest.read_firms or pandas.read_csv."
+            )
+        taxonomy = self._taxonomy()
+        profiles = X if all(c in X.columns for c in PROFILE_COLUMNS) else self._build_profiles(X, taxonomy)
+        if "firm_id" in profiles.columns:
+            profiles = profiles.set_index("firm_id")
+        profiles.index = profiles.index.astype(str)
+        self.profiles_ = profiles
+        self.firms_ = self._arrays(profiles, taxonomy)
+        self.firm_ids_ = self.firms_.firm_ids
+        self.vocabulary_ = self.firms_.vocabulary
+        self.n_firms_fit_ = len(profiles)
+        self._row_of = {fid: i for i, fid in enumerate(self.firm_ids_)}
+        self.buyers_ = self._buyers(buyers)
+        self.needs_ = None
+        if needs is not None:
+            self.set_needs(needs)
+        return self
+
+    def _taxonomy(self):
+        if self.taxonomy is not None:
+            return self.taxonomy
+        from features.taxonomy import load_taxonomy
+
+        return load_taxonomy()
+
+    def _build_profiles(self, firms: pd.DataFrame, taxonomy) -> pd.DataFrame:
+        from features.profile import build_profiles
+
+        missing = [c for c in ("firm_id", "name", "description") if c not in firms.columns]
+        if missing:
+            raise HyperParameterError(
+                f"Expected firms with columns firm_id, name, description; missing {missing} "
+                f"(got {list(firms.columns)[:12]}). Rename the columns or use features.ingest.read_firms."
+            )
+        return build_profiles(firms, taxonomy=taxonomy, geocode=self.geocode)
+
+    @staticmethod
+    def _buyers(buyers: pd.DataFrame | None) -> dict[str, dict]:
+        if buyers is None:
+            return {}
+        missing = [c for c in ("buyer_id",) if c not in buyers.columns]
+        if missing:
+            raise HyperParameterError(f"Expected buyers with a buyer_id column, got columns {list(buyers.columns)}.")
+        out = {}
+        for record in buyers.to_dict("records"):
+            out[str(record["buyer_id"])] = {k: ("" if pd.isna(v) else v) for k, v in record.items()
+                                             if not isinstance(v, (list, tuple))}
+        return out
+
+    def _arrays(self, profiles: pd.DataFrame, taxonomy) -> FirmArrays:
+        n = len(profiles)
+        # Text: tokens per distinct folded text (descriptions repeat), tf-idf, L2 rows.
+        texts = profiles["text_folded"].fillna("").astype(str).to_numpy()
+        codes_of_text, distinct = pd.factorize(texts)
+        vocabulary: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        for text in distinct:
+            counts = Counter(tokens(text, expand=False))
+            for term, count in counts.items():
+                indices.append(vocabulary.setdefault(term, len(vocabulary)))
+                data.append(1.0 + math.log(count))
+            indptr.append(len(indices))
+        distinct_matrix = sp.csr_matrix((np.asarray(data), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+                                        shape=(len(distinct), max(1, len(vocabulary))))
+        matrix = distinct_matrix[codes_of_text] if n else distinct_matrix[:0]
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1]) if n else np.zeros(matrix.shape[1])
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        matrix = matrix @ sp.diags(idf)
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        matrix = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix
+        self._text_csr = matrix.tocsr()
+        # Codes: dense boolean matrices per kind.
+        codes: dict[str, list[str]] = {}
+        columns: dict[str, dict[str, int]] = {}
+        has: dict[str, np.ndarray] = {}
+        for kind in _CODE_KINDS:
+            column = _PROFILE_KIND_COLUMN[kind]
+            cells = [_tuple(v) for v in profiles[column]] if column in profiles.columns else [()] * n
+            known = sorted({c for cell in cells for c in cell} | {t.code for t in taxonomy.terms(kind)})
+            columns[kind] = {c: i for i, c in enumerate(known)}
+            codes[kind] = known
+            has[kind] = self._multi_hot(cells, columns[kind], n)
+        # Processes the firm named itself (ancestors added by the profile are implied, not named).
+        process_cells = [_tuple(v) for v in profiles["processes"]]
+        evidence = profiles["evidence"].to_numpy(object) if "evidence" in profiles.columns else np.full(n, None)
+        direct_cells = []
+        for cell, ev in zip(process_cells, evidence, strict=True):
+            implied = {a for c in cell if c in taxonomy for a in taxonomy.ancestors(c)}
+            named = {c for c in cell if isinstance(ev, Mapping) and c in ev} | (set(cell) - implied)
+            direct_cells.append(tuple(named))
+        process_direct = self._multi_hot(direct_cells, columns["process"], n)
+        # Certifications: validity as day ordinals, best certificate per code.
+        cert_cells = [_tuple(v) for v in profiles["certifications"]]
+        cert_codes = sorted({f[0] for cell in cert_cells for f in map(needs_module.certificate_fields, cell) if f[0]}
+                            | {t.code for t in taxonomy.terms("certification")})
+        columns["certification"] = {c: i for i, c in enumerate(cert_codes)}
+        codes["certification"] = cert_codes
+        cert_from = np.full((n, len(cert_codes)), np.nan)
+        cert_to = np.full((n, len(cert_codes)), np.nan)
+        cert_verified = np.zeros((n, len(cert_codes)), dtype=bool)
+        for row, cell in enumerate(cert_cells):
+            for certificate in cell:
+                code, start, end, verified = needs_module.certificate_fields(certificate)
+                column = columns["certification"].get(code)
+                if column is None:
+                    continue
+                start = -math.inf if start is None else float(start.toordinal())
+                end = math.inf if end is None else float(end.toordinal())
+                if math.isnan(cert_to[row, column]) or end > cert_to[row, column]:
+                    cert_from[row, column], cert_to[row, column] = start, end
+                    cert_verified[row, column] = verified
+        export_cells = [_tuple(v) for v in profiles["export_markets"]] if "export_markets" in profiles else [()] * n
+        countries = sorted({c.upper() for cell in export_cells for c in cell})
+        export_matrix = self._multi_hot([[c.upper() for c in cell] for cell in export_cells],
+                                        {c: i for i, c in enumerate(countries)}, n)
+        labels = {t.code: (t.label_vi, t.label_en) for t in taxonomy.terms()}
+        ancestors = {t.code: tuple(taxonomy.ancestors(t.code)) for t in taxonomy.terms("process")}
+        descendants = {t.code: tuple(taxonomy.descendants(t.code)) for t in taxonomy.terms("process")}
+
+        def col(name: str) -> np.ndarray:
+            return _number(profiles[name], n) if name in profiles.columns else np.full(n, np.nan)
+
+        return FirmArrays(
+            firm_ids=profiles.index.to_numpy(dtype=object),
+            names=profiles["name"].fillna("").astype(str).to_numpy(object) if "name" in profiles else
+            np.full(n, "", dtype=object),
+            text=matrix.tocsc(),
+            vocabulary=vocabulary,
+            idf=idf,
+            codes=codes,
+            columns=columns,
+            has=has,
+            process_direct=process_direct,
+            cert_from=cert_from,
+            cert_to=cert_to,
+            cert_verified=cert_verified,
+            capacity=col("monthly_capacity"),
+            lat=col("lat"),
+            lon=col("lon"),
+            n_exports=export_matrix.sum(axis=1),
+            export_countries={c: export_matrix[:, i].copy() for i, c in enumerate(countries)},
+            multinationals=np.nan_to_num(col("multinational_customers")),
+            completeness=np.nan_to_num(col("completeness")),
+            evidence=evidence,
+            labels=labels,
+            ancestors=ancestors,
+            descendants=descendants,
+        )
+
+    @staticmethod
+    def _multi_hot(cells: Sequence[Iterable[str]], columns: Mapping[str, int], n: int) -> np.ndarray:
+        out = np.zeros((n, max(1, len(columns))), dtype=bool)
+        rows = [r for r, cell in enumerate(cells) for c in cell if c in columns]
+        cols = [columns[c] for cell in cells for c in cell if c in columns]
+        out[rows, cols] = True
+        return out
+
+    # --------------------------------------------------------------- needs
+    def set_needs(self, needs: object) -> SupplierMatcher:
+        """Set the open needs used by :meth:`suggest_needs` and :meth:`best_upgrades`.
+
+        Closed needs (``status == "closed"``) are dropped.
+        """
+        check_is_fitted(self)
+        if isinstance(needs, pd.DataFrame) and "status" in needs.columns:
+            needs = needs[needs["status"].fillna("open").astype(str).str.lower() != "closed"]
+        self.needs_ = parse_needs(needs, taxonomy=self.taxonomy)
+        return self
+
+    def _queries(self, needs: object, today: date | None = None) -> list[NeedQuery]:
+        return parse_needs(needs, today=today, taxonomy=self.taxonomy)
+
+    def _context(self, need: NeedQuery) -> QueryContext:
+        firms = self.firms_
+        counts = Counter(tokens(need.text))
+        terms = [(firms.vocabulary[t], 1.0 + math.log(c)) for t, c in counts.items() if t in firms.vocabulary]
+        if terms:
+            cols = np.fromiter((t for t, _ in terms), dtype=np.int64, count=len(terms))
+            weights = np.fromiter((w for _, w in terms), dtype=float, count=len(terms)) * firms.idf[cols]
+            weights /= np.linalg.norm(weights)
+            csc = firms.text
+            starts, ends = csc.indptr[cols], csc.indptr[cols + 1]
+            rows = np.concatenate([csc.indices[s:e] for s, e in zip(starts, ends, strict=True)])
+            values = np.concatenate([csc.data[s:e] * w for s, e, w in zip(starts, ends, weights, strict=True)])
+            text_values = np.bincount(rows, weights=values, minlength=len(firms))
+        else:
+            cols = np.zeros(0, dtype=np.int64)
+            weights = np.zeros(0)
+            text_values = np.zeros(len(firms))
+        buyer = self.buyers_.get(need.buyer_id, {})
+        place = None
+        if not (math.isnan(need.lat) or math.isnan(need.lon)):
+            place = (need.lat, need.lon, "nhà máy bên mua", "the buyer's plant")
+        else:
+            park_id = need.park_id or str(buyer.get("park_id", "") or "")
+            if park_id:
+                from features.geo import park as find_park
+
+                found = find_park(park_id)
+                vi = str(found.name_vi).replace("Khu công nghiệp", "KCN")
+                en = str(found.name_en).replace("Industrial Park", "IP")
+                place = (float(found.lat), float(found.lon), vi, en)
+        country = need.buyer_country or str(buyer.get("country", "") or "").upper()
+        return QueryContext(need=need, term_columns=cols, term_weights=weights, text_values=text_values,
+                            place=place, as_of_ordinal=float(need.as_of.toordinal()), buyer_country=country)
+
+    def _candidates(self, ctx: QueryContext) -> np.ndarray:
+        firms = self.firms_
+        signal = ctx.text_values > 0
+        for kind, codes in (("process", ctx.need.processes), ("material", ctx.need.materials)):
+            related = set(codes)
+            if kind == "process":
+                for code in codes:
+                    related |= set(firms.ancestors.get(code, ())) | set(firms.descendants.get(code, ()))
+            known = [firms.columns[kind][c] for c in related if c in firms.columns[kind]]
+            if known:
+                matrix = firms.process_direct if kind == "process" else firms.has[kind]
+                signal |= matrix[:, known].any(axis=1)
+        return np.flatnonzero(signal)
+
+    def _score_rows(self, ctx: QueryContext, rows: np.ndarray,
+                    firms: FirmArrays | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        firms = self.firms_ if firms is None else firms
+        contributions = {}
+        total = np.zeros(len(rows))
+        for component in self.components_:
+            weight = self.weights_[component.name]
+            value = component.values(firms, ctx, rows) if weight else np.zeros(len(rows))
+            contributions[component.name] = weight * value
+            total += contributions[component.name]
+        return total, contributions
+
+    def _rank_one(self, ctx: QueryContext, k: int, include_filtered: bool,
+                  exposure: Counter | None) -> pd.DataFrame:
+        candidates = self._candidates(ctx)
+        failed = check(self.firms_, ctx, candidates, require_sector=self.require_sector)
+        passing = candidates[failed == ""]
+        if exposure is not None and self.max_exposure is not None and exposure:
+            capped = np.fromiter((exposure[f] >= self.max_exposure for f in self.firms_.firm_ids[passing]),
+                                 dtype=bool, count=len(passing))
+            passing = passing[~capped]
+        if len(passing) < k and self.fallback:
+            passing = np.union1d(passing, self._fallback_rows(ctx, candidates, k - len(passing), exposure))
+        scores, contributions = self._score_rows(ctx, passing)
+        order = self._top(ctx, passing, scores, k)
+        chosen = passing[order]
+        frame = pd.DataFrame({"need_id": ctx.need.need_id, "rank": np.arange(1, len(chosen) + 1),
+                              "firm_id": self.firms_.firm_ids[chosen], "score": scores[order]})
+        for name, values in contributions.items():
+            frame[name] = values[order]
+        if include_filtered:
+            frame["failed"] = ""
+            dropped = candidates[failed != ""]
+            if len(dropped):
+                d_scores, d_contrib = self._score_rows(ctx, dropped)
+                d_order = np.lexsort((dropped, -d_scores))[:k]
+                extra = pd.DataFrame({"need_id": ctx.need.need_id,
+                                      "rank": np.arange(len(chosen) + 1, len(chosen) + 1 + len(d_order)),
+                                      "firm_id": self.firms_.firm_ids[dropped[d_order]],
+                                      "score": d_scores[d_order]})
+                for name, values in d_contrib.items():
+                    extra[name] = values[d_order]
+                extra["failed"] = failed[failed != ""][d_order]
+                frame = pd.concat([frame, extra], ignore_index=True)
+        if exposure is not None:
+            exposure.update(self.firms_.firm_ids[chosen])
+        return frame
+
+    def _fallback_rows(self, ctx: QueryContext, candidates: np.ndarray, wanted: int,
+                       exposure: Counter | None) -> np.ndarray:
+        firms = self.firms_
+        prior = firms.completeness + 0.5 * (firms.n_exports > 0)
+        prior[candidates] = -np.inf
+        take = min(len(firms), max(self.fallback, wanted))
+        pool = np.argpartition(-prior, take - 1)[:take] if take < len(firms) else np.arange(len(firms))
+        pool = pool[np.isfinite(prior[pool])]
+        pool = pool[check(firms, ctx, pool, require_sector=self.require_sector) == ""]
+        if exposure is not None and self.max_exposure is not None:
+            pool = pool[[exposure[f] < self.max_exposure for f in firms.firm_ids[pool]]]
+        return pool
+
+    def _top(self, ctx: QueryContext, rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.int64)
+        if len(rows) > 4 * k + 8:
+            part = np.argpartition(-scores, 4 * k + 7)[: 4 * k + 8]
+        else:
+            part = np.arange(len(rows))
+        # Ties broken by firm order so results are deterministic.
+        part = part[np.lexsort((rows[part], -scores[part]))]
+        if self.diversity != "mmr" or len(part) <= 1:
+            return part[:k]
+        pool = part[: max(5 * k, k + 1)]
+        vectors = self._text_csr[rows[pool]]
+        similarity = (vectors @ vectors.T).toarray()
+        chosen = [0]
+        remaining = list(range(1, len(pool)))
+        relevance = scores[pool]
+        while remaining and len(chosen) < k:
+            redundancy = similarity[np.ix_(remaining, chosen)].max(axis=1)
+            mmr = self.mmr_lambda * relevance[remaining] - (1 - self.mmr_lambda) * redundancy
+            best = remaining[int(np.argmax(mmr))]
+            chosen.append(best)
+            remaining.remove(best)
+        return pool[chosen]
+
+    def _check_k(self, k: int) -> None:
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= self.n_firms_fit_:
+            raise HyperParameterError(f"Expected k between 1 and n_firms_fit_={self.n_firms_fit_}, got k={k!r}.")
+
+    # --------------------------------------------------------------- queries
+    def rank(self, needs: object, k: int = 10, *, include_filtered: bool = False,
+             today: date | None = None) -> pd.DataFrame:
+        """Rank firms for one need or a batch.
+
+        Parameters
+        ----------
+        needs : str, dict, NeedQuery, pandas.DataFrame or list of these
+            Free text and/or the structured fields of ``NEED_COLUMNS``.
+        k : int, default 10
+            Firms per need.
+        include_filtered : bool, default False
+            Also return up to ``k`` firms that failed a hard constraint, after the ranked
+            ones, with the constraint in column ``failed`` (``""`` for ranked firms).
+        today : datetime.date, optional
+            Validity date for needs without ``created`` (default: today).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long table ``need_id, rank, firm_id, score`` and one column per component with
+            its contribution (weight x value); ``score`` is their sum.
+        """
+        check_is_fitted(self)
+        self._check_k(k)
+        exposure = Counter() if self.max_exposure is not None else None
+        frames = [self._rank_one(self._context(q), k, include_filtered, exposure)
+                  for q in self._queries(needs, today)]
+        columns = ["need_id", "rank", "firm_id", "score", *self.weights_]
+        if include_filtered:
+            columns.append("failed")
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+    def _row(self, firm_id: str) -> int:
+        check_is_fitted(self)
+        row = self._row_of.get(str(firm_id))
+        if row is None:
+            raise UnknownFirmError(
+                f"Expected a firm_id the matcher was fitted on (e.g. {self.firm_ids_[0]!r}), got {firm_id!r}. "
+                "Refit with that firm or check the id."
+            )
+        return row
+
+    def score_pair(self, need: object, firm_id: str, *, today: date | None = None) -> dict:
+        """Score of one (need, firm) pair: ``{"score", "contributions", "values", "failed"}``.
+
+        The same arithmetic as :meth:`rank`, on one row.
+        """
+        row = self._row(firm_id)
+        (query,) = self._queries(need, today)[:1]
+        ctx = self._context(query)
+        return self._pair(ctx, row)
+
+    def _pair(self, ctx: QueryContext, row: int, firms: FirmArrays | None = None) -> dict:
+        firms = self.firms_ if firms is None else firms
+        rows = np.array([row])
+        total, contributions = self._score_rows(ctx, rows, firms)
+        values = {c.name: float(c.values(firms, ctx, rows)[0]) for c in self.components_}
+        failed = str(check(firms, ctx, rows, require_sector=self.require_sector)[0])
+        return {"score": float(total[0]), "contributions": {n: float(v[0]) for n, v in contributions.items()},
+                "values": values, "failed": failed}
+
+    def explain(self, need: object, firm_id: str, *, today: date | None = None):
+        """Why ``firm_id`` scores what it does for ``need``.
+
+        Returns
+        -------
+        matching.explain.Explanation
+            ``score``, ``contributions`` (component -> weight x value), ``values``, ``reasons``
+            (list of Reason, vi/en, each naming its component) and ``failed`` (the hard
+            constraints the firm fails, as Reasons).
+        """
+        from matching.explain import explain_pair
+
+        row = self._row(firm_id)
+        (query,) = self._queries(need, today)[:1]
+        return explain_pair(self, self._context(query), row)
+
+    def reasons(self, ctx: QueryContext, row: int) -> list[Reason]:
+        """Reasons of every component with a positive weight, strongest contribution first."""
+        pair = self._pair(ctx, row)
+        order = sorted(self.components_, key=lambda c: -pair["contributions"][c.name])
+        out: list[Reason] = []
+        for component in order:
+            if self.weights_[component.name] > 0:
+                out.extend(component.reasons(self.firms_, ctx, row))
+        return out
+
+    def failures(self, ctx: QueryContext, row: int) -> list[Reason]:
+        """Hard constraints firm ``row`` fails for the need of ``ctx`` (as Reasons)."""
+        return describe_failures(self.firms_, ctx, row, require_sector=self.require_sector)
+
+    def suggest_needs(self, firm_id: str, needs: object = None, k: int = 10, *,
+                      include_filtered: bool = False) -> pd.DataFrame:
+        """The open needs ``firm_id`` fits best (the other direction of :meth:`rank`).
+
+        Parameters
+        ----------
+        firm_id : str
+        needs : optional
+            Needs to consider (default: those of ``fit(..., needs=)`` / :meth:`set_needs`).
+        k : int, default 10
+        include_filtered : bool, default False
+            Keep needs whose hard constraints the firm fails (column ``failed`` says which).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``firm_id, rank, need_id, score``, one column per component (contributions),
+            ``failed`` and ``reasons`` (list of "vi / en" strings). Scores equal those of
+            :meth:`rank` for the same pair.
+        """
+        row = self._row(firm_id)
+        queries = self._open_needs(needs)
+        records = []
+        for query in queries:
+            ctx = self._context(query)
+            pair = self._pair(ctx, row)
+            if pair["failed"] and not include_filtered:
+                continue
+            records.append({"firm_id": str(firm_id), "need_id": query.need_id, "score": pair["score"],
+                            **pair["contributions"], "failed": pair["failed"],
+                            "reasons": [str(r) for r in (self.failures(ctx, row) + self.reasons(ctx, row))]})
+        columns = ["firm_id", "rank", "need_id", "score", *self.weights_, "failed", "reasons"]
+        if not records:
+            return pd.DataFrame(columns=columns)
+        frame = pd.DataFrame.from_records(records)
+        frame = frame.sort_values(["score", "need_id"], ascending=[False, True], kind="stable").head(k)
+        frame["rank"] = np.arange(1, len(frame) + 1)
+        return frame[columns].reset_index(drop=True)
+
+    def _open_needs(self, needs: object) -> list[NeedQuery]:
+        if needs is not None:
+            return self._queries(needs)
+        if getattr(self, "needs_", None) is None:
+            raise HyperParameterError(
+                "Expected needs: pass needs=... or set them with set_needs(needs) / fit(..., needs=...); got none."
+            )
+        return self.needs_
+
+    def gaps(self, firm_id: str, need: object):
+        """What ``firm_id`` lacks for ``need`` (see :func:`matching.gaps.gaps`)."""
+        from matching.gaps import gaps
+
+        return gaps(self, firm_id, need)
+
+    def best_upgrades(self, firm_id: str, needs: object = None, top: int = 5, k: int = 10) -> pd.DataFrame:
+        """Single changes that put ``firm_id`` on the most shortlists (see :func:`matching.gaps.best_upgrades`)."""
+        from matching.gaps import best_upgrades
+
+        return best_upgrades(self, firm_id, needs=needs, top=top, k=k)
+
+    def score(self, X: object, y: Sequence, k: int = 10) -> float:
+        """Mean reciprocal rank (0..1) of the relevant firms in the top ``k``: for ``GridSearchCV``.
+
+        Parameters
+        ----------
+        X : needs (DataFrame or list)
+        y : sequence, one entry per need: a firm_id or a collection of relevant firm_ids
+
+        Returns
+        -------
+        float
+            Mean over needs of 1/rank of the first relevant firm (0 when none in the top ``k``).
+        """
+        check_is_fitted(self)
+        queries = self._queries(X)
+        truth = list(y)
+        if len(truth) != len(queries):
+            raise HyperParameterError(f"Expected one y entry per need ({len(queries)}), got {len(truth)} in y.")
+        k = min(k, self.n_firms_fit_)
+        ranking = self.rank(queries, k=k)
+        total = 0.0
+        for query, relevant in zip(queries, truth, strict=True):
+            relevant = {relevant} if isinstance(relevant, str) else set(relevant)
+            hits = ranking[(ranking["need_id"] == query.need_id) & ranking["firm_id"].isin(relevant)]
+            total += 1.0 / float(hits["rank"].min()) if len(hits) else 0.0
+        return total / max(1, len(queries))
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "firms_")

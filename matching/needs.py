@@ -1,0 +1,386 @@
+"""A buyer's need, parsed from free text and/or the structured fields of ``NEED_COLUMNS``.
+
+A need arrives as a row of ``needs.csv``, a dict typed in a notebook, or a sentence typed
+on the command line (``"vỏ nhôm CNC cho camera, ISO 9001"``). :func:`parse_need` turns each
+into one :class:`NeedQuery`: taxonomy codes for processes, materials and sectors (from the
+structured fields and from the text), mandatory and preferred certification codes, the
+capacity asked for, the date the certificates must be valid on, and where the buyer's plant is.
+
+Examples
+--------
+>>> q = parse_need({"need_id": "N-1", "processes": "cnc_milling", "min_monthly_capacity": 500})
+>>> q.processes, q.min_monthly_capacity
+(('cnc_milling',), 500.0)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from features.columns import LIST_SEPARATOR, NEED_COLUMNS
+from features.text import normalize
+
+from matching.exceptions import NeedError
+
+__all__ = ["NeedQuery", "parse_need", "parse_needs", "certificate_fields"]
+
+# Extra keys a need may carry beyond the import columns (ad-hoc and API use).
+_EXTRA_KEYS = {
+    "text",
+    "require_sector",
+    "exclude_firms",
+    "park_id",
+    "lat",
+    "lon",
+    "buyer_country",
+}
+
+
+@dataclass(frozen=True)
+class NeedQuery:
+    """One need, ready to be scored against firms.
+
+    Attributes
+    ----------
+    need_id : str
+        The need's id (``"adhoc-1"`` ... for free-text needs without one).
+    text : str
+        Normalised title + description (what the text component compares).
+    sectors, processes, materials : tuple of str
+        Taxonomy codes asked for (structured fields and codes found in the text).
+    mandatory_certifications, preferred_certifications : tuple of str
+        Certification codes. Mandatory ones are hard constraints; free-text mentions are
+        preferred unless the structured field lists them.
+    min_monthly_capacity : float
+        Pieces per month a supplier must reach (NaN when not given); ``annual_volume / 12``
+        is used as a soft target when only the volume is known (see ``target_capacity``).
+    target_capacity : float
+        Capacity the capacity component compares with (NaN when none).
+    as_of : datetime.date
+        Date mandatory certificates must be valid on (``created``, else today).
+    require_sector : bool or None
+        Whether the sector is a hard constraint (None: the matcher's hyper-parameter decides).
+    exclude_firms : tuple of str
+        Firms never to rank for this need.
+    park_id : str
+        Industrial park of the buyer's plant (``""`` when unknown); ``lat``/``lon`` win.
+    lat, lon : float
+        Location of the buyer's plant (NaN when unknown).
+    buyer_id, buyer_country : str
+        The buyer and its country (ISO alpha-2), ``""`` when unknown.
+    evidence : dict
+        Code -> the span of the need's text that mentioned it.
+    """
+
+    need_id: str
+    text: str = ""
+    sectors: tuple[str, ...] = ()
+    processes: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    mandatory_certifications: tuple[str, ...] = ()
+    preferred_certifications: tuple[str, ...] = ()
+    min_monthly_capacity: float = math.nan
+    target_capacity: float = math.nan
+    as_of: date = field(default_factory=date.today)
+    require_sector: bool | None = None
+    exclude_firms: tuple[str, ...] = ()
+    park_id: str = ""
+    lat: float = math.nan
+    lon: float = math.nan
+    buyer_id: str = ""
+    buyer_country: str = ""
+    evidence: Mapping[str, str] = field(default_factory=dict)
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    try:
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, set)) else not value
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_list(value: object) -> list[str]:
+    if _missing(value):
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+    if isinstance(value, Iterable):
+        return [str(part).strip() for part in value if not _missing(part)]
+    return [str(value).strip()]
+
+
+def _as_float(value: object, column: str, need_id: str) -> float:
+    if _missing(value):
+        return math.nan
+    try:
+        number = float(str(value).replace(",", "").strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise NeedError(
+            f"Need {need_id}: expected a number in '{column}', got {value!r}. "
+            "Write digits only (e.g. 5000) or leave the cell empty."
+        ) from None
+    if number < 0:
+        raise NeedError(f"Need {need_id}: expected '{column}' >= 0, got {number}. Fix the value.")
+    return number
+
+
+def _as_date(value: object, need_id: str, today: date) -> date:
+    if _missing(value):
+        return today
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return pd.Timestamp(str(value)).date()
+    except (TypeError, ValueError):
+        raise NeedError(
+            f"Need {need_id}: expected 'created' as yyyy-mm-dd, got {value!r}. Fix the date or leave it empty."
+        ) from None
+
+
+def _as_bool(value: object) -> bool | None:
+    if _missing(value):
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y", "có", "co", "x"}
+    return bool(value)
+
+
+def _default_taxonomy(taxonomy: object | None):
+    if taxonomy is not None:
+        return taxonomy
+    from features.taxonomy import load_taxonomy
+
+    return load_taxonomy()
+
+
+def _extract(text: str, taxonomy: object | None = None) -> dict:
+    """Taxonomy codes named in ``text`` (features.capabilities), by kind, with evidence spans.
+
+    Product groups bring their sectors; processes are kept as named (no ancestors), so a
+    need for cnc_milling is not diluted by the generic cnc_machining.
+    """
+    found: dict = {"sectors": set(), "processes": set(), "materials": set(), "sectors_implied": set(),
+                   "evidence": {}}
+    if not text:
+        return found
+    from features.capabilities import extract_capabilities
+
+    tax = _default_taxonomy(taxonomy)
+    key_of = {"sector": "sectors", "process": "processes", "material": "materials"}
+    for capability in extract_capabilities(text):
+        kind, code = capability.kind, capability.code
+        if kind in key_of:
+            found[key_of[kind]].add(code)
+        elif kind == "product_group" and code in tax:
+            found["sectors_implied"].update(s for s in tax.get(code).sectors if s in tax)
+        else:
+            continue
+        found["evidence"].setdefault(code, capability.text)
+    return found
+
+
+def _resolve(pieces: list[str], kind: str, need_id: str, taxonomy: object | None) -> list[str]:
+    """Codes of structured-field pieces (codes or aliases); unknown pieces raise NeedError."""
+    if not pieces:
+        return []
+    tax = _default_taxonomy(taxonomy)
+    codes: list[str] = []
+    for piece in pieces:
+        code = tax.resolve(piece, kind)
+        if code is None:
+            examples = ", ".join(t.code for t in tax.terms(kind)[:4])
+            raise NeedError(
+                f"Need {need_id}: expected a {kind} code or alias (e.g. {examples}), got {piece!r}. "
+                "Fix the spelling or remove it."
+            )
+        codes.append(code)
+    return codes
+
+
+def _certification_codes(pieces: list[str], need_id: str, strict: bool = True) -> list[str]:
+    """Certification codes written in ``pieces`` (``"ISO 9001:2015"``, ``"IATF16949"``)."""
+    if not pieces:
+        return []
+    from features.certifications import parse_certifications
+
+    parsed = parse_certifications("; ".join(pieces))
+    if strict and parsed.unparsed:
+        raise NeedError(
+            f"Need {need_id}: expected certification names such as 'ISO 9001' or 'IATF 16949', "
+            f"got unrecognised {list(parsed.unparsed)}. Fix the spelling or remove them."
+        )
+    return [c.code for c in parsed]
+
+
+def certificate_fields(certificate: object) -> tuple[str, date | None, date | None, bool]:
+    """``(code, valid_from, valid_to, verified)`` of a parsed certificate.
+
+    Accepts ``features.certifications.Certification`` (``issued``, ``expires()``) and plain
+    dicts with ``code``, ``issued``, ``valid_until``/``expires``, ``verified`` (test tables).
+    ``None`` dates mean "not stated".
+    """
+    get = certificate.get if isinstance(certificate, Mapping) else (lambda k, d=None: getattr(certificate, k, d))
+    code = str(get("code", "") or "")
+    start = get("issued")
+    end = get("expires")
+    end = end() if callable(end) else (end if end is not None else get("valid_until"))
+    start = None if _missing(start) else _as_date(start, code, date.today())
+    end = None if _missing(end) else _as_date(end, code, date.today())
+    return code, start, end, bool(get("verified", False))
+
+
+_CERT_MANDATORY_HINT = re.compile(r"(?i)\b(bắt buộc|bat buoc|required|mandatory|must|phải có|phai co|必須)")
+
+
+def parse_need(
+    need: str | Mapping[str, object] | pd.Series,
+    *,
+    need_id: str | None = None,
+    today: date | None = None,
+    taxonomy: object | None = None,
+) -> NeedQuery:
+    """Parse one need into a :class:`NeedQuery`.
+
+    Parameters
+    ----------
+    need : str, dict or pandas.Series
+        Free text, or the fields of ``features.columns.NEED_COLUMNS`` (plus the optional
+        keys ``text``, ``require_sector``, ``exclude_firms``, ``park_id``, ``lat``, ``lon``,
+        ``buyer_country``). Unknown keys raise :class:`NeedError` (typos are not swallowed).
+    need_id : str, optional
+        Id to use when the need has none (default ``"adhoc"``).
+    today : datetime.date, optional
+        Date used when the need has no ``created`` date (default: today).
+    taxonomy : optional
+        The taxonomy to resolve aliases with (default: ``features.taxonomy``'s).
+
+    Returns
+    -------
+    NeedQuery
+
+    Raises
+    ------
+    NeedError
+        When the need has neither text nor any structured field, a number or date is
+        malformed, or a key is unknown.
+    """
+    today = today or date.today()
+    if isinstance(need, str):
+        fields: dict[str, object] = {"description": need}
+    elif isinstance(need, pd.Series):
+        fields = need.to_dict()
+    elif isinstance(need, Mapping):
+        fields = dict(need)
+    else:
+        raise NeedError(
+            f"Expected a need as text, a dict or a pandas row, got {type(need).__name__}. "
+            "Pass e.g. 'vỏ nhôm CNC, ISO 9001' or {'description': ...}."
+        )
+    unknown = sorted(set(fields) - set(NEED_COLUMNS) - _EXTRA_KEYS - {"buyer_name", "park_name"})
+    if unknown:
+        raise NeedError(
+            f"Expected need fields among {sorted(set(NEED_COLUMNS) | _EXTRA_KEYS)}, got unknown {unknown}. "
+            "Fix the spelling or drop these keys."
+        )
+    nid = fields.get("need_id")
+    nid = need_id if _missing(nid) else str(nid).strip()
+    nid = nid or "adhoc"
+    text = normalize(
+        " . ".join(
+            normalize(fields.get(key))
+            for key in ("title", "description", "text")
+            if not _missing(fields.get(key))
+        )
+    )
+    structured = [k for k in ("sector", "processes", "materials", "mandatory_certifications",
+                              "preferred_certifications") if not _missing(fields.get(k))]
+    if not text and not structured:
+        raise NeedError(
+            f"Need {nid}: expected a title/description text or at least one of sector, processes, "
+            "materials, certifications; got none. Describe the component or fill a structured field."
+        )
+    found = _extract(text, taxonomy=taxonomy)
+    sectors = set(found["sectors"]) | set(found.get("sectors_implied", ()))
+    processes = set(found["processes"])
+    materials = set(found["materials"])
+    sectors |= set(_resolve(_as_list(fields.get("sector")), "sector", nid, taxonomy))
+    processes |= set(_resolve(_as_list(fields.get("processes")), "process", nid, taxonomy))
+    materials |= set(_resolve(_as_list(fields.get("materials")), "material", nid, taxonomy))
+    mandatory = set(_certification_codes(_as_list(fields.get("mandatory_certifications")), nid))
+    preferred = set(_certification_codes(_as_list(fields.get("preferred_certifications")), nid))
+    text_certs = set(_certification_codes([text], nid, strict=False)) if text else set()
+    if text_certs and not mandatory and _CERT_MANDATORY_HINT.search(text):
+        mandatory |= text_certs
+    preferred |= text_certs - mandatory
+    preferred -= mandatory
+    min_cap = _as_float(fields.get("min_monthly_capacity"), "min_monthly_capacity", nid)
+    volume = _as_float(fields.get("annual_volume"), "annual_volume", nid)
+    target = min_cap if not math.isnan(min_cap) else (volume / 12.0 if not math.isnan(volume) else math.nan)
+    return NeedQuery(
+        need_id=nid,
+        text=text,
+        sectors=tuple(sorted(sectors)),
+        processes=tuple(sorted(processes)),
+        materials=tuple(sorted(materials)),
+        mandatory_certifications=tuple(sorted(mandatory)),
+        preferred_certifications=tuple(sorted(preferred)),
+        min_monthly_capacity=min_cap,
+        target_capacity=target,
+        as_of=_as_date(fields.get("created"), nid, today),
+        require_sector=_as_bool(fields.get("require_sector")),
+        exclude_firms=tuple(_as_list(fields.get("exclude_firms"))),
+        park_id="" if _missing(fields.get("park_id")) else str(fields["park_id"]).strip(),
+        lat=_as_float(fields.get("lat"), "lat", nid) if not _missing(fields.get("lat")) else math.nan,
+        lon=_as_float(fields.get("lon"), "lon", nid) if not _missing(fields.get("lon")) else math.nan,
+        buyer_id="" if _missing(fields.get("buyer_id")) else str(fields["buyer_id"]).strip(),
+        buyer_country="" if _missing(fields.get("buyer_country")) else str(fields["buyer_country"]).strip().upper(),
+        evidence=dict(found["evidence"]),
+    )
+
+
+def parse_needs(
+    needs: str | Mapping[str, object] | pd.DataFrame | Iterable,
+    *,
+    today: date | None = None,
+    taxonomy: object | None = None,
+) -> list[NeedQuery]:
+    """Parse one need or a batch (DataFrame, list of dicts/strings, NeedQuery) into NeedQuery objects.
+
+    Needs without an id get ``adhoc-1``, ``adhoc-2``, ... in order.
+
+    Parameters
+    ----------
+    needs : str, dict, NeedQuery, pandas.DataFrame or iterable of these
+    today : datetime.date, optional
+    taxonomy : optional
+
+    Returns
+    -------
+    list of NeedQuery
+    """
+    if isinstance(needs, (str, Mapping, NeedQuery, pd.Series)):
+        needs = [needs]
+    elif isinstance(needs, pd.DataFrame):
+        frame = needs.reset_index() if needs.index.name == "need_id" else needs
+        needs = [row for _, row in frame.iterrows()]
+    out: list[NeedQuery] = []
+    for position, need in enumerate(needs, start=1):
+        if isinstance(need, NeedQuery):
+            out.append(need)
+        else:
+            out.append(parse_need(need, need_id=f"adhoc-{position}", today=today, taxonomy=taxonomy))
+    return out
