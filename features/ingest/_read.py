@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from features.exceptions import IngestError
-from features.text import normalize
+from features.text import fold, normalize
 
 Source = str | PathLike[str] | bytes | bytearray | IO[bytes]
 
@@ -141,13 +141,16 @@ def read_xlsx(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[int
         if sheet is None:
             ws = book.worksheets[0]
         else:
-            names = {normalize(n): n for n in book.sheetnames}
-            if normalize(sheet) not in names:
+            # exact name first, then the same name typed without diacritics or case
+            names = {fold(n): n for n in book.sheetnames}
+            names.update({normalize(n): n for n in book.sheetnames})
+            key = normalize(sheet) if normalize(sheet) in names else fold(sheet)
+            if key not in names:
                 raise IngestError(
                     f"Expected a sheet named {sheet!r}, got sheets {book.sheetnames}. "
                     "Pass one of these with --sheet."
                 )
-            ws = book[names[normalize(sheet)]]
+            ws = book[names[key]]
         header: list[str] | None = None
         rows: list[tuple[int, list[Any]]] = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
