@@ -1,0 +1,110 @@
+"""The FastAPI application: ``create_app()`` wires settings, database, routes and errors.
+
+Every client mistake answers 4xx with ``{"detail": "<human message>"}``: validation errors
+name the field, domain errors (:class:`features.exceptions.CnhtError`) carry their status.
+
+Examples
+--------
+>>> from api.settings import Settings
+>>> app = create_app(Settings(database_url="sqlite:///:memory:"), migrate_database=False)
+>>> app.openapi()["info"]["title"]
+'cnht-match'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.routes import ROUTERS
+from api.settings import Settings, get_settings
+from api.storage.errors import IllegalTransitionError
+from api.storage.session import make_engine, make_sessionmaker, migrate
+from features.exceptions import CnhtError
+
+__all__ = ["create_app", "API_PREFIX"]
+
+API_PREFIX = "/api/v1"
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(location[0] if location else "request")
+
+def _validation_message(exc: RequestValidationError) -> str:
+    messages = []
+    for error in exc.errors()[:5]:
+        where = error.get("loc", ())
+        source = where[0] if where else "request"
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        messages.append(f"{source} field '{_field_name(tuple(where))}': {message}")
+    more = len(exc.errors()) - 5
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return "; ".join(messages) + suffix + ". Fix the field(s) and send the request again."
+
+async def _on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": _validation_message(exc)})
+
+async def _on_domain(_request: Request, exc: CnhtError) -> JSONResponse:
+    status = getattr(exc, "status_code", 400)
+    content: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc, IllegalTransitionError):
+        content["current"] = exc.current
+        content["allowed"] = list(exc.allowed)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(status_code=status, content=content, headers=headers)
+
+async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return JSONResponse(status_code=exc.status_code, content={"detail": detail},
+                        headers=getattr(exc, "headers", None))  # fmt: skip
+
+async def _on_database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        content={"detail": f"The database is unavailable ({type(exc.orig).__name__}). Try again shortly."},
+    )
+
+def create_app(settings: Settings | None = None, *, migrate_database: bool = True) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Defaults to :func:`api.settings.get_settings` (the environment).
+    migrate_database : bool, default True
+        Run ``alembic upgrade head`` on the database before serving.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        ``app.state.engine``, ``app.state.sessionmaker`` and ``app.state.settings`` set.
+    """
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+    if migrate_database:
+        migrate(engine)
+    app = FastAPI(
+        title="cnht-match",
+        version="0.1.0",
+        description=(
+            "Supplier matching for Hanoi's supporting industries (công nghiệp hỗ trợ). "
+            "Authenticate with `Authorization: Bearer <key>` (`cnht keys create`)."
+        ),
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(CnhtError, _on_domain)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(OperationalError, _on_database_down)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app

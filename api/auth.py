@@ -1,0 +1,167 @@
+"""API keys and roles.
+
+A key is shown once, when created; the database keeps only its sha256 and a short prefix
+for display (``cnht_AbC12x``). Roles: ``staff`` (everything), ``analyst`` (read
+everything, write nothing), ``firm`` (its own profile and outcomes, needs without the
+buyers' confidential fields).
+
+Examples
+--------
+>>> len(hash_key("cnht_example"))
+64
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from api.storage.errors import AuthenticationError, NotFoundError, ServiceError
+from api.storage.models import ApiKey, Firm
+
+__all__ = [
+    "ROLES",
+    "Principal",
+    "hash_key",
+    "create_key",
+    "revoke_key",
+    "list_keys",
+    "authenticate",
+]
+
+ROLES: tuple[str, ...] = ("staff", "analyst", "firm")
+KEY_PREFIX = "cnht_"
+_DISPLAY_LENGTH = len(KEY_PREFIX) + 8
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: role, the firm of a firm key, and the key's display prefix."""
+
+    role: str
+    firm_id: str | None
+    key_prefix: str
+
+    @property
+    def actor(self) -> str:
+        """Name written to the audit log (``staff:cnht_AbC12x``)."""
+        return f"{self.role}:{self.key_prefix}"
+
+    @property
+    def can_write(self) -> bool:
+        """Staff write everything; firms write their own records (checked per route)."""
+        return self.role in ("staff", "firm")
+
+
+class KeyRequestError(ServiceError):
+    """``cnht keys create`` got an impossible combination of role and firm."""
+
+    status_code = 422
+
+
+def hash_key(key: str) -> str:
+    """The sha256 hex digest stored for ``key``."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_key(
+    session: Session, role: str, firm_id: str | None = None, label: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; return its stored row and the key itself (shown only now).
+
+    Parameters
+    ----------
+    session : Session
+    role : {"staff", "analyst", "firm"}
+    firm_id : str, optional
+        Required for (and only for) ``role="firm"``; the firm must exist.
+    label : str, optional
+        Free note (who holds the key).
+
+    Returns
+    -------
+    (ApiKey, str)
+    """
+    if role not in ROLES:
+        raise KeyRequestError(f"Expected role staff, analyst or firm, got {role!r}.")
+    if role == "firm":
+        if not firm_id:
+            raise KeyRequestError(
+                "A firm key needs the firm it belongs to: add --firm FIRM_ID (e.g. F0001)."
+            )
+        if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is None:
+            raise NotFoundError(
+                f"Firm {firm_id} not found; create or import the firm before its key."
+            )
+    elif firm_id:
+        raise KeyRequestError(
+            f"--firm is only for role 'firm', got role {role!r} with firm {firm_id!r}."
+        )
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(
+        prefix=key[:_DISPLAY_LENGTH],
+        key_hash=hash_key(key),
+        role=role,
+        firm_id=firm_id,
+        label=label,
+    )
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def revoke_key(session: Session, prefix_or_key: str) -> ApiKey:
+    """Revoke the one active key whose prefix or full value is ``prefix_or_key``."""
+    rows = session.scalars(
+        select(ApiKey).where(
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.prefix == prefix_or_key, ApiKey.key_hash == hash_key(prefix_or_key)),
+        )
+    ).all()
+    if not rows:
+        raise NotFoundError(
+            f"No active key with prefix or value {prefix_or_key[:_DISPLAY_LENGTH]!r}; "
+            "see `cnht keys list`."
+        )
+    if len(rows) > 1:
+        raise KeyRequestError(
+            f"{len(rows)} active keys share prefix {prefix_or_key!r}; pass the whole key."
+        )
+    rows[0].revoked_at = dt.datetime.now(dt.UTC)
+    return rows[0]
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    """All keys, newest first (revoked ones included)."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal:
+    """The caller of an ``Authorization: Bearer <key>`` header.
+
+    Raises
+    ------
+    AuthenticationError
+        The header is missing or malformed, or the key is unknown or revoked.
+    """
+    if not authorization:
+        raise AuthenticationError(
+            "Missing API key: send the header 'Authorization: Bearer <key>' "
+            "(create one with `cnht keys create --role staff`)."
+        )
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise AuthenticationError(
+            f"Expected 'Authorization: Bearer <key>', got a header starting {scheme[:10]!r}."
+        )
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip())))
+    if row is None or row.revoked_at is not None:
+        raise AuthenticationError(
+            "Unknown or revoked API key; ask staff for a new one (`cnht keys create`)."
+        )
+    return Principal(role=row.role, firm_id=row.firm_id, key_prefix=row.prefix)

@@ -1,0 +1,65 @@
+"""``/buyers``: plants that need components. Staff write; every role reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import PrincipalDep, SessionDep, StaffDep
+from api.schemas import BuyerCreate, BuyerPublic, BuyersPublic, BuyerUpdate
+from api.storage import repository as repo
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/buyers", tags=["buyers"])
+
+_ERRORS = {401: {"description": "Missing or unknown key"}, 403: {"description": "Role may not"}}
+
+
+@router.get("", response_model=BuyersPublic, responses=_ERRORS)
+def list_buyers(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    sector: Annotated[str | None, Query(max_length=60)] = None,
+    country: Annotated[str | None, Query(max_length=8)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> BuyersPublic:
+    """List buyers, filtered and paginated."""
+    buyers, count = repo.list_buyers(
+        session, sector=sector, country=country, q=q, limit=limit, offset=offset
+    )
+    return BuyersPublic(data=[BuyerPublic.model_validate(b) for b in buyers], count=count)
+
+
+@router.post("", response_model=BuyerPublic, status_code=status.HTTP_201_CREATED, responses=_ERRORS | {409: {"description": "Id taken"}})  # fmt: skip
+def create_buyer(body: BuyerCreate, session: SessionDep, principal: StaffDep) -> BuyerPublic:
+    """Create a buyer (staff)."""
+    return BuyerPublic.model_validate(repo.create_buyer(session, body.model_dump(), principal.actor))
+
+
+@router.get("/{buyer_id}", response_model=BuyerPublic, responses=_ERRORS | {404: {"description": "No such buyer"}})  # fmt: skip
+def read_buyer(buyer_id: str, session: SessionDep, principal: PrincipalDep) -> BuyerPublic:
+    """One buyer."""
+    return BuyerPublic.model_validate(repo.get_buyer(session, buyer_id))
+
+
+@router.patch("/{buyer_id}", response_model=BuyerPublic, responses=_ERRORS | {404: {"description": "No such buyer"}})  # fmt: skip
+def update_buyer(
+    buyer_id: str, body: BuyerUpdate, session: SessionDep, principal: StaffDep
+) -> BuyerPublic:
+    """Change a buyer (staff)."""
+    buyer = repo.get_buyer(session, buyer_id)
+    values = {k: v for k, v in body.model_dump(exclude_unset=True).items()
+              if not (k in ("name", "is_demo") and v is None)}  # fmt: skip
+    repo.update_buyer(session, buyer, values, principal.actor)
+    return BuyerPublic.model_validate(buyer)
+
+
+@router.delete("/{buyer_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such buyer"}, 409: {"description": "Buyer has needs"}})  # fmt: skip
+def delete_buyer(buyer_id: str, session: SessionDep, principal: StaffDep) -> Response:
+    """Delete a buyer without needs (staff)."""
+    repo.delete_buyer(session, repo.get_buyer(session, buyer_id), principal.actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,82 @@
+"""``/needs``: buyers' component requirements.
+
+Staff write; staff and analysts see everything; a firm key sees needs without the buyer's
+confidential fields (``target_price_usd``, ``internal_notes``): a separate schema,
+:class:`~api.schemas.NeedPublic`, that does not have them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.auth import Principal
+from api.deps import PrincipalDep, SessionDep, StaffDep
+from api.schemas import NeedCreate, NeedPrivate, NeedPublic, NeedsPrivate, NeedsPublic, NeedUpdate
+from api.storage import repository as repo
+from api.storage.models import Need
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/needs", tags=["needs"])
+
+_ERRORS = {401: {"description": "Missing or unknown key"}, 403: {"description": "Role may not"}}
+
+
+def _public(need: Need, principal: Principal) -> NeedPrivate | NeedPublic:
+    if principal.role == "firm":
+        fields = NeedPublic.model_fields
+        return NeedPublic.model_validate({name: getattr(need, name) for name in fields})
+    return NeedPrivate.model_validate(need)
+
+
+@router.get("", response_model=NeedsPrivate | NeedsPublic, responses=_ERRORS)
+def list_needs(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    buyer_id: Annotated[str | None, Query(max_length=16)] = None,
+    sector: Annotated[str | None, Query(max_length=60)] = None,
+    process: Annotated[str | None, Query(max_length=60)] = None,
+    status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> NeedsPrivate | NeedsPublic:
+    """List needs; firm keys get them without confidential fields."""
+    needs, count = repo.list_needs(
+        session, buyer_id=buyer_id, sector=sector, process=process, status=status_, q=q,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+    if principal.role == "firm":
+        return NeedsPublic(data=[_public(n, principal) for n in needs], count=count)
+    return NeedsPrivate(data=[_public(n, principal) for n in needs], count=count)
+
+
+@router.post("", response_model=NeedPrivate, status_code=status.HTTP_201_CREATED, responses=_ERRORS | {404: {"description": "No such buyer"}, 409: {"description": "Id taken"}})  # fmt: skip
+def create_need(body: NeedCreate, session: SessionDep, principal: StaffDep) -> NeedPrivate:
+    """Create a need of an existing buyer (staff)."""
+    return NeedPrivate.model_validate(repo.create_need(session, body.model_dump(), principal.actor))
+
+
+@router.get("/{need_id}", response_model=NeedPrivate | NeedPublic, responses=_ERRORS | {404: {"description": "No such need"}})  # fmt: skip
+def read_need(need_id: str, session: SessionDep, principal: PrincipalDep) -> NeedPrivate | NeedPublic:
+    """One need; firm keys get it without confidential fields."""
+    return _public(repo.get_need(session, need_id), principal)
+
+
+@router.patch("/{need_id}", response_model=NeedPrivate, responses=_ERRORS | {404: {"description": "No such need or buyer"}})  # fmt: skip
+def update_need(need_id: str, body: NeedUpdate, session: SessionDep, principal: StaffDep) -> NeedPrivate:
+    """Change a need (staff)."""
+    need = repo.get_need(session, need_id)
+    values = {k: v for k, v in body.model_dump(exclude_unset=True).items()
+              if not (k in ("title", "status", "is_demo") and v is None)}  # fmt: skip
+    repo.update_need(session, need, values, principal.actor)
+    return NeedPrivate.model_validate(need)
+
+
+@router.delete("/{need_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such need"}})  # fmt: skip
+def delete_need(need_id: str, session: SessionDep, principal: StaffDep) -> Response:
+    """Delete a need with its shortlist entries and outcomes (staff)."""
+    repo.delete_need(session, repo.get_need(session, need_id), principal.actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,448 @@
+"""API schemas: one class per direction (Create, Update, Public, listing).
+
+Free-text and list-valued fields follow the column contract of :mod:`features.columns`
+(lists as ``;``-separated text), so a record looks the same in an import file and in the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from stdnum.vn import mst
+
+from features.columns import OUTCOME_STATUSES, OWNERSHIP_TYPES
+from features.text import normalize
+
+__all__ = [
+    "CertificationIn",
+    "CertificationPublic",
+    "FirmCreate",
+    "FirmUpdate",
+    "FirmPublic",
+    "FirmsPublic",
+    "BuyerCreate",
+    "BuyerUpdate",
+    "BuyerPublic",
+    "BuyersPublic",
+    "NeedCreate",
+    "NeedUpdate",
+    "NeedPublic",
+    "NeedPrivate",
+    "NeedsPublic",
+    "NeedsPrivate",
+    "OutcomeCreate",
+    "OutcomePublic",
+    "OutcomesPublic",
+    "OutcomeTransition",
+    "ShortlistEntryPublic",
+    "RejectPublic",
+    "ImportPublic",
+    "KpiPublic",
+    "HealthPublic",
+    "Message",
+]
+
+Ownership = Literal["domestic_private", "state", "fdi", "joint_venture"]
+Status = Literal["suggested", "contacted", "meeting", "sample", "audit", "order", "rejected"]
+assert set(Ownership.__args__) == set(OWNERSHIP_TYPES)  # noqa: S101 - contract guard
+assert set(Status.__args__) == set(OUTCOME_STATUSES)  # noqa: S101
+
+_Text = str | None
+_Name = Field(min_length=1, max_length=300)
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _Day() -> Any:  # noqa: N802 - a Field factory
+    return Field(default=None, ge=_FIRST_DAY, le=_LAST_DAY)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _normalise_text(cls, value: Any) -> Any:
+        # Same bytes whatever the keyboard: NFC, one tone placement, no zero-width marks.
+        return normalize(value) if isinstance(value, str) else value
+
+
+class Message(BaseModel):
+    """An error or information message."""
+
+    detail: str
+
+
+# --- certifications ------------------------------------------------------------------
+
+
+class CertificationIn(_In):
+    """A certificate as entered: code of the taxonomy (``iso_9001``) and its dates."""
+
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    version: str | None = Field(default=None, max_length=20)
+    issued: dt.date | None = _Day()
+    valid_until: dt.date | None = _Day()
+    issuer: str | None = Field(default=None, max_length=200)
+    verified: bool = False
+    raw: str | None = None
+
+
+class CertificationPublic(BaseModel):
+    """A stored certificate."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    version: str | None
+    issued: dt.date | None
+    valid_until: dt.date | None
+    issuer: str | None
+    verified: bool
+    raw: str | None
+
+
+# --- firms ---------------------------------------------------------------------------
+
+
+class _FirmFields(_In):
+    tax_code: str | None = Field(default=None, max_length=20)
+    address: _Text = None
+    district: str | None = Field(default=None, max_length=120)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    founded: int | None = Field(default=None, ge=1800, le=2100)
+    employees: int | None = Field(default=None, ge=0, le=10_000_000)
+    ownership: Ownership | None = None
+    sectors: _Text = None
+    description: _Text = None
+    products: _Text = None
+    materials: _Text = None
+    certifications_text: _Text = None
+    export_markets: _Text = None
+    customers: _Text = None
+    monthly_capacity: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    languages: str | None = Field(default=None, max_length=64)
+    contact_email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    is_demo: bool = False
+
+    @field_validator("tax_code")
+    @classmethod
+    def _tax_code(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not mst.is_valid(value):
+            raise ValueError(
+                f"expected a 10- or 13-digit Vietnamese tax code with a valid check digit "
+                f"(0101234567 or 0101234567-001), got {value!r}"
+            )
+        return mst.format(value)
+
+
+class FirmCreate(_FirmFields):
+    """A new firm. ``firm_id`` is F + 4 or more digits (F0001)."""
+
+    firm_id: str = Field(pattern=r"^F\d{4,8}$")
+    name: str = _Name
+    certifications: list[CertificationIn] = Field(default_factory=list, max_length=100)
+
+
+class FirmUpdate(_FirmFields):
+    """Fields to change; ``certifications``, when given, replaces the whole list."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    is_demo: bool | None = None
+    certifications: list[CertificationIn] | None = Field(default=None, max_length=100)
+
+
+class FirmPublic(BaseModel):
+    """A firm as the API returns it, with its extracted capability codes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    firm_id: str
+    name: str
+    tax_code: str | None
+    address: str | None
+    district: str | None
+    latitude: float | None
+    longitude: float | None
+    founded: int | None
+    employees: int | None
+    ownership: str | None
+    sectors: str | None
+    description: str | None
+    products: str | None
+    materials: str | None
+    certifications_text: str | None
+    export_markets: str | None
+    customers: str | None
+    monthly_capacity: int | None
+    languages: str | None
+    contact_email: str | None
+    phone: str | None
+    is_demo: bool
+    sector_codes: list[str]
+    process_codes: list[str]
+    material_codes: list[str]
+    certifications: list[CertificationPublic]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @field_validator("sector_codes", "process_codes", "material_codes", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return [code for code in value.split(";") if code] if isinstance(value, str) else value
+
+
+class FirmsPublic(BaseModel):
+    """A page of firms and the number of all that match."""
+
+    data: list[FirmPublic]
+    count: int
+
+
+# --- buyers --------------------------------------------------------------------------
+
+
+class _BuyerFields(_In):
+    country: str | None = Field(default=None, max_length=8)
+    park_id: str | None = Field(default=None, max_length=40)
+    sector: str | None = Field(default=None, max_length=40)
+    description: _Text = None
+    is_demo: bool = False
+
+
+class BuyerCreate(_BuyerFields):
+    """A new buyer (plant)."""
+
+    buyer_id: str = Field(pattern=r"^B\d{3,8}$")
+    name: str = _Name
+
+
+class BuyerUpdate(_BuyerFields):
+    """Fields of a buyer to change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    is_demo: bool | None = None
+
+
+class BuyerPublic(BaseModel):
+    """A buyer as the API returns it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    buyer_id: str
+    name: str
+    country: str | None
+    park_id: str | None
+    sector: str | None
+    description: str | None
+    is_demo: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class BuyersPublic(BaseModel):
+    """A page of buyers and the number of all that match."""
+
+    data: list[BuyerPublic]
+    count: int
+
+
+# --- needs ---------------------------------------------------------------------------
+
+
+class _NeedFields(_In):
+    description: _Text = None
+    sector: str | None = Field(default=None, max_length=60)
+    processes: _Text = None
+    materials: _Text = None
+    mandatory_certifications: _Text = None
+    preferred_certifications: _Text = None
+    annual_volume: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    min_monthly_capacity: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    tolerance_mm: float | None = Field(default=None, ge=0, le=1000)
+    deadline: dt.date | None = _Day()
+    created: dt.date | None = _Day()
+    status: Literal["open", "closed"] = "open"
+    target_price_usd: float | None = Field(default=None, ge=0, le=1e9)
+    internal_notes: _Text = None
+    is_demo: bool = False
+
+
+class NeedCreate(_NeedFields):
+    """A new need of a buyer (staff only)."""
+
+    need_id: str = Field(pattern=r"^N-\d{4,8}$")
+    buyer_id: str = Field(pattern=r"^B\d{3,8}$")
+    title: str = _Name
+
+
+class NeedUpdate(_NeedFields):
+    """Fields of a need to change."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    status: Literal["open", "closed"] | None = None
+    is_demo: bool | None = None
+
+
+class NeedPublic(BaseModel):
+    """A need as a firm sees it: without the buyer's confidential fields."""
+
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+    need_id: str
+    buyer_id: str
+    title: str
+    description: str | None
+    sector: str | None
+    processes: str | None
+    materials: str | None
+    mandatory_certifications: str | None
+    preferred_certifications: str | None
+    annual_volume: int | None
+    min_monthly_capacity: int | None
+    tolerance_mm: float | None
+    deadline: dt.date | None
+    created: dt.date | None
+    status: str
+    is_demo: bool
+    sector_codes: list[str]
+    process_codes: list[str]
+    material_codes: list[str]
+
+    @field_validator("sector_codes", "process_codes", "material_codes", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return [code for code in value.split(";") if code] if isinstance(value, str) else value
+
+
+class NeedPrivate(NeedPublic):
+    """A need as staff and analysts see it, confidential fields included."""
+
+    target_price_usd: float | None
+    internal_notes: str | None
+
+
+class NeedsPublic(BaseModel):
+    """A page of needs without confidential fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: list[NeedPublic]
+    count: int
+
+
+class NeedsPrivate(BaseModel):
+    """A page of needs with confidential fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: list[NeedPrivate]
+    count: int
+
+
+# --- outcomes and shortlists ---------------------------------------------------------
+
+
+class OutcomeCreate(_In):
+    """A status to record for a (need, firm) pair."""
+
+    need_id: str = Field(min_length=1, max_length=16)
+    firm_id: str = Field(min_length=1, max_length=16)
+    status: Status
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class OutcomeTransition(_In):
+    """The next status of a shortlist entry."""
+
+    status: Status
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class OutcomePublic(BaseModel):
+    """One recorded status of a pair."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    need_id: str
+    firm_id: str
+    status: str
+    reason: str | None
+    at: dt.datetime
+    by: str | None
+
+
+class OutcomesPublic(BaseModel):
+    """Status history, oldest first."""
+
+    data: list[OutcomePublic]
+    count: int
+
+
+class ShortlistEntryPublic(BaseModel):
+    """A shortlist entry with its latest outcome."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    need_id: str
+    firm_id: str
+    rank: int
+    score: float
+    components: dict[str, Any]
+    reasons: list[Any]
+    model_version: str
+    created_at: dt.datetime
+    status: str | None = None
+
+
+# --- imports, KPI, health ------------------------------------------------------------
+
+
+class RejectPublic(BaseModel):
+    """A rejected row or cell of an import."""
+
+    row: int | None
+    column: str | None
+    reason: str
+    fix: str | None = None
+
+
+class ImportPublic(BaseModel):
+    """What an import did."""
+
+    job_id: int
+    kind: str
+    filename: str
+    read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejects: list[RejectPublic]
+
+
+class KpiPublic(BaseModel):
+    """The plan's indicators (Plan 04/KH-UBND)."""
+
+    firms_total: int
+    firms_target: int
+    firms_by_sector: dict[str, int]
+    firms_international_certified: int
+    international_certified_target: int
+    firms_connected_to_multinationals: int
+    outcome_funnel: dict[str, int]
+    certificates_expiring_90_days: int
+    as_of: dt.date
+
+
+class HealthPublic(BaseModel):
+    """Liveness and database reachability."""
+
+    status: Literal["ok"]
+    database: str

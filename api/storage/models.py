@@ -1,0 +1,278 @@
+"""SQLAlchemy 2 models of the service's tables.
+
+Domain ids (``firm_id`` F0001, ``buyer_id`` B001, ``need_id`` N-0001) are unique, immutable
+columns and are what foreign keys point at, so an import can refer to rows by the ids its
+files carry. List-valued fields are stored ``;``-joined (:data:`features.columns.LIST_SEPARATOR`);
+``search_text`` columns hold the :func:`features.text.fold` of the searchable fields so that
+``LIKE`` finds a firm with or without diacritics on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Base",
+    "Firm",
+    "FirmCertification",
+    "Buyer",
+    "Need",
+    "ShortlistEntry",
+    "Outcome",
+    "ImportJob",
+    "ApiKey",
+    "AuditLog",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable migration names)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Firm(Base):
+    """A local supplier's profile."""
+
+    __tablename__ = "firms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    firm_id: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    tax_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str | None] = mapped_column(String(120))
+    district_folded: Mapped[str | None] = mapped_column(String(120), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    founded: Mapped[int | None] = mapped_column(Integer)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    ownership: Mapped[str | None] = mapped_column(String(32))
+    sectors: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    products: Mapped[str | None] = mapped_column(Text)
+    materials: Mapped[str | None] = mapped_column(Text)
+    certifications_text: Mapped[str | None] = mapped_column(Text)
+    export_markets: Mapped[str | None] = mapped_column(Text)
+    customers: Mapped[str | None] = mapped_column(Text)
+    monthly_capacity: Mapped[int | None] = mapped_column(Integer)
+    languages: Mapped[str | None] = mapped_column(String(64))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Capability codes extracted at write time (';'-joined, with leading/trailing ';').
+    sector_codes: Mapped[str] = mapped_column(Text, default="")
+    process_codes: Mapped[str] = mapped_column(Text, default="")
+    material_codes: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+    certifications: Mapped[list[FirmCertification]] = relationship(
+        back_populates="firm",
+        cascade="all, delete-orphan",
+        order_by="FirmCertification.id",
+        lazy="selectin",
+    )
+
+
+class FirmCertification(Base):
+    """One certificate a firm holds (or held)."""
+
+    __tablename__ = "firm_certifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    firm_pk: Mapped[int] = mapped_column(
+        ForeignKey("firms.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[str | None] = mapped_column(String(20))
+    issued: Mapped[dt.date | None] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    raw: Mapped[str | None] = mapped_column(Text)
+
+    firm: Mapped[Firm] = relationship(back_populates="certifications")
+
+
+class Buyer(Base):
+    """A (usually multinational) plant that needs components."""
+
+    __tablename__ = "buyers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    buyer_id: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(8))
+    park_id: Mapped[str | None] = mapped_column(String(40))
+    sector: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+
+class Need(Base):
+    """A buyer's component requirement."""
+
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    buyer_id: Mapped[str] = mapped_column(
+        ForeignKey("buyers.buyer_id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    sector: Mapped[str | None] = mapped_column(String(60))
+    processes: Mapped[str | None] = mapped_column(Text)
+    materials: Mapped[str | None] = mapped_column(Text)
+    mandatory_certifications: Mapped[str | None] = mapped_column(Text)
+    preferred_certifications: Mapped[str | None] = mapped_column(Text)
+    annual_volume: Mapped[int | None] = mapped_column(Integer)
+    min_monthly_capacity: Mapped[int | None] = mapped_column(Integer)
+    tolerance_mm: Mapped[float | None] = mapped_column(Float)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    created: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    target_price_usd: Mapped[float | None] = mapped_column(Float)
+    internal_notes: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    sector_codes: Mapped[str] = mapped_column(Text, default="")
+    process_codes: Mapped[str] = mapped_column(Text, default="")
+    material_codes: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+
+class ShortlistEntry(Base):
+    """A (need, firm) pair put on a shortlist by a ranking model."""
+
+    __tablename__ = "shortlists"
+    __table_args__ = (UniqueConstraint("need_id", "firm_id", "model_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[str] = mapped_column(
+        ForeignKey("needs.need_id", ondelete="CASCADE"), index=True
+    )
+    firm_id: Mapped[str] = mapped_column(
+        ForeignKey("firms.firm_id", ondelete="CASCADE"), index=True
+    )
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    model_version: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Outcome(Base):
+    """One status change of a (need, firm) match: the rows form the status history."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[str] = mapped_column(
+        ForeignKey("needs.need_id", ondelete="CASCADE"), index=True
+    )
+    firm_id: Mapped[str] = mapped_column(
+        ForeignKey("firms.firm_id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    by: Mapped[str | None] = mapped_column(String(120))
+    shortlist_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shortlists.id", ondelete="SET NULL")
+    )
+
+
+class ImportJob(Base):
+    """One uploaded file and what importing it did."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rejects: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ApiKey(Base):
+    """An API key, stored as its sha256 and a short display prefix; never the key."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    firm_id: Mapped[str | None] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditLog(Base):
+    """Every write: who, when, what, on which record, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, server_default=func.now()
+    )
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,99 @@
+"""The outcome state machine of a (need, firm) match.
+
+suggested → contacted → meeting → sample → audit → order, or rejected (with a reason) from
+any non-final status. ``order`` and ``rejected`` are final.
+
+Examples
+--------
+>>> allowed_next("meeting")
+('sample', 'rejected')
+>>> check_transition("meeting", "sample")
+'sample'
+"""
+
+from __future__ import annotations
+
+from features.columns import OUTCOME_PATH, OUTCOME_STATUSES
+
+from api.storage.errors import IllegalTransitionError, ServiceError
+
+__all__ = [
+    "allowed_next",
+    "check_transition",
+    "UnknownStatusError",
+    "FINAL_STATUSES",
+    "CONNECTED_STATUSES",
+]
+
+FINAL_STATUSES: tuple[str, ...] = ("order", "rejected")
+# A firm counts as connected to a multinational once a match reaches a meeting.
+CONNECTED_STATUSES: tuple[str, ...] = OUTCOME_PATH[OUTCOME_PATH.index("meeting") :]
+
+
+class UnknownStatusError(ServiceError):
+    """A status outside :data:`features.columns.OUTCOME_STATUSES`."""
+
+    status_code = 422
+
+
+def allowed_next(current: str | None) -> tuple[str, ...]:
+    """Statuses that may follow ``current`` (None: the pair has no history yet).
+
+    Parameters
+    ----------
+    current : str or None
+
+    Returns
+    -------
+    tuple of str
+        Empty for the final statuses ``order`` and ``rejected``.
+    """
+    if current is None:
+        return ("suggested",)
+    if current not in OUTCOME_STATUSES:
+        raise UnknownStatusError(
+            f"Expected a status among {', '.join(OUTCOME_STATUSES)}, got {current!r}."
+        )
+    if current in FINAL_STATUSES:
+        return ()
+    following = OUTCOME_PATH[OUTCOME_PATH.index(current) + 1]
+    return (following, "rejected")
+
+
+def check_transition(current: str | None, new: str, reason: str | None = None) -> str:
+    """Return ``new`` when it may follow ``current``; raise otherwise.
+
+    Parameters
+    ----------
+    current : str or None
+        Latest recorded status of the pair, None when there is none.
+    new : str
+        The status to record.
+    reason : str, optional
+        Required (non-empty) when ``new`` is ``rejected``.
+
+    Raises
+    ------
+    IllegalTransitionError
+        The move is not allowed; ``.allowed`` lists the statuses that are.
+    UnknownStatusError
+        ``new`` is not a known status, or a rejection has no reason.
+    """
+    if new not in OUTCOME_STATUSES:
+        raise UnknownStatusError(
+            f"Expected a status among {', '.join(OUTCOME_STATUSES)}, got {new!r}."
+        )
+    allowed = allowed_next(current)
+    if new not in allowed:
+        where = f"from {current!r}" if current else "as the first status of a pair"
+        hint = (
+            f"Allowed next: {', '.join(allowed)}."
+            if allowed
+            else f"{current!r} is final; nothing may follow it."
+        )
+        raise IllegalTransitionError(f"Cannot move to {new!r} {where}. {hint}", current, allowed)
+    if new == "rejected" and not (reason or "").strip():
+        raise UnknownStatusError(
+            "Status 'rejected' needs a reason, got none. Say why in the 'reason' field."
+        )
+    return new

@@ -1,0 +1,626 @@
+"""Reading and writing the service's records; every write leaves an audit row.
+
+Functions take an open :class:`~sqlalchemy.orm.Session` and never commit: the caller (a
+route through :func:`api.deps.get_session`, or the CLI) owns the transaction, so a request
+or an import is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from api.storage import enrich
+from api.storage.errors import ConflictError, NotFoundError
+from api.storage.models import (
+    AuditLog,
+    Buyer,
+    Firm,
+    FirmCertification,
+    Need,
+    Outcome,
+    ShortlistEntry,
+)
+from api.storage.outcomes import check_transition
+from features.text import fold
+
+__all__ = [
+    "FIRM_FIELDS",
+    "BUYER_FIELDS",
+    "NEED_FIELDS",
+    "CERTIFICATION_FIELDS",
+    "snapshot",
+    "audit",
+    "get_firm",
+    "get_buyer",
+    "get_need",
+    "get_shortlist_entry",
+    "create_firm",
+    "update_firm",
+    "delete_firm",
+    "create_buyer",
+    "update_buyer",
+    "delete_buyer",
+    "create_need",
+    "update_need",
+    "delete_need",
+    "list_firms",
+    "list_buyers",
+    "list_needs",
+    "latest_status",
+    "record_outcome",
+    "list_outcomes",
+    "certification_is_valid",
+]
+
+FIRM_FIELDS: tuple[str, ...] = (
+    "name", "tax_code", "address", "district", "latitude", "longitude", "founded",
+    "employees", "ownership", "sectors", "description", "products", "materials",
+    "certifications_text", "export_markets", "customers", "monthly_capacity", "languages",
+    "contact_email", "phone", "is_demo",
+)  # fmt: skip
+BUYER_FIELDS: tuple[str, ...] = (
+    "name", "country", "park_id", "sector", "description", "is_demo",
+)  # fmt: skip
+NEED_FIELDS: tuple[str, ...] = (
+    "buyer_id", "title", "description", "sector", "processes", "materials",
+    "mandatory_certifications", "preferred_certifications", "annual_volume",
+    "min_monthly_capacity", "tolerance_mm", "deadline", "created", "status",
+    "target_price_usd", "internal_notes", "is_demo",
+)  # fmt: skip
+CERTIFICATION_FIELDS: tuple[str, ...] = (
+    "code", "version", "issued", "valid_until", "issuer", "verified", "raw",
+)  # fmt: skip
+# An ISO-style certificate runs three years; one with no end date counts as valid that long.
+_DEFAULT_VALIDITY_DAYS = 3 * 365
+
+
+# --- snapshots and audit -------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _certification_tuple(cert: FirmCertification | Mapping[str, Any]) -> tuple:
+    get = cert.get if isinstance(cert, Mapping) else lambda name: getattr(cert, name)
+    return tuple(get(name) for name in CERTIFICATION_FIELDS)
+
+
+def snapshot(record: Firm | Buyer | Need | Outcome) -> dict[str, Any]:
+    """JSON-ready copy of a record's fields (a firm's certificates included), for the audit log."""
+    columns = [c.key for c in record.__table__.columns if c.key not in ("id", "search_text")]
+    out = {name: _jsonable(getattr(record, name)) for name in columns}
+    if isinstance(record, Firm):
+        out["certifications"] = [
+            {name: _jsonable(getattr(c, name)) for name in CERTIFICATION_FIELDS}
+            for c in record.certifications
+        ]
+    return out
+
+
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Add one audit row (in the caller's transaction)."""
+    session.add(
+        AuditLog(
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            at=dt.datetime.now(dt.UTC),
+        )
+    )
+
+
+# --- lookups -------------------------------------------------------------------------
+
+
+def _one(session: Session, model: type, column: Any, value: str, label: str) -> Any:
+    row = session.scalar(select(model).where(column == value))
+    if row is None:
+        raise NotFoundError(f"{label} {value} not found. Check the id (list them with GET /api/v1/{label.lower()}s).")
+    return row
+
+
+def get_firm(session: Session, firm_id: str) -> Firm:
+    """The firm ``firm_id``; :class:`NotFoundError` when there is none."""
+    return _one(session, Firm, Firm.firm_id, firm_id, "Firm")
+
+
+def get_buyer(session: Session, buyer_id: str) -> Buyer:
+    """The buyer ``buyer_id``; :class:`NotFoundError` when there is none."""
+    return _one(session, Buyer, Buyer.buyer_id, buyer_id, "Buyer")
+
+
+def get_need(session: Session, need_id: str) -> Need:
+    """The need ``need_id``; :class:`NotFoundError` when there is none."""
+    return _one(session, Need, Need.need_id, need_id, "Need")
+
+
+def get_shortlist_entry(session: Session, entry_id: int) -> ShortlistEntry:
+    """The shortlist entry ``entry_id``; :class:`NotFoundError` when there is none."""
+    row = session.get(ShortlistEntry, entry_id)
+    if row is None:
+        raise NotFoundError(f"Shortlist entry {entry_id} not found. Check the entry id.")
+    return row
+
+
+# --- derived columns -----------------------------------------------------------------
+
+
+def _joined(codes: Iterable[str]) -> str:
+    codes = sorted(set(codes))
+    return f";{';'.join(codes)};" if codes else ""
+
+
+def _refresh_firm(firm: Firm) -> None:
+    codes = enrich.capability_codes(
+        firm.description, firm.products, firm.materials, sector_cells=(firm.sectors,)
+    )
+    firm.sector_codes = _joined(codes["sectors"])
+    firm.process_codes = _joined(codes["processes"])
+    firm.material_codes = _joined(codes["materials"])
+    firm.district_folded = fold(firm.district) or None
+    firm.search_text = " ".join(
+        fold(part)
+        for part in (firm.firm_id, firm.name, firm.tax_code, firm.district, firm.address,
+                     firm.products, firm.description, firm.sectors, firm.materials)
+        if part
+    )  # fmt: skip
+
+
+def _refresh_buyer(buyer: Buyer) -> None:
+    buyer.search_text = " ".join(
+        fold(part) for part in (buyer.buyer_id, buyer.name, buyer.country, buyer.park_id,
+                                buyer.sector, buyer.description) if part
+    )  # fmt: skip
+
+
+def _refresh_need(need: Need) -> None:
+    codes = enrich.capability_codes(
+        need.title, need.description, need.processes, need.materials, sector_cells=(need.sector,)
+    )
+    need.sector_codes = _joined(codes["sectors"])
+    need.process_codes = _joined(codes["processes"])
+    need.material_codes = _joined(codes["materials"])
+    need.search_text = " ".join(
+        fold(part) for part in (need.need_id, need.title, need.description, need.sector,
+                                need.processes, need.materials) if part
+    )  # fmt: skip
+
+
+def _set_certifications(firm: Firm, certifications: list[Mapping[str, Any]]) -> bool:
+    """Replace the firm's certificates when they differ; True when something changed."""
+    old = sorted((_certification_tuple(c) for c in firm.certifications), key=repr)
+    new = sorted((_certification_tuple(c) for c in certifications), key=repr)
+    if old == new:
+        return False
+    firm.certifications.clear()
+    for cert in certifications:
+        firm.certifications.append(
+            FirmCertification(**{name: cert.get(name) for name in CERTIFICATION_FIELDS})
+        )
+    return True
+
+
+# --- writes --------------------------------------------------------------------------
+
+
+def _assign(record: Any, fields: tuple[str, ...], values: Mapping[str, Any]) -> bool:
+    changed = False
+    for name in fields:
+        if name in values and getattr(record, name) != values[name]:
+            setattr(record, name, values[name])
+            changed = True
+    return changed
+
+
+def _check_tax_code(session: Session, tax_code: str | None, firm_pk: int | None) -> None:
+    if not tax_code:
+        return
+    holder = session.scalar(select(Firm).where(Firm.tax_code == tax_code))
+    if holder is not None and holder.id != firm_pk:
+        raise ConflictError(
+            f"Tax code {tax_code} already belongs to firm {holder.firm_id}. "
+            f"Update {holder.firm_id} instead, or correct the tax code."
+        )
+
+
+def create_firm(
+    session: Session,
+    values: Mapping[str, Any],
+    certifications: list[Mapping[str, Any]],
+    actor: str,
+) -> Firm:
+    """Insert a firm with its certificates.
+
+    Parameters
+    ----------
+    session : Session
+    values : mapping
+        ``firm_id`` and any of :data:`FIRM_FIELDS`.
+    certifications : list of mapping
+        Each with the keys of :data:`CERTIFICATION_FIELDS`.
+    actor : str
+        Who writes (audit log).
+
+    Raises
+    ------
+    ConflictError
+        The firm id or the tax code is taken.
+    """
+    firm_id = values["firm_id"]
+    if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is not None:
+        raise ConflictError(
+            f"Firm {firm_id} already exists. Use PATCH /api/v1/firms/{firm_id} to change it."
+        )
+    _check_tax_code(session, values.get("tax_code"), None)
+    firm = Firm(firm_id=firm_id, name=values["name"], is_demo=False)
+    _assign(firm, FIRM_FIELDS, values)
+    _set_certifications(firm, certifications)
+    _refresh_firm(firm)
+    session.add(firm)
+    session.flush()
+    audit(session, actor, "create", "firm", firm_id, None, snapshot(firm))
+    return firm
+
+
+def update_firm(
+    session: Session,
+    firm: Firm,
+    values: Mapping[str, Any],
+    certifications: list[Mapping[str, Any]] | None,
+    actor: str,
+) -> bool:
+    """Change a firm's fields (and replace its certificates when given).
+
+    Returns
+    -------
+    bool
+        True when something changed (then an audit row is written).
+    """
+    before = snapshot(firm)
+    if "tax_code" in values:
+        _check_tax_code(session, values["tax_code"], firm.id)
+    changed = _assign(firm, FIRM_FIELDS, values)
+    if certifications is not None:
+        changed = _set_certifications(firm, certifications) or changed
+    if not changed:
+        return False
+    _refresh_firm(firm)
+    firm.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    audit(session, actor, "update", "firm", firm.firm_id, before, snapshot(firm))
+    return True
+
+
+def delete_firm(session: Session, firm: Firm, actor: str) -> None:
+    """Delete a firm with its certificates, shortlist entries and outcomes."""
+    before = snapshot(firm)
+    session.delete(firm)
+    session.flush()
+    audit(session, actor, "delete", "firm", before["firm_id"], before, None)
+
+
+def create_buyer(session: Session, values: Mapping[str, Any], actor: str) -> Buyer:
+    """Insert a buyer; :class:`ConflictError` when the id is taken."""
+    buyer_id = values["buyer_id"]
+    if session.scalar(select(Buyer.id).where(Buyer.buyer_id == buyer_id)) is not None:
+        raise ConflictError(
+            f"Buyer {buyer_id} already exists. Use PATCH /api/v1/buyers/{buyer_id} to change it."
+        )
+    buyer = Buyer(buyer_id=buyer_id, name=values["name"], is_demo=False)
+    _assign(buyer, BUYER_FIELDS, values)
+    _refresh_buyer(buyer)
+    session.add(buyer)
+    session.flush()
+    audit(session, actor, "create", "buyer", buyer_id, None, snapshot(buyer))
+    return buyer
+
+
+def update_buyer(session: Session, buyer: Buyer, values: Mapping[str, Any], actor: str) -> bool:
+    """Change a buyer's fields; True when something changed."""
+    before = snapshot(buyer)
+    if not _assign(buyer, BUYER_FIELDS, values):
+        return False
+    _refresh_buyer(buyer)
+    buyer.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    audit(session, actor, "update", "buyer", buyer.buyer_id, before, snapshot(buyer))
+    return True
+
+
+def delete_buyer(session: Session, buyer: Buyer, actor: str) -> None:
+    """Delete a buyer that has no needs (:class:`ConflictError` otherwise)."""
+    needs = session.scalar(select(func.count()).where(Need.buyer_id == buyer.buyer_id))
+    if needs:
+        raise ConflictError(
+            f"Buyer {buyer.buyer_id} still has {needs} need(s). Delete or move them first."
+        )
+    before = snapshot(buyer)
+    session.delete(buyer)
+    session.flush()
+    audit(session, actor, "delete", "buyer", buyer.buyer_id, before, None)
+
+
+def _check_buyer(session: Session, buyer_id: str) -> None:
+    if session.scalar(select(Buyer.id).where(Buyer.buyer_id == buyer_id)) is None:
+        raise NotFoundError(
+            f"Buyer {buyer_id} not found. Create the buyer first (POST /api/v1/buyers)."
+        )
+
+
+def create_need(session: Session, values: Mapping[str, Any], actor: str) -> Need:
+    """Insert a need of an existing buyer."""
+    need_id = values["need_id"]
+    if session.scalar(select(Need.id).where(Need.need_id == need_id)) is not None:
+        raise ConflictError(
+            f"Need {need_id} already exists. Use PATCH /api/v1/needs/{need_id} to change it."
+        )
+    _check_buyer(session, values["buyer_id"])
+    need = Need(need_id=need_id, buyer_id=values["buyer_id"], title=values["title"],
+                status="open", is_demo=False)  # fmt: skip
+    _assign(need, NEED_FIELDS, values)
+    _refresh_need(need)
+    session.add(need)
+    session.flush()
+    audit(session, actor, "create", "need", need_id, None, snapshot(need))
+    return need
+
+
+def update_need(session: Session, need: Need, values: Mapping[str, Any], actor: str) -> bool:
+    """Change a need's fields; True when something changed."""
+    if "buyer_id" in values and values["buyer_id"] != need.buyer_id:
+        _check_buyer(session, values["buyer_id"])
+    before = snapshot(need)
+    if not _assign(need, NEED_FIELDS, values):
+        return False
+    _refresh_need(need)
+    need.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    audit(session, actor, "update", "need", need.need_id, before, snapshot(need))
+    return True
+
+
+def delete_need(session: Session, need: Need, actor: str) -> None:
+    """Delete a need with its shortlist entries and outcomes."""
+    before = snapshot(need)
+    session.delete(need)
+    session.flush()
+    audit(session, actor, "delete", "need", need.need_id, before, None)
+
+
+# --- listing -------------------------------------------------------------------------
+
+
+def _like_fold(column: Any, q: str) -> Any:
+    needle = fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{needle}%", escape="\\")
+
+
+def _has_code(column: Any, code: str) -> Any:
+    return column.like(f"%;{code.strip().lower()};%")
+
+
+def certification_is_valid(
+    valid_until: dt.date | None, issued: dt.date | None, on: dt.date
+) -> bool:
+    """True when a certificate is in force on ``on``.
+
+    A certificate with an end date is valid up to and including it; one without an end date
+    counts as valid for three years from issue (the usual ISO cycle), and one with neither
+    date counts as valid (staff verify it).
+    """
+    if valid_until is not None:
+        return valid_until >= on
+    if issued is not None:
+        return issued <= on <= issued + dt.timedelta(days=_DEFAULT_VALIDITY_DAYS)
+    return True
+
+
+def _valid_certification_clause(code: str, on: dt.date) -> Any:
+    c = FirmCertification
+    return exists().where(
+        c.firm_pk == Firm.id,
+        c.code == code.strip().lower(),
+        or_(
+            c.valid_until >= on,
+            and_(c.valid_until.is_(None), c.issued.is_(None)),
+            and_(
+                c.valid_until.is_(None),
+                c.issued <= on,
+                c.issued >= on - dt.timedelta(days=_DEFAULT_VALIDITY_DAYS),
+            ),
+        ),
+    )
+
+
+def _page(session: Session, query: Select, order: Any, limit: int, offset: int) -> tuple[list, int]:
+    count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    orders = order if isinstance(order, tuple) else (order,)
+    rows = session.scalars(query.order_by(*orders).limit(limit).offset(offset)).all()
+    return list(rows), int(count or 0)
+
+
+def list_firms(
+    session: Session,
+    *,
+    sector: str | None = None,
+    process: str | None = None,
+    certification: str | None = None,
+    district: str | None = None,
+    q: str | None = None,
+    firm_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    today: dt.date | None = None,
+) -> tuple[list[Firm], int]:
+    """Firms matching every given filter, a page of them and the total count.
+
+    Parameters
+    ----------
+    sector, process : str, optional
+        Taxonomy codes the firm's extracted capabilities must contain.
+    certification : str, optional
+        Certification code the firm holds, valid ``today``.
+    district : str, optional
+        District or ward, compared without case or diacritics.
+    q : str, optional
+        Words found anywhere in name, tax code, district, products or description, with or
+        without diacritics.
+    firm_id : str, optional
+        Restrict to one firm (a firm key sees only itself).
+    limit, offset : int
+    today : date, optional
+        Reference date of certificate validity (default: today).
+    """
+    query = select(Firm)
+    if sector:
+        query = query.where(_has_code(Firm.sector_codes, sector))
+    if process:
+        query = query.where(_has_code(Firm.process_codes, process))
+    if certification:
+        query = query.where(_valid_certification_clause(certification, today or dt.date.today()))
+    if district:
+        query = query.where(_like_fold(Firm.district_folded, district))
+    if q:
+        for word in fold(q).split():
+            query = query.where(_like_fold(Firm.search_text, word))
+    if firm_id is not None:
+        query = query.where(Firm.firm_id == firm_id)
+    return _page(session, query, Firm.firm_id, limit, offset)
+
+
+def list_buyers(
+    session: Session,
+    *,
+    sector: str | None = None,
+    country: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Buyer], int]:
+    """Buyers matching the filters (sector code, country, folded text ``q``)."""
+    query = select(Buyer)
+    if sector:
+        query = query.where(Buyer.sector == sector.strip().lower())
+    if country:
+        query = query.where(Buyer.country == country.strip().upper())
+    if q:
+        for word in fold(q).split():
+            query = query.where(_like_fold(Buyer.search_text, word))
+    return _page(session, query, Buyer.buyer_id, limit, offset)
+
+
+def list_needs(
+    session: Session,
+    *,
+    buyer_id: str | None = None,
+    sector: str | None = None,
+    process: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Need], int]:
+    """Needs matching the filters (buyer, sector/process codes, status, folded text ``q``)."""
+    query = select(Need)
+    if buyer_id:
+        query = query.where(Need.buyer_id == buyer_id)
+    if sector:
+        query = query.where(_has_code(Need.sector_codes, sector))
+    if process:
+        query = query.where(_has_code(Need.process_codes, process))
+    if status:
+        query = query.where(Need.status == status)
+    if q:
+        for word in fold(q).split():
+            query = query.where(_like_fold(Need.search_text, word))
+    return _page(session, query, Need.need_id, limit, offset)
+
+
+# --- outcomes ------------------------------------------------------------------------
+
+
+def latest_status(session: Session, need_id: str, firm_id: str) -> str | None:
+    """The most recent status of the pair, None when nothing was recorded."""
+    return session.scalar(
+        select(Outcome.status)
+        .where(Outcome.need_id == need_id, Outcome.firm_id == firm_id)
+        .order_by(Outcome.at.desc(), Outcome.id.desc())
+        .limit(1)
+    )
+
+
+def record_outcome(
+    session: Session,
+    need_id: str,
+    firm_id: str,
+    status: str,
+    *,
+    reason: str | None,
+    by: str,
+    at: dt.datetime | None = None,
+    shortlist_entry_id: int | None = None,
+) -> Outcome:
+    """Record the next status of a (need, firm) pair, checked by the state machine.
+
+    Raises
+    ------
+    NotFoundError
+        The need or the firm does not exist.
+    IllegalTransitionError
+        ``status`` cannot follow the pair's latest status (``.allowed`` says what can).
+    """
+    get_need(session, need_id)
+    get_firm(session, firm_id)
+    check_transition(latest_status(session, need_id, firm_id), status, reason)
+    outcome = Outcome(
+        need_id=need_id,
+        firm_id=firm_id,
+        status=status,
+        reason=reason,
+        by=by,
+        at=at or dt.datetime.now(dt.UTC),
+        shortlist_entry_id=shortlist_entry_id,
+    )
+    session.add(outcome)
+    session.flush()
+    audit(session, by, "create", "outcome", f"{need_id}/{firm_id}", None, snapshot(outcome))
+    return outcome
+
+
+def list_outcomes(
+    session: Session,
+    *,
+    need_id: str | None = None,
+    firm_id: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> tuple[list[Outcome], int]:
+    """Status history of the matching pairs, oldest first."""
+    query = select(Outcome)
+    if need_id:
+        query = query.where(Outcome.need_id == need_id)
+    if firm_id:
+        query = query.where(Outcome.firm_id == firm_id)
+    return _page(session, query, (Outcome.at, Outcome.id), limit, offset)
