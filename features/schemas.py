@@ -202,12 +202,15 @@ def _check_kind(kind: str) -> None:
 
 
 def _failure_column(row: pd.Series) -> str:
+    # dataframe-wide checks name their column as the first word of their error message;
+    # pandera repeats such a failure under every column, which we fold back into one
+    check = str(row.get("check", ""))
+    head = check.split(":", 1)[0].strip()
+    if ":" in check and head.isidentifier():
+        return head
     column = row.get("column")
     if isinstance(column, str) and column:
         return column
-    check = str(row.get("check", ""))
-    # dataframe-wide checks name their column as the first word of the error message
-    head = check.split(":", 1)[0].strip()
     return head or "<table>"
 
 
@@ -239,6 +242,7 @@ def failure_cases(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["column", "check", "index", "failure_case"])
     cases = cases.reindex(columns=["column", "check", "index", "failure_case"])
     cases["column"] = cases.apply(_failure_column, axis=1).astype(object)
+    cases = cases.drop_duplicates(subset=["column", "check", "index"])
     return cases.reset_index(drop=True)
 
 
