@@ -6,7 +6,7 @@ import csv
 import difflib
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ def _alias_rows() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     return tuple(rows)
 
 
-@lru_cache(maxsize=None)
+@cache
 def header_aliases(kind: str) -> dict[str, str]:
     """Folded header → canonical column of ``kind``: canonical names, VI_HEADERS, headers.csv."""
     columns = COLUMNS[kind]

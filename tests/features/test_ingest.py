@@ -153,7 +153,7 @@ def test_vietnamese_numbers(cell, expected):
 
 
 def test_decimal_is_not_a_head_count():
-    result = read_firms("firm_id;name;employees\nF0001;A;1,5\n".encode())
+    result = read_firms(b"firm_id;name;employees\nF0001;A;1,5\n")
     assert "whole number" in result.rejects.iloc[0]["reason"]
 
 

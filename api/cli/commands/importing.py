@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -17,14 +17,14 @@ __all__ = ["register", "import_table"]
 _PROGRESS_FROM = 2000  # rows; smaller files finish before a bar would be readable
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     firms = "firms"
     buyers = "buyers"
     needs = "needs"
     outcomes = "outcomes"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     vi = "vi"
     en = "en"
 
