@@ -158,7 +158,7 @@ def decimal(value: Any, low: float, high: float, units_hint: str = "") -> float 
 
 # --- dates -------------------------------------------------------------------------------
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ t](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})$")
 _VI_DATE = re.compile(r"^ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})$")
 
@@ -193,7 +193,7 @@ def date(value: Any) -> pd.Timestamp | None:
             return pd.Timestamp(int(y), int(mo), int(d))
         if re.fullmatch(r"\d{5}", folded):
             return date(int(folded))
-        if re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}", folded):
+        if re.match(r"^\d{4}-\d{2}-\d{2}[ t]\d{1,2}:\d{2}", folded):
             stamp = pd.Timestamp(raw)
             if stamp.tzinfo is not None:
                 stamp = stamp.tz_convert("Asia/Ho_Chi_Minh").tz_localize(None)

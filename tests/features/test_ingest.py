@@ -269,3 +269,25 @@ def test_demo_data_imports_with_only_deliberate_rejects(kind):
         & ~((result.rejects["column"] == "firm_id") & (result.rejects["scope"] == "row"))
     ]
     assert unexpected.empty, unexpected.head(10).to_string()
+
+
+def test_dates_times_and_booleans():
+    text = (
+        "need_id,buyer_id,title,deadline,created,is_demo\n"
+        "N-0001,B001,A,45999,ngày 5 tháng 3 năm 2026,có\n"
+        "N-0002,B001,B,2026-02-30,05.03.2026,x\n"
+        "N-0003,B001,C,,,không\n"
+        "N-0004,B001,D,,,maybe\n"
+    )
+    result = read_needs(text.encode())
+    data = result.needs
+    assert data.loc[2, "deadline"] == pd.Timestamp(2025, 12, 8)  # Excel serial day
+    assert data.loc[2, "created"] == data.loc[3, "created"] == pd.Timestamp(2026, 3, 5)
+    assert data["is_demo"].tolist() == [True, True, False, False]
+    assert not _rejects(result, 3, "deadline").empty
+    assert "yes/no" in _rejects(result, 5, "is_demo").iloc[0]["reason"]
+
+
+def test_timestamp_with_zone_is_vietnam_time():
+    text = "need_id,firm_id,status,at\nN-0001,F0001,order,2026-01-05T10:00:00+00:00\n"
+    assert read_outcomes(text.encode()).outcomes.iloc[0]["at"] == pd.Timestamp(2026, 1, 5, 17)
