@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -72,7 +71,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config() -> Config:
     """The Alembic configuration shipped inside the ``api`` package."""
-    root = Path(str(resources.files("api")))
+    root = Path(__file__).resolve().parent.parent  # the installed api package
     config = Config(str(root / "alembic.ini"))
     config.set_main_option("script_location", str(root / "migrations"))
     return config

@@ -1,0 +1,58 @@
+"""Seeding the embedded demo dataset (``data/demo/*.csv``) into an empty database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.storage.errors import ServiceError
+from api.storage.imports import ImportCounts, upsert_table
+from api.storage.models import Firm
+
+__all__ = ["seed_demo", "DEMO_KINDS"]
+
+# Buyers before needs (a need names its buyer), firms and needs before outcomes.
+DEMO_KINDS: tuple[str, ...] = ("buyers", "firms", "needs", "outcomes")
+
+
+class DemoDataError(ServiceError):
+    """The demo folder lacks a table."""
+
+
+def seed_demo(factory: sessionmaker[Session], folder: str | Path) -> dict[str, ImportCounts] | None:
+    """Import the demo tables of ``folder`` when the database has no firm yet.
+
+    Parameters
+    ----------
+    factory : sessionmaker
+    folder : str or Path
+        Holds ``buyers.csv``, ``firms.csv``, ``needs.csv`` and, optionally, ``outcomes.csv``.
+
+    Returns
+    -------
+    dict or None
+        Counts per table, or None when the database already had firms (nothing done).
+    """
+    from features.ingest import read_buyers, read_firms, read_needs, read_outcomes
+
+    readers = {"buyers": read_buyers, "firms": read_firms, "needs": read_needs,
+               "outcomes": read_outcomes}  # fmt: skip
+    folder = Path(folder)
+    with factory() as session, session.begin():
+        if session.scalar(select(func.count()).select_from(Firm)):
+            return None
+        counts: dict[str, ImportCounts] = {}
+        for kind in DEMO_KINDS:
+            path = folder / f"{kind}.csv"
+            if not path.is_file():
+                if kind == "outcomes":
+                    continue
+                raise DemoDataError(
+                    f"Expected the demo table {path}, found no such file. Run `cnht demo` "
+                    "(or `make run`) to build the demo data first."
+                )
+            result = readers[kind](path)
+            counts[kind] = upsert_table(session, kind, result.data, "demo-seed")
+        return counts

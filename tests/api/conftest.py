@@ -1,0 +1,136 @@
+"""Fixtures of the service tests: one app per test on SQLite and on PostgreSQL.
+
+Each PostgreSQL test gets a schema of its own (``search_path``) that is dropped afterwards,
+so parallel runs never collide; each SQLite test gets a file in ``tmp_path`` (WAL needs a
+file, not ``:memory:``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import create_key
+from api.settings import Settings
+from api.storage.session import transaction
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path) -> Iterator[Settings]:
+    """Settings of a fresh, empty database on the parametrized backend."""
+    if request.param == "sqlite":
+        yield Settings(database_url=f"sqlite:///{tmp_path / 'cnht.db'}", max_upload_bytes=20_000,
+                       max_upload_rows=50)  # fmt: skip
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"cnht_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield Settings(database_url=url, database_schema=schema, max_upload_bytes=20_000,
+                       max_upload_rows=50)  # fmt: skip
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings):
+    """The service on the test database, migrated to head."""
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    """An HTTP client without credentials."""
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_key(app) -> Callable[..., str]:
+    """``make_key(role, firm_id=None)`` creates a key through the storage layer and returns it."""
+
+    def _make(role: str, firm_id: str | None = None) -> str:
+        with transaction(app.state.sessionmaker) as session:
+            return create_key(session, role, firm_id)[1]
+
+    return _make
+
+
+def bearer(key: str) -> dict[str, str]:
+    """Authorization header of ``key``."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def staff(make_key) -> dict[str, str]:
+    """Headers of a staff key."""
+    return bearer(make_key("staff"))
+
+
+@pytest.fixture
+def analyst(make_key) -> dict[str, str]:
+    """Headers of an analyst key."""
+    return bearer(make_key("analyst"))
+
+
+def make_firm(**overrides: Any) -> dict[str, Any]:
+    """A valid FirmCreate payload; ``overrides`` replace fields."""
+    firm = {
+        "firm_id": "F0001",
+        "name": "Công ty TNHH Cơ khí Chính xác Hòa Bình",
+        "tax_code": "0100109106",
+        "district": "Đông Anh",
+        "sectors": "cơ khí",
+        "description": "Gia công CNC phay tiện, ép nhựa ABS, khuôn mẫu",
+        "products": "vỏ nhựa, bánh răng",
+        "employees": 120,
+        "monthly_capacity": 50000,
+        "ownership": "domestic_private",
+        "certifications": [
+            {"code": "iso_9001", "version": "2015", "valid_until": "2099-12-31",
+             "issuer": "QUACERT", "verified": True},
+        ],
+    }  # fmt: skip
+    firm.update(overrides)
+    return firm
+
+
+def make_buyer(**overrides: Any) -> dict[str, Any]:
+    """A valid BuyerCreate payload."""
+    buyer = {"buyer_id": "B001", "name": "Canon Vietnam Thăng Long", "country": "JP",
+             "park_id": "thang_long", "sector": "electronics"}  # fmt: skip
+    buyer.update(overrides)
+    return buyer
+
+
+def make_need(**overrides: Any) -> dict[str, Any]:
+    """A valid NeedCreate payload (with confidential fields)."""
+    need = {
+        "need_id": "N-0001",
+        "buyer_id": "B001",
+        "title": "Vỏ nhựa ABS ép phun cho máy in",
+        "description": "Injection moulding of ABS housings, tolerance 0.05 mm",
+        "sector": "electronics",
+        "processes": "injection_moulding",
+        "materials": "abs",
+        "mandatory_certifications": "iso_9001",
+        "annual_volume": 200000,
+        "target_price_usd": 0.42,
+        "internal_notes": "Buyer prefers suppliers near Thang Long",
+    }
+    need.update(overrides)
+    return need

@@ -1,0 +1,73 @@
+"""Health, authentication and the key lifecycle."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from api.auth import revoke_key
+from api.storage.models import ApiKey
+from api.storage.session import transaction
+from tests.api.conftest import bearer, make_firm
+
+
+def test_health_needs_no_key_and_checks_the_database(client, settings):
+    answer = client.get("/api/v1/health")
+    assert answer.status_code == 200
+    expected = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
+    assert answer.json() == {"status": "ok", "database": expected}
+
+
+def test_missing_and_wrong_keys_answer_401(client):
+    missing = client.get("/api/v1/firms")
+    assert missing.status_code == 401
+    assert "Authorization: Bearer" in missing.json()["detail"]
+    wrong = client.get("/api/v1/firms", headers=bearer("cnht_not-a-key"))
+    assert wrong.status_code == 401
+    assert "Unknown or revoked" in wrong.json()["detail"]
+    basic = client.get("/api/v1/firms", headers={"Authorization": "Basic abc"})
+    assert basic.status_code == 401
+
+
+def test_keys_are_stored_hashed_and_revocable(app, client, make_key):
+    key = make_key("staff")
+    assert client.get("/api/v1/firms", headers=bearer(key)).status_code == 200
+    with transaction(app.state.sessionmaker) as session:
+        row = session.scalar(sa.select(ApiKey))
+        assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+        assert row.prefix == key[: len(row.prefix)] and len(row.prefix) < len(key)
+        stored = [str(v) for v in (row.prefix, row.key_hash, row.role, row.label)]
+        assert key not in stored
+        revoke_key(session, row.prefix)
+    assert client.get("/api/v1/firms", headers=bearer(key)).status_code == 401
+
+
+def test_cli_keys_create_list_revoke(settings, monkeypatch, client, staff):
+    # The CLI reads the environment: point it at the test database.
+    monkeypatch.setenv("CNHT_DATABASE_URL", settings.database_url)
+    if settings.database_schema:
+        monkeypatch.setenv("CNHT_DATABASE_SCHEMA", settings.database_schema)
+    from api.cli import app as cli
+    from api.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        created = runner.invoke(cli, ["keys", "create", "--role", "analyst"])
+        assert created.exit_code == 0, created.output
+        key = created.output.strip().splitlines()[-1]
+        assert client.get("/api/v1/needs", headers=bearer(key)).status_code == 200
+        listed = runner.invoke(cli, ["keys", "list"])
+        assert key[:10] in listed.output and key not in listed.output
+        no_firm = runner.invoke(cli, ["keys", "create", "--role", "firm"])
+        assert no_firm.exit_code == 2 and "--firm" in no_firm.output
+        client.post("/api/v1/firms", json=make_firm(), headers=staff)
+        firm_key = runner.invoke(cli, ["keys", "create", "--role", "firm", "--firm", "F0001"])
+        assert firm_key.exit_code == 0, firm_key.output
+        revoked = runner.invoke(cli, ["keys", "revoke", key])
+        assert revoked.exit_code == 0, revoked.output
+        assert client.get("/api/v1/needs", headers=bearer(key)).status_code == 401
+    finally:
+        get_settings.cache_clear()
