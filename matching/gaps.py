@@ -163,8 +163,7 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
     if not isinstance(top, int) or top < 1:
         raise HyperParameterError(f"Expected top an integer >= 1, got top={top!r}.")
     row = matcher._row(firm_id)
-    k = min(k, matcher.n_firms_fit_)
-    matcher._check_k(k)
+    k = matcher._check_k(k)
     queries = matcher._open_needs(needs)
     firms = matcher.firms_
     contexts = [matcher._context(q) for q in queries]

@@ -517,9 +517,13 @@ class SupplierMatcher(BaseEstimator):
             remaining.remove(best)
         return pool[chosen]
 
-    def _check_k(self, k: int) -> None:
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= self.n_firms_fit_:
-            raise HyperParameterError(f"Expected k between 1 and n_firms_fit_={self.n_firms_fit_}, got k={k!r}.")
+    def _check_k(self, k: int) -> int:
+        """Validate ``k``; lists hold at most ``n_firms_fit_`` firms, so a larger k is capped."""
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+            raise HyperParameterError(
+                f"Expected k an integer >= 1 (lists hold at most n_firms_fit_={self.n_firms_fit_} firms), got k={k!r}."
+            )
+        return int(min(k, self.n_firms_fit_))
 
     # --------------------------------------------------------------- queries
     def rank(self, needs: object, k: int = 10, *, include_filtered: bool = False,
@@ -545,7 +549,7 @@ class SupplierMatcher(BaseEstimator):
             its contribution (weight x value); ``score`` is their sum.
         """
         check_is_fitted(self)
-        self._check_k(k)
+        k = self._check_k(k)
         exposure = Counter() if self.max_exposure is not None else None
         frames = [self._rank_one(self._context(q), k, include_filtered, exposure)
                   for q in self._queries(needs, today)]
