@@ -426,6 +426,13 @@ _DATE = (
 _DATED = re.compile(
     rf"(?<![a-z0-9])(?:(?P<until>{_UNTIL_WORDS})|(?P<issued>{_ISSUED_WORDS})){_CONNECT}(?:{_DATE})"
 )
+# "hiệu lực: 15/03/2023 - 14/03/2026", "validity 2023-2026": a period gives both dates.
+_RANGE = re.compile(
+    r"(?<![a-z0-9])(?:(?:co\s+|con\s+)?hieu\s+luc|thoi\s+han|validity|valid|period)"
+    rf"[\s:.,]*(?:tu\s+|from\s+)?(?P<first>{_DATE.replace('(?P<', '(?P<f_')})"
+    r"\s*(?:-|\u2013|\u2014|~|den(?:\s+ngay)?|to|until)\s*"
+    rf"(?P<second>{_DATE.replace('(?P<', '(?P<s_')})"
+)
 _ISSUER_END = (
     r"(?=\s*(?:$|[,;()\n])|\s+(?:on|valid|exp|expires?|until|het|hieu|cap|ngay|va|and|tu|den"
     r"|from|since|\d)(?![a-z]))"
@@ -464,11 +471,12 @@ class _Mention:
     attrs: dict[str, tuple[Any, int, int]] = field(default_factory=dict)
 
 
-def _make_date(match: re.Match[str], role: str, as_of: date) -> date | None:
+def _make_date(match: re.Match[str], role: str, as_of: date, tag: str = "") -> date | None:
     g = match.groupdict()
     for i in range(1, 8):
-        if g.get(f"y{i}"):
-            year_text, month_text, day_text = g[f"y{i}"], g.get(f"m{i}"), g.get(f"d{i}")
+        if g.get(f"{tag}y{i}"):
+            year_text = g[f"{tag}y{i}"]
+            month_text, day_text = g.get(f"{tag}m{i}"), g.get(f"{tag}d{i}")
             break
     else:  # pragma: no cover - the regex always sets one year group
         return None
@@ -541,6 +549,12 @@ def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certificat
         attrs.append(("issuer", issuer, m.start(), m.end()))
     for _, _, s, e in attrs:
         masked = _mask(masked, s, e)
+    for m in _RANGE.finditer(masked):
+        first, second = _make_date(m, "issued", as_of, "f_"), _make_date(m, "until", as_of, "s_")
+        if first is not None and second is not None:
+            attrs.append(("issued", first, m.start(), m.start("second")))
+            attrs.append(("until", second, m.start("second"), m.end()))
+            masked = _mask(masked, m.start(), m.end())
     for m in _DATED.finditer(masked):
         role = "until" if m.group("until") else "issued"
         day = _make_date(m, role, as_of)
@@ -592,12 +606,15 @@ def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certificat
                 consume(m.start(), m.end())
 
     certs = []
-    for mention in mentions:
+    for k, mention in enumerate(mentions):
         end = max([mention.end] + [e for _, _, e in mention.attrs.values()])
         raw = line[mention.start : end]
-        if raw.count("(") > raw.count(")") and line[end:].lstrip().startswith(")"):
-            end = line.index(")", end) + 1
-            covered[end - 1] = True
+        following = mentions[k + 1].start if k + 1 < len(mentions) else len(line)
+        close = line.find(")", end, following)
+        if raw.count("(") > raw.count(")") and close >= 0:  # "ISO 45001 (SGS, 2023)"
+            if not line[end:close].strip():
+                covered[close] = True
+            end = close + 1
             raw = line[mention.start : end]
         get = mention.attrs.get
         certs.append(

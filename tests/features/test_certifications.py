@@ -198,6 +198,26 @@ EXAMPLES = [
         [("iso_14001", None, date(2023, 3, 1), date(2026, 2, 28), None, False)],
     ),
     ("OHSAS 18001:2007", [("ohsas_18001", "2007", None, None, None, False)]),
+    (
+        "ISO 13485 hiệu lực: 15/03/2023 - 14/03/2026",
+        [("iso_13485", None, date(2023, 3, 15), date(2026, 3, 14), None, False)],
+    ),
+    (
+        "ISO 9001:2015 (hiệu lực: 2023-2026)",
+        [("iso_9001", "2015", date(2023, 1, 1), date(2026, 12, 31), None, False)],
+    ),
+    (
+        "Certified ISO 9001:2015 by SGS, expiry date: 2026-05-31",
+        [("iso_9001", "2015", None, date(2026, 5, 31), "SGS", False)],
+    ),
+    (
+        "ISO9001/14001/45001",
+        [
+            ("iso_9001", None, None, None, None, False),
+            ("iso_14001", None, None, None, None, False),
+            ("iso_45001", None, None, None, None, False),
+        ],
+    ),
     ("Chứng nhận ISO", [("iso_9001", None, None, None, None, False)]),
 ]
 
@@ -267,6 +287,13 @@ def test_impossible_date_is_reported_not_dropped():
     parsed = parse_certifications("ISO 45001 cấp ngày 31/02/2024")
     assert parsed[0].issued is None
     assert parsed.unparsed == ["cấp ngày 31/02/2024"]
+
+
+def test_issuer_in_parentheses_keeps_the_rest_unparsed():
+    parsed = parse_certifications("ISO 9001, ISO 45001 (SGS, 2023)")
+    assert [(c.code, c.issuer) for c in parsed] == [("iso_9001", None), ("iso_45001", "SGS")]
+    assert parsed[1].raw == "ISO 45001 (SGS, 2023)"
+    assert parsed.unparsed == ["2023"]
 
 
 def test_a_date_with_no_certificate_is_unparsed():
