@@ -40,7 +40,7 @@ import calendar
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -250,6 +250,25 @@ def _standard_of(code: str) -> _Standard:
 # --------------------------------------------------------------------------- records
 
 
+def _day(value: Any, name: str) -> date | None:
+    """``value`` as a ``date``: dates, datetimes (pandas Timestamps too) and ISO strings."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise CertificationError(
+        f"Expected {name} to be a date (or an ISO 'YYYY-MM-DD' string), got {value!r}. "
+        "Parse free-text dates with parse_certifications."
+    )
+
+
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -291,6 +310,11 @@ class Certification:
     raw: str = ""
     national_equivalent: bool = False
 
+    def __post_init__(self) -> None:
+        _standard_of(self.code)  # an unknown code fails here, not at the first is_valid()
+        for name in ("issued", "valid_until"):
+            object.__setattr__(self, name, _day(getattr(self, name), name))
+
     def _supersession(self) -> date | None:
         std = _standard_of(self.code)
         dates = [std.superseded_on]
@@ -330,7 +354,7 @@ class Certification:
         >>> c.is_valid(date(2024, 12, 31)), c.is_valid(date(2025, 1, 1))
         (True, False)
         """
-        as_of = as_of or date.today()
+        as_of = _day(as_of, "as_of") or date.today()
         if self.issued is not None and self.issued > as_of:
             return False
         last = self.expires()
@@ -365,18 +389,18 @@ class Certification:
         texts = {
             "vi": (
                 "còn hiệu lực đến {}",
-                "hết hiệu lực từ {}",
+                "hết hạn {}",
                 "chưa rõ thời hạn",
                 "chưa hiệu lực",
             ),
-            "en": ("valid until {}", "not valid since {}", "expiry unknown", "not yet valid"),
+            "en": ("valid until {}", "expired {}", "expiry unknown", "not yet valid"),
         }
         if lang not in texts:
             raise CertificationError(
                 f"Expected lang 'vi' or 'en', got {lang!r}. Pass one of those two."
             )
         valid, expired, unknown, future = texts[lang]
-        as_of = as_of or date.today()
+        as_of = _day(as_of, "as_of") or date.today()
         last = self.expires()
         if self.issued is not None and self.issued > as_of:
             state = future
@@ -385,7 +409,7 @@ class Certification:
         elif as_of <= last:
             state = valid.format(last.strftime("%m/%Y"))
         else:
-            state = expired.format((last + timedelta(days=1)).strftime("%m/%Y"))
+            state = expired.format(last.strftime("%m/%Y"))
         return f"{self.name()}, {state}"
 
 
@@ -694,7 +718,7 @@ def parse_certifications(
     >>> parse_certifications("ISO 45001 hiệu lực đến 31/12/2026")[0].valid_until
     datetime.date(2026, 12, 31)
     """
-    as_of = as_of or date.today()
+    as_of = _day(as_of, "as_of") or date.today()
     result = ParsedCertifications()
     if text is None or (isinstance(text, float) and text != text):
         return result

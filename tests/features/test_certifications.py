@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -378,7 +378,15 @@ def test_is_valid_defaults_to_today():
 
 def test_unknown_code_in_a_record():
     with pytest.raises(UnknownCodeError, match=r"Expected a certification code.*'iso9001'"):
-        Certification("iso9001").is_valid(AS_OF)
+        Certification("iso9001")
+
+
+def test_record_dates_are_coerced_or_rejected():
+    cert = Certification("iso_9001", issued="2024-03-05", valid_until=datetime(2027, 3, 4, 12))
+    assert (cert.issued, cert.valid_until) == (date(2024, 3, 5), date(2027, 3, 4))
+    assert cert.is_valid(datetime(2027, 3, 4, 23, 59))
+    with pytest.raises(CertificationError, match=r"Expected valid_until to be a date.*'12/2024'"):
+        Certification("iso_9001", valid_until="12/2024")
 
 
 # ------------------------------------------------------------------ describe, helpers
@@ -389,8 +397,12 @@ def test_describe():
     assert cert.describe(as_of=AS_OF) == "ISO 9001:2015, còn hiệu lực đến 03/2027"
     assert cert.describe("en", as_of=AS_OF) == "ISO 9001:2015, valid until 03/2027"
     old = Certification("iso_14001", valid_until=date(2024, 12, 31))
-    assert old.describe(as_of=AS_OF) == "ISO 14001, hết hiệu lực từ 01/2025"
-    assert old.describe("en", as_of=AS_OF) == "ISO 14001, not valid since 01/2025"
+    assert old.describe(as_of=AS_OF) == "ISO 14001, hết hạn 12/2024"
+    assert old.describe("en", as_of=AS_OF) == "ISO 14001, expired 12/2024"
+    superseded = Certification("iso_9001", version="2008")
+    assert superseded.describe("en", as_of=AS_OF) == "ISO 9001:2008, expired 09/2018"
+    future = Certification("iso_9001", issued=date(2026, 6, 1))
+    assert future.describe(as_of=AS_OF) == "ISO 9001, chưa hiệu lực"
     assert Certification("as9100", version="D").describe("en") == "AS9100D, expiry unknown"
     with pytest.raises(CertificationError, match=r"Expected lang 'vi' or 'en', got 'fr'"):
         cert.describe("fr")
