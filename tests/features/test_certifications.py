@@ -275,6 +275,16 @@ def test_without_diacritics():
     assert upper[0].valid_until == date(2027, 3, 31)
 
 
+def test_tone_placement_and_d_bar():
+    old_style = parse_certifications("ĐẠT an toàn sức khoẻ nghề nghiệp ISO 45001, HẾT HẠN 06/2026")
+    new_style = parse_certifications("đạt an toàn sức khỏe nghề nghiệp ISO 45001, hết hạn 06/2026")
+    plain = parse_certifications("dat an toan suc khoe nghe nghiep ISO 45001, het han 06/2026")
+    expected = [("iso_45001", None, None, date(2026, 6, 30), None, False)]
+    for parsed in (old_style, new_style, plain):
+        assert [fields(c) for c in parsed] == expected
+        assert parsed.unparsed == []
+
+
 def test_unparsable_piece_is_kept():
     parsed = parse_certifications("ISO 9001, chứng chỉ xanh nội bộ; GRS")
     assert [c.code for c in parsed] == ["iso_9001", "grs"]
