@@ -1,0 +1,136 @@
+"""/firms: CRUD, filters, diacritic-free search, role limits."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from api.storage.models import AuditLog
+from api.storage.session import transaction
+from tests.api.conftest import bearer, make_firm
+
+
+def _create(client, headers, **overrides):
+    answer = client.post("/api/v1/firms", json=make_firm(**overrides), headers=headers)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_create_read_update_delete_with_audit(app, client, staff):
+    created = _create(client, staff)
+    assert created["firm_id"] == "F0001"
+    assert "injection_moulding" in created["process_codes"]
+    assert "mechanical" in created["sector_codes"]
+    assert created["certifications"][0]["code"] == "iso_9001"
+    assert client.get("/api/v1/firms/F0001", headers=staff).json()["name"] == created["name"]
+
+    patched = client.patch("/api/v1/firms/F0001", json={"employees": 150, "description": "Dập kim loại tấm"}, headers=staff)  # fmt: skip
+    assert patched.status_code == 200
+    assert patched.json()["employees"] == 150
+    assert "stamping" in patched.json()["process_codes"]
+    assert "injection_moulding" not in patched.json()["process_codes"]
+
+    assert client.delete("/api/v1/firms/F0001", headers=staff).status_code == 204
+    gone = client.get("/api/v1/firms/F0001", headers=staff)
+    assert gone.status_code == 404 and "F0001 not found" in gone.json()["detail"]
+    with transaction(app.state.sessionmaker) as session:
+        actions = session.execute(
+            sa.select(AuditLog.action, AuditLog.entity_id, AuditLog.actor).order_by(AuditLog.id)
+        ).all()
+        before_delete = session.scalar(sa.select(AuditLog.before).where(AuditLog.action == "delete"))
+    assert [a[0] for a in actions] == ["create", "update", "delete"]
+    assert {a[1] for a in actions} == {"F0001"} and actions[0][2].startswith("staff:cnht_")
+    assert before_delete["employees"] == 150
+
+
+def test_duplicate_id_and_tax_code_conflict(client, staff):
+    _create(client, staff)
+    again = client.post("/api/v1/firms", json=make_firm(), headers=staff)
+    assert again.status_code == 409 and "already exists" in again.json()["detail"]
+    same_tax = client.post("/api/v1/firms", json=make_firm(firm_id="F0002"), headers=staff)
+    assert same_tax.status_code == 409 and "belongs to firm F0001" in same_tax.json()["detail"]
+
+
+def test_validation_errors_name_the_field(client, staff):
+    bad_tax = client.post("/api/v1/firms", json=make_firm(tax_code="0100109107"), headers=staff)
+    assert bad_tax.status_code == 422
+    assert "tax_code" in bad_tax.json()["detail"] and "check digit" in bad_tax.json()["detail"]
+    bad_id = client.post("/api/v1/firms", json=make_firm(firm_id="X1"), headers=staff)
+    assert bad_id.status_code == 422 and "firm_id" in bad_id.json()["detail"]
+    unknown = client.post("/api/v1/firms", json=make_firm(colour="red"), headers=staff)
+    assert unknown.status_code == 422 and "colour" in unknown.json()["detail"]
+    limit = client.get("/api/v1/firms?limit=501", headers=staff)
+    assert limit.status_code == 422 and "limit" in limit.json()["detail"]
+    missing = client.patch("/api/v1/firms/F9999", json={"employees": 3}, headers=staff)
+    assert missing.status_code == 404
+
+
+def test_search_ignores_diacritics_case_and_tone_placement(client, staff):
+    _create(client, staff)
+    _create(client, staff, firm_id="F0002", tax_code=None, name="Công ty Điện tử Khoẻ Mạnh",
+            district="Thanh Xuân", description="Lắp ráp SMT bo mạch", sectors="điện tử",
+            certifications=[])  # fmt: skip
+    for q in ("hòa bình", "HOA BINH", "hoà bình", "Hoa   Binh"):
+        found = client.get("/api/v1/firms", params={"q": q}, headers=staff).json()
+        assert [f["firm_id"] for f in found["data"]] == ["F0001"], q
+    nfd = "kho\u0309e"  # NFD, new-style tone placement
+    assert client.get("/api/v1/firms", params={"q": nfd}, headers=staff).json()["count"] == 1
+    assert client.get("/api/v1/firms", params={"q": "dien tu"}, headers=staff).json()["count"] == 1
+    assert client.get("/api/v1/firms", params={"q": "Đông Anh"}, headers=staff).json()["count"] == 1
+    assert client.get("/api/v1/firms", params={"q": "100%"}, headers=staff).json()["count"] == 0
+
+
+def test_filters_and_pagination(client, staff):
+    _create(client, staff)
+    _create(client, staff, firm_id="F0002", tax_code=None, district="Thanh Xuân",
+            description="Lắp ráp SMT bo mạch điện tử", sectors="điện tử", products=None,
+            certifications=[{"code": "iso_9001", "valid_until": "2020-01-01"}])  # fmt: skip
+    _create(client, staff, firm_id="F0003", tax_code=None, district="Thanh Xuan",
+            description="Mạ điện kẽm", sectors="cơ khí", products=None, certifications=[])  # fmt: skip
+    def ids(**params):
+        body = client.get("/api/v1/firms", params=params, headers=staff).json()
+        return [f["firm_id"] for f in body["data"]], body["count"]
+
+    assert ids(process="smt_assembly") == (["F0002"], 1)
+    assert ids(sector="mechanical") == (["F0001", "F0003"], 2)
+    assert ids(certification="iso_9001") == (["F0001"], 1)  # F0002's expired
+    assert ids(district="thanh xuan") == (["F0002", "F0003"], 2)
+    assert ids(limit=1, offset=1) == (["F0002"], 3)
+    assert ids(limit=2, offset=2) == (["F0003"], 3)
+
+
+def test_analyst_reads_but_cannot_write(client, staff, analyst):
+    _create(client, staff)
+    assert client.get("/api/v1/firms/F0001", headers=analyst).status_code == 200
+    assert client.post("/api/v1/firms", json=make_firm(firm_id="F0002", tax_code=None), headers=analyst).status_code == 403  # fmt: skip
+    denied = client.patch("/api/v1/firms/F0001", json={"employees": 1}, headers=analyst)
+    assert denied.status_code == 403 and "Analysts read only" in denied.json()["detail"]
+    assert client.delete("/api/v1/firms/F0001", headers=analyst).status_code == 403
+
+
+def test_firm_key_sees_and_edits_only_itself(client, staff, make_key):
+    _create(client, staff)
+    _create(client, staff, firm_id="F0002", tax_code=None, name="Công ty Khác", certifications=[])
+    own = bearer(make_key("firm", "F0001"))
+    listed = client.get("/api/v1/firms", headers=own).json()
+    assert listed["count"] == 1 and listed["data"][0]["firm_id"] == "F0001"
+    other = client.get("/api/v1/firms/F0002", headers=own)
+    assert other.status_code == 404 and "Công ty Khác" not in other.text
+    assert client.patch("/api/v1/firms/F0002", json={"phone": "1"}, headers=own).status_code == 404
+    edited = client.patch("/api/v1/firms/F0001", json={"phone": "024 3333 4444"}, headers=own)
+    assert edited.status_code == 200 and edited.json()["phone"] == "024 3333 4444"
+    assert client.post("/api/v1/firms", json=make_firm(firm_id="F0009", tax_code=None), headers=own).status_code == 403  # fmt: skip
+    assert client.delete("/api/v1/firms/F0001", headers=own).status_code == 403
+
+
+def test_firm_key_cannot_verify_a_certificate(client, staff, make_key):
+    _create(client, staff)
+    own = bearer(make_key("firm", "F0001"))
+    new_cert = {"code": "iatf_16949", "valid_until": "2099-01-01", "verified": True}
+    kept = make_firm()["certifications"]
+    denied = client.patch("/api/v1/firms/F0001", json={"certifications": kept + [new_cert]}, headers=own)  # fmt: skip
+    assert denied.status_code == 403 and "Only staff verify" in denied.json()["detail"]
+    new_cert.pop("verified")
+    added = client.patch("/api/v1/firms/F0001", json={"certifications": kept + [new_cert]}, headers=own)  # fmt: skip
+    assert added.status_code == 200
+    flags = {c["code"]: c["verified"] for c in added.json()["certifications"]}
+    assert flags == {"iso_9001": True, "iatf_16949": False}  # staff's flag kept, firm's not set
