@@ -44,6 +44,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import pandas as pd
+
 from features.exceptions import CnhtError, TaxonomyError, UnknownCodeError
 from features.taxonomy import load_taxonomy
 from features.text import fold, normalize
@@ -720,8 +722,10 @@ def parse_certifications(
     """
     as_of = _day(as_of, "as_of") or date.today()
     result = ParsedCertifications()
-    if text is None or (isinstance(text, float) and text != text):
-        return result
+    if text is None or (
+        not isinstance(text, str) and pd.api.types.is_scalar(text) and pd.isna(text)
+    ):
+        return result  # None, NaN, pd.NA, NaT: an empty spreadsheet cell
     for line in re.split(r"[\r\n\u2028\u2029]+", str(text)):
         line = normalize(line)
         if not line:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -312,7 +313,7 @@ def test_a_date_with_no_certificate_is_unparsed():
 
 
 def test_empty_inputs():
-    for text in (None, "", "   ", "\n\n", float("nan")):
+    for text in (None, "", "   ", "\n\n", float("nan"), pd.NA, pd.NaT):
         parsed = parse_certifications(text)
         assert isinstance(parsed, ParsedCertifications)
         assert list(parsed) == [] and parsed.unparsed == []
