@@ -29,6 +29,7 @@ __all__ = ["ImportCounts", "upsert_table", "IMPORT_LOCK_ID"]
 # PostgreSQL advisory lock taken by every import: concurrent imports queue instead of
 # racing on the same ids (SQLite gets the same effect from BEGIN IMMEDIATE).
 IMPORT_LOCK_ID = 4_204_2020
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, pd.Timestamp):
-        return value.date()
+        return value.to_pydatetime()
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         return value.item()
     if isinstance(value, list | tuple):
@@ -63,9 +64,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _cell(column: str, value: Any) -> Any:
+    value = _clean(value)
+    # Only an outcome's "at" is a moment; every other date column is a calendar day.
+    if isinstance(value, dt.datetime) and column != "at":
+        return value.date()
+    return value
+
+
 def _records(frame: pd.DataFrame) -> list[tuple[int, dict[str, Any]]]:
     return [
-        (int(row_number), {column: _clean(value) for column, value in row.items()})
+        (int(row_number), {column: _cell(column, value) for column, value in row.items()})
         for row_number, row in zip(frame.index, frame.to_dict("records"), strict=True)
     ]
 
@@ -138,18 +147,21 @@ def _upsert_need(session: Session, record: dict[str, Any], actor: str) -> str:
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
+    """UTC moment of an outcome time; naive times are Vietnam local time (UTC+7)."""
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return pd.Timestamp(value).to_pydatetime()
+    if not isinstance(value, dt.datetime):
+        value = pd.Timestamp(value).to_pydatetime()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=VIETNAM)
+    return value.astimezone(dt.UTC)
 
 
-def _same_instant(a: dt.datetime, b: dt.datetime) -> bool:
-    # SQLite returns naive datetimes; compare wall-clock values without tzinfo.
-    return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+def _same_instant(stored: dt.datetime, at: dt.datetime) -> bool:
+    # SQLite gives back naive UTC wall-clock values, PostgreSQL aware ones.
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=dt.UTC)
+    return stored == at
 
 
 def _upsert_outcome(session: Session, record: dict[str, Any], actor: str) -> str:
