@@ -22,7 +22,7 @@ How it works
   diacritics of one of the alias spellings (``mà``/``mã`` never match ``mạ``); a token
   written *without* diacritics matches with lower confidence.
 * A Title-case one-word match next to another Title-case word (*Hoàng Sơn*, *Sóc Sơn*) is
-  a proper name and is skipped, unless most of the text is capitalised (titles).
+  a proper name and is skipped, unless over 3/4 of the words are Title-case (a heading).
 
 Confidence
 ----------
@@ -308,16 +308,12 @@ class _Matcher:
 
     @staticmethod
     def _next_to_titled_word(text: str, toks: list[_Token], i: int, stop: int) -> bool:
+        start, end = toks[i][0], toks[stop - 1][1]
         for k in (i - 1, stop):
             if 0 <= k < len(toks) and not toks[k][4]:
-                neighbour = toks[k]
-                if neighbour[1] <= toks[i][0] and not text[neighbour[1] : toks[i][0]].isspace():
-                    continue
-                if neighbour[0] >= toks[stop - 1][1] and not text[
-                    toks[stop - 1][1] : neighbour[0]
-                ].isspace():
-                    continue
-                if text[neighbour[0] : neighbour[1]].istitle():
+                n_start, n_end = toks[k][0], toks[k][1]
+                gap = text[n_end:start] if n_end <= start else text[end:n_start]
+                if gap.isspace() and text[n_start:n_end].istitle():
                     return True
         return False
 
@@ -326,7 +322,7 @@ def _mostly_titled(text: str, toks: list[_Token]) -> bool:
     """True for headings and names written In Title Case, where capitals say nothing."""
     words = {(t[0], t[1]) for t in toks if not t[4]}  # an expansion's tokens share one span
     titled = sum(1 for start, end in words if text[start:end].istitle())
-    return titled > len(words) / 2
+    return titled > 0.75 * len(words)
 
 
 _MATCHERS: weakref.WeakKeyDictionary[Taxonomy, dict[frozenset[str], _Matcher]] = (

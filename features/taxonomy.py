@@ -386,7 +386,9 @@ def _parse_terms(path: Path, doc: Any) -> tuple[str, str, list[Term]]:
                 label_vi=labels["vi"],
                 label_en=labels["en"],
                 label_ja=labels["ja"],
-                aliases=tuple(normalize(a) for a in _as_tuple(raw.get("aliases"), where, "aliases")),
+                aliases=tuple(
+                    normalize(a) for a in _as_tuple(raw.get("aliases"), where, "aliases")
+                ),
                 parent=str(parent) if parent else None,
                 sectors=_as_tuple(raw.get("sectors"), where, "sectors"),
                 vsic=_as_tuple(raw.get("vsic"), where, "vsic"),
@@ -478,7 +480,7 @@ def _build(folder: Path) -> Taxonomy:
             raise TaxonomyError(
                 f"Ambiguous alias {key!r}: claimed by {', '.join(codes)} "
                 f"({', '.join(origin[c] for c in codes)}). Expected one winner. Fix: add "
-                f"`- {{alias: \"{key}\", winner: <one of {', '.join(codes)}>, why: ...}}` under "
+                f'`- {{alias: "{key}", winner: <one of {", ".join(codes)}>, why: ...}}` under '
                 f"'ambiguities' in {PRECEDENCE_FILE}, or remove the alias from all but one term."
             )
         if entry["winner"] not in codes:
