@@ -69,7 +69,7 @@ class Reason:
     positive: bool = True
 
     def __str__(self) -> str:
-        return f"{self.vi} / {self.en}"
+        return self.vi if self.vi == self.en else f"{self.vi} / {self.en}"
 
 
 @dataclass

@@ -57,7 +57,7 @@ class Explanation:
 
 
 def reason_lines(reasons: list[Reason], lang: str = "both") -> list[str]:
-    """Reasons as text: ``"vi"``, ``"en"`` or ``"both"`` (``"vi / en"``)."""
+    """Reasons as text: ``"vi"``, ``"en"`` or ``"both"`` (``"vi / en"``, once when they are equal)."""
     if lang == "vi":
         return [r.vi for r in reasons]
     if lang == "en":

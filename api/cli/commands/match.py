@@ -1,0 +1,151 @@
+"""``cnht match``: rank the firms of any CSV/XLSX (or the demo data) against a need, no database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEMO_DIR = Path("data/demo")
+
+__all__ = ["register", "match_command", "load_table", "Format"]
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def load_table(path: Path, kind: str):
+    """Read a firms/needs/buyers table: ``features.ingest`` (rejects reported on stderr), else pandas."""
+    import pandas as pd
+
+    if not path.exists():
+        raise typer.BadParameter(
+            f"{kind} file {path} does not exist. Give an existing CSV/XLSX, or generate the demo data "
+            "with `cnht demo --generate`."
+        )
+    try:
+        from features import ingest
+    except ImportError:  # ingestion is optional for ad-hoc use
+        ingest = None
+    if ingest is not None and hasattr(ingest, f"read_{kind}"):
+        result = getattr(ingest, f"read_{kind}")(path)
+        if result.rows_rejected:
+            print(f"{path}: {result.rows_rejected} of {result.rows_read} rows rejected "
+                  "(run `cnht import` for the report)", file=sys.stderr)
+        return result.data.reset_index(drop=True)
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return pd.read_excel(path, dtype=str)
+    return pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
+
+
+def _results(matcher, ranked, need, lang: str) -> list[dict]:
+    from matching.explain import reason_lines
+
+    names = dict(zip(matcher.firm_ids_, matcher.firms_.names, strict=True))
+    components = list(matcher.weights_)
+    out = []
+    for _, row in ranked.iterrows():
+        explanation = matcher.explain(need, row["firm_id"])
+        out.append({
+            "rank": int(row["rank"]),
+            "firm_id": row["firm_id"],
+            "name": names[row["firm_id"]],
+            "score": round(float(row["score"]), 6),
+            "components": {c: round(float(row[c]), 6) for c in components},
+            "reasons": reason_lines(explanation.failed + explanation.reasons, lang),
+        })
+    return out
+
+
+def print_results(results: list[dict], fmt: Format, title: str) -> None:
+    """Print match results as a rich table, JSON or CSV."""
+    if fmt is Format.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    if fmt is Format.csv:
+        import pandas as pd
+
+        flat = [{"rank": r["rank"], "firm_id": r["firm_id"], "name": r["name"], "score": r["score"],
+                 **r["components"], "reasons": " | ".join(r["reasons"])} for r in results]
+        print(pd.DataFrame(flat).to_csv(index=False), end="")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("Doanh nghiệp / Firm")
+    table.add_column("Điểm / Score", justify="right")
+    table.add_column("Lý do / Reasons")
+    for r in results:
+        top = sorted(r["components"].items(), key=lambda kv: -kv[1])[:3]
+        parts = ", ".join(f"{name} {value:.2f}" for name, value in top if value > 0)
+        table.add_row(str(r["rank"]), f"{r['firm_id']}\n{r['name']}", f"{r['score']:.3f}\n[dim]{parts}[/]",
+                      "\n".join(f"• {line}" for line in r["reasons"][:6]))
+    Console(width=160).print(table)
+
+
+def match_command(
+    need: Annotated[str | None, typer.Option("--need", help="The need as free text (vi/en/ja).")] = None,
+    need_id: Annotated[str | None, typer.Option("--need-id", help="A need of the demo data (needs.csv), e.g. N-0001.")] = None,
+    firms: Annotated[Path | None, typer.Option("--firms", help="CSV/XLSX with at least firm_id, name, description.")] = None,
+    data_dir: Annotated[Path, typer.Option("--data", help="Folder with firms.csv, buyers.csv, needs.csv.")] = DEMO_DIR,
+    top: Annotated[int, typer.Option("--top", min=1, max=1000, help="How many firms to list.")] = 10,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    lang: Annotated[str, typer.Option("--lang", help="Reasons in vi, en or both.")] = "both",
+    no_geocode: Annotated[bool, typer.Option("--no-geocode", help="Skip address geocoding (faster).")] = False,
+) -> None:
+    """Xếp hạng doanh nghiệp cho một nhu cầu / Rank firms for a need, with reasons.
+
+    Ad hoc: ``cnht match --firms firms.csv --need "vỏ nhôm CNC cho camera, ISO 9001" --top 5``.
+    Demo: ``cnht match --need-id N-0001`` (data/demo/needs.csv, buyers.csv, firms.csv).
+    """
+    from matching.exceptions import MatchingError
+    from matching.matcher import SupplierMatcher
+
+    if lang not in {"vi", "en", "both"}:
+        raise typer.BadParameter(f"Expected --lang vi, en or both, got {lang!r}.")
+    if (need is None) == (need_id is None):
+        raise typer.BadParameter("Expected exactly one of --need TEXT or --need-id ID, got "
+                                 + ("both." if need else "neither."))
+    firms_table = load_table(firms if firms is not None else data_dir / "firms.csv", "firms")
+    buyers = None
+    if need_id is not None:
+        needs = load_table(data_dir / "needs.csv", "needs")
+        chosen = needs[needs["need_id"].astype(str) == need_id]
+        if chosen.empty:
+            raise typer.BadParameter(
+                f"Expected a need_id of {data_dir / 'needs.csv'} (e.g. {needs['need_id'].iloc[0]}), got {need_id!r}."
+            )
+        need_value = {k: v for k, v in chosen.iloc[0].to_dict().items() if k in _NEED_KEYS()}
+        buyers_path = data_dir / "buyers.csv"
+        buyers = load_table(buyers_path, "buyers") if buyers_path.exists() else None
+        title = f"{need_id}: {need_value.get('title') or ''}"
+    else:
+        need_value = need
+        title = f"“{need}”"
+    try:
+        matcher = SupplierMatcher(geocode=not no_geocode).fit(firms_table, buyers=buyers)
+        ranked = matcher.rank(need_value, k=top)
+        results = _results(matcher, ranked, need_value, lang)
+    except MatchingError as error:
+        raise typer.BadParameter(str(error)) from None
+    print_results(results, fmt, title)
+
+
+def _NEED_KEYS() -> set[str]:
+    from features.columns import NEED_COLUMNS
+
+    return set(NEED_COLUMNS)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cnht match`` to the CLI."""
+    app.command("match")(match_command)
