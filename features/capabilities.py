@@ -64,9 +64,9 @@ DEFAULT_KINDS: tuple[str, ...] = ("sector", "product_group", "process", "materia
 
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_TOKEN = re.compile(
-    rf"(?P<cjk>[{_CJK_RANGES}])|(?:[^\W_{_CJK_RANGES}]|[\u0300-\u036f{_INVISIBLE}])+"
-)
+_LETTERS = rf"(?:[^\W_{_CJK_RANGES}]|[\u0300-\u036f{_INVISIBLE}])+"
+# "R&D" is looked up whole in the abbreviation table (as features.text does), then split.
+_TOKEN = re.compile(rf"(?P<cjk>[{_CJK_RANGES}])|{_LETTERS}(?:[&+]{_LETTERS})*")
 _FOLDED_WORDS = re.compile(r"[^\W_]+")
 # What may sit between two words of one multi-word alias ("ép-nhựa", "PC/ABS", "ép  nhựa").
 _JOINER = re.compile(rf"[\s\-\u2010-\u2015/·・{_INVISIBLE}]*")
