@@ -167,6 +167,7 @@ class _Matcher:
 
     def __init__(self, taxonomy: Taxonomy, kinds: frozenset[str]) -> None:
         self.taxonomy = taxonomy
+        self.kinds = {t.code: t.kind for t in taxonomy.terms()}
         winners = taxonomy.alias_index()
         spellings: dict[str, dict[str, set[tuple[str, ...]]]] = {}
         tax_keys: dict[str, str] = {}
@@ -297,10 +298,9 @@ class _Matcher:
             length = 0.85 if entry.n_chars >= 4 else 0.7
         diacritics = 1.0 if exact else 0.8 if entry.n_tokens >= 2 else 0.6
         ambiguity = 0.9 if entry.ambiguous else 1.0
-        term = self.taxonomy.get(code)
         return Capability(
             code=code,
-            kind=term.kind,
+            kind=self.kinds[code],
             span=(start, end),
             text=text[start:end],
             confidence=round(length * diacritics * ambiguity, 3),
