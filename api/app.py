@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import reject_nul_characters
 from api.routes import ROUTERS
+from api.schemas import Message
 from api.settings import Settings, get_settings
 from api.storage.errors import IllegalTransitionError
 from api.storage.session import make_engine, make_sessionmaker, migrate
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
         ),
         openapi_url="/openapi.json",
         docs_url="/docs",
+        dependencies=[Depends(reject_nul_characters)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -107,4 +110,35 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     app.add_exception_handler(OperationalError, _on_database_down)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    _document_error_body(app)
     return app
+
+
+def _document_error_body(app: FastAPI) -> None:
+    """Publish the error body the handlers really send: ``{"detail": "<message>"}``."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default_openapi()
+            schema["components"]["schemas"]["HTTPValidationError"] = {
+                "title": "HTTPValidationError",
+                "type": "object",
+                "properties": {"detail": {"type": "string", "title": "Detail"}},
+                "required": ["detail"],
+            }
+            schema["components"]["schemas"].pop("ValidationError", None)
+            schema["components"]["schemas"]["Message"] = Message.model_json_schema()
+            message = {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}
+            for path in schema["paths"].values():
+                for operation in path.values():
+                    responses = operation.setdefault("responses", {})
+                    if "requestBody" in operation:
+                        responses.setdefault("400", {"description": "Body is not valid JSON or form data"})
+                    for code, response in responses.items():
+                        if code.startswith("4") and code != "422":
+                            response.setdefault("content", message)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, authenticate
-from api.storage.errors import PermissionDeniedError
+from api.storage.errors import PermissionDeniedError, ServiceError
 
 __all__ = [
     "get_session",
@@ -25,6 +25,7 @@ __all__ = [
     "ReaderDep",
     "require_staff",
     "require_reader",
+    "reject_nul_characters",
 ]
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `cnht keys create --role staff`")
@@ -79,3 +80,19 @@ def require_reader(principal: PrincipalDep) -> Principal:
 
 StaffDep = Annotated[Principal, Depends(require_staff)]
 ReaderDep = Annotated[Principal, Depends(require_reader)]
+
+
+class InvalidParameterError(ServiceError):
+    """A query or path parameter that no database can store (a NUL character)."""
+
+    status_code = 422
+
+
+def reject_nul_characters(request: Request) -> None:
+    """422 for query or path parameters containing NUL (PostgreSQL text cannot hold it)."""
+    params = list(request.query_params.multi_items()) + list(request.path_params.items())
+    for name, value in params:
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidParameterError(
+                f"Parameter '{name}' contains a NUL character (\\x00); remove it and retry."
+            )

@@ -7,6 +7,7 @@ the database as it was. Re-importing the same file changes nothing.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Request, UploadFile, status
@@ -23,6 +24,7 @@ from features.ingest import read_table
 __all__ = ["router"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+logger = logging.getLogger(__name__)
 
 Kind = Literal["firms", "buyers", "needs", "outcomes"]
 _CHUNK = 1 << 16
@@ -94,6 +96,14 @@ def import_table(
         result = read_table(kind, data, filename=filename)
     except IngestError as exc:
         raise UploadInvalidError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - the upload is client input: never a 500
+        # The reader should raise IngestError for every unreadable file; anything else it
+        # raises (csv.Error on a stray newline, a broken XLSX) still means "cannot read".
+        logger.warning("read_table(%r) raised %s on %r", kind, type(exc).__name__, filename)
+        raise UploadInvalidError(
+            f"Cannot read {filename!r} as a {kind} table ({type(exc).__name__}: {exc}). "
+            "Save it as CSV (UTF-8) or XLSX with a header row and upload it again."
+        ) from exc
     if result.rows_read > settings.max_upload_rows:
         raise UploadInvalidError(
             f"File {filename!r} has {result.rows_read:,} rows; the limit is "

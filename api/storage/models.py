@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    TypeDecorator,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -39,6 +40,7 @@ __all__ = [
     "ImportJob",
     "ApiKey",
     "AuditLog",
+    "UTCDateTime",
 ]
 
 NAMING = {
@@ -52,6 +54,30 @@ NAMING = {
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment stored in UTC and read back time-zone aware on every database.
+
+    SQLite keeps no zone, so values are written as UTC wall-clock and given ``UTC`` back on
+    load; a naive value written by the caller is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -95,9 +121,9 @@ class Firm(Base):
     process_codes: Mapped[str] = mapped_column(Text, default="")
     material_codes: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, onupdate=_now
+        UTCDateTime(), default=_now, onupdate=_now
     )
 
     certifications: Mapped[list[FirmCertification]] = relationship(
@@ -142,9 +168,9 @@ class Buyer(Base):
     description: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, onupdate=_now
+        UTCDateTime(), default=_now, onupdate=_now
     )
 
 
@@ -178,9 +204,9 @@ class Need(Base):
     process_codes: Mapped[str] = mapped_column(Text, default="")
     material_codes: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, onupdate=_now
+        UTCDateTime(), default=_now, onupdate=_now
     )
 
 
@@ -202,7 +228,7 @@ class ShortlistEntry(Base):
     components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     model_version: Mapped[str] = mapped_column(String(60))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
 
 
 class Outcome(Base):
@@ -219,7 +245,7 @@ class Outcome(Base):
     )
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     by: Mapped[str | None] = mapped_column(String(120))
     shortlist_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("shortlists.id", ondelete="SET NULL")
@@ -243,7 +269,7 @@ class ImportJob(Base):
     rejects: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
     by: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
 
 
 class ApiKey(Base):
@@ -257,8 +283,8 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     firm_id: Mapped[str | None] = mapped_column(String(16))
     label: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditLog(Base):
@@ -267,9 +293,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, server_default=func.now()
-    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now, server_default=func.now())
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(16))
     entity: Mapped[str] = mapped_column(String(32))
