@@ -1,0 +1,121 @@
+"""GET /kpi, migrations in step with the models, demo seeding and `cnht serve`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from api.storage.demo import seed_demo
+from api.storage.models import Base
+from tests.api.conftest import bearer, make_buyer, make_firm, make_need
+
+AS_OF = "2026-06-01"
+
+
+def _firm(client, staff, firm_id, sectors, certifications):
+    payload = make_firm(firm_id=firm_id, tax_code=None, sectors=sectors, description=None,
+                        products=None, certifications=certifications)  # fmt: skip
+    assert client.post("/api/v1/firms", json=payload, headers=staff).status_code == 201
+
+
+def test_kpi_counts_known_by_construction(client, staff, analyst, make_key):
+    _firm(client, staff, "F0001", "cơ khí", [{"code": "iso_9001", "valid_until": "2099-12-31", "verified": True}])  # fmt: skip
+    _firm(client, staff, "F0002", "điện tử", [{"code": "amfori_bsci", "valid_until": "2099-12-31"}])
+    _firm(client, staff, "F0003", "điện tử; cơ khí", [{"code": "iso_14001", "valid_until": "2026-07-15"}])  # fmt: skip
+    _firm(client, staff, "F0004", "dệt may", [{"code": "iatf_16949", "valid_until": "2025-01-01"}])
+    client.post("/api/v1/buyers", json=make_buyer(), headers=staff)
+    client.post("/api/v1/needs", json=make_need(), headers=staff)
+    for status in ("suggested", "contacted", "meeting"):
+        client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": "F0001", "status": status}, headers=staff)  # fmt: skip
+    client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": "F0002", "status": "suggested"}, headers=staff)  # fmt: skip
+    client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": "F0002", "status": "rejected", "reason": "no capacity"}, headers=staff)  # fmt: skip
+
+    answer = client.get("/api/v1/kpi", params={"as_of": AS_OF}, headers=analyst)
+    assert answer.status_code == 200, answer.text
+    kpi = answer.json()
+    assert kpi["firms_total"] == 4 and kpi["firms_target"] == 900
+    assert kpi["firms_by_sector"] == {"electronics": 2, "mechanical": 2, "textile_garment": 1}
+    # iso_9001 (F0001) and iso_14001 still valid (F0003); BSCI is not an international standard
+    # and F0004's IATF expired.
+    assert kpi["firms_international_certified"] == 2
+    assert kpi["international_certified_target"] == 400
+    assert kpi["firms_connected_to_multinationals"] == 1
+    assert kpi["outcome_funnel"] == {"suggested": 1, "contacted": 0, "meeting": 1, "sample": 0,
+                                     "audit": 0, "order": 0, "rejected": 1}  # fmt: skip
+    assert kpi["certificates_expiring_90_days"] == 1  # F0003's ISO 14001 on 2026-07-15
+    later = client.get("/api/v1/kpi", params={"as_of": "2026-07-16"}, headers=staff).json()
+    assert later["firms_international_certified"] == 1
+    assert client.get("/api/v1/kpi", headers=bearer(make_key("firm", "F0001"))).status_code == 403
+
+
+def test_migrations_match_the_models(app):
+    with app.state.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def test_parameters_with_nul_answer_422(client, staff):
+    answer = client.get("/api/v1/firms", params={"q": "a\x00b"}, headers=staff)
+    assert answer.status_code == 422 and "'q'" in answer.json()["detail"]
+
+
+DEMO = {
+    "buyers.csv": "buyer_id,name,country,park_id,sector\nB001,Demo Buyer,JP,thang_long,electronics\n",
+    "firms.csv": "firm_id,name,description,certifications\nF0001,Công ty Demo,Ép nhựa,ISO 9001 hết hạn 12/2099\nF0002,Công ty Demo 2,Dập,\n",
+    "needs.csv": "need_id,buyer_id,title,processes\nN-0001,B001,Vỏ nhựa,injection_moulding\n",
+    "outcomes.csv": "need_id,firm_id,status,reason,at,by\nN-0001,F0001,suggested,,2026-01-05 09:00,demo\n",
+}
+
+
+def test_seed_demo_fills_an_empty_database_once(app, tmp_path):
+    for name, content in DEMO.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    counts = seed_demo(app.state.sessionmaker, tmp_path)
+    assert {kind: c.inserted for kind, c in counts.items()} == {"buyers": 1, "firms": 2, "needs": 1, "outcomes": 1}  # fmt: skip
+    assert seed_demo(app.state.sessionmaker, tmp_path) is None  # not empty any more
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_cnht_serve_migrates_seeds_and_serves(tmp_path):
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    for name, content in DEMO.items():
+        (demo / name).write_text(content, encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "CNHT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+           "CNHT_DEMO_FOLDER": str(demo)}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port), "--demo"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        health = None
+        for _ in range(200):  # wait for the server to come up, whatever the machine's speed
+            if process.poll() is not None:
+                break
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert health is not None and health.json() == {"status": "ok", "database": "sqlite"}
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/firms").status_code == 401
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "demo firms: 2 inserted" in output
+    assert f"http://127.0.0.1:{port}" in output and "cnht keys create --role staff" in output
