@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.storage.errors import AuthenticationError, NotFoundError, ServiceError
 from api.storage.models import ApiKey, Firm
+from api.storage.repository import audit
 
 __all__ = [
     "ROLES",
@@ -70,7 +71,11 @@ def hash_key(key: str) -> str:
 
 
 def create_key(
-    session: Session, role: str, firm_id: str | None = None, label: str | None = None
+    session: Session,
+    role: str,
+    firm_id: str | None = None,
+    label: str | None = None,
+    actor: str = "cli",
 ) -> tuple[ApiKey, str]:
     """Create a key; return its stored row and the key itself (shown only now).
 
@@ -82,6 +87,8 @@ def create_key(
         Required for (and only for) ``role="firm"``; the firm must exist.
     label : str, optional
         Free note (who holds the key).
+    actor : str, default "cli"
+        Who creates the key (audit log).
 
     Returns
     -------
@@ -112,10 +119,12 @@ def create_key(
     )
     session.add(row)
     session.flush()
+    audit(session, actor, "create", "api_key", row.prefix, None,
+          {"role": role, "firm_id": firm_id, "label": label})  # fmt: skip
     return row, key
 
 
-def revoke_key(session: Session, prefix_or_key: str) -> ApiKey:
+def revoke_key(session: Session, prefix_or_key: str, actor: str = "cli") -> ApiKey:
     """Revoke the one active key whose prefix or full value is ``prefix_or_key``."""
     rows = session.scalars(
         select(ApiKey).where(
@@ -133,6 +142,8 @@ def revoke_key(session: Session, prefix_or_key: str) -> ApiKey:
             f"{len(rows)} active keys share prefix {prefix_or_key!r}; pass the whole key."
         )
     rows[0].revoked_at = dt.datetime.now(dt.UTC)
+    audit(session, actor, "revoke", "api_key", rows[0].prefix, {"revoked_at": None},
+          {"revoked_at": rows[0].revoked_at.isoformat()})  # fmt: skip
     return rows[0]
 
 

@@ -13,9 +13,8 @@ Examples
 
 from __future__ import annotations
 
-from features.columns import OUTCOME_PATH, OUTCOME_STATUSES
-
 from api.storage.errors import IllegalTransitionError, ServiceError
+from features.columns import OUTCOME_PATH, OUTCOME_STATUSES
 
 __all__ = [
     "allowed_next",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from api.auth import revoke_key
-from api.storage.models import ApiKey
+from api.storage.models import ApiKey, AuditLog
 from api.storage.session import transaction
 from tests.api.conftest import bearer, make_firm
 
@@ -42,6 +42,11 @@ def test_keys_are_stored_hashed_and_revocable(app, client, make_key):
         assert key not in stored
         revoke_key(session, row.prefix)
     assert client.get("/api/v1/firms", headers=bearer(key)).status_code == 401
+    with transaction(app.state.sessionmaker) as session:
+        logged = session.execute(
+            sa.select(AuditLog.action, AuditLog.entity_id).where(AuditLog.entity == "api_key")
+        ).all()
+    assert sorted(logged) == [("create", row.prefix), ("revoke", row.prefix)]
 
 
 def test_cli_keys_create_list_revoke(settings, monkeypatch, client, staff):
