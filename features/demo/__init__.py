@@ -1,0 +1,156 @@
+"""The embedded demo dataset: a deterministic generator and its committed output.
+
+>>> data = generate(seed=2025)
+>>> len(data.buyers), len(data.needs), data.outcomes[["need_id", "firm_id"]].drop_duplicates().shape[0]
+(40, 250, 3000)
+
+See :mod:`features.demo.generator` (firms, calibration on the ISO Survey) and
+:mod:`features.demo.market` (buyers, needs, the hidden affinity behind the outcomes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.columns import BUYER_COLUMNS, FIRM_COLUMNS, NEED_COLUMNS, OUTCOME_COLUMNS
+from features.demo.files import fixed_timestamp, write_csv, write_template, write_xlsx
+from features.demo.generator import (
+    INTERNATIONAL_CODES,
+    N_FIRMS,
+    N_VALID_INTERNATIONAL,
+    REFERENCE_DATE,
+    draw_firms,
+    duplicate_rows,
+)
+from features.demo.market import draw_buyers, draw_needs, draw_outcomes
+
+__all__ = [
+    "DemoData",
+    "generate",
+    "DEFAULT_SEED",
+    "TABLES",
+    "REFERENCE_DATE",
+    "N_FIRMS",
+    "N_VALID_INTERNATIONAL",
+    "INTERNATIONAL_CODES",
+]
+
+DEFAULT_SEED = 2025
+TABLES: dict[str, dict[str, str]] = {
+    "firms": FIRM_COLUMNS,
+    "buyers": BUYER_COLUMNS,
+    "needs": NEED_COLUMNS,
+    "outcomes": OUTCOME_COLUMNS,
+}
+_TRUTH_README = """# Hidden state of the demo generator
+
+`firm_truth.csv` and `pair_truth.csv` are the generator's hidden state (true sectors,
+processes, materials and certification validity of each firm; the hidden affinity of each
+historical (need, firm) pair). They exist only to measure the feature pipeline's accuracy
+(does text extraction recover the true codes?) and to test the generator. They must never
+be used by the matcher or by evaluation.
+
+Regenerate with `cnht demo --generate --seed 2025`.
+"""
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """The demo tables (import formats of :mod:`features.columns`) and the hidden truth.
+
+    Attributes
+    ----------
+    firms, buyers, needs, outcomes : pandas.DataFrame
+        The four import tables as written to CSV (firms include the duplicate rows).
+    firm_truth : pandas.DataFrame
+        Per firm row: true sectors, processes, materials, certification intervals,
+        ``valid_international`` on the reference date, ``duplicate_of``.
+    pair_truth : pandas.DataFrame
+        Per suggested pair: hidden ``affinity``, ``mandatory_ok``, ``final_status``.
+    """
+
+    firms: pd.DataFrame
+    buyers: pd.DataFrame
+    needs: pd.DataFrame
+    outcomes: pd.DataFrame
+    firm_truth: pd.DataFrame
+    pair_truth: pd.DataFrame
+
+
+def _frame(rows: list[dict[str, object]], columns: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for name in ("founded", "employees", "monthly_capacity", "annual_volume", "min_monthly_capacity"):
+        if name in frame:
+            frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def generate(seed: int = DEFAULT_SEED, out: Path | None = None) -> DemoData:
+    """Generate the demo dataset; write it under ``out`` when given.
+
+    Parameters
+    ----------
+    seed : int, default 2025
+        Seed of ``numpy.random.default_rng``; the same seed gives byte-identical files.
+    out : Path or None, default None
+        Folder to write ``firms|buyers|needs|outcomes.csv`` and ``.xlsx``,
+        ``templates/*_template.xlsx`` and ``truth/`` into (created if missing).
+
+    Returns
+    -------
+    DemoData
+        906 firm rows (900 firms F0001..F0900 and 6 duplicate rows), 40 buyers,
+        250 needs and the outcome event log of 3,000 (need, firm) pairs.
+    """
+    rng = np.random.default_rng(seed)
+    firms = draw_firms(rng)
+    duplicates = duplicate_rows(rng, firms)
+    buyers = draw_buyers(rng)
+    needs = draw_needs(rng, buyers)
+    events, pairs = draw_outcomes(rng, needs, buyers, firms)
+
+    firm_rows = [f.row for f in firms] + [row for row, _ in duplicates]
+    truth_rows = []
+    for f in firms:
+        truth_rows.append({
+            "firm_id": f.firm_id, "duplicate_of": "", "sectors": ";".join(f.sectors),
+            "processes": ";".join(f.processes), "materials": ";".join(f.materials),
+            "certifications": ";".join(
+                f"{c.code}|{c.kind}|{c.valid_from.isoformat()}|{c.valid_to.isoformat() if c.valid_to else ''}"
+                for c in f.certifications
+            ),
+            "valid_codes": ";".join(f.valid_codes(REFERENCE_DATE)),
+            "valid_international": f.valid_international(REFERENCE_DATE),
+            "latitude": f.ward[3], "longitude": f.ward[4], "monthly_capacity": f.monthly_capacity,
+            "experience_countries": ";".join(f.experience_countries),
+        })
+    for row, original in duplicates:
+        source = next(t for t in truth_rows if t["firm_id"] == original)
+        truth_rows.append({**source, "firm_id": row["firm_id"], "duplicate_of": original})
+    data = DemoData(
+        firms=_frame(firm_rows, FIRM_COLUMNS),
+        buyers=_frame(buyers, BUYER_COLUMNS),
+        needs=_frame(needs, NEED_COLUMNS),
+        outcomes=_frame(events, OUTCOME_COLUMNS),
+        firm_truth=pd.DataFrame(truth_rows),
+        pair_truth=pd.DataFrame(pairs),
+    )
+    if out is not None:
+        _write(data, Path(out), seed)
+    return data
+
+
+def _write(data: DemoData, out: Path, seed: int) -> None:
+    when = fixed_timestamp(seed)
+    for table, columns in TABLES.items():
+        frame = getattr(data, table)
+        write_csv(frame, out / f"{table}.csv")
+        write_xlsx(frame, out / f"{table}.xlsx", when, sheet=table)
+        write_template(columns, out / "templates" / f"{table}_template.xlsx", when, sheet=table)
+    write_csv(data.firm_truth, out / "truth" / "firm_truth.csv")
+    write_csv(data.pair_truth, out / "truth" / "pair_truth.csv")
+    (out / "truth" / "README.md").write_bytes(_TRUTH_README.encode("utf-8"))

@@ -1,0 +1,108 @@
+"""What the demo data look like, computed by the feature pipeline from the files.
+
+Nothing here reads ``truth/``: sectors are resolved through the taxonomy and
+certifications parsed by :mod:`features.certifications`, as for any imported file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from features.exceptions import CnhtError
+
+__all__ = ["DemoSummary", "DemoFilesMissingError", "summarize", "PLAN_FIRMS", "PLAN_INTERNATIONAL"]
+
+PLAN_FIRMS = 900
+PLAN_INTERNATIONAL = 400
+
+
+class DemoFilesMissingError(CnhtError):
+    """The demo folder lacks one of the four CSV tables."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """Counts shown by ``cnht demo``.
+
+    Attributes
+    ----------
+    firms_by_sector : pandas.Series
+        Firm rows per sector code (a firm with two sectors counts in both;
+        ``unresolved`` for sector text the taxonomy does not know, ``(none)`` for empty).
+    n_firms, n_unique_firm_ids : int
+    n_valid_international : int
+        Firms with at least one international-standard certification valid on ``as_of``.
+    buyers_by_country, needs_by_status, outcomes_by_final_status : pandas.Series
+    as_of : date
+    """
+
+    firms_by_sector: pd.Series
+    n_firms: int
+    n_unique_firm_ids: int
+    n_valid_international: int
+    buyers_by_country: pd.Series
+    needs_by_status: pd.Series
+    outcomes_by_final_status: pd.Series
+    as_of: date
+
+
+def _read(folder: Path, table: str) -> pd.DataFrame:
+    path = folder / f"{table}.csv"
+    if not path.is_file():
+        raise DemoFilesMissingError(
+            f"Expected {table}.csv in {folder}, found no such file. "
+            "Generate the demo data with `cnht demo --generate` or pass the right folder."
+        )
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
+    """Summarise the demo tables in ``folder`` with the feature pipeline.
+
+    Parameters
+    ----------
+    folder : Path
+        Folder holding firms.csv, buyers.csv, needs.csv and outcomes.csv.
+    as_of : date, optional
+        Day on which certifications must be valid. Default: today.
+
+    Returns
+    -------
+    DemoSummary
+    """
+    from features.certifications import valid_codes
+    from features.taxonomy import load_taxonomy
+
+    as_of = as_of or date.today()
+    firms = _read(folder, "firms")
+    buyers = _read(folder, "buyers")
+    needs = _read(folder, "needs")
+    outcomes = _read(folder, "outcomes")
+    taxonomy = load_taxonomy()
+    sectors: list[str] = []
+    for cell in firms["sectors"]:
+        codes, unresolved = taxonomy.resolve_many(cell, kind="sector")
+        sectors.extend(codes + ["unresolved"] * bool(unresolved))
+        if not codes and not unresolved:
+            sectors.append("(none)")
+    international = firms["certifications"].map(
+        lambda text: bool(valid_codes(text, as_of=as_of, international_only=True))
+    )
+    ordered = outcomes.assign(at=pd.to_datetime(outcomes["at"], utc=True)).sort_values(
+        ["need_id", "firm_id", "at"], kind="stable"
+    )
+    final = ordered.groupby(["need_id", "firm_id"], sort=True)["status"].last()
+    return DemoSummary(
+        firms_by_sector=pd.Series(sectors, dtype=str).value_counts(),
+        n_firms=len(firms),
+        n_unique_firm_ids=int(firms["firm_id"].nunique()),
+        n_valid_international=int(international.sum()),
+        buyers_by_country=buyers["country"].value_counts(),
+        needs_by_status=needs["status"].value_counts(),
+        outcomes_by_final_status=final.value_counts(),
+        as_of=as_of,
+    )
