@@ -167,8 +167,11 @@ class FirmPublic(BaseModel):
     tax_code: str | None
     address: str | None
     district: str | None
+    district_legacy: str | None
+    ward_2025: str | None
     latitude: float | None
     longitude: float | None
+    geo_precision: str | None
     founded: int | None
     employees: int | None
     ownership: str | None

@@ -98,9 +98,14 @@ class Firm(Base):
     tax_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     address: Mapped[str | None] = mapped_column(Text)
     district: Mapped[str | None] = mapped_column(String(120))
-    district_folded: Mapped[str | None] = mapped_column(String(120), index=True)
+    # Folded district as written, legacy district and 2025 ward ("dong anh | ..."): filter key.
+    district_folded: Mapped[str | None] = mapped_column(Text)
+    district_legacy: Mapped[str | None] = mapped_column(String(120))
+    ward_2025: Mapped[str | None] = mapped_column(String(120))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # "ward" / "district" / "province" when geocoded from the address, "given" when entered.
+    geo_precision: Mapped[str | None] = mapped_column(String(16))
     founded: Mapped[int | None] = mapped_column(Integer)
     employees: Mapped[int | None] = mapped_column(Integer)
     ownership: Mapped[str | None] = mapped_column(String(32))

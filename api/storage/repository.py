@@ -27,6 +27,7 @@ from api.storage.models import (
     ShortlistEntry,
 )
 from api.storage.outcomes import check_transition
+from features.geo import geocode
 from features.text import fold
 
 __all__ = [
@@ -179,13 +180,34 @@ def _refresh_firm(firm: Firm) -> None:
     firm.sector_codes = _joined(codes["sectors"])
     firm.process_codes = _joined(codes["processes"])
     firm.material_codes = _joined(codes["materials"])
-    firm.district_folded = fold(firm.district) or None
+    _locate(firm)
     firm.search_text = " ".join(
         fold(part)
         for part in (firm.firm_id, firm.name, firm.tax_code, firm.district, firm.address,
                      firm.products, firm.description, firm.sectors, firm.materials)
         if part
     )  # fmt: skip
+
+
+def _locate(firm: Firm) -> None:
+    """Place the firm from its address and district unless coordinates were entered."""
+    if firm.geo_precision != "given":
+        place = ", ".join(part for part in (firm.address, firm.district) if part)
+        found = geocode(place) if place else None
+        ok = found is not None and found.ok
+        firm.latitude = found.lat if ok else None
+        firm.longitude = found.lon if ok else None
+        firm.geo_precision = found.precision if ok else None
+        firm.district_legacy = found.district_legacy if ok else None
+        firm.ward_2025 = found.ward_2025 if ok else None
+    places = {fold(p) for p in (firm.district, firm.district_legacy, firm.ward_2025) if p}
+    firm.district_folded = " | ".join(sorted(places)) or None
+
+
+def _mark_given_location(firm: Firm, values: Mapping[str, Any]) -> None:
+    if "latitude" in values or "longitude" in values:
+        given = firm.latitude is not None and firm.longitude is not None
+        firm.geo_precision = "given" if given else None
 
 
 def _refresh_buyer(buyer: Buyer) -> None:
@@ -276,6 +298,7 @@ def create_firm(
     _check_tax_code(session, values.get("tax_code"), None)
     firm = Firm(firm_id=firm_id, name=values["name"], is_demo=False)
     _assign(firm, FIRM_FIELDS, values)
+    _mark_given_location(firm, values)
     _set_certifications(firm, certifications)
     _refresh_firm(firm)
     session.add(firm)
@@ -302,6 +325,8 @@ def update_firm(
     if "tax_code" in values:
         _check_tax_code(session, values["tax_code"], firm.id)
     changed = _assign(firm, FIRM_FIELDS, values)
+    if changed:
+        _mark_given_location(firm, values)
     if certifications is not None:
         changed = _set_certifications(firm, certifications) or changed
     if not changed:

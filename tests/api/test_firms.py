@@ -34,7 +34,9 @@ def test_create_read_update_delete_with_audit(app, client, staff):
     assert gone.status_code == 404 and "F0001 not found" in gone.json()["detail"]
     with transaction(app.state.sessionmaker) as session:
         actions = session.execute(
-            sa.select(AuditLog.action, AuditLog.entity_id, AuditLog.actor).order_by(AuditLog.id)
+            sa.select(AuditLog.action, AuditLog.entity_id, AuditLog.actor)
+            .where(AuditLog.entity == "firm")
+            .order_by(AuditLog.id)
         ).all()
         before_delete = session.scalar(sa.select(AuditLog.before).where(AuditLog.action == "delete"))
     assert [a[0] for a in actions] == ["create", "update", "delete"]
@@ -134,3 +136,16 @@ def test_firm_key_cannot_verify_a_certificate(client, staff, make_key):
     assert added.status_code == 200
     flags = {c["code"]: c["verified"] for c in added.json()["certifications"]}
     assert flags == {"iso_9001": True, "iatf_16949": False}  # staff's flag kept, firm's not set
+
+
+def test_location_from_the_address_unless_coordinates_are_given(client, staff):
+    placed = _create(client, staff, district=None, address="KCN Thăng Long, Dong Anh, HN")
+    assert placed["district_legacy"] == "Đông Anh" and placed["geo_precision"] in ("ward", "district")
+    assert 20.5 < placed["latitude"] < 21.5 and 105.0 < placed["longitude"] < 106.5
+    found = client.get("/api/v1/firms", params={"district": "Đông Anh"}, headers=staff).json()
+    assert [f["firm_id"] for f in found["data"]] == ["F0001"]
+    given = _create(client, staff, firm_id="F0002", tax_code=None, district="Đông Anh",
+                    latitude=21.0, longitude=105.8, certifications=[])  # fmt: skip
+    assert (given["latitude"], given["longitude"], given["geo_precision"]) == (21.0, 105.8, "given")
+    moved = client.patch("/api/v1/firms/F0001", json={"address": "Số 1, Không rõ"}, headers=staff).json()  # fmt: skip
+    assert moved["latitude"] is None and moved["geo_precision"] is None
