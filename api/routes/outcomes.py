@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import PrincipalDep, SessionDep, StaffDep
