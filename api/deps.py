@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, authenticate
 from api.storage.errors import PermissionDeniedError, ServiceError
+from api.storage.session import READ_ONLY
 
 __all__ = [
     "get_session",
@@ -35,6 +36,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session and transaction per request (commit on success, rollback on error)."""
     factory = request.app.state.sessionmaker
     with factory() as session, session.begin():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            session.connection(execution_options={READ_ONLY: True})
         yield session
 
 
@@ -53,6 +56,7 @@ def get_principal(
         header = request.headers["authorization"]
     # Keys are checked in a session of their own so a 401 never touches the request's work.
     with request.app.state.sessionmaker() as session:
+        session.connection(execution_options={READ_ONLY: True})
         return authenticate(session, header)
 
 

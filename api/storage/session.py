@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import Settings
 
-__all__ = ["make_engine", "make_sessionmaker", "migrate", "alembic_config", "transaction"]
+__all__ = [
+    "make_engine",
+    "make_sessionmaker",
+    "migrate",
+    "alembic_config",
+    "transaction",
+    "READ_ONLY",
+]
+
+# Execution option marking a read-only session (SQLite then begins without the write lock).
+READ_ONLY = "cnht_read_only"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -53,9 +63,13 @@ def make_engine(settings: Settings) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            # Take the write lock at the start of each transaction: two concurrent writers
-            # then queue on busy_timeout rather than deadlocking on a lock upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at the start of their transaction, so two concurrent
+            # writers queue on busy_timeout instead of failing on a lock upgrade; read-only
+            # work (execution option READ_ONLY) begins deferred and never waits for a writer.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     connect_args = {}

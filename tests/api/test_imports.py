@@ -176,3 +176,12 @@ def test_two_concurrent_imports_leave_consistent_data(app, staff):
     overlap = {rows[f"F{i:04d}"][1] for i in range(16, 31)}
     # Whichever import ran last wrote all 15 shared firms: never a mix of the two.
     assert overlap in ({i for i in range(16, 31)}, {i * 10 for i in range(16, 31)})
+
+
+def test_reads_do_not_wait_for_a_writer(app, client, staff):
+    _upload(client, staff, "firms", b"firm_id,name\nF0001,Firm one\n")
+    with transaction(app.state.sessionmaker) as writer:
+        writer.add(Firm(firm_id="F0002", name="Uncommitted firm"))
+        writer.flush()  # the write lock is held (SQLite) / the row is not committed (PostgreSQL)
+        listed = client.get("/api/v1/firms", headers=staff)
+        assert listed.status_code == 200 and listed.json()["count"] == 1
