@@ -255,39 +255,33 @@ def test_cli_dry_run_writes_rejects_beside_file(tmp_path):
     assert stored.exit_code == 1 and "cnht serve" in stored.output
 
 
-@pytest.mark.skipif(not (REPO / "data" / "demo" / "firms.csv").exists(), reason="no demo data yet")
+DEMO = REPO / "data" / "demo"
+
+
+@pytest.mark.skipif(not (DEMO / "firms.csv").exists(), reason="no data/demo yet (cnht demo)")
 @pytest.mark.parametrize("kind", ["firms", "buyers", "needs", "outcomes"])
 def test_demo_data_imports_with_only_deliberate_rejects(kind):
-    path = REPO / "data" / "demo" / f"{kind}.csv"
-    if not path.exists():
-        pytest.skip(f"no data/demo/{kind}.csv")
-    result = read_table(kind, path)
+    result = read_table(kind, DEMO / f"{kind}.csv")
     assert result.rows_read == result.rows_accepted + result.rows_rejected
-    unexpected = result.rejects[
-        ~result.rejects["column"].isin(["tax_code"])
-        & ~result.rejects["reason"].str.startswith("duplicate of row")
-        & ~((result.rejects["column"] == "firm_id") & (result.rejects["scope"] == "row"))
-    ]
-    assert unexpected.empty, unexpected.head(10).to_string()
+    assert result.unknown_columns == []
+    rejects = result.rejects
+    # the generator's deliberate mess: a few invalid tax codes (field rejects) and duplicates
+    fields = rejects[rejects["scope"] == "field"]
+    assert set(fields["column"]) <= {"tax_code"}, fields.head(10).to_string()
+    rows = rejects[rejects["scope"] == "row"]
+    assert rows["reason"].str.startswith("duplicate of row").all(), rows.head(10).to_string()
+    assert result.rows_rejected == len(result.duplicates)
+    if kind == "firms":
+        assert len(result.duplicates) > 0 and len(fields) > 0
+        assert "Trùng lặp" in result.report("vi")
 
 
-def test_dates_times_and_booleans():
-    text = (
-        "need_id,buyer_id,title,deadline,created,is_demo\n"
-        "N-0001,B001,A,45999,ngày 5 tháng 3 năm 2026,có\n"
-        "N-0002,B001,B,2026-02-30,05.03.2026,x\n"
-        "N-0003,B001,C,,,không\n"
-        "N-0004,B001,D,,,maybe\n"
-    )
-    result = read_needs(text.encode())
-    data = result.needs
-    assert data.loc[2, "deadline"] == pd.Timestamp(2025, 12, 8)  # Excel serial day
-    assert data.loc[2, "created"] == data.loc[3, "created"] == pd.Timestamp(2026, 3, 5)
-    assert data["is_demo"].tolist() == [True, True, False, False]
-    assert not _rejects(result, 3, "deadline").empty
-    assert "yes/no" in _rejects(result, 5, "is_demo").iloc[0]["reason"]
-
-
-def test_timestamp_with_zone_is_vietnam_time():
-    text = "need_id,firm_id,status,at\nN-0001,F0001,order,2026-01-05T10:00:00+00:00\n"
-    assert read_outcomes(text.encode()).outcomes.iloc[0]["at"] == pd.Timestamp(2026, 1, 5, 17)
+@pytest.mark.skipif(not (DEMO / "templates").exists(), reason="no import templates yet")
+@pytest.mark.parametrize("kind", ["firms", "buyers", "needs", "outcomes"])
+def test_templates_have_only_known_headers(kind):
+    template = DEMO / "templates" / f"{kind}_template.xlsx"
+    if not template.exists():
+        pytest.skip(f"no {template.name}")
+    result = read_table(kind, template)
+    assert result.unknown_columns == []
+    assert result.rows_read == result.rows_accepted + result.rows_rejected
