@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 from features.exceptions import TaxonomyError, UnknownCodeError
-from features.text import fold, normalize
+from features.text import expand_abbreviations, fold, normalize
 
 __all__ = [
     "KINDS",
@@ -242,7 +242,11 @@ class Taxonomy:
             return None
         if kind not in self._index_cache:
             self.alias_index(kind)
-        return self._index_cache[kind].get(key)
+        index = self._index_cache[kind]
+        if key in index:
+            return index[key]
+        # "CN cao", "SX khuôn": the same words behind a common abbreviation
+        return index.get(alias_key(expand_abbreviations(text)))
 
     def resolve_many(self, text: str, kind: str | None = None) -> tuple[list[str], list[str]]:
         """Resolve a ``;``/``,``-separated list.
