@@ -40,6 +40,7 @@ __all__ = [
     "Completeness",
     "default_components",
     "haversine_km",
+    "ALL",
 ]
 
 # Certifications that count as an international standard (plan 04/KH-UBND target).
@@ -76,8 +77,8 @@ class Reason:
 class FirmArrays:
     """The fitted, column-wise state of the firms (one row per firm, aligned arrays).
 
-    Code matrices are dense booleans (48 processes x 100,000 firms is 4.8 MB), so a need's
-    columns are read with one fancy-index. Certificate validity is stored as day ordinals:
+    Code matrices are dense booleans stored code-major (``codes x firms``: 48 processes x
+    100,000 firms is 4.8 MB), so the firms holding one code are one contiguous row. Certificate validity is stored as day ordinals:
     ``cert_from``/``cert_to`` are NaN where the firm does not hold the code, ``-inf``/``+inf``
     where the date was not stated.
     """
@@ -89,8 +90,8 @@ class FirmArrays:
     idf: np.ndarray
     codes: dict[str, list[str]]  # kind -> codes (column order)
     columns: dict[str, dict[str, int]]  # kind -> code -> column
-    has: dict[str, np.ndarray]  # kind -> n x n_codes bool ("process" includes ancestors)
-    process_direct: np.ndarray  # n x n_process bool, codes the firm's text named itself
+    has: dict[str, np.ndarray]  # kind -> n_codes x n bool ("process" includes ancestors)
+    process_direct: np.ndarray  # n_process x n bool, codes the firm's text named itself
     cert_from: np.ndarray
     cert_to: np.ndarray
     cert_verified: np.ndarray
@@ -105,6 +106,10 @@ class FirmArrays:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (vi, en)
     ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     descendants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Columns of the most frequent terms, dense (adding 100,000 floats beats gathering postings).
+    dense_text: dict[int, np.ndarray] = field(default_factory=dict)
+    # Need-independent part of Experience: 0.4 * exports + 0.3 * min(multinationals, 3) / 3.
+    experience_base: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.firm_ids)
@@ -130,6 +135,19 @@ class QueryContext:
     place: tuple[float, float, str, str] | None
     as_of_ordinal: float
     buyer_country: str
+
+
+ALL = slice(None)  # ``rows=ALL``: every firm, read without gathering rows
+
+
+def _n(firms: FirmArrays, rows: np.ndarray | slice) -> int:
+    """Number of firms addressed by ``rows`` (an int array or :data:`ALL`)."""
+    return len(firms) if isinstance(rows, slice) else len(rows)
+
+
+def _cols(matrix: np.ndarray, rows: np.ndarray | slice, codes: list[int]) -> np.ndarray:
+    """``codes x rows`` block of a code-major matrix (contiguous rows when ``rows`` is :data:`ALL`)."""
+    return matrix[codes] if isinstance(rows, slice) else matrix[np.ix_(codes, rows)]
 
 
 def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: float, lon2: float) -> np.ndarray:
@@ -165,13 +183,20 @@ class Component:
     """
 
     name: str = "component"
+    # Cheap components are computed exactly for every candidate in the first pass of a query;
+    # the others are bounded by 1 there and computed only for firms that can still reach the top k.
+    cheap: bool = False
 
     def validate(self) -> None:
         """Check the component's own parameters (called by the matcher's ``fit``)."""
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
-        """Values in [0, 1] for the firms at ``rows`` (int array)."""
+        """Values in [0, 1] for the firms at ``rows`` (int array, or :data:`ALL`)."""
         raise NotImplementedError
+
+    def upper(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray | float:
+        """An upper bound of :meth:`values` that is cheap to compute (default 1)."""
+        return 1.0
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         """Reasons (vi/en) for one firm; empty when the component has nothing to say."""
@@ -196,6 +221,7 @@ class TextSimilarity(Component):
     """
 
     name = "text"
+    cheap = True
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         return np.clip(query.text_values[rows], 0.0, 1.0)
@@ -218,6 +244,7 @@ class _CodeFit(Component):
     """Share of the need's codes of one kind that the firm has."""
 
     kind = ""
+    cheap = True
     word_vi = ""
     word_en = ""
 
@@ -227,12 +254,12 @@ class _CodeFit(Component):
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         codes = [c for c in self._need_codes(query)]
         if not codes:
-            return np.zeros(len(rows))
+            return np.zeros(_n(firms, rows))
         columns = firms.columns[self.kind]
         known = [columns[c] for c in codes if c in columns]
         if not known:
-            return np.zeros(len(rows))
-        return firms.has[self.kind][np.ix_(rows, known)].sum(axis=1) / len(codes)
+            return np.zeros(_n(firms, rows))
+        return _cols(firms.has[self.kind], rows, known).sum(axis=0) / len(codes)
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         out: list[Reason] = []
@@ -240,7 +267,7 @@ class _CodeFit(Component):
         evidence = firms.evidence[row] or {}
         for code in self._need_codes(query):
             column = columns.get(code)
-            if column is not None and firms.has[self.kind][row, column]:
+            if column is not None and firms.has[self.kind][column, row]:
                 span = evidence.get(code) or firms.label(code, "vi")
                 out.append(Reason(self.name, f"{span} ↔ {firms.label(code, 'en')}",
                                   f"{span} ↔ {firms.label(code, 'en')}"))
@@ -295,7 +322,7 @@ class ProcessFit(_CodeFit):
 
     def _code_values(self, firms: FirmArrays, code: str, rows: np.ndarray) -> np.ndarray:
         columns = firms.columns["process"]
-        out = np.zeros(len(rows))
+        out = np.zeros(_n(firms, rows))
         for credit, related in (
             (self.generic, firms.ancestors.get(code, ())),
             (self.specialised, firms.descendants.get(code, ())),
@@ -303,15 +330,15 @@ class ProcessFit(_CodeFit):
         ):
             known = [columns[c] for c in related if c in columns]
             if known:
-                hit = firms.process_direct[np.ix_(rows, known)].any(axis=1)
+                hit = _cols(firms.process_direct, rows, known).any(axis=0)
                 out = np.maximum(out, credit * hit)
         return out
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         codes = query.need.processes
         if not codes:
-            return np.zeros(len(rows))
-        total = np.zeros(len(rows))
+            return np.zeros(_n(firms, rows))
+        total = np.zeros(_n(firms, rows))
         for code in codes:
             total += self._code_values(firms, code, rows)
         return total / len(codes)
@@ -329,7 +356,7 @@ class ProcessFit(_CodeFit):
                 out.append(Reason(self.name, f"{span} ↔ {en}", f"{span} ↔ {en}"))
                 continue
             related = [c for c in (*firms.descendants.get(code, ()), *firms.ancestors.get(code, ()))
-                       if c in columns and firms.process_direct[row, columns[c]]]
+                       if c in columns and firms.process_direct[columns[c], row]]
             if value > 0 and related:
                 have = related[0]
                 span = evidence.get(have) or firms.label(have, "vi")
@@ -380,18 +407,18 @@ class CertificationFit(Component):
         """Whether the firms at ``rows`` hold ``code`` valid on day ordinal ``as_of``."""
         column = firms.columns["certification"].get(code)
         if column is None:
-            return np.zeros(len(rows), dtype=bool)
-        start = firms.cert_from[rows, column]
-        end = firms.cert_to[rows, column]
+            return np.zeros(_n(firms, rows), dtype=bool)
+        start = firms.cert_from[column, rows]
+        end = firms.cert_to[column, rows]
         with np.errstate(invalid="ignore"):
             return (start <= as_of) & (end >= as_of)
 
     def _credit(self, firms: FirmArrays, code: str, rows: np.ndarray, as_of: float) -> np.ndarray:
         column = firms.columns["certification"].get(code)
         if column is None:
-            return np.zeros(len(rows))
+            return np.zeros(_n(firms, rows))
         ok = self.valid(firms, code, rows, as_of)
-        weight = np.where(firms.cert_verified[rows, column], self.verified_weight, self.declared_weight)
+        weight = np.where(firms.cert_verified[column, rows], self.verified_weight, self.declared_weight)
         return ok * weight
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
@@ -401,12 +428,12 @@ class CertificationFit(Component):
         requested += [(c, 1.0) for c in need.preferred_certifications]
         total_weight = sum(w for _, w in requested)
         if total_weight > 0:
-            total = np.zeros(len(rows))
+            total = np.zeros(_n(firms, rows))
             for code, weight in requested:
                 total += weight * self._credit(firms, code, rows, as_of)
             return total / total_weight
-        best = np.zeros(len(rows))
-        second = np.zeros(len(rows))
+        best = np.zeros(_n(firms, rows))
+        second = np.zeros(_n(firms, rows))
         for code in INTERNATIONAL_STANDARDS & set(firms.columns["certification"]):
             credit = self._credit(firms, code, rows, as_of)
             second = np.maximum(second, np.minimum(best, credit))
@@ -426,9 +453,9 @@ class CertificationFit(Component):
             label = _cert_label(code)
             column = firms.columns["certification"].get(code)
             if column is not None and self.valid(firms, code, one, query.as_of_ordinal)[0]:
-                end = firms.cert_to[row, column]
-                checked_vi = "đã xác minh" if firms.cert_verified[row, column] else "tự khai"
-                checked_en = "verified" if firms.cert_verified[row, column] else "self-declared"
+                end = firms.cert_to[column, row]
+                checked_vi = "đã xác minh" if firms.cert_verified[column, row] else "tự khai"
+                checked_en = "verified" if firms.cert_verified[column, row] else "self-declared"
                 if np.isfinite(end):
                     out.append(Reason(self.name, f"{label} còn hiệu lực đến {_month(end)} ({checked_vi})",
                                       f"{label} valid until {_month(end)} ({checked_en})"))
@@ -436,8 +463,8 @@ class CertificationFit(Component):
                     out.append(Reason(self.name, f"có {label} ({checked_vi})", f"holds {label} ({checked_en})"))
             elif vi_kind == "bắt buộc":
                 continue  # a missing mandatory certificate is a failed constraint, said there
-            elif column is not None and not np.isnan(firms.cert_to[row, column]):
-                end = firms.cert_to[row, column]
+            elif column is not None and not np.isnan(firms.cert_to[column, row]):
+                end = firms.cert_to[column, row]
                 out.append(Reason(self.name, f"{label} hết hạn {_month(end)}" + (f" ({vi_kind})" if vi_kind else ""),
                                   f"{label} expired {_month(end)}" + (f" ({en_kind})" if en_kind else ""),
                                   positive=False))
@@ -454,11 +481,12 @@ class CapacityFit(Component):
     """
 
     name = "capacity_fit"
+    cheap = True
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         target = query.need.target_capacity
         if not target or math.isnan(target):
-            return np.zeros(len(rows))
+            return np.zeros(_n(firms, rows))
         capacity = firms.capacity[rows]
         return np.nan_to_num(np.minimum(1.0, capacity / target), nan=0.0)
 
@@ -500,8 +528,13 @@ class Distance(Component):
     def km(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         """Distance in km of the firms at ``rows`` to the buyer's plant (NaN when unknown)."""
         if query.place is None:
-            return np.full(len(rows), np.nan)
+            return np.full(_n(firms, rows), np.nan)
         return haversine_km(firms.lat[rows], firms.lon[rows], query.place[0], query.place[1])
+
+    def upper(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray | float:
+        if query.place is None:
+            return 0.0
+        return np.isfinite(firms.lat[rows]).astype(float)  # 1 at best, 0 where the firm is not placed
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         km = self.km(firms, query, rows)
@@ -525,15 +558,17 @@ class Experience(Component):
     """
 
     name = "experience"
+    cheap = True
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
-        exports = (firms.n_exports[rows] > 0).astype(float)
-        same = np.zeros(len(rows))
+        if firms.experience_base is not None:
+            base = firms.experience_base[rows]
+        else:
+            base = 0.4 * (firms.n_exports[rows] > 0) + 0.3 * np.minimum(firms.multinationals[rows], 3) / 3.0
         country_rows = firms.export_countries.get(query.buyer_country)
-        if country_rows is not None:
-            same = country_rows[rows].astype(float)
-        multinationals = np.minimum(firms.multinationals[rows], 3) / 3.0
-        return 0.4 * exports + 0.3 * same + 0.3 * multinationals
+        if country_rows is None:
+            return base
+        return base + 0.3 * country_rows[rows]
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         out: list[Reason] = []
@@ -554,9 +589,10 @@ class Completeness(Component):
     """Share of the firm's profile that is filled and usable (data quality)."""
 
     name = "completeness"
+    cheap = True
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
-        return np.clip(np.nan_to_num(firms.completeness[rows], nan=0.0), 0.0, 1.0)
+        return firms.completeness[rows]  # cleaned to [0, 1] at fit
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         share = float(np.nan_to_num(firms.completeness[row]))

@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
-from matching.components import CertificationFit, FirmArrays, QueryContext, Reason, _cert_label, _month
+from matching.components import CertificationFit, FirmArrays, QueryContext, Reason, _cert_label, _cols, _month, _n
 
-__all__ = ["CONSTRAINTS", "check", "describe_failures"]
+__all__ = ["CONSTRAINTS", "check", "passes", "describe_failures"]
 
 CONSTRAINTS: tuple[str, ...] = ("excluded", "certification", "sector", "capacity")
 
@@ -30,24 +30,34 @@ def _sector_required(query: QueryContext, require_sector: bool) -> bool:
     return bool(required and need.sectors)
 
 
-def _masks(firms: FirmArrays, query: QueryContext, rows: np.ndarray, require_sector: bool) -> dict[str, np.ndarray]:
+def _masks(firms: FirmArrays, query: QueryContext, rows: np.ndarray | slice,
+           require_sector: bool) -> dict[str, np.ndarray]:
+    """Failure mask per constraint that applies (True = fails), for ``rows`` (int array or ALL)."""
     need = query.need
     masks: dict[str, np.ndarray] = {}
     if need.exclude_firms:
         masks["excluded"] = np.isin(firms.firm_ids[rows], np.asarray(need.exclude_firms, dtype=object))
     if need.mandatory_certifications:
-        ok = np.ones(len(rows), dtype=bool)
+        ok = np.ones(_n(firms, rows), dtype=bool)
         for code in need.mandatory_certifications:
             ok &= CertificationFit.valid(firms, code, rows, query.as_of_ordinal)
         masks["certification"] = ~ok
     if _sector_required(query, require_sector):
         columns = [firms.columns["sector"][c] for c in need.sectors if c in firms.columns["sector"]]
-        ok = firms.has["sector"][np.ix_(rows, columns)].any(axis=1) if columns else np.zeros(len(rows), bool)
+        ok = _cols(firms.has["sector"], rows, columns).any(axis=0) if columns else np.zeros(_n(firms, rows), bool)
         masks["sector"] = ~ok
     if not math.isnan(need.min_monthly_capacity):
         with np.errstate(invalid="ignore"):
             masks["capacity"] = ~(firms.capacity[rows] >= need.min_monthly_capacity)
     return masks
+
+
+def passes(firms: FirmArrays, query: QueryContext, *, require_sector: bool = False) -> np.ndarray:
+    """Boolean mask over all firms: True where every hard constraint of the need holds."""
+    ok = np.ones(len(firms), dtype=bool)
+    for mask in _masks(firms, query, slice(None), require_sector).values():
+        ok &= ~mask
+    return ok
 
 
 def check(firms: FirmArrays, query: QueryContext, rows: np.ndarray | None = None, *,
@@ -88,8 +98,8 @@ def describe_failures(firms: FirmArrays, query: QueryContext, row: int, *, requi
                 continue
             label = _cert_label(code)
             column = firms.columns["certification"].get(code)
-            end = firms.cert_to[row, column] if column is not None else math.nan
-            start = firms.cert_from[row, column] if column is not None else math.nan
+            end = firms.cert_to[column, row] if column is not None else math.nan
+            start = firms.cert_from[column, row] if column is not None else math.nan
             if not math.isnan(end) and end < query.as_of_ordinal:
                 out.append(Reason("constraint", f"{label} (bắt buộc) đã hết hạn {_month(end)}",
                                   f"{label} (mandatory) expired {_month(end)}", positive=False))

@@ -82,14 +82,16 @@ def _one_row(firms: FirmArrays, row: int) -> FirmArrays:
     return replace(
         firms,
         firm_ids=firms.firm_ids[rows], names=firms.names[rows], text=firms.text[rows],
-        has={k: v[rows].copy() for k, v in firms.has.items()},
-        process_direct=firms.process_direct[rows].copy(),
-        cert_from=firms.cert_from[rows].copy(), cert_to=firms.cert_to[rows].copy(),
-        cert_verified=firms.cert_verified[rows].copy(), capacity=firms.capacity[rows].copy(),
+        has={k: v[:, rows].copy() for k, v in firms.has.items()},
+        process_direct=firms.process_direct[:, rows].copy(),
+        cert_from=firms.cert_from[:, rows].copy(), cert_to=firms.cert_to[:, rows].copy(),
+        cert_verified=firms.cert_verified[:, rows].copy(), capacity=firms.capacity[rows].copy(),
         lat=firms.lat[rows], lon=firms.lon[rows], n_exports=firms.n_exports[rows],
         export_countries={k: v[rows] for k, v in firms.export_countries.items()},
         multinationals=firms.multinationals[rows], completeness=firms.completeness[rows],
         evidence=firms.evidence[rows],
+        dense_text={},  # text similarity comes from the query's precomputed values
+        experience_base=None if firms.experience_base is None else firms.experience_base[rows],
     )
 
 
@@ -102,16 +104,16 @@ def apply_upgrade(firms: FirmArrays, kind: str, value: object) -> FirmArrays:
     """
     if kind == "certification":
         column = firms.columns["certification"][value]
-        firms.cert_from[0, column], firms.cert_to[0, column] = -math.inf, math.inf
-        firms.cert_verified[0, column] = False
+        firms.cert_from[column, 0], firms.cert_to[column, 0] = -math.inf, math.inf
+        firms.cert_verified[column, 0] = False
     elif kind == "process":
         columns = firms.columns["process"]
-        firms.process_direct[0, columns[value]] = True
+        firms.process_direct[columns[value], 0] = True
         for code in (value, *firms.ancestors.get(value, ())):
             if code in columns:
-                firms.has["process"][0, columns[code]] = True
+                firms.has["process"][columns[code], 0] = True
     elif kind == "material":
-        firms.has["material"][0, firms.columns["material"][value]] = True
+        firms.has["material"][firms.columns["material"][value], 0] = True
     elif kind == "capacity":
         firms.capacity[0] = max(float(np.nan_to_num(firms.capacity[0])), float(value))
     else:
@@ -177,15 +179,15 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
         need = ctx.need
         for code in (*need.mandatory_certifications, *need.preferred_certifications):
             column = firms.columns["certification"].get(code)
-            if column is not None and not (firms.cert_from[row, column] <= ctx.as_of_ordinal <= firms.cert_to[row, column]):
+            if column is not None and not (firms.cert_from[column, row] <= ctx.as_of_ordinal <= firms.cert_to[column, row]):
                 options[("certification", code)] = None
         for code in need.processes:
             column = firms.columns["process"].get(code)
-            if column is not None and not firms.process_direct[row, column]:
+            if column is not None and not firms.process_direct[column, row]:
                 options[("process", code)] = None
         for code in need.materials:
             column = firms.columns["material"].get(code)
-            if column is not None and not firms.has["material"][row, column]:
+            if column is not None and not firms.has["material"][column, row]:
                 options[("material", code)] = None
         target = max(np.nan_to_num(need.min_monthly_capacity), np.nan_to_num(need.target_capacity))
         if target > 0 and not firms.capacity[row] >= target:

@@ -30,13 +30,14 @@ from sklearn.utils.validation import check_is_fitted
 from features.text import tokens
 from matching import needs as needs_module
 from matching.components import (
+    ALL,
     Component,
     FirmArrays,
     QueryContext,
     Reason,
     default_components,
 )
-from matching.constraints import check, describe_failures
+from matching.constraints import check, describe_failures, passes
 from matching.exceptions import HyperParameterError, UnknownFirmError
 from matching.needs import NeedQuery, parse_needs
 
@@ -54,6 +55,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 # A table with these columns is taken as already-built profiles (index or column firm_id).
 PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
+_DENSE_TERMS = 128  # most frequent terms kept as dense columns
+_DENSE_MIN_DF = 2000
 _CODE_KINDS = ("sector", "product_group", "process", "material")
 _PROFILE_KIND_COLUMN = {"sector": "sectors", "product_group": "product_groups", "process": "processes",
                         "material": "materials"}
@@ -292,7 +295,7 @@ class SupplierMatcher(BaseEstimator):
             known = sorted({c for cell in cells for c in cell} | {t.code for t in taxonomy.terms(kind)})
             columns[kind] = {c: i for i, c in enumerate(known)}
             codes[kind] = known
-            has[kind] = self._multi_hot(cells, columns[kind], n)
+            has[kind] = np.ascontiguousarray(self._multi_hot(cells, columns[kind], n).T)
         # Processes the firm named itself (ancestors added by the profile are implied, not named).
         process_cells = [_tuple(v) for v in profiles["processes"]]
         evidence = profiles["evidence"].to_numpy(object) if "evidence" in profiles.columns else np.full(n, None)
@@ -301,16 +304,16 @@ class SupplierMatcher(BaseEstimator):
             implied = {a for c in cell if c in taxonomy for a in taxonomy.ancestors(c)}
             named = {c for c in cell if isinstance(ev, Mapping) and c in ev} | (set(cell) - implied)
             direct_cells.append(tuple(named))
-        process_direct = self._multi_hot(direct_cells, columns["process"], n)
+        process_direct = np.ascontiguousarray(self._multi_hot(direct_cells, columns["process"], n).T)
         # Certifications: validity as day ordinals, best certificate per code.
         cert_cells = [_tuple(v) for v in profiles["certifications"]]
         cert_codes = sorted({f[0] for cell in cert_cells for f in map(needs_module.certificate_fields, cell) if f[0]}
                             | {t.code for t in taxonomy.terms("certification")})
         columns["certification"] = {c: i for i, c in enumerate(cert_codes)}
         codes["certification"] = cert_codes
-        cert_from = np.full((n, len(cert_codes)), np.nan)
-        cert_to = np.full((n, len(cert_codes)), np.nan)
-        cert_verified = np.zeros((n, len(cert_codes)), dtype=bool)
+        cert_from = np.full((len(cert_codes), n), np.nan)
+        cert_to = np.full((len(cert_codes), n), np.nan)
+        cert_verified = np.zeros((len(cert_codes), n), dtype=bool)
         for row, cell in enumerate(cert_cells):
             for certificate in cell:
                 code, start, end, verified = needs_module.certificate_fields(certificate)
@@ -319,9 +322,9 @@ class SupplierMatcher(BaseEstimator):
                     continue
                 start = -math.inf if start is None else float(start.toordinal())
                 end = math.inf if end is None else float(end.toordinal())
-                if math.isnan(cert_to[row, column]) or end > cert_to[row, column]:
-                    cert_from[row, column], cert_to[row, column] = start, end
-                    cert_verified[row, column] = verified
+                if math.isnan(cert_to[column, row]) or end > cert_to[column, row]:
+                    cert_from[column, row], cert_to[column, row] = start, end
+                    cert_verified[column, row] = verified
         export_cells = [_tuple(v) for v in profiles["export_markets"]] if "export_markets" in profiles else [()] * n
         countries = sorted({c.upper() for cell in export_cells for c in cell})
         export_matrix = self._multi_hot([[c.upper() for c in cell] for cell in export_cells],
@@ -333,11 +336,15 @@ class SupplierMatcher(BaseEstimator):
         def col(name: str) -> np.ndarray:
             return _number(profiles[name], n) if name in profiles.columns else np.full(n, np.nan)
 
+        csc = matrix.tocsc()
+        frequent = np.argsort(-df, kind="stable")[:_DENSE_TERMS] if n else np.zeros(0, dtype=np.int64)
+        frequent = [int(c) for c in frequent if df[c] >= max(_DENSE_MIN_DF, n // 50)]
+        dense_text = {c: csc[:, c].toarray().ravel() for c in frequent}
         return FirmArrays(
             firm_ids=profiles.index.to_numpy(dtype=object),
             names=profiles["name"].fillna("").astype(str).to_numpy(object) if "name" in profiles else
             np.full(n, "", dtype=object),
-            text=matrix.tocsc(),
+            text=csc,
             vocabulary=vocabulary,
             idf=idf,
             codes=codes,
@@ -353,11 +360,14 @@ class SupplierMatcher(BaseEstimator):
             n_exports=export_matrix.sum(axis=1),
             export_countries={c: export_matrix[:, i].copy() for i, c in enumerate(countries)},
             multinationals=np.nan_to_num(col("multinational_customers")),
-            completeness=np.nan_to_num(col("completeness")),
+            completeness=np.clip(np.nan_to_num(col("completeness")), 0.0, 1.0),
             evidence=evidence,
             labels=labels,
             ancestors=ancestors,
             descendants=descendants,
+            dense_text=dense_text,
+            experience_base=0.4 * (export_matrix.sum(axis=1) > 0)
+            + 0.3 * np.minimum(np.nan_to_num(col("multinational_customers")), 3) / 3.0,
         )
 
     @staticmethod
@@ -392,10 +402,19 @@ class SupplierMatcher(BaseEstimator):
             weights = np.fromiter((w for _, w in terms), dtype=float, count=len(terms)) * firms.idf[cols]
             weights /= np.linalg.norm(weights)
             csc = firms.text
-            starts, ends = csc.indptr[cols], csc.indptr[cols + 1]
-            rows = np.concatenate([csc.indices[s:e] for s, e in zip(starts, ends, strict=True)])
-            values = np.concatenate([csc.data[s:e] * w for s, e, w in zip(starts, ends, weights, strict=True)])
-            text_values = np.bincount(rows, weights=values, minlength=len(firms))
+            sparse = [i for i, c in enumerate(cols) if int(c) not in firms.dense_text]
+            if sparse:
+                starts, ends = csc.indptr[cols[sparse]], csc.indptr[cols[sparse] + 1]
+                rows = np.concatenate([csc.indices[s:e] for s, e in zip(starts, ends, strict=True)])
+                values = np.concatenate([csc.data[s:e] * w for s, e, w
+                                         in zip(starts, ends, weights[sparse], strict=True)])
+                text_values = np.bincount(rows, weights=values, minlength=len(firms))
+            else:
+                text_values = np.zeros(len(firms))
+            for column, weight in zip(cols, weights, strict=True):
+                dense = firms.dense_text.get(int(column))
+                if dense is not None:
+                    text_values += weight * dense
         else:
             cols = np.zeros(0, dtype=np.int64)
             weights = np.zeros(0)
@@ -407,17 +426,25 @@ class SupplierMatcher(BaseEstimator):
         else:
             park_id = need.park_id or str(buyer.get("park_id", "") or "")
             if park_id:
-                from features.geo import park as find_park
-
-                found = find_park(park_id)
-                vi = str(found.name_vi).replace("Khu công nghiệp", "KCN")
-                en = str(found.name_en).replace("Industrial Park", "IP")
-                place = (float(found.lat), float(found.lon), vi, en)
+                place = self._park_place(park_id)
         country = need.buyer_country or str(buyer.get("country", "") or "").upper()
         return QueryContext(need=need, term_columns=cols, term_weights=weights, text_values=text_values,
                             place=place, as_of_ordinal=float(need.as_of.toordinal()), buyer_country=country)
 
-    def _candidates(self, ctx: QueryContext) -> np.ndarray:
+    def _park_place(self, park_id: str) -> tuple[float, float, str, str]:
+        """(lat, lon, short vi name, short en name) of a park; the parks table is read once."""
+        cache = self.__dict__.setdefault("_park_cache", {})
+        if park_id not in cache:
+            from features.geo import park as find_park
+
+            found = find_park(park_id)  # raises UnknownParkError with the closest ids
+            cache[park_id] = (float(found.lat), float(found.lon),
+                              str(found.name_vi).replace("Khu công nghiệp", "KCN"),
+                              str(found.name_en).replace("Industrial Park", "IP"))
+        return cache[park_id]
+
+    def _signal(self, ctx: QueryContext) -> np.ndarray:
+        """Mask of firms with any text, process (or related process) or material signal."""
         firms = self.firms_
         signal = ctx.text_values > 0
         for kind, codes in (("process", ctx.need.processes), ("material", ctx.need.materials)):
@@ -425,11 +452,11 @@ class SupplierMatcher(BaseEstimator):
             if kind == "process":
                 for code in codes:
                     related |= set(firms.ancestors.get(code, ())) | set(firms.descendants.get(code, ()))
-            known = [firms.columns[kind][c] for c in related if c in firms.columns[kind]]
+            known = sorted(firms.columns[kind][c] for c in related if c in firms.columns[kind])
             if known:
                 matrix = firms.process_direct if kind == "process" else firms.has[kind]
-                signal |= matrix[:, known].any(axis=1)
-        return np.flatnonzero(signal)
+                signal |= matrix[known].any(axis=0)
+        return signal
 
     def _score_rows(self, ctx: QueryContext, rows: np.ndarray,
                     firms: FirmArrays | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -445,39 +472,78 @@ class SupplierMatcher(BaseEstimator):
 
     def _rank_one(self, ctx: QueryContext, k: int, include_filtered: bool,
                   exposure: Counter | None) -> pd.DataFrame:
-        candidates = self._candidates(ctx)
-        failed = check(self.firms_, ctx, candidates, require_sector=self.require_sector)
-        passing = candidates[failed == ""]
-        if exposure is not None and self.max_exposure is not None and exposure:
-            capped = np.fromiter((exposure[f] >= self.max_exposure for f in self.firms_.firm_ids[passing]),
-                                 dtype=bool, count=len(passing))
-            passing = passing[~capped]
+        firms = self.firms_
+        signal = self._signal(ctx)
+        ok = passes(firms, ctx, require_sector=self.require_sector)
+        mask = signal & ok
+        if exposure and self.max_exposure is not None:
+            full = [self._row_of[f] for f, count in exposure.items() if count >= self.max_exposure]
+            mask[full] = False
+        passing = np.flatnonzero(mask)
         if len(passing) < k and self.fallback:
-            passing = np.union1d(passing, self._fallback_rows(ctx, candidates, k - len(passing), exposure))
+            passing = np.union1d(passing, self._fallback_rows(ctx, np.flatnonzero(signal), k - len(passing),
+                                                              exposure))
+        depth = max(5 * k, k + 1) if self.diversity == "mmr" else k
+        passing = self._prune(ctx, passing, depth)
         scores, contributions = self._score_rows(ctx, passing)
         order = self._top(ctx, passing, scores, k)
         chosen = passing[order]
-        frame = pd.DataFrame({"need_id": ctx.need.need_id, "rank": np.arange(1, len(chosen) + 1),
-                              "firm_id": self.firms_.firm_ids[chosen], "score": scores[order]})
-        for name, values in contributions.items():
-            frame[name] = values[order]
+        columns = {"need_id": np.full(len(chosen), ctx.need.need_id, dtype=object),
+                   "rank": np.arange(1, len(chosen) + 1), "firm_id": firms.firm_ids[chosen],
+                   "score": scores[order]}
+        columns.update({name: values[order] for name, values in contributions.items()})
         if include_filtered:
-            frame["failed"] = ""
-            dropped = candidates[failed != ""]
+            columns["failed"] = np.full(len(chosen), "", dtype=object)
+        frame = pd.DataFrame(columns)
+        if include_filtered:
+            dropped = np.flatnonzero(signal & ~ok)
             if len(dropped):
+                # Shown on request: the filtered firms most relevant by the cheap components.
+                relevance = self._cheap_scores(ctx, dropped)
+                dropped = dropped[np.argsort(-relevance, kind="stable")[: 4 * k + 8]]
+                reasons = check(firms, ctx, dropped, require_sector=self.require_sector)
                 d_scores, d_contrib = self._score_rows(ctx, dropped)
                 d_order = np.lexsort((dropped, -d_scores))[:k]
-                extra = pd.DataFrame({"need_id": ctx.need.need_id,
-                                      "rank": np.arange(len(chosen) + 1, len(chosen) + 1 + len(d_order)),
-                                      "firm_id": self.firms_.firm_ids[dropped[d_order]],
-                                      "score": d_scores[d_order]})
-                for name, values in d_contrib.items():
-                    extra[name] = values[d_order]
-                extra["failed"] = failed[failed != ""][d_order]
-                frame = pd.concat([frame, extra], ignore_index=True)
+                extra = {"need_id": np.full(len(d_order), ctx.need.need_id, dtype=object),
+                         "rank": np.arange(len(chosen) + 1, len(chosen) + 1 + len(d_order)),
+                         "firm_id": firms.firm_ids[dropped[d_order]], "score": d_scores[d_order]}
+                extra.update({name: values[d_order] for name, values in d_contrib.items()})
+                extra["failed"] = reasons[d_order]
+                frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
         if exposure is not None:
-            exposure.update(self.firms_.firm_ids[chosen])
+            exposure.update(firms.firm_ids[chosen])
         return frame
+
+    def _cheap_scores(self, ctx: QueryContext, rows: np.ndarray | slice) -> np.ndarray:
+        total = np.zeros(len(self.firms_) if isinstance(rows, slice) else len(rows))
+        for component in self.components_:
+            weight = self.weights_[component.name]
+            if weight and component.cheap:
+                total += weight * component.values(self.firms_, ctx, rows)
+        return total
+
+    def _prune(self, ctx: QueryContext, rows: np.ndarray, depth: int) -> np.ndarray:
+        """Drop firms that cannot reach the top ``depth`` (exact: bounds, not approximations).
+
+        The cheap components are exact; every other component is bounded by its ``upper``
+        (1, or 0 for distance when the firm is not placed). The full score of the ``probe``
+        firms with the best bound gives a floor (their depth-th best); a firm whose bound
+        stays below it cannot enter the list.
+        """
+        probe = max(4 * depth, 64)
+        if len(rows) <= 2 * probe:
+            return rows
+        cheap = self._cheap_scores(ctx, ALL)[rows]
+        bound = cheap.copy()
+        for component in self.components_:
+            weight = self.weights_[component.name]
+            if weight and not component.cheap:
+                bound += weight * component.upper(self.firms_, ctx, rows)
+        head = np.argpartition(-bound, probe - 1)[:probe]
+        head_scores, _ = self._score_rows(ctx, rows[head])
+        floor = np.partition(head_scores, len(head_scores) - depth)[len(head_scores) - depth]
+        # A small tolerance keeps ties and rounding on the safe side.
+        return rows[bound >= floor - 1e-12]
 
     def _fallback_rows(self, ctx: QueryContext, candidates: np.ndarray, wanted: int,
                        exposure: Counter | None) -> np.ndarray:
@@ -557,6 +623,8 @@ class SupplierMatcher(BaseEstimator):
         if include_filtered:
             columns.append("failed")
         frames = [f for f in frames if len(f)]
+        if len(frames) == 1:
+            return frames[0]  # built in column order
         return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
     def _row(self, firm_id: str) -> int:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 import pandas as pd
 
@@ -211,19 +212,25 @@ def _resolve(pieces: list[str], kind: str, need_id: str, taxonomy: object | None
     return codes
 
 
+@lru_cache(maxsize=4096)
+def _parse_certifications(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from features.certifications import parse_certifications
+
+    parsed = parse_certifications(text)
+    return tuple(c.code for c in parsed), tuple(parsed.unparsed)
+
+
 def _certification_codes(pieces: list[str], need_id: str, strict: bool = True) -> list[str]:
     """Certification codes written in ``pieces`` (``"ISO 9001:2015"``, ``"IATF16949"``)."""
     if not pieces:
         return []
-    from features.certifications import parse_certifications
-
-    parsed = parse_certifications("; ".join(pieces))
-    if strict and parsed.unparsed:
+    codes, unparsed = _parse_certifications("; ".join(pieces))
+    if strict and unparsed:
         raise NeedError(
             f"Need {need_id}: expected certification names such as 'ISO 9001' or 'IATF 16949', "
-            f"got unrecognised {list(parsed.unparsed)}. Fix the spelling or remove them."
+            f"got unrecognised {list(unparsed)}. Fix the spelling or remove them."
         )
-    return [c.code for c in parsed]
+    return list(codes)
 
 
 def certificate_fields(certificate: object) -> tuple[str, date | None, date | None, bool]:

@@ -1,0 +1,165 @@
+"""Speed of the matcher on resampled demo firms, side by side with a bm25s baseline.
+
+``python benchmarks/bench_match.py --firms 100000 --needs 200 --json`` builds ``--firms``
+firms from the demo data (:mod:`benchmarks._resample`: drawn with replacement, text
+perturbed), builds their profiles, fits :class:`matching.SupplierMatcher`, then times
+
+* one need at a time (parsing, every constraint and component, top 10) -> p50/p99 in ms;
+* a batch of 1,000 needs (``rank(needs, k=10)``) -> seconds;
+* the same single needs with a text-only BM25 (``bm25s``, one thread) over the same folded
+  texts -> p50/p99 in ms;
+
+and the peak resident memory of the process. Needs come from ``data/demo/needs.csv``
+(resampled with perturbed text) or, when it is missing, from the firms' own descriptions
+with certification, capacity and park requirements drawn at random.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _resample import load_demo_firms, perturb_text, resample_firms  # noqa: E402
+
+from features.columns import NEED_COLUMNS  # noqa: E402
+from features.text import tokens  # noqa: E402
+from matching.matcher import SupplierMatcher  # noqa: E402
+
+PARKS = ("thang_long", "noi_bai", "quang_minh", "yen_phong", "vsip_bac_ninh", "pho_noi_a")
+CERTS = ("ISO 9001", "ISO 14001", "IATF 16949", "ISO 13485")
+
+
+def _needs(firms: pd.DataFrame, n: int, seed: int) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    path = ROOT / "data" / "demo" / "needs.csv"
+    if path.exists():
+        demo = pd.read_csv(path, dtype=str, keep_default_na=False)
+        demo = demo[[c for c in demo.columns if c in NEED_COLUMNS]]
+        picks = demo.iloc[rng.integers(0, len(demo), size=n)].to_dict("records")
+        out = []
+        for i, need in enumerate(picks):
+            need = {k: v for k, v in need.items() if v != ""}
+            need["need_id"] = f"B-{i:05d}"
+            for column in ("title", "description"):
+                if column in need:
+                    need[column] = perturb_text(need[column], rng, 0.5)
+            out.append(need)
+        return out
+    descriptions = firms["description"].dropna().tolist()
+    out = []
+    for i in range(n):
+        words = str(descriptions[int(rng.integers(0, len(descriptions)))]).split()
+        need = {"need_id": f"B-{i:05d}", "description": " ".join(words[: int(rng.integers(4, 14))]),
+                "park_id": PARKS[int(rng.integers(0, len(PARKS)))], "created": "2025-06-01"}
+        if rng.random() < 0.3:
+            need["mandatory_certifications"] = CERTS[int(rng.integers(0, len(CERTS)))]
+        if rng.random() < 0.3:
+            need["preferred_certifications"] = CERTS[int(rng.integers(0, len(CERTS)))]
+        if rng.random() < 0.2:
+            need["min_monthly_capacity"] = str(int(rng.integers(1, 50)) * 1000)
+        out.append(need)
+    return out
+
+
+def _percentiles(samples_s: list[float]) -> tuple[float, float]:
+    ms = np.asarray(samples_s) * 1000.0
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def run(n_firms: int, n_needs: int, seed: int = 0, batch: int = 1000, source: str | None = None) -> dict:
+    """Run the benchmark; returns the figures as a dict (``source``: firms CSV, default the demo)."""
+    from features.profile import build_profiles
+
+    base = load_demo_firms(source)
+    firms = resample_firms(base, n_firms, seed=seed)
+    start = time.perf_counter()
+    profiles = build_profiles(firms)
+    profile_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    matcher = SupplierMatcher().fit(profiles)
+    fit_seconds = time.perf_counter() - start
+
+    needs = _needs(base, n_needs, seed + 1)
+    for need in needs[:5]:  # warm caches (capability matcher, park table)
+        matcher.rank(need, k=10)
+    single = []
+    for need in needs:
+        start = time.perf_counter()
+        matcher.rank(need, k=10)
+        single.append(time.perf_counter() - start)
+    p50, p99 = _percentiles(single)
+
+    batch_needs = _needs(base, batch, seed + 2)
+    start = time.perf_counter()
+    ranked = matcher.rank(batch_needs, k=10)
+    batch_seconds = time.perf_counter() - start
+
+    import bm25s
+
+    start = time.perf_counter()
+    texts = profiles["text_folded"].tolist()
+    cache: dict[str, list[str]] = {}
+    corpus = [cache.setdefault(t, tokens(t, expand=False)) if t not in cache else cache[t] for t in texts]
+    retriever = bm25s.BM25()
+    retriever.index(corpus, show_progress=False)
+    baseline_fit_seconds = time.perf_counter() - start
+    need_texts = [" . ".join(str(n.get(c, "")) for c in ("title", "description") if n.get(c)) for n in needs]
+    base_samples = []
+    for text in need_texts:
+        start = time.perf_counter()
+        query = [t for t in tokens(text) if t in retriever.vocab_dict] or ["__none__"]
+        if query != ["__none__"]:
+            retriever.retrieve([query], k=10, n_threads=1, show_progress=False)
+        base_samples.append(time.perf_counter() - start)
+    b50, b99 = _percentiles(base_samples)
+    return {
+        "firms": n_firms,
+        "needs": n_needs,
+        "profile_seconds": round(profile_seconds, 2),
+        "fit_seconds": round(fit_seconds, 2),
+        "single_need_ms_p50": round(p50, 2),
+        "single_need_ms_p99": round(p99, 2),
+        f"batch_{batch}_needs_seconds": round(batch_seconds, 2),
+        "batch_rows": int(len(ranked)),
+        "baseline": "bm25s (n_threads=1) on the same folded texts",
+        "baseline_fit_seconds": round(baseline_fit_seconds, 2),
+        "baseline_single_need_ms_p50": round(b50, 2),
+        "baseline_single_need_ms_p99": round(b99, 2),
+        "ratio_p50_to_baseline": round(p50 / b50, 2) if b50 else None,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "firms_source": source or "data/demo/firms.csv",
+        "needs_source": "data/demo/needs.csv" if (ROOT / "data" / "demo" / "needs.csv").exists()
+        else "synthesised from firm descriptions",
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--firms", type=int, default=100_000, help="firms to build (default 100000)")
+    parser.add_argument("--needs", type=int, default=200, help="single needs to time (default 200)")
+    parser.add_argument("--batch", type=int, default=1000, help="needs in the batch (default 1000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--source", default=None, help="firms CSV to resample (default data/demo/firms.csv)")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args(argv)
+    figures = run(args.firms, args.needs, args.seed, args.batch, args.source)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key:32s} {value}")
+
+
+if __name__ == "__main__":
+    main()
