@@ -194,3 +194,27 @@ def test_query_errors(matcher):
         matcher.rank({"processes": "teleportation"})
     with pytest.raises(NeedError, match="expected a title/description"):
         matcher.rank({"need_id": "N-9"})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pruned_ranking_equals_scoring_every_candidate(seed):
+    from matching.constraints import passes
+    from matching.needs import NeedQuery
+    from tests.matching.conftest import AS_OF
+    from tests.matching.test_components import _random_profiles
+
+    matcher = SupplierMatcher(geocode=False).fit(_random_profiles(seed=seed, n=600))
+    rng = np.random.default_rng(seed)
+    for i in range(5):
+        need = NeedQuery(f"N-{i}", text=" ".join(rng.choice(["phay", "CNC", "nhôm", "ép nhựa", "hàn", "khuôn"], 3)),
+                         processes=tuple(rng.choice(["cnc_machining", "welding", "stamping"], 1)),
+                         preferred_certifications=("iso_9001",), park_id="thang_long", target_capacity=3000.0,
+                         mandatory_certifications=("iso_14001",) if i == 4 else (), as_of=AS_OF)
+        ctx = matcher._context(need)
+        rows = np.flatnonzero(matcher._signal(ctx) & passes(matcher.firms_, ctx))
+        assert len(rows) > 128 or i == 4  # large enough for the pruning to act
+        scores, _ = matcher._score_rows(ctx, rows)
+        order = np.lexsort((rows, -scores))[:10]
+        ranked = matcher.rank([need], k=10)
+        assert ranked["firm_id"].tolist() == matcher.firm_ids_[rows[order]].tolist()
+        np.testing.assert_allclose(ranked["score"], scores[order])
