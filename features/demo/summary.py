@@ -33,7 +33,10 @@ class DemoSummary:
     firms_by_sector : pandas.Series
         Firm rows per sector code (a firm with two sectors counts in both;
         ``unresolved`` for sector text the taxonomy does not know, ``(none)`` for empty).
-    n_firms, n_unique_firm_ids : int
+    n_firms : int
+        Firms accepted by ingestion (duplicates and rows without identity left out).
+    n_firm_rows, n_duplicates, n_unique_firm_ids : int
+        Rows in the file, rows rejected as duplicates of another row, distinct firm ids.
     n_valid_international : int
         Firms with at least one international-standard certification valid on ``as_of``.
     buyers_by_country, needs_by_status, outcomes_by_final_status : pandas.Series
@@ -42,6 +45,8 @@ class DemoSummary:
 
     firms_by_sector: pd.Series
     n_firms: int
+    n_firm_rows: int
+    n_duplicates: int
     n_unique_firm_ids: int
     n_valid_international: int
     buyers_by_country: pd.Series
@@ -75,10 +80,15 @@ def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
     DemoSummary
     """
     from features.certifications import valid_codes
+    from features.ingest import read_firms
     from features.taxonomy import load_taxonomy
 
     as_of = as_of or date.today()
-    firms = _read(folder, "firms")
+    raw_firms = _read(folder, "firms")
+    # The plan counts firms, not rows: ingestion drops the duplicate rows (and says so).
+    ingested = read_firms(folder / "firms.csv")
+    firms = ingested.data[["firm_id", "sectors", "certifications"]].astype(object).fillna("")
+    n_duplicates = int(ingested.duplicates["row"].nunique()) if len(ingested.duplicates) else 0
     buyers = _read(folder, "buyers")
     needs = _read(folder, "needs")
     outcomes = _read(folder, "outcomes")
@@ -99,7 +109,9 @@ def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
     return DemoSummary(
         firms_by_sector=pd.Series(sectors, dtype=str).value_counts(),
         n_firms=len(firms),
-        n_unique_firm_ids=int(firms["firm_id"].nunique()),
+        n_firm_rows=len(raw_firms),
+        n_duplicates=n_duplicates,
+        n_unique_firm_ids=int(raw_firms["firm_id"].nunique()),
         n_valid_international=int(international.sum()),
         buyers_by_country=buyers["country"].value_counts(),
         needs_by_status=needs["status"].value_counts(),

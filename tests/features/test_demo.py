@@ -204,7 +204,8 @@ def test_summary_from_files_and_cli(two_runs):
 
     folder, _ = two_runs
     summary = summarize(folder, as_of=REFERENCE_DATE)
-    assert summary.n_unique_firm_ids == summary.n_firms
+    assert summary.n_unique_firm_ids == summary.n_firm_rows
+    assert summary.n_firms == 900 and summary.n_firm_rows - summary.n_duplicates == 900
     assert 385 <= summary.n_valid_international <= 425
     assert summary.buyers_by_country.sum() == 40
     assert summary.outcomes_by_final_status.sum() == 3000

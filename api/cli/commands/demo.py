@@ -52,12 +52,25 @@ def demo_command(
         raise
     console.print(f"Demo data / Dữ liệu mẫu: {out.resolve()}")
     console.print(
-        f"{summary.n_firms} firm rows, {summary.n_unique_firm_ids} firm ids. "
-        f"Valid international-standard certification on {summary.as_of.isoformat()}: "
-        f"[bold]{summary.n_valid_international}[/bold] (plan: {PLAN_INTERNATIONAL} of {PLAN_FIRMS})"
+        f"Firms / Doanh nghiệp: [bold]{summary.n_firms}[/bold] (plan / kế hoạch: {PLAN_FIRMS}) — "
+        f"{summary.n_firm_rows} rows in firms.csv, {summary.n_duplicates} duplicate rows left out."
+    )
+    share = summary.n_valid_international / max(summary.n_firms, 1)
+    console.print(
+        f"Valid international-standard certification on {summary.as_of.isoformat()} / "
+        f"Có chứng chỉ tiêu chuẩn quốc tế còn hiệu lực: [bold]{summary.n_valid_international}[/bold] "
+        f"of {summary.n_firms} ({share:.0%}) — plan: {PLAN_INTERNATIONAL} of {PLAN_FIRMS}"
+    )
+    from features.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    sectors = summary.firms_by_sector.rename(
+        index=lambda code: f"{taxonomy.get(code).label_vi} / {taxonomy.get(code).label_en} ({code})"
+        if code in taxonomy
+        else code
     )
     for title, series, label in (
-        ("Firms by sector / Doanh nghiệp theo ngành", summary.firms_by_sector, "sector"),
+        ("Firms by sector / Doanh nghiệp theo ngành", sectors, "sector / ngành"),
         ("Buyers by country / Bên mua theo quốc gia", summary.buyers_by_country, "country"),
         ("Needs / Nhu cầu", summary.needs_by_status, "status"),
         ("Outcomes by final status / Kết quả", summary.outcomes_by_final_status, "final status"),
