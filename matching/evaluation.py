@@ -221,7 +221,9 @@ def ranking_metrics(
 
 # Graded relevance of a pair by the furthest stage it reached. A meeting is the first
 # sign that a buyer found the firm credible (the plan's "connected" KPI), so it is the
-# first relevant stage; an order is worth most.
+# first relevant stage; an order is worth most. A pair that ended *rejected* is a failed
+# match whatever stage it reached first (a firm without the mandatory certificate may
+# well get a meeting, then fail the audit), so its relevance is 0.
 STAGE_GAIN: Mapping[str, float] = {
     "suggested": 0.0,
     "contacted": 0.0,
@@ -238,7 +240,7 @@ def relevance_from_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     """One row per (need, firm) pair: ``furthest`` stage reached (``rejected`` pairs keep
     the furthest stage before rejection in ``furthest`` and get ``rejected=True``),
     ``first_at`` (when it was first suggested), ``last_at`` and ``relevance``
-    (:data:`STAGE_GAIN` of the furthest stage; 0 for a rejected pair that never met)."""
+    (:data:`STAGE_GAIN` of the furthest stage; 0 for any rejected pair)."""
     _require(outcomes, ["need_id", "firm_id", "status", "at"], "outcomes")
     events = outcomes.assign(at=pd.to_datetime(outcomes["at"]))
     events = events.assign(_stage=events["status"].map(_STAGE_ORDER))
@@ -247,7 +249,7 @@ def relevance_from_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     pairs["rejected"] = grouped["status"].agg(lambda s: bool((s == "rejected").any()))
     stages = list(_STAGE_ORDER)
     pairs["furthest"] = [stages[int(i)] if i == i else "suggested" for i in pairs["_stage"]]
-    pairs["relevance"] = pairs["furthest"].map(STAGE_GAIN).astype(float)
+    pairs["relevance"] = pairs["furthest"].map(STAGE_GAIN).astype(float).where(~pairs["rejected"], 0.0)
     return pairs.drop(columns="_stage").reset_index()
 
 

@@ -119,11 +119,17 @@ def test_relevance_from_outcomes_takes_furthest_stage():
             ("N1", "F1", "sample", "2025-02-01"),
             ("N1", "F2", "suggested", "2025-01-01"),
             ("N1", "F2", "rejected", "2025-01-03"),
+            ("N1", "F3", "suggested", "2025-01-01"),
+            ("N1", "F3", "meeting", "2025-01-04"),
+            ("N1", "F3", "sample", "2025-01-20"),
+            ("N1", "F3", "rejected", "2025-02-03"),  # failed the audit: not a match
         ]
     )
     pairs = relevance_from_outcomes(events).set_index("firm_id")
     assert pairs.loc["F1", "furthest"] == "sample" and pairs.loc["F1", "relevance"] == 2
     assert pairs.loc["F2", "rejected"] and pairs.loc["F2", "relevance"] == 0
+    assert pairs.loc["F3", "furthest"] == "sample" and pairs.loc["F3", "rejected"]
+    assert pairs.loc["F3", "relevance"] == 0
 
 
 def test_temporal_split_has_no_leakage():
