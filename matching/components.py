@@ -577,11 +577,12 @@ class Experience(Component):
             out.append(Reason(self.name, f"đã xuất khẩu sang {query.buyer_country}",
                               f"already exports to {query.buyer_country}"))
         elif firms.n_exports[row] > 0:
-            out.append(Reason(self.name, f"xuất khẩu {int(firms.n_exports[row])} thị trường",
-                              f"exports to {int(firms.n_exports[row])} markets"))
+            markets = int(firms.n_exports[row])
+            out.append(Reason(self.name, f"xuất khẩu {markets} thị trường",
+                              f"exports to {markets} market{'s' if markets != 1 else ''}"))
         if firms.multinationals[row] > 0:
             n = int(firms.multinationals[row])
-            out.append(Reason(self.name, f"{n} khách hàng FDI", f"{n} multinational customers"))
+            out.append(Reason(self.name, f"{n} khách hàng FDI", f"{n} multinational customer{'s' if n != 1 else ''}"))
         return out
 
 
