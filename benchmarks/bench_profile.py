@@ -34,18 +34,25 @@ def _peak_rss_mb() -> float:
     return peak / 1024.0 if sys.platform != "darwin" else peak / 2**20  # KiB on Linux
 
 
-def run(n_firms: int, seed: int = 0, trace: bool = False, as_of: date = date(2026, 6, 1)) -> dict:
+def run(
+    n_firms: int,
+    seed: int = 0,
+    trace: bool = False,
+    as_of: date = date(2026, 6, 1),
+    demo: Path | None = None,
+    quiet: bool = True,
+) -> dict:
     """Run the stages and return timings (s), sizes and memory (MB)."""
     if trace:
         tracemalloc.start()
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
-    demo = load_demo_firms()
-    firms = resample_firms(demo, n_firms, seed=seed)
+    demo_firms = load_demo_firms(demo)
+    firms = resample_firms(demo_firms, n_firms, seed=seed)
     stages["resample"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    profiles = build_profiles(firms, as_of)
+    profiles = build_profiles(firms, as_of, progress=not quiet)
     stages["build_profiles"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -55,7 +62,7 @@ def run(n_firms: int, seed: int = 0, trace: bool = False, as_of: date = date(202
 
     result = {
         "firms": n_firms,
-        "demo_firms": len(demo),
+        "demo_firms": len(demo_firms),
         "distinct_descriptions": int(firms["description"].nunique()),
         "seconds": {k: round(v, 2) for k, v in stages.items()},
         "seconds_profile_total": round(stages["build_profiles"] + stages["firm_profiler_fit_transform"], 2),
@@ -78,9 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--firms", type=int, default=100_000, help="number of firms (default 100000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--demo", type=Path, default=None, help="demo firms CSV (default data/demo/firms.csv)")
+    parser.add_argument("--progress", action="store_true", help="print build_profiles stages")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations")
     args = parser.parse_args(argv)
-    result = run(args.firms, seed=args.seed, trace=args.tracemalloc)
+    result = run(
+        args.firms, seed=args.seed, trace=args.tracemalloc, demo=args.demo, quiet=not args.progress
+    )
     if args.json:
         print(json.dumps(result))
     else:

@@ -9,6 +9,7 @@ distinct normalised string and the results are spread back over the rows.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Hashable
 from datetime import date
 
@@ -21,7 +22,7 @@ from features.profile._experience import (
     parse_markets,
 )
 from features.profile.transformers import ProfileError
-from features.text import expand_abbreviations, fold, normalize
+from features.text import expand_abbreviations, fold, normalize, words
 
 __all__ = ["build_profiles", "PROFILE_COLUMNS", "REQUIRED_COLUMNS", "COMPLETENESS_FIELDS"]
 
@@ -79,18 +80,31 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def _per_distinct(values: pd.Series | list, parse: Callable[[object], object]) -> list:
-    """``[parse(v) for v in values]``, calling ``parse`` once per distinct value."""
-    cache: dict[Hashable, object] = {}
-    out = []
-    for value in values:
-        key = None if _is_missing(value) else value
-        try:
-            hit = cache[key]
-        except KeyError:
-            hit = cache[key] = parse(value)
-        out.append(hit)
-    return out
+def _factorize(values: object) -> tuple[np.ndarray, list]:
+    """Codes and distinct values; missing cells (None/NaN) get the last code, value None."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    uniques = list(uniques) + [None]
+    return np.where(codes < 0, len(uniques) - 1, codes), uniques
+
+
+def _spread(codes: np.ndarray, results: list) -> np.ndarray:
+    """``results[codes]`` as an object array (results may be tuples or dicts)."""
+    array = np.empty(len(results), dtype=object)
+    for i, result in enumerate(results):
+        array[i] = result
+    return array[codes]
+
+
+def _per_distinct(values: object, parse: Callable[[object], object]) -> np.ndarray:
+    """``[parse(v) for v in values]`` as an object array, calling ``parse`` once per
+    distinct value (missing cells are passed as ``None``)."""
+    codes, uniques = _factorize(values)
+    return _spread(codes, [parse(u) for u in uniques])
+
+
+def _marks(text: str) -> int:
+    """How marked a spelling is (extra UTF-8 bytes of diacritics): more is less ambiguous."""
+    return len(text.encode("utf-8")) - len(text)
 
 
 def _column(firms: pd.DataFrame, name: str) -> pd.Series:
@@ -99,9 +113,13 @@ def _column(firms: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([np.nan] * len(firms), index=firms.index, dtype=object)
 
 
-def _normalized(firms: pd.DataFrame, name: str) -> list[str]:
+def _normalized(firms: pd.DataFrame, name: str) -> np.ndarray:
     """Normalised text of a column ("" when missing), once per distinct cell."""
-    return _per_distinct(_column(firms, name).tolist(), normalize)
+    return _per_distinct(_column(firms, name), normalize)
+
+
+def _join(columns: list[np.ndarray]) -> list[str]:
+    return [" . ".join(p for p in row if p) for row in zip(*columns, strict=True)]
 
 
 def _capabilities_of(text: str, extract: Callable, taxonomy) -> tuple[dict[str, set], dict[str, str]]:
@@ -109,7 +127,7 @@ def _capabilities_of(text: str, extract: Callable, taxonomy) -> tuple[dict[str, 
     evidence: dict[str, str] = {}
     if not text:
         return codes, evidence
-    for capability in extract(text):
+    for capability in extract(text, taxonomy=taxonomy):
         column = _KIND_COLUMN.get(capability.kind)
         if column is None:
             continue
@@ -226,91 +244,114 @@ def build_profiles(
     taxonomy = load_taxonomy() if taxonomy is None else taxonomy
     as_of = date.today() if as_of is None else as_of
 
+    started = time.perf_counter()
+
     def say(message: str) -> None:
         if progress:
-            print(f"build_profiles: {message}", flush=True)
+            print(f"build_profiles: {time.perf_counter() - started:7.2f} s  {message}", flush=True)
 
     n = len(firms)
     parts = {name: _normalized(firms, name) for name in _TEXT_PARTS}
+    # Second pass on the normalised cells: NFD, zero-width and tone-placement variants of
+    # one cell collapse here, so each parser below sees every distinct cell once.
+    distinct = {name: _factorize(parts[name]) for name in _TEXT_PARTS}
     say(f"{n} firms, text normalised")
 
-    text = [
-        " . ".join(p for p in row if p)
-        for row in zip(*(parts[name] for name in _TEXT_PARTS), strict=True)
-    ]
-    text_folded = _per_distinct(text, lambda t: fold(expand_abbreviations(t)))
+    text = _join([parts[name] for name in _TEXT_PARTS])
+    # Folding is per word, so folding each cell once and joining equals folding the join,
+    # and cells repeat across firms where whole texts do not.
+    text_folded = _join(
+        [
+            _spread(codes, [fold(expand_abbreviations(u)) for u in uniques])
+            for codes, uniques in (distinct[name] for name in _TEXT_PARTS)
+        ]
+    )
     say("text folded")
 
-    # Extract per distinct cell (not per joined text): cells repeat far more than rows.
-    per_part = {
-        name: _per_distinct(parts[name], lambda t: _capabilities_of(t, extract_capabilities, taxonomy))
+    found = {
+        name: [_capabilities_of(u or "", extract_capabilities, taxonomy) for u in distinct[name][1]]
         for name in _CAPABILITY_PARTS
     }
-    sector_codes = _per_distinct(
-        parts["sectors"],
-        lambda t: frozenset(taxonomy.resolve_many(t, kind="sector")[0]) if t else frozenset(),
-    )
+    resolved = [
+        frozenset(taxonomy.resolve_many(u, kind="sector")[0]) if u else frozenset()
+        for u in distinct["sectors"][1]
+    ]
     say("capabilities extracted")
 
-    def merge(row: tuple) -> tuple[dict[str, frozenset], dict[str, str]]:
-        *found, resolved = row
+    # Merge per distinct combination of cells, not per firm.
+    combos, inverse = np.unique(
+        np.column_stack([distinct[name][0] for name in _CAPABILITY_PARTS]),
+        axis=0,
+        return_inverse=True,
+    )
+    sectors_at = _CAPABILITY_PARTS.index("sectors")
+    merged_codes: list[dict[str, tuple[str, ...]]] = []
+    merged_evidence: list[dict[str, str]] = []
+    for combo in combos:
         codes: dict[str, set] = {column: set() for column in _KIND_COLUMN.values()}
         evidence: dict[str, str] = {}
-        for part_codes, part_evidence in found:
+        for name, index in zip(_CAPABILITY_PARTS, combo, strict=True):
+            part_codes, part_evidence = found[name][index]
             for column, values in part_codes.items():
                 codes[column] |= values
             for code, span in part_evidence.items():
                 evidence.setdefault(code, span)
-        codes["sectors"] |= resolved
-        return {c: frozenset(v) for c, v in codes.items()}, evidence
-
-    merged = [
-        merge(row)
-        for row in zip(*(per_part[name] for name in _CAPABILITY_PARTS), sector_codes, strict=True)
-    ]
-    completed_cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
-    completed = []
-    for codes, _ in merged:
-        key = tuple(codes[c] for c in _KIND_COLUMN.values())
-        hit = completed_cache.get(key)
-        if hit is None:
-            hit = completed_cache[key] = _complete_codes(codes, taxonomy)
-        completed.append(hit)
-    say("codes completed with ancestors")
+        codes["sectors"] |= resolved[combo[sectors_at]]
+        merged_codes.append(_complete_codes(codes, taxonomy))
+        merged_evidence.append(evidence)
+    inverse = inverse.reshape(-1)
+    completed = _spread(inverse, merged_codes)
+    evidence_column = _spread(inverse, merged_evidence)
+    say(f"codes completed with ancestors ({len(combos)} distinct combinations)")
 
     certs = _per_distinct(
-        _column(firms, "certifications").tolist(),
+        _column(firms, "certifications"),
         lambda t: _certifications_of(t, lambda text: parse_certifications(text, as_of)),
     )
     say("certifications parsed")
 
-    address = _normalized(firms, "address")
-    district = _normalized(firms, "district")
-    query = [
-        a if (not d or fold(d) in fold(a)) else (f"{a}, {d}" if a else d)
-        for a, d in zip(address, district, strict=True)
-    ]
+    address_codes, addresses = _factorize(_normalized(firms, "address"))
+    district_codes, districts = _factorize(_normalized(firms, "district"))
+    pairs, pair_of_firm = np.unique(
+        np.column_stack([address_codes, district_codes]), axis=0, return_inverse=True
+    )
+    pair_of_firm = pair_of_firm.reshape(-1)
+    queries = []
+    for a_index, d_index in pairs:
+        a, d = addresses[a_index] or "", districts[d_index] or ""
+        queries.append(a if (not d or fold(d) in fold(a)) else (f"{a}, {d}" if a else d))
     if geocode:
         from features.geo import geocode_many
 
-        places = geocode_many(pd.Series(query, dtype=object))
-        geo_ok = places["ok"].fillna(False).to_numpy(dtype=bool)
-        lat = pd.to_numeric(places["lat"], errors="coerce").to_numpy(dtype=np.float64, copy=True)
-        lon = pd.to_numeric(places["lon"], errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        # Spellings of one address (no diacritics, abbreviations, case) share a folded key;
+        # the geocoder reads the most marked spelling of each key once.
+        keys = [" ".join(words(q)) for q in queries]
+        best: dict[str, str] = {}
+        for key, q in zip(keys, queries, strict=True):
+            held = best.get(key)
+            if held is None or _marks(q) > _marks(held):
+                best[key] = q
+        key_index = {key: i for i, key in enumerate(best)}
+        places = geocode_many(list(best.values()))
+        rows = np.asarray([key_index[k] for k in keys], dtype=np.int64)[pair_of_firm]
+        geo_ok = places["ok"].fillna(False).to_numpy(dtype=bool)[rows]
+        lat = pd.to_numeric(places["lat"], errors="coerce").to_numpy(dtype=np.float64)[rows]
+        lon = pd.to_numeric(places["lon"], errors="coerce").to_numpy(dtype=np.float64)[rows]
         lat[~geo_ok] = np.nan
         lon[~geo_ok] = np.nan
-        district_legacy = places["district_legacy"].fillna("").astype(str).to_numpy(dtype=object)
-        ward_2025 = places["ward_2025"].fillna("").astype(str).to_numpy(dtype=object)
+        district_legacy = places["district_legacy"].fillna("").astype(str).to_numpy(dtype=object)[rows]
+        ward_2025 = places["ward_2025"].fillna("").astype(str).to_numpy(dtype=object)[rows]
+        say(f"addresses geocoded ({len(best)} distinct)")
     else:
         geo_ok = np.zeros(n, dtype=bool)
         lat = np.full(n, np.nan)
         lon = np.full(n, np.nan)
         district_legacy = np.full(n, "", dtype=object)
         ward_2025 = np.full(n, "", dtype=object)
-    say("addresses geocoded" if geocode else "geocoding skipped")
+        say("geocoding skipped")
 
-    markets = _per_distinct(_column(firms, "export_markets").tolist(), lambda t: parse_markets(t)[0])
-    languages = _per_distinct(_column(firms, "languages").tolist(), parse_languages)
+    markets = _per_distinct(_column(firms, "export_markets"), lambda t: parse_markets(t)[0])
+    languages = _per_distinct(_column(firms, "languages"), parse_languages)
     customers_text = _normalized(firms, "customers")
     multinationals = np.asarray(
         _per_distinct(customers_text, count_multinational_customers), dtype=np.int64
@@ -325,13 +366,13 @@ def build_profiles(
             "name": parts["name"],
             "text": text,
             "text_folded": text_folded,
-            "sectors": [c["sectors"] for c in completed],
-            "product_groups": [c["product_groups"] for c in completed],
-            "processes": [c["processes"] for c in completed],
-            "materials": [c["materials"] for c in completed],
-            "evidence": [evidence for _, evidence in merged],
-            "certifications": [c for c, _ in certs],
-            "cert_unparsed": [u for _, u in certs],
+            "sectors": _spread(np.arange(n), [c["sectors"] for c in completed]),
+            "product_groups": _spread(np.arange(n), [c["product_groups"] for c in completed]),
+            "processes": _spread(np.arange(n), [c["processes"] for c in completed]),
+            "materials": _spread(np.arange(n), [c["materials"] for c in completed]),
+            "evidence": evidence_column,
+            "certifications": _spread(np.arange(len(certs)), [c for c, _ in certs]),
+            "cert_unparsed": _spread(np.arange(len(certs)), [u for _, u in certs]),
             "lat": lat,
             "lon": lon,
             "district_legacy": district_legacy,
@@ -355,7 +396,7 @@ def _completeness(profiles: pd.DataFrame, description: list[str], customers: lis
     """Share of :data:`COMPLETENESS_FIELDS` that are filled and usable."""
 
     def valid_any(certs: tuple) -> bool:
-        return any(_cert_valid(c, as_of) for c in certs)
+        return any(_cert_valid(c, as_of) for c in certs or ())
 
     filled = np.column_stack(
         [

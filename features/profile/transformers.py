@@ -14,6 +14,7 @@ profiles first).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -136,16 +137,33 @@ def _as_of(value: date | str | None) -> date:
 # --------------------------------------------------------------------------- text
 
 
+_SEGMENT = " . "
+
+
+@lru_cache(maxsize=1 << 18)
+def _segment_tokens(segment: str) -> tuple[str, ...]:
+    return tuple(tokens(segment))
+
+
 def _analyze(text: str) -> list[str]:
-    return tokens(text)
+    """Tokens of each ``" . "``-separated segment (profile fields), cached per segment.
+
+    Segments are the fields of a profile (name, description, products...): they repeat
+    across firms where whole texts do not, and no bigram should span two fields.
+    """
+    out: list[str] = []
+    for segment in text.split(_SEGMENT):
+        out.extend(_segment_tokens(segment))
+    return out
 
 
 class TextVectorizer(TransformerMixin, BaseEstimator):
     """TF-IDF over :func:`features.text.tokens` of the profile text.
 
     Folded syllables, syllable bigrams and CJK character bigrams, so a description with or
-    without diacritics, NFC or NFD, gives the same row. Each distinct text is tokenised once
-    (descriptions repeat across firms and branches).
+    without diacritics, NFC or NFD, gives the same row. The text is cut at ``" . "`` (how
+    :func:`features.profile.build_profiles` joins the fields); each segment is tokenised
+    once and cached, and no bigram spans two fields.
 
     Parameters
     ----------
