@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api.storage import repository as repo
-from api.storage.errors import IllegalTransitionError, ServiceError
+from api.storage.errors import IllegalTransitionError, ServiceError, UploadInvalidError
 from api.storage.models import Buyer, Firm, Need, Outcome
 from api.storage.outcomes import check_transition
 from features.certifications import parse_certifications
@@ -164,41 +164,60 @@ def _same_instant(stored: dt.datetime, at: dt.datetime) -> bool:
     return stored == at
 
 
-def _upsert_outcome(session: Session, record: dict[str, Any], actor: str) -> str:
-    need_id, firm_id, status = record["need_id"], record["firm_id"], record["status"]
-    for column, model, key in (("need_id", Need, Need.need_id), ("firm_id", Firm, Firm.firm_id)):
-        if session.scalar(select(model.id).where(key == record[column])) is None:
+class _OutcomeLog:
+    """The stored outcome history, loaded once per import and kept up to date in memory.
+
+    An event log has many rows per pair; asking the database for the pair's history on
+    every row would make a demo-sized import take minutes.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.need_ids = set(session.scalars(select(Need.need_id)))
+        self.firm_ids = set(session.scalars(select(Firm.firm_id)))
+        self.history: dict[tuple[str, str], list[tuple[str, dt.datetime]]] = {}
+        rows = session.execute(
+            select(Outcome.need_id, Outcome.firm_id, Outcome.status, Outcome.at)
+            .order_by(Outcome.at, Outcome.id)
+        )  # fmt: skip
+        for need_id, firm_id, status, at in rows:
+            self.history.setdefault((need_id, firm_id), []).append((status, at))
+
+    def upsert(self, session: Session, record: dict[str, Any], actor: str) -> str:
+        need_id, firm_id, status = record["need_id"], record["firm_id"], record["status"]
+        for column, known in (("need_id", self.need_ids), ("firm_id", self.firm_ids)):
+            if record[column] not in known:
+                raise _RowRejected(
+                    column,
+                    f"{column} {record[column]!r} is not in the database.",
+                    f"Import the {column.split('_')[0]}s file first, or correct the id.",
+                )
+        at = _as_datetime(record.get("at"))
+        history = self.history.setdefault((need_id, firm_id), [])
+        if any(s == status and (at is None or _same_instant(a, at)) for s, a in history):
+            return "unchanged"
+        try:
+            check_transition(history[-1][0] if history else None, status, record.get("reason"))
+        except IllegalTransitionError as exc:
             raise _RowRejected(
-                column,
-                f"{column} {record[column]!r} is not in the database.",
-                f"Import the {column.split('_')[0]}s file first, or correct the id.",
-            )
-    at = _as_datetime(record.get("at"))
-    history = session.scalars(
-        select(Outcome).where(Outcome.need_id == need_id, Outcome.firm_id == firm_id)
-    ).all()
-    if any(o.status == status and (at is None or _same_instant(o.at, at)) for o in history):
-        return "unchanged"
-    try:
-        check_transition(repo.latest_status(session, need_id, firm_id), status, record.get("reason"))
-    except IllegalTransitionError as exc:
-        raise _RowRejected(
-            "status", str(exc), "Order the file by time, or correct the status."
-        ) from exc
-    except ServiceError as exc:
-        raise _RowRejected("status", str(exc), "Correct the status or add the reason.") from exc
-    repo.record_outcome(
-        session, need_id, firm_id, status,
-        reason=record.get("reason"), by=record.get("by") or actor, at=at,
-    )  # fmt: skip
-    return "inserted"
+                "status", str(exc), "Order the file by time, or correct the status."
+            ) from exc
+        except ServiceError as exc:
+            raise _RowRejected("status", str(exc), "Correct the status or add the reason.") from exc
+        outcome = Outcome(
+            need_id=need_id, firm_id=firm_id, status=status, reason=record.get("reason"),
+            by=record.get("by") or actor, at=at or dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        session.add(outcome)
+        history.append((status, outcome.at))
+        repo.audit(session, actor, "import", "outcome", f"{need_id}/{firm_id}", None,
+                   {"status": status, "at": outcome.at.isoformat(), "by": outcome.by})  # fmt: skip
+        return "inserted"
 
 
 _UPSERTS = {
     "firms": _upsert_firm,
     "buyers": _upsert_buyer,
     "needs": _upsert_need,
-    "outcomes": _upsert_outcome,
 }
 
 
@@ -226,12 +245,28 @@ def upsert_table(session: Session, kind: str, frame: pd.DataFrame, actor: str) -
     sqlalchemy.exc.DBAPIError
         When the database refuses a row; nothing of the batch is kept once rolled back.
     """
-    upsert = _UPSERTS[kind]
+    if kind not in (*_UPSERTS, "outcomes"):
+        raise UploadInvalidError(
+            f"Expected a table kind among firms, buyers, needs, outcomes; got {kind!r}."
+        )
+    upsert = _UPSERTS.get(kind)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("select pg_advisory_xact_lock(:id)"), {"id": IMPORT_LOCK_ID})
     counts = ImportCounts(read=len(frame))
     if kind == "outcomes" and "at" in frame.columns:
         frame = frame.sort_values("at", kind="stable", na_position="first")
+    if kind == "outcomes":
+        # Every check happens before the insert: no savepoint per row needed.
+        log = _OutcomeLog(session)
+        for row_number, record in _records(frame):
+            try:
+                result = log.upsert(session, record, actor)
+            except _RowRejected as exc:
+                counts.reject(row_number, exc.column, exc.reason, exc.fix)
+                continue
+            setattr(counts, result, getattr(counts, result) + 1)
+        session.flush()
+        return counts
     for row_number, record in _records(frame):
         try:
             with session.begin_nested():
