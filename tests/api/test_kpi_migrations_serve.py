@@ -7,14 +7,21 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.auth import create_key
+from api.settings import Settings
 from api.storage.demo import seed_demo
 from api.storage.models import Base
+from api.storage.session import transaction
+from features.ingest import read_firms
 from tests.api.conftest import bearer, make_buyer, make_firm, make_need
 
 AS_OF = "2026-06-01"
@@ -119,3 +126,22 @@ def test_cnht_serve_migrates_seeds_and_serves(tmp_path):
         output = process.communicate(timeout=30)[0]
     assert "demo firms: 2 inserted" in output
     assert f"http://127.0.0.1:{port}" in output and "cnht keys create --role staff" in output
+
+
+@pytest.mark.slow
+def test_real_demo_data_seeds_and_reimports_unchanged(tmp_path):
+    folder = Path(__file__).resolve().parents[2] / "data" / "demo"
+    if not (folder / "firms.csv").is_file():
+        pytest.fail(f"the demo data is missing from {folder}; run `cnht demo`")
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}"))
+    counts = seed_demo(app.state.sessionmaker, folder)
+    accepted = read_firms(folder / "firms.csv").rows_accepted
+    assert counts["firms"].inserted == accepted and counts["firms"].rejected == 0
+    assert counts["outcomes"].inserted > 0 and counts["needs"].inserted > 0
+    with TestClient(app) as client:
+        with transaction(app.state.sessionmaker) as session:
+            key = create_key(session, "staff")[1]
+        files = {"file": ("firms.csv", (folder / "firms.csv").read_bytes(), "text/csv")}
+        again = client.post("/api/v1/imports/firms", files=files, headers=bearer(key)).json()
+        assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, accepted)
+    app.state.engine.dispose()
