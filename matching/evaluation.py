@@ -203,9 +203,13 @@ def ranking_metrics(
     k: int = 10,
     n_firms: int | None = None,
     col_relevance: str = "relevance",
+    firm_ids=None,
 ) -> dict[str, float]:
     """Every metric at once, keyed ``precision@k``, ``recall@k``, ``ndcg@k``, ``map@k``,
-    ``mrr``, ``coverage@k`` (when ``n_firms`` is given) and ``exposure_gini@k``."""
+    ``mrr``, ``coverage@k`` (when ``n_firms`` or ``firm_ids`` is given) and
+    ``exposure_gini@k`` (over ``firm_ids`` when given: firms never shown count as 0)."""
+    if firm_ids is not None and n_firms is None:
+        n_firms = len(firm_ids)
     out = {
         f"precision@{k}": precision_at_k(truth, pred, k),
         f"recall@{k}": recall_at_k(truth, pred, k),
@@ -215,7 +219,7 @@ def ranking_metrics(
     }
     if n_firms:
         out[f"coverage@{k}"] = catalogue_coverage(pred, n_firms, k)
-    out[f"exposure_gini@{k}"] = exposure_gini(pred, k=k)
+    out[f"exposure_gini@{k}"] = exposure_gini(pred, firm_ids=firm_ids, k=k)
     return out
 
 

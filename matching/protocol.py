@@ -66,12 +66,13 @@ def evaluate_models(
     """
     split = temporal_split(outcomes, split_date=split_date)
     test_needs = needs[needs["need_id"].isin(split.test_truth["need_id"])]
+    firm_ids = firms["firm_id"].astype(str).unique()
     rows = []
     for name, model in models.items():
         fitted = _fit(model, firms, split, buyers, needs)
         pred = _rank_unseen(fitted, test_needs, split.seen, k)
         for slice_name, truth in (("all", split.test_truth), ("cold_start", split.cold_start_truth())):
-            metrics = ranking_metrics(truth, pred, k=k, n_firms=len(firms))
+            metrics = ranking_metrics(truth, pred, k=k, firm_ids=firm_ids)
             rows.append({"model": name, "slice": slice_name, "needs": truth["need_id"].nunique(), **metrics})
     return pd.DataFrame(rows), split
 

@@ -55,15 +55,18 @@ def eval_command(
     console.print(
         f"Split date / Ngày chia: [bold]{split.split_date.date()}[/] — train {len(split.train_pairs)} pairs, "
         f"test {len(split.test_pairs)} pairs, {split.test_truth['need_id'].nunique()} test needs, "
-        f"{len(split.test_truth)} relevant test pairs (meeting or beyond)."
+        f"{len(split.test_truth)} relevant test pairs (meeting or beyond, not rejected)."
     )
-    for slice_name in ("all", "cold_start"):
-        part = table[table["slice"] == slice_name]
-        out = Table(title=f"slice: {slice_name}")
-        for col in part.columns.drop("slice"):
-            out.add_column(col, justify="left" if col == "model" else "right")
-        for _, row in part.iterrows():
-            out.add_row(*[row[c] if c == "model" else (str(row[c]) if c == "needs" else f"{row[c]:.3f}") for c in part.columns.drop("slice")])
+    for slice_name, title in (("all", "All test needs / Mọi nhu cầu kiểm tra"), ("cold_start", "Cold-start firms / Doanh nghiệp chưa có lịch sử")):
+        part = table[table["slice"] == slice_name].set_index("model").drop(columns="slice")
+        out = Table(title=f"{title} — {int(part['needs'].iloc[0])} needs")
+        out.add_column("metric")
+        for model in part.index:
+            out.add_column(model, justify="right")
+        for metric in part.columns.drop("needs"):
+            values = part[metric]
+            best = values.max() if not metric.startswith("exposure_gini") else values.min()
+            out.add_row(metric, *[f"[bold]{v:.3f}[/]" if v == best else f"{v:.3f}" for v in values])
         console.print(out)
     for metric, gain in gains.items():
         console.print(f"matcher vs best baseline on {metric}: [bold]{gain:+.1%}[/]")
