@@ -110,6 +110,8 @@ class FirmArrays:
     dense_text: dict[int, np.ndarray] = field(default_factory=dict)
     # Need-independent part of Experience: 0.4 * exports + 0.3 * min(multinationals, 3) / 3.
     experience_base: np.ndarray | None = None
+    # Capacity with NaN (not stated) as 0, for the capacity component.
+    capacity_or_zero: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.firm_ids)
@@ -487,8 +489,9 @@ class CapacityFit(Component):
         target = query.need.target_capacity
         if not target or math.isnan(target):
             return np.zeros(_n(firms, rows))
-        capacity = firms.capacity[rows]
-        return np.nan_to_num(np.minimum(1.0, capacity / target), nan=0.0)
+        if firms.capacity_or_zero is not None:
+            return np.minimum(1.0, firms.capacity_or_zero[rows] / target)
+        return np.nan_to_num(np.minimum(1.0, firms.capacity[rows] / target), nan=0.0)
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         target = query.need.target_capacity

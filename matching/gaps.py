@@ -92,6 +92,7 @@ def _one_row(firms: FirmArrays, row: int) -> FirmArrays:
         evidence=firms.evidence[rows],
         dense_text={},  # text similarity comes from the query's precomputed values
         experience_base=None if firms.experience_base is None else firms.experience_base[rows],
+        capacity_or_zero=None,  # apply_upgrade may change capacity: read it from ``capacity``
     )
 
 

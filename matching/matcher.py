@@ -366,6 +366,7 @@ class SupplierMatcher(BaseEstimator):
             ancestors=ancestors,
             descendants=descendants,
             dense_text=dense_text,
+            capacity_or_zero=np.nan_to_num(col("monthly_capacity"), nan=0.0),
             experience_base=0.4 * (export_matrix.sum(axis=1) > 0)
             + 0.3 * np.minimum(np.nan_to_num(col("multinational_customers")), 3) / 3.0,
         )
@@ -533,7 +534,8 @@ class SupplierMatcher(BaseEstimator):
         probe = max(4 * depth, 64)
         if len(rows) <= 2 * probe:
             return rows
-        cheap = self._cheap_scores(ctx, ALL)[rows]
+        # Whole columns are faster than a gather when most firms are candidates.
+        cheap = self._cheap_scores(ctx, ALL)[rows] if 3 * len(rows) > len(self.firms_) else self._cheap_scores(ctx, rows)
         bound = cheap.copy()
         for component in self.components_:
             weight = self.weights_[component.name]
