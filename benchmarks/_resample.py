@@ -71,7 +71,9 @@ def insert_zero_width(text: str, rng: np.random.Generator, k: int = 2) -> str:
         return text
     chars = list(text)
     for _ in range(k):
-        chars.insert(int(rng.integers(0, len(chars) + 1)), str(rng.choice(["\u200b", "\u200c", "\ufeff"])))
+        chars.insert(
+            int(rng.integers(0, len(chars) + 1)), str(rng.choice(["\u200b", "\u200c", "\ufeff"]))
+        )
     return "".join(chars)
 
 

@@ -65,11 +65,16 @@ def run(
         "demo_firms": len(demo_firms),
         "distinct_descriptions": int(firms["description"].nunique()),
         "seconds": {k: round(v, 2) for k, v in stages.items()},
-        "seconds_profile_total": round(stages["build_profiles"] + stages["firm_profiler_fit_transform"], 2),
+        "seconds_profile_total": round(
+            stages["build_profiles"] + stages["firm_profiler_fit_transform"], 2
+        ),
         "matrix_shape": list(matrix.shape),
         "matrix_nnz": int(matrix.nnz),
         "share_with_process_or_product_group": round(
-            float(((profiles["processes"].map(len) + profiles["product_groups"].map(len)) > 0).mean()), 4
+            float(
+                ((profiles["processes"].map(len) + profiles["product_groups"].map(len)) > 0).mean()
+            ),
+            4,
         ),
         "share_geo_ok": round(float(profiles["geo_ok"].mean()), 4),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
@@ -82,10 +87,14 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--firms", type=int, default=100_000, help="number of firms (default 100000)")
+    parser.add_argument(
+        "--firms", type=int, default=100_000, help="number of firms (default 100000)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--demo", type=Path, default=None, help="demo firms CSV (default data/demo/firms.csv)")
+    parser.add_argument(
+        "--demo", type=Path, default=None, help="demo firms CSV (default data/demo/firms.csv)"
+    )
     parser.add_argument("--progress", action="store_true", help="print build_profiles stages")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations")
     args = parser.parse_args(argv)

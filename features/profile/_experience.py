@@ -17,7 +17,16 @@ __all__ = ["parse_markets", "parse_languages", "count_multinational_customers", 
 # ISO 3166 alpha-2 -> names as firms write them (vi, en, ja, ko, zh, short forms).
 COUNTRIES: dict[str, tuple[str, ...]] = {
     "JP": ("Nhật Bản", "Nhật", "Japan", "Japanese", "日本", "일본"),
-    "KR": ("Hàn Quốc", "Hàn", "Korea", "South Korea", "Republic of Korea", "韓国", "한국", "대한민국"),
+    "KR": (
+        "Hàn Quốc",
+        "Hàn",
+        "Korea",
+        "South Korea",
+        "Republic of Korea",
+        "韓国",
+        "한국",
+        "대한민국",
+    ),
     "CN": ("Trung Quốc", "China", "PRC", "中国", "중국"),
     "TW": ("Đài Loan", "Taiwan", "台湾", "台灣", "대만"),
     "HK": ("Hồng Kông", "Hong Kong", "香港"),
@@ -32,7 +41,17 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "MM": ("Myanmar", "Miến Điện", "Burma"),
     "AU": ("Úc", "Australia", "Ôxtrâylia", "オーストラリア"),
     "NZ": ("New Zealand", "Niu Di-lân"),
-    "US": ("Mỹ", "Hoa Kỳ", "USA", "United States", "United States of America", "America", "アメリカ", "米国", "미국"),
+    "US": (
+        "Mỹ",
+        "Hoa Kỳ",
+        "USA",
+        "United States",
+        "United States of America",
+        "America",
+        "アメリカ",
+        "米国",
+        "미국",
+    ),
     "CA": ("Canada", "Ca-na-đa", "カナダ"),
     "MX": ("Mexico", "Mê-hi-cô"),
     "BR": ("Brazil", "Bra-xin"),
@@ -42,7 +61,16 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "ES": ("Tây Ban Nha", "Spain", "スペイン"),
     "NL": ("Hà Lan", "Netherlands", "Holland", "オランダ"),
     "BE": ("Bỉ", "Belgium"),
-    "GB": ("Anh", "Vương quốc Anh", "UK", "United Kingdom", "Great Britain", "England", "イギリス", "英国"),
+    "GB": (
+        "Anh",
+        "Vương quốc Anh",
+        "UK",
+        "United Kingdom",
+        "Great Britain",
+        "England",
+        "イギリス",
+        "英国",
+    ),
     "SE": ("Thụy Điển", "Sweden"),
     "DK": ("Đan Mạch", "Denmark"),
     "FI": ("Phần Lan", "Finland"),
@@ -75,13 +103,26 @@ LANGUAGES: dict[str, tuple[str, ...]] = {
     "en": ("en", "eng", "tiếng Anh", "English", "Anh", "英語"),
     "ja": ("ja", "jp", "jpn", "tiếng Nhật", "Japanese", "Nhật", "日本語"),
     "ko": ("ko", "kr", "kor", "tiếng Hàn", "Korean", "Hàn", "韓国語", "한국어"),
-    "zh": ("zh", "cn", "chi", "zho", "tiếng Trung", "tiếng Hoa", "Chinese", "Mandarin", "Trung", "中文", "中国語"),
+    "zh": (
+        "zh",
+        "cn",
+        "chi",
+        "zho",
+        "tiếng Trung",
+        "tiếng Hoa",
+        "Chinese",
+        "Mandarin",
+        "Trung",
+        "中文",
+        "中国語",
+    ),
 }
 _LANGUAGE_KEYS = {fold(name): code for code, names in LANGUAGES.items() for name in names}
 
 _SPLIT = re.compile(r"\s*[;,/|]\s*|\s+(?:và|and|va)\s+")
 
 # Multinationals with plants or buying offices in Vietnam (folded, matched as whole words).
+# fmt: off
 MULTINATIONALS: tuple[str, ...] = (
     "canon", "samsung", "honda", "toyota", "lg", "panasonic", "foxconn", "hon hai", "yamaha",
     "brother", "kyocera", "denso", "nidec", "sumitomo", "mitsubishi", "hitachi", "toshiba",
@@ -97,7 +138,12 @@ MULTINATIONALS: tuple[str, ...] = (
     "samsung display", "lg display", "lg innotek", "lg electronics", "hanwha", "doosan",
     "posco", "amkor", "jabil", "flex", "sanyo", "ikea",
 )
-_MNC = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(MULTINATIONALS, key=len, reverse=True)) + r")\b")
+# fmt: on
+_MNC = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(n) for n in sorted(MULTINATIONALS, key=len, reverse=True))
+    + r")\b"
+)
 # Foreign-plant patterns: "... Vietnam/VN" with a company form, Japanese "K.K./Co., Ltd",
 # Korean "Vina" names, Taiwanese "Precision Industry" ... folded.
 _FOREIGN_FORM = re.compile(

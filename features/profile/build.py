@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from features.profile._common import ProfileError
 from features.profile._experience import (
     count_multinational_customers,
     parse_languages,
     parse_markets,
 )
-from features.profile.transformers import ProfileError
 from features.text import expand_abbreviations, fold, normalize, words
 
 __all__ = ["build_profiles", "PROFILE_COLUMNS", "REQUIRED_COLUMNS", "COMPLETENESS_FIELDS"]
@@ -122,7 +122,9 @@ def _join(columns: list[np.ndarray]) -> list[str]:
     return [" . ".join(p for p in row if p) for row in zip(*columns, strict=True)]
 
 
-def _capabilities_of(text: str, extract: Callable, taxonomy) -> tuple[dict[str, set], dict[str, str]]:
+def _capabilities_of(
+    text: str, extract: Callable, taxonomy
+) -> tuple[dict[str, set], dict[str, str]]:
     codes: dict[str, set] = {column: set() for column in _KIND_COLUMN.values()}
     evidence: dict[str, str] = {}
     if not text:
@@ -339,7 +341,9 @@ def build_profiles(
         lon = pd.to_numeric(places["lon"], errors="coerce").to_numpy(dtype=np.float64)[rows]
         lat[~geo_ok] = np.nan
         lon[~geo_ok] = np.nan
-        district_legacy = places["district_legacy"].fillna("").astype(str).to_numpy(dtype=object)[rows]
+        district_legacy = (
+            places["district_legacy"].fillna("").astype(str).to_numpy(dtype=object)[rows]
+        )
         ward_2025 = places["ward_2025"].fillna("").astype(str).to_numpy(dtype=object)[rows]
         say(f"addresses geocoded ({len(best)} distinct)")
     else:
@@ -392,7 +396,9 @@ def build_profiles(
     return profiles
 
 
-def _completeness(profiles: pd.DataFrame, description: list[str], customers: list[str], as_of: date) -> np.ndarray:
+def _completeness(
+    profiles: pd.DataFrame, description: list[str], customers: list[str], as_of: date
+) -> np.ndarray:
     """Share of :data:`COMPLETENESS_FIELDS` that are filled and usable."""
 
     def valid_any(certs: tuple) -> bool:
@@ -402,7 +408,9 @@ def _completeness(profiles: pd.DataFrame, description: list[str], customers: lis
         [
             np.fromiter((len(d.split()) >= 3 for d in description), bool, len(description)),
             profiles["sectors"].map(bool).to_numpy(dtype=bool),
-            (profiles["processes"].map(bool) | profiles["product_groups"].map(bool)).to_numpy(dtype=bool),
+            (profiles["processes"].map(bool) | profiles["product_groups"].map(bool)).to_numpy(
+                dtype=bool
+            ),
             profiles["materials"].map(bool).to_numpy(dtype=bool),
             np.asarray(_per_distinct(profiles["certifications"].tolist(), valid_any), dtype=bool),
             profiles["geo_ok"].to_numpy(dtype=bool),

@@ -183,7 +183,9 @@ def test_size_encoder_log_age_and_flags():
     X = pd.DataFrame({"employees": [99.0, np.nan], "founded": [2016.0, np.nan]})
     out = SizeEncoder(as_of=AS_OF).set_output(transform="pandas").fit_transform(X)
     assert list(out.columns) == ["log1p_employees", "log1p_age", "employees_missing", "age_missing"]
-    assert out.iloc[0, 0] == pytest.approx(np.log1p(99)) and out.iloc[0, 1] == pytest.approx(np.log1p(10))
+    assert out.iloc[0, 0] == pytest.approx(np.log1p(99)) and out.iloc[0, 1] == pytest.approx(
+        np.log1p(10)
+    )
     assert out.iloc[1].tolist()[2:] == [1.0, 1.0]
 
 
@@ -198,7 +200,9 @@ MILLING_AND_MOULDING = {
     "vi": "Gia công phay CNC chi tiết chính xác và ép nhựa linh kiện",
     "en": "CNC milling of precision parts and plastic injection moulding",
     "no_diacritics": "Gia cong phay CNC chi tiet chinh xac va ep nhua linh kien",
-    "nfd": unicodedata.normalize("NFD", "Gia công phay CNC chi tiết chính xác và ép nhựa linh kiện"),
+    "nfd": unicodedata.normalize(
+        "NFD", "Gia công phay CNC chi tiết chính xác và ép nhựa linh kiện"
+    ),
     "ja": "マシニングセンタによるフライス加工と射出成形",
 }
 
@@ -229,7 +233,14 @@ def test_profile_columns_types_and_index():
     assert profiles.index.name == "firm_id" and list(profiles.index) == ["F0001", "F0002"]
     assert list(profiles.columns) == list(PROFILE_COLUMNS)
     row = profiles.loc["F0001"]
-    for column in ("sectors", "product_groups", "processes", "materials", "export_markets", "languages"):
+    for column in (
+        "sectors",
+        "product_groups",
+        "processes",
+        "materials",
+        "export_markets",
+        "languages",
+    ):
         assert isinstance(row[column], tuple), column
     assert {"mechanical", "electronics"} <= set(row["sectors"])
     assert {"stainless_steel", "aluminium", "abs"} <= set(row["materials"])
@@ -240,7 +251,9 @@ def test_profile_columns_types_and_index():
 
 
 def test_certifications_are_parsed_with_unparsed_pieces_kept():
-    firm = make_firm(certifications="ISO 9001:2015 hiệu lực đến 12/2027; IATF 16949 hết hạn 12/2024; chứng chỉ xanh nội bộ")
+    firm = make_firm(
+        certifications="ISO 9001:2015 hiệu lực đến 12/2027; IATF 16949 hết hạn 12/2024; chứng chỉ xanh nội bộ"
+    )
     row = build_profiles(make_firms(firm), AS_OF, geocode=False).iloc[0]
     codes = [c.code for c in row["certifications"]]
     assert codes == ["iso_9001", "iatf_16949"]
@@ -334,7 +347,9 @@ def _truth_codes(kind: str) -> dict[str, set[str]]:
     # 0.95 / 0.86, sectors 0.93 / 1.00. Floors sit a few points below.
     [("processes", 0.8, 0.8), ("materials", 0.9, 0.8), ("sectors", 0.85, 0.95)],
 )
-def test_demo_extraction_precision_and_recall_against_truth(demo_profiles, kind, precision_floor, recall_floor):
+def test_demo_extraction_precision_and_recall_against_truth(
+    demo_profiles, kind, precision_floor, recall_floor
+):
     if not (DEMO / "truth" / "firm_truth.csv").exists():
         pytest.skip("data/demo/truth/firm_truth.csv is not generated yet (cnht demo)")
     from features.taxonomy import load_taxonomy
