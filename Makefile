@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## Create .venv and install the project with its dev extra (pinned by constraints.txt)
 
-run: $(STAMP) ## Run the main job on the embedded demo data
+run: $(STAMP) ## Summarise the demo data, then serve web + API with it on http://$(HOST):$(PORT)
 	$(BIN)/cnht demo
+	$(BIN)/cnht serve --demo --host $(HOST) --port $(PORT)
 
 test: $(STAMP) ## Run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
