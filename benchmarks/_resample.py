@@ -17,8 +17,10 @@ True
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +46,7 @@ TEXT_COLUMNS: tuple[str, ...] = ("name", "description", "products", "materials",
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 # Traditional placement (hòa) -> modern (hoà): move the tone from o/u to the next vowel.
 _OLD_STYLE = re.compile(rf"(?i)(?<![q])([ou])([{_TONES}])([aey])(?![^\W\d_]|[\u0300-\u036f])")
-_WORD = re.compile(r"\S+")
+_INVISIBLE = ("\u200b", "\u200c", "\ufeff")
 
 
 def strip_diacritics(text: str) -> str:
@@ -65,44 +67,41 @@ def swap_tone_placement(text: str) -> str:
     return unicodedata.normalize("NFC", _OLD_STYLE.sub(r"\1\3\2", decomposed))
 
 
-def insert_zero_width(text: str, rng: np.random.Generator, k: int = 2) -> str:
-    """Insert ``k`` zero-width spaces or joiners at random positions."""
+def insert_zero_width(text: str, rng: random.Random | np.random.Generator, k: int = 2) -> str:
+    """Insert ``k`` zero-width spaces, non-joiners or BOMs at random positions."""
     if not text:
         return text
     chars = list(text)
     for _ in range(k):
-        chars.insert(
-            int(rng.integers(0, len(chars) + 1)), str(rng.choice(["\u200b", "\u200c", "\ufeff"]))
-        )
+        position = int(rng.random() * (len(chars) + 1))
+        chars.insert(position, _INVISIBLE[int(rng.random() * len(_INVISIBLE))])
     return "".join(chars)
 
 
-def _abbreviation_patterns() -> list[tuple[re.Pattern[str], str]]:
-    patterns = []
-    # Longest expansions first so "công ty trách nhiệm hữu hạn" is not cut by "công ty".
-    table = sorted(abbreviations().items(), key=lambda kv: -len(kv[1]))
-    for abbreviation, expansion in table:
-        if fold(expansion) == abbreviation or len(expansion.split()) < 2:
-            continue
-        patterns.append((re.compile(rf"(?i)\b{re.escape(expansion)}\b"), abbreviation.upper()))
-    return patterns
-
-
-_PATTERNS: list[tuple[re.Pattern[str], str]] | None = None
+@lru_cache(maxsize=1)
+def _abbreviation_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One alternation of every multi-word expansion (longest first, so "công ty trách
+    nhiệm hữu hạn" wins over "công ty"), and folded expansion -> abbreviation."""
+    table: dict[str, str] = {}
+    for abbreviation, expansion in abbreviations().items():
+        if fold(expansion) != abbreviation and len(expansion.split()) >= 2:
+            table.setdefault(fold(expansion), abbreviation.upper())
+    expansions = sorted(
+        {e for a, e in abbreviations().items() if fold(e) in table}, key=len, reverse=True
+    )
+    pattern = re.compile(r"(?i)\b(?:" + "|".join(re.escape(e) for e in expansions) + r")\b")
+    return pattern, table
 
 
 def abbreviate(text: str) -> str:
     """Replace expansions by their abbreviation (``sản xuất`` → ``SX``, ``công ty`` → ``CTY``)."""
-    global _PATTERNS
-    if _PATTERNS is None:
-        _PATTERNS = _abbreviation_patterns()
-    text = unicodedata.normalize("NFC", text)
-    for pattern, abbreviation in _PATTERNS:
-        text = pattern.sub(abbreviation, text)
-    return text
+    pattern, table = _abbreviation_pattern()
+    return pattern.sub(lambda m: table[fold(m.group(0))], unicodedata.normalize("NFC", text))
 
 
-def perturb_text(text: object, rng: np.random.Generator, rate: float = 0.5) -> object:
+def perturb_text(
+    text: object, rng: random.Random | np.random.Generator, rate: float = 0.5
+) -> object:
     """Apply each perturbation with probability ``rate`` (NaN and non-text pass through)."""
     if not isinstance(text, str) or not text:
         return text
@@ -162,8 +161,9 @@ def resample_firms(
     """
     if n < 1:
         raise ValueError(f"Expected n >= 1 firms, got n={n}.")
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(firms), size=n)
+    picks = np.random.default_rng(seed).integers(0, len(firms), size=n)
+    # Per-cell draws use the standard library generator: numpy's scalar draws cost ~1 µs each.
+    rng = random.Random(seed)
     out = firms.iloc[picks].reset_index(drop=True).copy()
     out.insert(1, "source_firm_id", out["firm_id"])
     width = max(6, len(str(n)))

@@ -366,3 +366,42 @@ def test_demo_extraction_precision_and_recall_against_truth(
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     assert precision >= precision_floor, f"{kind} precision {precision:.3f}"
     assert recall >= recall_floor, f"{kind} recall {recall:.3f}"
+
+
+def test_certification_encoder_valid_flags_and_days_left():
+    firms = make_firms(
+        make_firm(
+            certifications="ISO 9001:2015 hiệu lực đến 31/12/2026; IATF 16949 hết hạn 12/2024"
+        ),
+        make_firm(firm_id="F0002", certifications=np.nan),
+    )
+    profiles = build_profiles(firms, AS_OF, geocode=False)
+    encoder = CertificationEncoder(as_of=AS_OF).set_output(transform="pandas")
+    out = encoder.fit_transform(profiles)
+    assert list(out.columns) == list(encoder.get_feature_names_out())
+    assert out.loc["F0001", "valid_iso_9001"] == 1 and out.loc["F0001", "valid_iatf_16949"] == 0
+    assert out.loc["F0001", "days_left_iso_9001"] == (date(2026, 12, 31) - AS_OF).days
+    assert out.loc["F0001", "n_valid"] == 1 and out.loc["F0002"].sum() == 0
+    international = CertificationEncoder(as_of=AS_OF, international_only=True).fit()
+    codes = set(international.codes_)
+    assert {"iso_9001", "iatf_16949", "iso_3834"} <= codes
+    assert not codes & {"rohs", "ce", "amfori_bsci", "smeta", "sa8000", "wrap"}
+
+
+def test_resampled_spellings_keep_the_source_firms_processes():
+    from benchmarks._resample import resample_firms
+
+    source = make_firms(
+        make_firm(),
+        make_firm(firm_id="F0002", description="Dập kim loại tấm, hàn TIG, sơn tĩnh điện"),
+        minimal_firm("F0003", "Đúc áp lực nhôm và mạ kẽm cho linh kiện xe máy"),
+    )
+    resampled = resample_firms(source, 60, seed=3, rate=0.9)
+    assert resampled["description"].nunique() > 10  # the spellings really differ
+    before = build_profiles(source, AS_OF, geocode=False)["processes"]
+    after = build_profiles(resampled, AS_OF, geocode=False)["processes"]
+    same = [
+        after[f] == before[s]
+        for f, s in zip(resampled["firm_id"], resampled["source_firm_id"], strict=True)
+    ]
+    assert np.mean(same) == 1.0
