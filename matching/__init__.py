@@ -7,8 +7,8 @@ Public API: :class:`SupplierMatcher` (a scikit-learn estimator), the score compo
 from matching.components import (
     CapacityFit,
     CertificationFit,
-    Component,
     Completeness,
+    Component,
     Distance,
     Experience,
     MaterialFit,

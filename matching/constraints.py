@@ -17,7 +17,16 @@ import math
 
 import numpy as np
 
-from matching.components import CertificationFit, FirmArrays, QueryContext, Reason, _cert_label, _cols, _month, _n
+from matching.components import (
+    CertificationFit,
+    FirmArrays,
+    QueryContext,
+    Reason,
+    _cert_label,
+    _cols,
+    _month,
+    _n,
+)
 
 __all__ = ["CONSTRAINTS", "check", "passes", "describe_failures"]
 

@@ -26,7 +26,6 @@ import pandas as pd
 
 from features.columns import LIST_SEPARATOR, NEED_COLUMNS
 from features.text import normalize
-
 from matching.exceptions import NeedError
 
 __all__ = ["NeedQuery", "parse_need", "parse_needs", "certificate_fields"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +15,9 @@ DEMO_DIR = Path("data/demo")
 __all__ = ["register", "match_command", "load_table", "Format"]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
+    """Output format of `cnht match` and `cnht suggest`."""
+
     table = "table"
     json = "json"
     csv = "csv"
