@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from features.profile._common import ProfileError
+from features.profile._common import ProfileError, _as_of
 from features.profile._experience import (
     count_multinational_customers,
     parse_languages,
@@ -138,18 +138,27 @@ def _capabilities_of(
     return codes, evidence
 
 
-def _complete_codes(raw: dict[str, frozenset], taxonomy) -> dict[str, tuple[str, ...]]:
-    """Add ancestors (cnc_milling -> cnc_machining) and the sectors of product groups."""
+def _complete_codes(
+    raw: dict[str, set], evidence: dict[str, str], taxonomy
+) -> dict[str, tuple[str, ...]]:
+    """Add ancestors (cnc_milling -> cnc_machining) and the sectors of product groups.
+
+    An implied code takes the evidence of the code that implies it, so every code of a
+    profile can say which words it came from. ``evidence`` is completed in place.
+    """
     out = {column: set(codes) for column, codes in raw.items()}
     for column in ("processes", "product_groups", "materials", "sectors"):
-        for code in list(out[column]):
+        for code in sorted(out[column]):
             for ancestor in taxonomy.ancestors(code):
-                kind = taxonomy.get(ancestor).kind
-                out[_KIND_COLUMN.get(kind, column)].add(ancestor)
-    for column in ("product_groups", "processes"):
-        for code in out[column]:
-            if column == "product_groups":
-                out["sectors"].update(s for s in taxonomy.get(code).sectors if s in taxonomy)
+                out[_KIND_COLUMN.get(taxonomy.get(ancestor).kind, column)].add(ancestor)
+                if code in evidence:
+                    evidence.setdefault(ancestor, evidence[code])
+    for code in sorted(out["product_groups"]):
+        for sector in taxonomy.get(code).sectors:
+            if sector in taxonomy:
+                out["sectors"].add(sector)
+                if code in evidence:
+                    evidence.setdefault(sector, evidence[code])
     return {column: tuple(sorted(codes)) for column, codes in out.items()}
 
 
@@ -244,7 +253,7 @@ def build_profiles(
             f"firm (deduplicate with features.ingest)."
         )
     taxonomy = load_taxonomy() if taxonomy is None else taxonomy
-    as_of = date.today() if as_of is None else as_of
+    as_of = _as_of(as_of)
 
     started = time.perf_counter()
 
@@ -298,8 +307,10 @@ def build_profiles(
                 codes[column] |= values
             for code, span in part_evidence.items():
                 evidence.setdefault(code, span)
-        codes["sectors"] |= resolved[combo[sectors_at]]
-        merged_codes.append(_complete_codes(codes, taxonomy))
+        for sector in resolved[combo[sectors_at]]:
+            codes["sectors"].add(sector)
+            evidence.setdefault(sector, distinct["sectors"][1][combo[sectors_at]])
+        merged_codes.append(_complete_codes(codes, evidence, taxonomy))
         merged_evidence.append(evidence)
     inverse = inverse.reshape(-1)
     completed = _spread(inverse, merged_codes)

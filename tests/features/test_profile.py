@@ -215,6 +215,12 @@ def test_processes_found_in_any_language_and_spelling(language):
     assert "cnc_machining" in profile["processes"]  # ancestor of cnc_milling
     assert list(profile["processes"]) == sorted(profile["processes"])
     assert profile["evidence"]["cnc_milling"]  # the span that matched is kept
+    # every code says which words it came from, implied ancestors included
+    codes = set(profile["processes"]) | set(profile["sectors"]) | set(profile["product_groups"])
+    assert codes <= set(profile["evidence"])
+    assert profile["evidence"]["cnc_machining"] == profile["evidence"]["cnc_milling"] or (
+        profile["evidence"]["cnc_machining"].lower() in MILLING_AND_MOULDING[language].lower()
+    )
 
 
 def test_spellings_of_one_description_give_one_profile():
@@ -248,6 +254,10 @@ def test_profile_columns_types_and_index():
     assert row["multinational_customers"] == 1
     assert row["employees"] == 120 and row["monthly_capacity"] == 50000 and row["founded"] == 2008
     assert row["text"].startswith("Công ty TNHH Cơ khí Chính xác An Phát . Gia công phay CNC")
+    every_code = {
+        c for kind in ("sectors", "product_groups", "processes", "materials") for c in row[kind]
+    }
+    assert every_code <= set(row["evidence"])
 
 
 def test_certifications_are_parsed_with_unparsed_pieces_kept():
