@@ -192,7 +192,7 @@ def build_profiles(
         Firms in the import format of :data:`features.columns.FIRM_COLUMNS`. Only
         ``firm_id``, ``name`` and ``description`` are required; every other column may be
         absent, empty or NaN.
-    as_of : date or None, default=None
+    as_of : date, str (yyyy-mm-dd) or None, default=None
         Date on which certifications count as valid for ``completeness`` (today if None).
     taxonomy : Taxonomy or None, default=None
         ``None`` loads the packaged taxonomy (:func:`features.taxonomy.load_taxonomy`).
