@@ -22,7 +22,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import reject_nul_characters
-from api.routes import ROUTERS
+from api.ranking import MatcherCache
+from api.routes import ROUTERS, match, shortlists, suggestions
 from api.schemas import Message
 from api.settings import Settings, get_settings
 from api.storage.errors import IllegalTransitionError
@@ -108,7 +109,8 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     app.add_exception_handler(CnhtError, _on_domain)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(OperationalError, _on_database_down)
-    for router in ROUTERS:
+    app.state.ranking = MatcherCache()
+    for router in (*ROUTERS, shortlists.router, match.router, suggestions.router):
         app.include_router(router, prefix=API_PREFIX)
     _document_error_body(app)
     return app

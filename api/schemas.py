@@ -37,6 +37,19 @@ __all__ = [
     "OutcomesPublic",
     "OutcomeTransition",
     "ShortlistEntryPublic",
+    "ReasonPublic",
+    "GapPublic",
+    "ShortlistFilters",
+    "ShortlistRequest",
+    "ShortlistEntryResult",
+    "ShortlistPublic",
+    "MatchRequest",
+    "MatchEntryPublic",
+    "MatchPublic",
+    "SuggestionPublic",
+    "SuggestionsPublic",
+    "UpgradePublic",
+    "UpgradesPublic",
     "RejectPublic",
     "ImportPublic",
     "KpiPublic",
@@ -402,6 +415,154 @@ class ShortlistEntryPublic(BaseModel):
     model_version: str
     created_at: dt.datetime
     status: str | None = None
+
+
+# --- ranking: shortlists, ad-hoc matches, suggestions, upgrades ---------------------
+
+
+class ReasonPublic(BaseModel):
+    """One reason for (or against) a match, in Vietnamese and English."""
+
+    component: str
+    vi: str
+    en: str
+    positive: bool
+
+
+class GapPublic(BaseModel):
+    """One thing a firm lacks for a need; ``blocking`` keeps it off the shortlist."""
+
+    component: str
+    vi: str
+    en: str
+    blocking: bool
+
+
+class ShortlistFilters(_In):
+    """Restrictions of a shortlist beyond the need's own constraints."""
+
+    sector: str | None = Field(default=None, min_length=1, max_length=60,
+                               description="Sector code or alias the firms must work in")  # fmt: skip
+    district: str | None = Field(default=None, min_length=1, max_length=120,
+                                 description="District or ward, with or without diacritics")  # fmt: skip
+    exclude_firms: list[str] = Field(default_factory=list, max_length=1000,
+                                     description="Firm ids never to list (F0001...)")  # fmt: skip
+
+
+class ShortlistRequest(_In):
+    """How to compute a need's shortlist."""
+
+    k: int = Field(default=10, ge=1, le=100, description="Firms on the list")
+    filters: ShortlistFilters = Field(default_factory=ShortlistFilters)
+    diversity: bool = Field(default=False, description="Re-rank for variety (MMR)")
+
+
+class MatchEntryPublic(BaseModel):
+    """A ranked firm with its score, the score's parts (weight x value) and the reasons."""
+
+    rank: int
+    firm_id: str
+    firm_name: str
+    score: float
+    components: dict[str, float]
+    reasons: list[ReasonPublic]
+
+
+class ShortlistEntryResult(MatchEntryPublic):
+    """A stored shortlist entry: ``entry_id`` is what ``PATCH /shortlists/{entry_id}/outcome`` takes."""
+
+    entry_id: int
+    need_id: str
+    model_version: str
+    created_at: dt.datetime
+    status: str | None
+
+
+class ShortlistPublic(BaseModel):
+    """A need's stored shortlist, best first."""
+
+    need_id: str
+    model_version: str
+    created_at: dt.datetime
+    data: list[ShortlistEntryResult]
+    count: int
+
+
+class MatchRequest(_In):
+    """An ad-hoc need: free text and/or structured fields (codes or aliases, ``;``-separated)."""
+
+    title: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, max_length=20_000)
+    sector: str | None = Field(default=None, max_length=60)
+    processes: str | None = Field(default=None, max_length=2000)
+    materials: str | None = Field(default=None, max_length=2000)
+    mandatory_certifications: str | None = Field(default=None, max_length=2000)
+    preferred_certifications: str | None = Field(default=None, max_length=2000)
+    min_monthly_capacity: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    park_id: str | None = Field(default=None, max_length=40, description="Industrial park of the plant")
+    k: int = Field(default=10, ge=1, le=100)
+
+
+class MatchPublic(BaseModel):
+    """Firms ranked for an ad-hoc need (nothing stored) and the codes read from it."""
+
+    model_version: str
+    sector_codes: list[str]
+    process_codes: list[str]
+    material_codes: list[str]
+    mandatory_certifications: list[str]
+    preferred_certifications: list[str]
+    data: list[MatchEntryPublic]
+    count: int
+
+
+class SuggestionPublic(BaseModel):
+    """An open need a firm fits, without the buyer's confidential fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rank: int
+    need_id: str
+    buyer_id: str
+    title: str
+    sector: str | None
+    deadline: dt.date | None
+    score: float
+    components: dict[str, float]
+    reasons: list[ReasonPublic]
+    gaps: list[GapPublic]
+
+
+class SuggestionsPublic(BaseModel):
+    """The open needs a firm fits best."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    firm_id: str
+    model_version: str
+    data: list[SuggestionPublic]
+    count: int
+
+
+class UpgradePublic(BaseModel):
+    """One change to a firm and the shortlists (top-k of open needs) it would newly enter."""
+
+    kind: Literal["certification", "process", "material", "capacity"]
+    code: str
+    label_vi: str
+    label_en: str
+    new_shortlists: int
+    needs: list[str]
+
+
+class UpgradesPublic(BaseModel):
+    """A firm's best single upgrades, most shortlists opened first."""
+
+    firm_id: str
+    model_version: str
+    k: int
+    data: list[UpgradePublic]
+    count: int
 
 
 # --- imports, KPI, health ------------------------------------------------------------

@@ -1,0 +1,182 @@
+"""``/needs/{need_id}/shortlist``: a need's ranked, explained shortlist, computed and stored.
+
+``POST`` (staff) ranks the firms with the matcher fitted on the database (cached, refitted
+only when firms or buyers changed: :mod:`api.ranking`), stores the entries with their
+score, components, reasons and model version, and records each new (need, firm) pair's
+first outcome ``suggested``. ``GET`` (staff, analysts) reads the latest stored shortlist.
+Each entry's ``entry_id`` is what ``PATCH /shortlists/{entry_id}/outcome`` moves on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from api.deps import ReaderDep, SessionDep, StaffDep
+from api.ranking import (
+    FittedMatcher,
+    RankingDep,
+    RankingError,
+    parse_stored_need,
+    ranked_entries,
+    reading,
+    reason_records,
+)
+from api.schemas import ShortlistEntryResult, ShortlistPublic, ShortlistRequest
+from api.storage import repository as repo
+from api.storage.errors import NotFoundError
+from api.storage.models import Firm, ShortlistEntry
+from features.text import fold
+
+__all__ = ["router", "read_shortlist", "excluded_firms"]
+
+router = APIRouter(prefix="/needs", tags=["shortlists"])
+
+_ERRORS = {
+    401: {"description": "Missing or unknown key"},
+    403: {"description": "Role may not"},
+    404: {"description": "No such need, or no stored shortlist"},
+    422: {"description": "Invalid body, or the need cannot be ranked"},
+}
+
+
+def _like(text: str) -> str:
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def excluded_firms(session: Session, fitted: FittedMatcher, body: ShortlistRequest) -> list[str]:
+    """Firm ids the filters keep off the list: ``exclude_firms`` and those outside sector/district.
+
+    Parameters
+    ----------
+    session : Session
+    fitted : FittedMatcher
+    body : ShortlistRequest
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    RankingError
+        The sector filter is neither a sector code nor an alias.
+    """
+    from features.taxonomy import load_taxonomy
+
+    filters = body.filters
+    excluded = set(filters.exclude_firms)
+    all_firms = {str(f) for f in fitted.matcher.firm_ids_}
+    if filters.sector:
+        taxonomy = load_taxonomy()
+        code = taxonomy.resolve(filters.sector, "sector")
+        if code is None:
+            examples = ", ".join(t.code for t in taxonomy.terms("sector")[:4])
+            raise RankingError(
+                f"Filter 'sector': expected a sector code or alias (e.g. {examples}), got "
+                f"{filters.sector!r}. Fix the spelling or leave the filter out."
+            )
+        sectors = fitted.matcher.profiles_["sectors"]
+        excluded |= {str(fid) for fid, codes in sectors.items() if code not in (codes or ())}
+    if filters.district:
+        inside = set(session.scalars(
+            select(Firm.firm_id).where(Firm.district_folded.like(_like(filters.district), escape="\\"))
+        ))  # fmt: skip
+        excluded |= all_firms - inside
+    return sorted(excluded & all_firms) + sorted(excluded - all_firms)
+
+
+def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
+    """The latest stored shortlist of ``need_id`` (the entries of its newest model version).
+
+    Raises
+    ------
+    NotFoundError
+        The need does not exist, or has no stored shortlist.
+    """
+    repo.get_need(session, need_id)
+    newest = session.scalar(
+        select(ShortlistEntry).where(ShortlistEntry.need_id == need_id)
+        .order_by(ShortlistEntry.created_at.desc(), ShortlistEntry.id.desc()).limit(1)
+    )  # fmt: skip
+    if newest is None:
+        raise NotFoundError(
+            f"Need {need_id} has no stored shortlist yet. Compute one with "
+            f"POST /api/v1/needs/{need_id}/shortlist (staff)."
+        )
+    entries = list(session.scalars(
+        select(ShortlistEntry)
+        .where(ShortlistEntry.need_id == need_id, ShortlistEntry.model_version == newest.model_version)
+        .order_by(ShortlistEntry.rank, ShortlistEntry.id)
+    ))  # fmt: skip
+    firm_ids = [e.firm_id for e in entries]
+    names = {fid: name for fid, name in session.execute(
+        select(Firm.firm_id, Firm.name).where(Firm.firm_id.in_(firm_ids)))}  # fmt: skip
+    data = [
+        ShortlistEntryResult(
+            entry_id=e.id, need_id=e.need_id, rank=e.rank, firm_id=e.firm_id,
+            firm_name=names.get(e.firm_id, ""), score=e.score,
+            components={name: float(value) for name, value in (e.components or {}).items()},
+            reasons=reason_records(e.reasons or []), model_version=e.model_version,
+            created_at=e.created_at, status=repo.latest_status(session, need_id, e.firm_id),
+        )
+        for e in entries
+    ]  # fmt: skip
+    return ShortlistPublic(need_id=need_id, model_version=newest.model_version,
+                           created_at=max(e.created_at for e in entries), data=data, count=len(data))  # fmt: skip
+
+
+@router.post("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)
+def create_shortlist(
+    need_id: str,
+    body: ShortlistRequest,
+    request: Request,
+    session: SessionDep,
+    ranking: RankingDep,
+    principal: StaffDep,
+) -> ShortlistPublic:
+    """Rank the firms for a stored need, store the shortlist and return it (staff).
+
+    Computing again with the same model version (same firms, buyers and taxonomy) replaces
+    that version's stored list; a pair already on its way (contacted, meeting...) keeps its
+    status, a new pair starts at ``suggested``.
+    """
+    # Rank in a read-only session: a refit must not hold the database's write lock.
+    with reading(request.app.state.sessionmaker) as reader:
+        need = repo.get_need(reader, need_id)
+        fitted = ranking.get(reader)
+        query = parse_stored_need(need, exclude_firms=excluded_firms(reader, fitted, body))
+        ranked = ranked_entries(fitted, query, body.k, diversity=body.diversity)
+    repo.get_need(session, need_id)  # still there
+    session.execute(delete(ShortlistEntry).where(ShortlistEntry.need_id == need_id,
+                                                 ShortlistEntry.model_version == fitted.model_version))  # fmt: skip
+    created = dt.datetime.now(dt.UTC)
+    entries = [
+        ShortlistEntry(need_id=need_id, firm_id=r["firm_id"], rank=r["rank"], score=r["score"],
+                       components=r["components"], reasons=r["reasons"],
+                       model_version=fitted.model_version, created_at=created)
+        for r in ranked
+    ]  # fmt: skip
+    session.add_all(entries)
+    session.flush()
+    for entry in entries:
+        if repo.latest_status(session, need_id, entry.firm_id) is None:
+            repo.record_outcome(session, need_id, entry.firm_id, "suggested", reason=None,
+                                by=principal.actor, shortlist_entry_id=entry.id)  # fmt: skip
+    repo.audit(session, principal.actor, "create", "shortlist", need_id, None,
+               {"model_version": fitted.model_version, "k": body.k, "diversity": body.diversity,
+                "filters": body.filters.model_dump(), "firms": [r["firm_id"] for r in ranked]})  # fmt: skip
+    if not entries:
+        return ShortlistPublic(need_id=need_id, model_version=fitted.model_version,
+                               created_at=created, data=[], count=0)  # fmt: skip
+    return read_shortlist(session, need_id)
+
+
+@router.get("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)
+def get_shortlist(need_id: str, session: SessionDep, principal: ReaderDep) -> ShortlistPublic:
+    """The latest stored shortlist of a need (staff, analysts)."""
+    return read_shortlist(session, need_id)

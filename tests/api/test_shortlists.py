@@ -1,0 +1,130 @@
+"""POST/GET /needs/{need_id}/shortlist: computed, stored, explained, and moved through outcomes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from api.storage.models import Outcome, ShortlistEntry
+from api.storage.session import transaction
+from tests.api.conftest import bearer, make_buyer, make_firm, make_need
+
+# By construction: F0001 moulds ABS and holds a valid ISO 9001 (the need's mandatory
+# certificate); F0002 moulds plastics too but holds no certificate; F0003 only stamps metal,
+# with ISO 9001, and is the only electronics firm; F0004 moulds ABS with ISO 9001 but sits in another district.
+FIRMS = [
+    make_firm(),
+    make_firm(firm_id="F0002", tax_code=None, certifications=[], name="Nhựa Bắc Hà",
+              description="Ép nhựa ABS, PP cho vỏ máy"),
+    make_firm(firm_id="F0003", tax_code=None, name="Dập Kim Long", district="Gia Lâm",
+              sectors="điện tử", description="Dập kim loại tấm, sơn tĩnh điện",
+              products="giá đỡ thép"),
+    make_firm(firm_id="F0004", tax_code=None, name="Nhựa Sóc Sơn", district="Sóc Sơn",
+              description="ép phun nhựa ABS chính xác", products="vỏ nhựa"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def seeded(client, staff):
+    assert client.post("/api/v1/buyers", json=make_buyer(), headers=staff).status_code == 201
+    assert client.post("/api/v1/needs", json=make_need(), headers=staff).status_code == 201
+    for firm in FIRMS:
+        answer = client.post("/api/v1/firms", json=firm, headers=staff)
+        assert answer.status_code == 201, answer.text
+    return staff
+
+
+def _count(app, model) -> int:
+    with transaction(app.state.sessionmaker) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_shortlist_is_ranked_explained_stored_and_suggested(app, client, seeded, analyst):
+    answer = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 5}, headers=seeded)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    firms = [e["firm_id"] for e in body["data"]]
+    # F0002 lacks the mandatory ISO 9001: never listed; the ABS moulders lead the metal stamper.
+    assert "F0002" not in firms and set(firms[:2]) == {"F0001", "F0004"}
+    assert body["model_version"].startswith("SupplierMatcher-") and body["count"] == len(firms)
+    first = body["data"][0]
+    assert first["rank"] == 1 and first["status"] == "suggested" and first["entry_id"] >= 1
+    assert abs(sum(first["components"].values()) - first["score"]) < 1e-9
+    assert any("ISO 9001" in r["vi"] and "ISO 9001" in r["en"] for r in first["reasons"])
+    assert any(r["component"] == "process_fit" and r["positive"] for r in first["reasons"])
+    assert first["firm_name"]
+    stored = client.get("/api/v1/needs/N-0001/shortlist", headers=analyst)
+    assert stored.status_code == 200 and stored.json() == body
+    assert _count(app, ShortlistEntry) == len(firms)
+    history = client.get("/api/v1/outcomes", params={"need_id": "N-0001"}, headers=seeded).json()
+    assert sorted(o["firm_id"] for o in history["data"]) == sorted(firms)
+    assert {o["status"] for o in history["data"]} == {"suggested"}
+
+
+def test_shortlist_outcome_flow(client, seeded):
+    body = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=seeded).json()
+    entry_id = body["data"][0]["entry_id"]
+    url = f"/api/v1/shortlists/{entry_id}/outcome"
+    contacted = client.patch(url, json={"status": "contacted"}, headers=seeded)
+    assert contacted.status_code == 200 and contacted.json()["status"] == "contacted"
+    meeting = client.patch(url, json={"status": "meeting"}, headers=seeded)
+    assert meeting.status_code == 200 and meeting.json()["status"] == "meeting"
+    illegal = client.patch(url, json={"status": "order"}, headers=seeded)
+    assert illegal.status_code == 409 and illegal.json()["allowed"] == ["sample", "rejected"]
+    assert "Allowed next: sample, rejected" in illegal.json()["detail"]
+    # Computing again keeps the pair's status instead of restarting it at 'suggested'.
+    again = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=seeded).json()
+    statuses = {e["firm_id"]: e["status"] for e in again["data"]}
+    assert statuses[body["data"][0]["firm_id"]] == "meeting"
+    assert client.get("/api/v1/needs/N-0001/shortlist", headers=seeded).json() == again
+
+
+def test_shortlist_filters_and_diversity(client, seeded):
+    def firms(**request):
+        answer = client.post("/api/v1/needs/N-0001/shortlist", json=request, headers=seeded)
+        assert answer.status_code == 200, answer.text
+        return [e["firm_id"] for e in answer.json()["data"]]
+
+    assert firms(filters={"district": "soc son"}) == ["F0004"]  # without diacritics
+    assert firms(filters={"district": "Sóc Sơn"}) == ["F0004"]
+    assert "F0001" not in firms(filters={"exclude_firms": ["F0001"]})
+    assert firms(filters={"sector": "dien tu"}) == ["F0003"]  # an alias without diacritics
+    assert "F0003" not in firms(filters={"sector": "mechanical"})
+    assert len(firms(k=2, diversity=True)) == 2
+    bad = client.post("/api/v1/needs/N-0001/shortlist", json={"filters": {"sector": "bánh kẹo xyz"}}, headers=seeded)  # fmt: skip
+    assert bad.status_code == 422 and "sector" in bad.json()["detail"]
+
+
+def test_shortlist_errors_and_roles(client, seeded, analyst, make_key):
+    missing = client.post("/api/v1/needs/N-9999/shortlist", json={}, headers=seeded)
+    assert missing.status_code == 404 and missing.json()["detail"].startswith("Need N-9999 not found")
+    assert client.get("/api/v1/needs/N-9999/shortlist", headers=seeded).status_code == 404
+    none_yet = client.get("/api/v1/needs/N-0001/shortlist", headers=seeded)
+    assert none_yet.status_code == 404 and "no stored shortlist" in none_yet.json()["detail"]
+    forbidden = client.post("/api/v1/needs/N-0001/shortlist", json={}, headers=analyst)
+    assert forbidden.status_code == 403 and "staff" in forbidden.json()["detail"]
+    firm = bearer(make_key("firm", "F0001"))
+    assert client.post("/api/v1/needs/N-0001/shortlist", json={}, headers=firm).status_code == 403
+    assert client.get("/api/v1/needs/N-0001/shortlist", headers=firm).status_code == 403
+    for k in (0, 101, "ten"):
+        answer = client.post("/api/v1/needs/N-0001/shortlist", json={"k": k}, headers=seeded)
+        assert answer.status_code == 422 and "'k'" in answer.json()["detail"]
+    unknown = client.post("/api/v1/needs/N-0001/shortlist", json={"top": 3}, headers=seeded)
+    assert unknown.status_code == 422 and "top" in unknown.json()["detail"]
+    assert client.post("/api/v1/needs/N-0001/shortlist", json={}).status_code == 401
+
+
+def test_cache_refits_only_when_firms_change(app, client, seeded):
+    cache = app.state.ranking
+    client.post("/api/v1/needs/N-0001/shortlist", json={"k": 10}, headers=seeded)
+    client.post("/api/v1/needs/N-0001/shortlist", json={"k": 10}, headers=seeded)
+    assert cache.fits == 1
+    newcomer = make_firm(firm_id="F0005", tax_code=None, name="Nhựa Thăng Long Mới",
+                         description="ép phun nhựa ABS, vỏ máy in, khuôn mẫu chính xác")  # fmt: skip
+    assert client.post("/api/v1/firms", json=newcomer, headers=seeded).status_code == 201
+    body = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 10}, headers=seeded).json()
+    assert cache.fits == 2 and "F0005" in [e["firm_id"] for e in body["data"]]
+    # A new model version: the latest shortlist is the new one, the old stays stored.
+    assert _count(app, ShortlistEntry) > body["count"]
+    assert client.get("/api/v1/needs/N-0001/shortlist", headers=seeded).json() == body
+    assert _count(app, Outcome) == body["count"]  # one 'suggested' per pair, never twice
