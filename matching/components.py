@@ -17,11 +17,13 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
+from features.text import fold
 from matching.exceptions import HyperParameterError
 from matching.needs import NeedQuery
 
@@ -112,6 +114,8 @@ class FirmArrays:
     experience_base: np.ndarray | None = None
     # Capacity with NaN (not stated) as 0, for the capacity component.
     capacity_or_zero: np.ndarray | None = None
+    # The firms' normalised text, to quote their own words (with diacritics) in reasons.
+    raw_text: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.firm_ids)
@@ -215,6 +219,18 @@ class Component:
         return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
+def _as_written(text: str, folded_term: str) -> str:
+    """The words of ``text`` whose folded form is ``folded_term`` (``nhom`` -> ``nhôm``),
+    or the folded term itself when the text does not hold it word for word."""
+    wanted = folded_term.split()
+    words = re.findall(r"[^\W_]+", text)
+    for i in range(len(words) - len(wanted) + 1):
+        window = words[i : i + len(wanted)]
+        if [fold(w) for w in window] == wanted:
+            return " ".join(window)
+    return folded_term
+
+
 class TextSimilarity(Component):
     """Cosine similarity of tf-idf vectors of the folded texts (need vs firm).
 
@@ -238,6 +254,8 @@ class TextSimilarity(Component):
         inverse = {c: t for t, c in firms.vocabulary.items()}
         order = np.argsort(-hit)[:3]
         terms = [inverse[int(query.term_columns[i])].replace("_", " ") for i in order if hit[i] > 0]
+        if firms.raw_text is not None:
+            terms = [_as_written(str(firms.raw_text[row]), t) for t in terms]
         joined = ", ".join(f"“{t}”" for t in terms)
         return [Reason(self.name, f"mô tả có {joined}", f"description mentions {joined}")]
 

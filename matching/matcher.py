@@ -367,6 +367,7 @@ class SupplierMatcher(BaseEstimator):
             descendants=descendants,
             dense_text=dense_text,
             capacity_or_zero=np.nan_to_num(col("monthly_capacity"), nan=0.0),
+            raw_text=profiles["text"].fillna("").astype(str).to_numpy(object) if "text" in profiles else None,
             experience_base=0.4 * (export_matrix.sum(axis=1) > 0)
             + 0.3 * np.minimum(np.nan_to_num(col("multinational_customers")), 3) / 3.0,
         )

@@ -139,3 +139,12 @@ def test_component_parameters_are_validated_in_fit_with_their_name(component, ar
     matcher = SupplierMatcher(components=components, geocode=False)  # no error before fit
     with pytest.raises(HyperParameterError, match=argument):
         matcher.fit(make_profiles(make_firm("F1", text="x")))
+
+
+def test_text_reasons_quote_the_firms_own_words():
+    from matching.components import _as_written
+
+    assert _as_written("Gia công vỏ nhôm CNC", "nhom") == "nhôm"
+    assert _as_written("Gia công vỏ nhôm CNC", "vo nhom") == "vỏ nhôm"
+    assert _as_written("gia cong vo nhom", "nhom") == "nhom"
+    assert _as_written("ép nhựa", "khuon") == "khuon"  # not in the text: the term itself
