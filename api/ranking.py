@@ -58,6 +58,7 @@ __all__ = [
     "RankingDep",
     "reason_records",
     "ranked_entries",
+    "needs_for_firm",
 ]
 
 logger = logging.getLogger(__name__)
@@ -426,3 +427,32 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
     except CnhtError as exc:
         raise RankingError(f"Need {query.need_id} cannot be ranked: {exc}") from exc
     return out
+
+
+def needs_for_firm(session: Session, cache: MatcherCache, firm_id: str) -> set[str]:
+    """The needs a firm is suggested for: those it is on a shortlist or has an outcome for,
+    and the open needs whose hard constraints it passes.
+
+    Parameters
+    ----------
+    session : Session
+    cache : MatcherCache
+    firm_id : str
+
+    Returns
+    -------
+    set of str
+        Need ids (empty when the firm does not exist).
+    """
+    from api.storage.models import Outcome, ShortlistEntry
+
+    visible = set(session.scalars(select(ShortlistEntry.need_id).where(ShortlistEntry.firm_id == firm_id)))
+    visible |= set(session.scalars(select(Outcome.need_id).where(Outcome.firm_id == firm_id)))
+    if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is None:
+        return visible
+    queries = cache.open_needs(session)
+    if queries:
+        fitted = cache.get(session)
+        suggested = fitted.matcher.suggest_needs(firm_id, needs=queries, k=len(queries))
+        visible |= set(suggested["need_id"].astype(str))
+    return visible

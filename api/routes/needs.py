@@ -1,7 +1,7 @@
 """``/needs``: buyers' component requirements.
 
-Staff write; staff and analysts see everything; a firm key sees needs without the buyer's
-confidential fields (``target_price_usd``, ``internal_notes``): a separate schema,
+Staff write; staff and analysts see everything; a firm key sees only the needs it is suggested
+for (:func:`api.ranking.needs_for_firm`), without the buyer's confidential fields (``target_price_usd``, ``internal_notes``): a separate schema,
 :class:`~api.schemas.NeedPublic`, that does not have them.
 """
 
@@ -13,8 +13,10 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep, StaffDep
+from api.ranking import RankingDep, needs_for_firm
 from api.schemas import NeedCreate, NeedPrivate, NeedPublic, NeedsPrivate, NeedsPublic, NeedUpdate
 from api.storage import repository as repo
+from api.storage.errors import NotFoundError
 from api.storage.models import Need
 
 __all__ = ["router"]
@@ -35,6 +37,7 @@ def _public(need: Need, principal: Principal) -> NeedPrivate | NeedPublic:
 def list_needs(
     session: SessionDep,
     principal: PrincipalDep,
+    ranking: RankingDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     buyer_id: Annotated[str | None, Query(max_length=16)] = None,
@@ -43,13 +46,20 @@ def list_needs(
     status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> NeedsPrivate | NeedsPublic:
-    """List needs; firm keys get them without confidential fields."""
+    """List needs; firm keys get the needs they are suggested for, without confidential fields."""
+    if principal.role == "firm":
+        visible = needs_for_firm(session, ranking, principal.firm_id)
+        needs, _ = repo.list_needs(
+            session, buyer_id=buyer_id, sector=sector, process=process, status=status_, q=q,
+            limit=10_000_000, offset=0,
+        )  # fmt: skip
+        needs = [n for n in needs if n.need_id in visible]
+        page = needs[offset : offset + limit]
+        return NeedsPublic(data=[_public(n, principal) for n in page], count=len(needs))
     needs, count = repo.list_needs(
         session, buyer_id=buyer_id, sector=sector, process=process, status=status_, q=q,
         limit=limit, offset=offset,
     )  # fmt: skip
-    if principal.role == "firm":
-        return NeedsPublic(data=[_public(n, principal) for n in needs], count=count)
     return NeedsPrivate(data=[_public(n, principal) for n in needs], count=count)
 
 
@@ -60,9 +70,14 @@ def create_need(body: NeedCreate, session: SessionDep, principal: StaffDep) -> N
 
 
 @router.get("/{need_id}", response_model=NeedPrivate | NeedPublic, responses=_ERRORS | {404: {"description": "No such need"}})  # fmt: skip
-def read_need(need_id: str, session: SessionDep, principal: PrincipalDep) -> NeedPrivate | NeedPublic:
-    """One need; firm keys get it without confidential fields."""
-    return _public(repo.get_need(session, need_id), principal)
+def read_need(
+    need_id: str, session: SessionDep, principal: PrincipalDep, ranking: RankingDep
+) -> NeedPrivate | NeedPublic:
+    """One need; firm keys get it without confidential fields, if they are suggested for it."""
+    need = repo.get_need(session, need_id)
+    if principal.role == "firm" and need_id not in needs_for_firm(session, ranking, principal.firm_id):
+        raise NotFoundError(f"Need {need_id} not found.")
+    return _public(need, principal)
 
 
 @router.patch("/{need_id}", response_model=NeedPrivate, responses=_ERRORS | {404: {"description": "No such need or buyer"}})  # fmt: skip

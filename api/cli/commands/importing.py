@@ -1,13 +1,21 @@
-"""``cnht import firms|buyers|needs|outcomes FILE``: read a table, report its quality."""
+"""``cnht import firms|buyers|needs|outcomes FILE``: read a table, report its quality, store it.
+
+Without ``--dry-run`` the accepted rows are upserted into the database of
+``CNHT_DATABASE_URL`` (default ``cnht.db``, migrated first) in ONE transaction with its import
+job row, as ``POST /api/v1/imports/{kind}`` does: re-importing the same file changes nothing.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from sqlalchemy.exc import DBAPIError
 
 from features.exceptions import CnhtError
 from features.ingest import read_table
@@ -47,8 +55,9 @@ def import_table(
 ) -> None:
     """Nhập một bảng (doanh nghiệp, bên mua, nhu cầu, kết quả) từ CSV/XLSX, báo cáo dòng lỗi.
 
-    Import one table (firms, buyers, needs, outcomes) from CSV or XLSX. Every rejected row or
-    cell is reported with its row, column, reason and fix; good rows are never lost.
+    Import one table (firms, buyers, needs, outcomes) from CSV or XLSX into the database
+    (CNHT_DATABASE_URL, default cnht.db) in one transaction. Every rejected row or cell is
+    reported with its row, column, reason and fix (<FILE>.rejects.csv); good rows are never lost.
     """
     console = Console(stderr=True)
     vi = lang is Lang.vi
@@ -72,20 +81,71 @@ def import_table(
         console.print(f"[red]{'Lỗi' if vi else 'Error'}:[/red] {exc}")
         raise typer.Exit(code=2) from exc
     typer.echo(result.report(lang.value))
-    if not dry_run:
-        console.print(
-            "Lưu vào cơ sở dữ liệu cần dịch vụ: chạy `cnht serve` rồi tải tệp lên, hoặc dùng "
-            "--dry-run để chỉ kiểm tra. Chưa có gì được lưu." if vi else
-            "Storing into the database needs the service: run `cnht serve` and upload the "
-            "file, or use --dry-run to check only. Nothing was stored."
-        )
-        raise typer.Exit(code=1)
     rejects_path = file.with_name(f"{file.stem}.rejects.csv")
-    result.write_rejects(rejects_path)
+    if dry_run:
+        result.write_rejects(rejects_path)
+        typer.echo(
+            f"\nĐã ghi {len(result.rejects)} lỗi vào {rejects_path}" if vi else
+            f"\nWrote {len(result.rejects)} problems to {rejects_path}"
+        )
+        return
+    try:
+        counts = _store(kind.value, file.name, result)
+    except (CnhtError, DBAPIError) as exc:
+        reason = str(exc.orig).splitlines()[0] if isinstance(exc, DBAPIError) and exc.orig else str(exc)
+        console.print(
+            f"[red]Lỗi:[/red] cơ sở dữ liệu từ chối tệp ({reason}); không có gì được lưu." if vi else
+            f"[red]Error:[/red] the database refused the file ({reason}); nothing was stored."
+        )
+        raise typer.Exit(code=1) from exc
+    rejected = result.rows_rejected + counts.rejected
     typer.echo(
-        f"\nĐã ghi {len(result.rejects)} lỗi vào {rejects_path}" if vi else
-        f"\nWrote {len(result.rejects)} problems to {rejects_path}"
+        f"\nĐã lưu: đọc {result.rows_read}, thêm {counts.inserted}, cập nhật {counts.updated}, "
+        f"không đổi {counts.unchanged}, loại {rejected}" if vi else
+        f"\nStored: read {result.rows_read}, inserted {counts.inserted}, updated "
+        f"{counts.updated}, unchanged {counts.unchanged}, rejected {rejected}"
     )
+    problems = result.rejects
+    if counts.rejects:
+        problems = pd.concat([problems, pd.DataFrame.from_records(counts.rejects)], ignore_index=True)
+    problems.to_csv(rejects_path, index=False, encoding="utf-8-sig")
+    typer.echo(
+        f"Đã ghi {len(problems)} lỗi vào {rejects_path}" if vi else
+        f"Wrote {len(problems)} problems to {rejects_path}"
+    )
+
+
+def _reject_records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for item in frame.to_dict("records"):
+        row = item.get("row")
+        out.append({"row": None if row is None or row != row else int(row),
+                    "column": item.get("column") or None, "reason": str(item.get("reason") or ""),
+                    "fix": item.get("fix") or None})  # fmt: skip
+    return out
+
+
+def _store(kind: str, filename: str, result):
+    """Upsert the accepted rows and the import job in one transaction; the counts."""
+    from api.settings import get_settings
+    from api.storage.imports import upsert_table
+    from api.storage.models import ImportJob
+    from api.storage.session import make_engine, make_sessionmaker, migrate, transaction
+
+    engine = make_engine(get_settings())
+    try:
+        migrate(engine)
+        with transaction(make_sessionmaker(engine)) as session:
+            counts = upsert_table(session, kind, result.data, "cli")
+            session.add(ImportJob(
+                kind=kind, filename=filename, status="done", rows_read=result.rows_read,
+                inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
+                rejected=result.rows_rejected + counts.rejected,
+                rejects=_reject_records(result.rejects) + counts.rejects, by="cli",
+            ))  # fmt: skip
+        return counts
+    finally:
+        engine.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -93,7 +153,9 @@ def register(app: typer.Typer) -> None:
     app.command(
         "import",
         help=(
-            "Nhập bảng firms|buyers|needs|outcomes từ CSV/XLSX (--dry-run: chỉ kiểm tra).\n\n"
-            "Import a firms|buyers|needs|outcomes table from CSV/XLSX (--dry-run: check only)."
+            "Nhập bảng firms|buyers|needs|outcomes từ CSV/XLSX vào cơ sở dữ liệu "
+            "(CNHT_DATABASE_URL; --dry-run: chỉ kiểm tra).\n\n"
+            "Import a firms|buyers|needs|outcomes table from CSV/XLSX into the database "
+            "(CNHT_DATABASE_URL; --dry-run: check only)."
         ),
     )(import_table)
