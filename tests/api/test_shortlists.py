@@ -128,3 +128,32 @@ def test_cache_refits_only_when_firms_change(app, client, seeded):
     assert _count(app, ShortlistEntry) > body["count"]
     assert client.get("/api/v1/needs/N-0001/shortlist", headers=seeded).json() == body
     assert _count(app, Outcome) == body["count"]  # one 'suggested' per pair, never twice
+
+
+@pytest.mark.slow
+def test_demo_shortlists_fit_once(tmp_path):
+    """On the demo database: shortlists for several needs reuse one fit; every list is valid."""
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.auth import create_key
+    from api.settings import Settings
+    from api.storage.demo import seed_demo
+    from api.storage.models import Need
+
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}"))
+    seed_demo(app.state.sessionmaker, demo)
+    with transaction(app.state.sessionmaker) as session:
+        staff = bearer(create_key(session, "staff")[1])
+        need_ids = list(session.scalars(select(Need.need_id).where(Need.status == "open").order_by(Need.need_id).limit(3)))  # fmt: skip
+    with TestClient(app) as client:
+        for need_id in need_ids:
+            answer = client.post(f"/api/v1/needs/{need_id}/shortlist", json={"k": 10}, headers=staff)
+            assert answer.status_code == 200, answer.text
+            scores = [e["score"] for e in answer.json()["data"]]
+            assert scores == sorted(scores, reverse=True) and len(scores) >= 1
+    assert app.state.ranking.fits == 1
+    app.state.engine.dispose()
