@@ -29,8 +29,8 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
 from fastapi import Depends, Request
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.storage.errors import ServiceError

@@ -17,7 +17,13 @@ from sqlalchemy import select
 from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep
 from api.ranking import RankingDep, RankingError, reason_records
-from api.schemas import GapPublic, SuggestionPublic, SuggestionsPublic, UpgradePublic, UpgradesPublic
+from api.schemas import (
+    GapPublic,
+    SuggestionPublic,
+    SuggestionsPublic,
+    UpgradePublic,
+    UpgradesPublic,
+)
 from api.storage import repository as repo
 from api.storage.errors import NotFoundError
 from api.storage.models import Need

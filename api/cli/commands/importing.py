@@ -14,7 +14,6 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
 from sqlalchemy.exc import DBAPIError
 
 from features.exceptions import CnhtError
