@@ -50,8 +50,9 @@ def seed_demo(factory: sessionmaker[Session], folder: str | Path) -> dict[str, I
                 if kind == "outcomes":
                     continue
                 raise DemoDataError(
-                    f"Expected the demo table {path}, found no such file. Run `cnht demo` "
-                    "(or `make run`) to build the demo data first."
+                    f"Expected the demo table {path.resolve()}, found no such file. Run the "
+                    "command from the repository root (data/demo/ is part of the repository), "
+                    "set CNHT_DEMO_FOLDER to the folder, or rebuild it with `cnht demo --generate`."
                 )
             result = readers[kind](path)
             counts[kind] = upsert_table(session, kind, result.data, "demo-seed")
