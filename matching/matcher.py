@@ -676,14 +676,15 @@ class SupplierMatcher(BaseEstimator):
         return explain_pair(self, self._context(query), row)
 
     def reasons(self, ctx: QueryContext, row: int) -> list[Reason]:
-        """Reasons of every component with a positive weight, strongest contribution first."""
+        """Reasons of every component with a positive weight: what speaks for the firm first
+        (strongest contribution first), then what it lacks."""
         pair = self._pair(ctx, row)
         order = sorted(self.components_, key=lambda c: -pair["contributions"][c.name])
         out: list[Reason] = []
         for component in order:
             if self.weights_[component.name] > 0:
                 out.extend(component.reasons(self.firms_, ctx, row))
-        return out
+        return sorted(out, key=lambda reason: not reason.positive)  # stable: keeps the order above
 
     def failures(self, ctx: QueryContext, row: int) -> list[Reason]:
         """Hard constraints firm ``row`` fails for the need of ``ctx`` (as Reasons)."""
