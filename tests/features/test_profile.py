@@ -332,8 +332,7 @@ def test_firm_profiler_names_align_with_matrix_columns():
 
 @pytest.fixture(scope="module")
 def demo_profiles():
-    if not (DEMO / "firms.csv").exists():
-        pytest.skip("data/demo/firms.csv is not generated yet (cnht demo)")
+    assert (DEMO / "firms.csv").exists(), "data/demo/firms.csv is part of the repository"
     firms = pd.read_csv(DEMO / "firms.csv", dtype=str)
     return build_profiles(firms, AS_OF)
 
@@ -360,8 +359,7 @@ def _truth_codes(kind: str) -> dict[str, set[str]]:
 def test_demo_extraction_precision_and_recall_against_truth(
     demo_profiles, kind, precision_floor, recall_floor
 ):
-    if not (DEMO / "truth" / "firm_truth.csv").exists():
-        pytest.skip("data/demo/truth/firm_truth.csv is not generated yet (cnht demo)")
+    assert (DEMO / "truth" / "firm_truth.csv").exists(), "data/demo/truth/ is part of the repository"
     from features.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
