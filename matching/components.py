@@ -151,9 +151,37 @@ def _n(firms: FirmArrays, rows: np.ndarray | slice) -> int:
     return len(firms) if isinstance(rows, slice) else len(rows)
 
 
-def _cols(matrix: np.ndarray, rows: np.ndarray | slice, codes: list[int]) -> np.ndarray:
-    """``codes x rows`` block of a code-major matrix (contiguous rows when ``rows`` is :data:`ALL`)."""
-    return matrix[codes] if isinstance(rows, slice) else matrix[np.ix_(codes, rows)]
+def _code_row(matrix: np.ndarray, rows: np.ndarray | slice, code: int) -> np.ndarray:
+    """Row ``code`` of a code-major matrix at ``rows`` (a view when ``rows`` is :data:`ALL`)."""
+    return matrix[code] if isinstance(rows, slice) else matrix[code, rows]
+
+
+def _any_of(matrix: np.ndarray, rows: np.ndarray | slice, codes: list[int]) -> np.ndarray:
+    """Whether each firm at ``rows`` has any of ``codes`` (boolean, one per firm).
+
+    Equal to ``matrix[np.ix_(codes, rows)].any(axis=0)``, but one ``|=`` per code: that
+    reduction over the short axis of a boolean block is many times slower than these passes.
+    """
+    if not codes:
+        return np.zeros(_n_rows(matrix, rows), dtype=bool)
+    out = _code_row(matrix, rows, codes[0]).copy()
+    for code in codes[1:]:
+        out |= _code_row(matrix, rows, code)
+    return out
+
+
+def _count_of(matrix: np.ndarray, rows: np.ndarray | slice, codes: list[int]) -> np.ndarray:
+    """How many of ``codes`` each firm at ``rows`` has, as floats (same values as the block's ``sum(axis=0)``)."""
+    if not codes:
+        return np.zeros(_n_rows(matrix, rows))
+    out = _code_row(matrix, rows, codes[0]).astype(float)
+    for code in codes[1:]:
+        out += _code_row(matrix, rows, code)
+    return out
+
+
+def _n_rows(matrix: np.ndarray, rows: np.ndarray | slice) -> int:
+    return matrix.shape[1] if isinstance(rows, slice) else len(rows)
 
 
 def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: float, lon2: float) -> np.ndarray:
@@ -279,7 +307,7 @@ class _CodeFit(Component):
         known = [columns[c] for c in codes if c in columns]
         if not known:
             return np.zeros(_n(firms, rows))
-        return _cols(firms.has[self.kind], rows, known).sum(axis=0) / len(codes)
+        return _count_of(firms.has[self.kind], rows, known) / len(codes)
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         out: list[Reason] = []
@@ -350,18 +378,27 @@ class ProcessFit(_CodeFit):
         ):
             known = [columns[c] for c in related if c in columns]
             if known:
-                hit = _cols(firms.process_direct, rows, known).any(axis=0)
+                hit = _any_of(firms.process_direct, rows, known)
                 out = np.maximum(out, credit * hit)
         return out
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         codes = query.need.processes
-        if not codes:
-            return np.zeros(_n(firms, rows))
-        total = np.zeros(_n(firms, rows))
+        out = np.zeros(_n(firms, rows))
+        columns = firms.columns["process"]
+        related = sorted({columns[c] for code in codes
+                          for c in (code, *firms.ancestors.get(code, ()), *firms.descendants.get(code, ()))
+                          if c in columns})
+        if not related:
+            return out
+        # Few firms name any related process: score those, the others stay 0 (same sums, same order).
+        hit = np.flatnonzero(_any_of(firms.process_direct, rows, related))
+        sub = hit if isinstance(rows, slice) else rows[hit]
+        total = np.zeros(len(sub))
         for code in codes:
-            total += self._code_values(firms, code, rows)
-        return total / len(codes)
+            total += self._code_values(firms, code, sub)
+        out[hit] = total / len(codes)
+        return out
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         out: list[Reason] = []

@@ -23,7 +23,7 @@ from matching.components import (
     QueryContext,
     Reason,
     _cert_label,
-    _cols,
+    _any_of,
     _month,
     _n,
 )
@@ -53,7 +53,7 @@ def _masks(firms: FirmArrays, query: QueryContext, rows: np.ndarray | slice,
         masks["certification"] = ~ok
     if _sector_required(query, require_sector):
         columns = [firms.columns["sector"][c] for c in need.sectors if c in firms.columns["sector"]]
-        ok = _cols(firms.has["sector"], rows, columns).any(axis=0) if columns else np.zeros(_n(firms, rows), bool)
+        ok = _any_of(firms.has["sector"], rows, columns)
         masks["sector"] = ~ok
     if not math.isnan(need.min_monthly_capacity):
         with np.errstate(invalid="ignore"):

@@ -35,6 +35,7 @@ from matching.components import (
     FirmArrays,
     QueryContext,
     Reason,
+    _any_of,
     default_components,
 )
 from matching.constraints import check, describe_failures, passes
@@ -457,7 +458,7 @@ class SupplierMatcher(BaseEstimator):
             known = sorted(firms.columns[kind][c] for c in related if c in firms.columns[kind])
             if known:
                 matrix = firms.process_direct if kind == "process" else firms.has[kind]
-                signal |= matrix[known].any(axis=0)
+                signal |= _any_of(matrix, ALL, known)
         return signal
 
     def _score_rows(self, ctx: QueryContext, rows: np.ndarray,
