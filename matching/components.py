@@ -382,23 +382,57 @@ class ProcessFit(_CodeFit):
                 out = np.maximum(out, credit * hit)
         return out
 
+    def _levels(self, firms: FirmArrays, code: str, rows: np.ndarray | slice) -> np.ndarray | None:
+        """Per firm, which of ``code``'s relations it names: 1 a more general process, 2 a more
+        specific one, 4 the process itself, summed (uint8, 0..7; None when none is known)."""
+        columns = firms.columns["process"]
+        level = None
+        for bit, related in enumerate((firms.ancestors.get(code, ()), firms.descendants.get(code, ()), (code,))):
+            known = [columns[c] for c in related if c in columns]
+            if known:
+                # A multiply, not a shift: numpy vectorises the former, not the latter.
+                hit = np.multiply(_any_of(firms.process_direct, rows, known).view(np.uint8), np.uint8(1 << bit))
+                level = hit if level is None else np.bitwise_or(level, hit, out=level)
+        return level
+
+    def _level_credit(self) -> list[float]:
+        """Credit of each 3-bit level: the best relation the firm names, 0 for none."""
+        credits = (self.generic, self.specialised, 1.0)
+        out = []
+        for level in range(8):
+            value = 0.0
+            for bit, credit in enumerate(credits):
+                if level >> bit & 1:
+                    value = max(value, credit)
+            out.append(value)
+        return out
+
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         codes = query.need.processes
-        out = np.zeros(_n(firms, rows))
-        columns = firms.columns["process"]
-        related = sorted({columns[c] for code in codes
-                          for c in (code, *firms.ancestors.get(code, ()), *firms.descendants.get(code, ()))
-                          if c in columns})
-        if not related:
-            return out
-        # Few firms name any related process: score those, the others stay 0 (same sums, same order).
-        hit = np.flatnonzero(_any_of(firms.process_direct, rows, related))
-        sub = hit if isinstance(rows, slice) else rows[hit]
-        total = np.zeros(len(sub))
-        for code in codes:
-            total += self._code_values(firms, code, sub)
-        out[hit] = total / len(codes)
-        return out
+        n = _n(firms, rows)
+        if not codes:
+            return np.zeros(n)
+        # Codes with no known relation add exactly 0.0 and are skipped.
+        levels = [level for level in (self._levels(firms, code, rows) for code in codes) if level is not None]
+        if not levels:
+            return np.zeros(n)
+        credit = self._level_credit()
+        # The first codes (up to 4, 3 bits each) index one table whose entries are their credits
+        # summed in need order: one gather instead of float passes per code and relation, and
+        # the same floating-point sums as adding code by code.
+        head, rest = levels[:4], levels[4:]
+        combined = head[0].astype(np.uint16)
+        for i, level in enumerate(head[1:], start=1):
+            combined |= np.multiply(level.astype(np.uint16), np.uint16(8**i))
+        index = np.arange(8 ** len(head))
+        table = np.zeros(len(index))
+        credit_array = np.asarray(credit)
+        for i in range(len(head)):
+            table += credit_array[index // 8**i % 8]
+        total = np.take(table, combined.astype(np.intp))
+        for level in rest:
+            total += credit_array[level]
+        return total / len(codes)
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         out: list[Reason] = []
