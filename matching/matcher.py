@@ -40,7 +40,7 @@ from matching.components import (
 )
 from matching.constraints import check, describe_failures, passes
 from matching.exceptions import HyperParameterError, UnknownFirmError
-from matching.needs import NeedQuery, parse_needs
+from matching.needs import NeedCache, NeedQuery, parse_needs
 
 __all__ = ["SupplierMatcher", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
 
@@ -58,6 +58,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
+_NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
 _CODE_KINDS = ("sector", "product_group", "process", "material")
 _PROFILE_KIND_COLUMN = {"sector": "sectors", "product_group": "product_groups", "process": "processes",
                         "material": "materials"}
@@ -225,6 +226,9 @@ class SupplierMatcher(BaseEstimator):
         self.vocabulary_ = self.firms_.vocabulary
         self.n_firms_fit_ = len(profiles)
         self._row_of = {fid: i for i, fid in enumerate(self.firm_ids_)}
+        # Parsed needs and their text terms, by need: a refit starts them afresh.
+        self._need_cache = NeedCache(_NEED_CACHE_SIZE)
+        self._terms_cache = NeedCache(_NEED_CACHE_SIZE)
         self.buyers_ = self._buyers(buyers)
         self.needs_ = None
         if needs is not None:
@@ -394,33 +398,63 @@ class SupplierMatcher(BaseEstimator):
         return self
 
     def _queries(self, needs: object, today: date | None = None) -> list[NeedQuery]:
-        return parse_needs(needs, today=today, taxonomy=self.taxonomy)
+        return parse_needs(needs, today=today, taxonomy=self.taxonomy, cache=self.__dict__.get("_need_cache"))
 
-    def _context(self, need: NeedQuery) -> QueryContext:
+    def set_params(self, **params: object) -> SupplierMatcher:
+        """Set hyper-parameters (scikit-learn); forgets the parsed needs cached since ``fit``.
+
+        The fitted state stays until the next ``fit``; only the caches that depend on the
+        hyper-parameters (parsing with ``taxonomy``) are dropped at once.
+        """
+        super().set_params(**params)
+        for name in ("_need_cache", "_terms_cache"):
+            cache = self.__dict__.get(name)
+            if cache is not None:
+                cache.clear()
+        return self
+
+    def _text_terms(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Index columns and L2-normalised tf-idf weights of a need's text (cached by text)."""
+        cache = self.__dict__.get("_terms_cache")
+        hit = cache.get(text) if cache is not None else None
+        if hit is not None:
+            return hit
         firms = self.firms_
-        counts = Counter(tokens(need.text))
+        counts = Counter(tokens(text))
         terms = [(firms.vocabulary[t], 1.0 + math.log(c)) for t, c in counts.items() if t in firms.vocabulary]
         if terms:
             cols = np.fromiter((t for t, _ in terms), dtype=np.int64, count=len(terms))
             weights = np.fromiter((w for _, w in terms), dtype=float, count=len(terms)) * firms.idf[cols]
             weights /= np.linalg.norm(weights)
-            csc = firms.text
-            sparse = [i for i, c in enumerate(cols) if int(c) not in firms.dense_text]
-            if sparse:
-                starts, ends = csc.indptr[cols[sparse]], csc.indptr[cols[sparse] + 1]
-                rows = np.concatenate([csc.indices[s:e] for s, e in zip(starts, ends, strict=True)])
-                values = np.concatenate([csc.data[s:e] * w for s, e, w
-                                         in zip(starts, ends, weights[sparse], strict=True)])
-                text_values = np.bincount(rows, weights=values, minlength=len(firms))
-            else:
-                text_values = np.zeros(len(firms))
-            for column, weight in zip(cols, weights, strict=True):
-                dense = firms.dense_text.get(int(column))
-                if dense is not None:
-                    text_values += weight * dense
         else:
             cols = np.zeros(0, dtype=np.int64)
             weights = np.zeros(0)
+        cols.flags.writeable = weights.flags.writeable = False  # shared by every hit
+        if cache is not None:
+            cache.put(text, (cols, weights))
+        return cols, weights
+
+    def _context(self, need: NeedQuery) -> QueryContext:
+        firms = self.firms_
+        cols, weights = self._text_terms(need.text)
+        if len(cols):
+            csc = firms.text
+            sparse = np.fromiter((int(c) not in firms.dense_text for c in cols), dtype=bool, count=len(cols))
+            if sparse.any():
+                # Postings of the rare terms gathered in one go (same products, same order as
+                # concatenating term by term), summed per firm.
+                starts = csc.indptr[cols[sparse]]
+                lengths = csc.indptr[cols[sparse] + 1] - starts
+                first = np.cumsum(lengths) - lengths
+                positions = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
+                values = csc.data[positions] * np.repeat(weights[sparse], lengths)
+                text_values = np.bincount(csc.indices[positions], weights=values, minlength=len(firms))
+            else:
+                text_values = np.zeros(len(firms))
+            scratch = np.empty(len(firms))
+            for column, weight in zip(cols[~sparse], weights[~sparse], strict=True):
+                text_values += np.multiply(firms.dense_text[int(column)], weight, out=scratch)
+        else:
             text_values = np.zeros(len(firms))
         buyer = self.buyers_.get(need.buyer_id, {})
         place = None
@@ -475,6 +509,12 @@ class SupplierMatcher(BaseEstimator):
 
     def _rank_one(self, ctx: QueryContext, k: int, include_filtered: bool,
                   exposure: Counter | None) -> pd.DataFrame:
+        """The ranked list of one need as a table (see :meth:`rank`)."""
+        return pd.DataFrame(self._rank_columns(ctx, k, include_filtered, exposure))
+
+    def _rank_columns(self, ctx: QueryContext, k: int, include_filtered: bool,
+                      exposure: Counter | None) -> dict[str, np.ndarray]:
+        """The ranked list of one need as columns (arrays), so a batch builds one table."""
         firms = self.firms_
         signal = self._signal(ctx)
         ok = passes(firms, ctx, require_sector=self.require_sector)
@@ -497,8 +537,6 @@ class SupplierMatcher(BaseEstimator):
         columns.update({name: values[order] for name, values in contributions.items()})
         if include_filtered:
             columns["failed"] = np.full(len(chosen), "", dtype=object)
-        frame = pd.DataFrame(columns)
-        if include_filtered:
             dropped = np.flatnonzero(signal & ~ok)
             if len(dropped):
                 # Shown on request: the filtered firms most relevant by the cheap components.
@@ -512,10 +550,10 @@ class SupplierMatcher(BaseEstimator):
                          "firm_id": firms.firm_ids[dropped[d_order]], "score": d_scores[d_order]}
                 extra.update({name: values[d_order] for name, values in d_contrib.items()})
                 extra["failed"] = reasons[d_order]
-                frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+                columns = {name: np.concatenate([values, extra[name]]) for name, values in columns.items()}
         if exposure is not None:
             exposure.update(firms.firm_ids[chosen])
-        return frame
+        return columns
 
     def _cheap_scores(self, ctx: QueryContext, rows: np.ndarray | slice) -> np.ndarray:
         total = np.zeros(len(self.firms_) if isinstance(rows, slice) else len(rows))
@@ -621,15 +659,17 @@ class SupplierMatcher(BaseEstimator):
         check_is_fitted(self)
         k = self._check_k(k)
         exposure = Counter() if self.max_exposure is not None else None
-        frames = [self._rank_one(self._context(q), k, include_filtered, exposure)
-                  for q in self._queries(needs, today)]
+        lists = [self._rank_columns(self._context(q), k, include_filtered, exposure)
+                 for q in self._queries(needs, today)]
         columns = ["need_id", "rank", "firm_id", "score", *self.weights_]
         if include_filtered:
             columns.append("failed")
-        frames = [f for f in frames if len(f)]
-        if len(frames) == 1:
-            return frames[0]  # built in column order
-        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+        lists = [one for one in lists if len(one["rank"])]
+        if not lists:
+            return pd.DataFrame(columns=columns)
+        # One table for the batch: columns joined as arrays, not one DataFrame per need.
+        joined = lists[0] if len(lists) == 1 else {c: np.concatenate([one[c] for one in lists]) for c in columns}
+        return pd.DataFrame({c: joined[c] for c in columns})
 
     def _row(self, firm_id: str) -> int:
         check_is_fitted(self)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -28,7 +29,7 @@ from features.columns import LIST_SEPARATOR, NEED_COLUMNS
 from features.text import normalize
 from matching.exceptions import NeedError
 
-__all__ = ["NeedQuery", "parse_need", "parse_needs", "certificate_fields"]
+__all__ = ["NeedQuery", "NeedCache", "parse_need", "parse_needs", "certificate_fields"]
 
 # Extra keys a need may carry beyond the import columns (ad-hoc and API use).
 _EXTRA_KEYS = {
@@ -358,11 +359,109 @@ def parse_need(
     )
 
 
+class NeedCache:
+    """A least-recently-used store of parsed needs (or anything keyed by a need), bounded in size.
+
+    Parsing a need's text (capabilities, certifications, taxonomy aliases) costs about as much
+    as scoring it against 100,000 firms, and the same need is often ranked again. A matcher
+    keeps one per fit (see ``SupplierMatcher``); :func:`parse_needs` uses it when given.
+
+    Parameters
+    ----------
+    maxsize : int, default 1024
+        Entries kept; the least recently used goes first.
+
+    Attributes
+    ----------
+    hits, misses : int
+        Look-ups answered from the store, and not.
+
+    Examples
+    --------
+    >>> cache = NeedCache(maxsize=2)
+    >>> a = parse_needs("ép nhựa ABS", cache=cache)
+    >>> b = parse_needs("ép nhựa ABS", cache=cache)
+    >>> a == b, cache.hits, cache.misses
+    (True, 1, 1)
+    """
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        if not isinstance(maxsize, int) or isinstance(maxsize, bool) or maxsize < 1:
+            raise NeedError(f"Expected NeedCache maxsize an integer >= 1, got maxsize={maxsize!r}.")
+        self.maxsize = maxsize
+        self.hits = 0
+        self.misses = 0
+        self._store: OrderedDict[Hashable, object] = OrderedDict()
+
+    def get(self, key: Hashable) -> object | None:
+        """The value stored under ``key`` (None when absent); marks it recently used."""
+        value = self._store.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self._store.move_to_end(key)
+        self.hits += 1
+        return value
+
+    def put(self, key: Hashable, value: object) -> None:
+        """Store ``value`` under ``key``, dropping the least recently used entry when full."""
+        self._store[key] = value
+        self._store.move_to_end(key)
+        if len(self._store) > self.maxsize:
+            self._store.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every entry (the counters too)."""
+        self._store.clear()
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+def _key_value(value: object) -> Hashable:
+    """A field's value as part of a cache key: missing values (None, NaN, "", []) are one key,
+    as :func:`parse_need` treats them alike; lists become tuples."""
+    if _missing(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return tuple(_key_value(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(str(v) for v in value))
+    return value
+
+
+def _cache_key(need: object, today: date) -> tuple[Hashable, str | None] | None:
+    """(key without the need's id, the need's own id) of a need, or None when not hashable.
+
+    The id is left out of the key so a need ranked again under another id still hits; it
+    is put back on the parsed copy.
+    """
+    if isinstance(need, str):
+        return ("text", need, today), None
+    if isinstance(need, pd.Series):
+        fields = need.to_dict()
+    elif isinstance(need, Mapping):
+        fields = need
+    else:
+        return None
+    own_id = fields.get("need_id")
+    own_id = None if _missing(own_id) else (str(own_id).strip() or None)
+    items = tuple(sorted((str(k), _key_value(v)) for k, v in fields.items() if k != "need_id"))
+    key = ("fields", items, today)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key, own_id
+
+
 def parse_needs(
     needs: str | Mapping[str, object] | pd.DataFrame | Iterable,
     *,
     today: date | None = None,
     taxonomy: object | None = None,
+    cache: NeedCache | None = None,
 ) -> list[NeedQuery]:
     """Parse one need or a batch (DataFrame, list of dicts/strings, NeedQuery) into NeedQuery objects.
 
@@ -373,20 +472,37 @@ def parse_needs(
     needs : str, dict, NeedQuery, pandas.DataFrame or iterable of these
     today : datetime.date, optional
     taxonomy : optional
+    cache : NeedCache, optional
+        Parsed needs by their fields (the id aside) and ``today``; the caller owns it and
+        must clear it when ``taxonomy`` changes (``SupplierMatcher`` does, on ``fit`` and
+        ``set_params``). Default: no cache.
 
     Returns
     -------
     list of NeedQuery
+        The same objects with or without a cache (a hit is a copy with the need's id).
     """
     if isinstance(needs, (str, Mapping, NeedQuery, pd.Series)):
         needs = [needs]
     elif isinstance(needs, pd.DataFrame):
         frame = needs.reset_index() if needs.index.name == "need_id" else needs
         needs = [row for _, row in frame.iterrows()]
+    day = today or date.today()
     out: list[NeedQuery] = []
     for position, need in enumerate(needs, start=1):
         if isinstance(need, NeedQuery):
             out.append(need)
-        else:
-            out.append(parse_need(need, need_id=f"adhoc-{position}", today=today, taxonomy=taxonomy))
+            continue
+        default_id = f"adhoc-{position}"
+        keyed = _cache_key(need, day) if cache is not None else None
+        if keyed is not None:
+            key, own_id = keyed
+            hit = cache.get(key)
+            if hit is not None:
+                out.append(replace(hit, need_id=own_id or default_id, evidence=dict(hit.evidence)))
+                continue
+        query = parse_need(need, need_id=default_id, today=day, taxonomy=taxonomy)
+        if keyed is not None:
+            cache.put(key, replace(query, evidence=dict(query.evidence)))
+        out.append(query)
     return out
