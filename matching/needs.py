@@ -41,6 +41,7 @@ _EXTRA_KEYS = {
     "lon",
     "buyer_country",
 }
+_KNOWN_KEYS = frozenset(NEED_COLUMNS) | _EXTRA_KEYS | {"buyer_name", "park_name"}
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ def parse_need(
             f"Expected a need as text, a dict or a pandas row, got {type(need).__name__}. "
             "Pass e.g. 'vỏ nhôm CNC, ISO 9001' or {'description': ...}."
         )
-    unknown = sorted(set(fields) - set(NEED_COLUMNS) - _EXTRA_KEYS - {"buyer_name", "park_name"})
+    unknown = sorted(set(fields) - _KNOWN_KEYS)
     if unknown:
         raise NeedError(
             f"Expected need fields among {sorted(set(NEED_COLUMNS) | _EXTRA_KEYS)}, got unknown {unknown}. "
@@ -447,7 +448,9 @@ def _cache_key(need: object, today: date) -> tuple[Hashable, str | None] | None:
         return None
     own_id = fields.get("need_id")
     own_id = None if _missing(own_id) else (str(own_id).strip() or None)
-    items = tuple(sorted((str(k), _key_value(v)) for k, v in fields.items() if k != "need_id"))
+    # A known field left empty parses as an absent one; unknown keys stay (parse_need rejects them).
+    items = tuple(sorted((str(k), _key_value(v)) for k, v in fields.items()
+                         if k != "need_id" and not (k in _KNOWN_KEYS and _missing(v))))
     key = ("fields", items, today)
     try:
         hash(key)

@@ -1,0 +1,137 @@
+"""The fast paths give the answers of the plain definitions: need cache, process table, batches."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matching import NeedQuery, ProcessFit, SupplierMatcher
+from matching.components import ALL, _any_of, _count_of
+from matching.needs import NeedCache, NeedError, parse_needs
+from tests.matching.conftest import AS_OF, make_firm, make_need, make_profiles
+from tests.matching.test_components import _random_profiles
+
+NEEDS = [
+    make_need(need_id="N-1", title="Phay CNC vỏ nhôm", description="vỏ nhôm cho camera, ISO 9001",
+              park_id="thang_long"),
+    make_need(need_id="N-2", title="Ép nhựa ABS", preferred_certifications="ISO 14001", min_monthly_capacity="2000"),
+    make_need(need_id="N-3", title="Hàn và dập", processes="welding;stamping", materials="aluminium"),
+    "khuôn ép nhựa, bắt buộc ISO 9001",
+]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return SupplierMatcher(geocode=False).fit(_random_profiles(seed=11, n=400))
+
+
+def _plain_process_values(component: ProcessFit, firms, ctx, rows) -> np.ndarray:
+    """ProcessFit by its definition: per need process the best relation named, then the mean."""
+    total = np.zeros(len(rows))
+    for code in ctx.need.processes:
+        total += component._code_values(firms, code, rows)
+    return total / len(ctx.need.processes)
+
+
+def test_a_cached_need_ranks_exactly_as_a_fresh_parse(matcher):
+    first = matcher.rank(NEEDS, k=10, today=AS_OF)
+    hits = matcher._need_cache.hits
+    again = matcher.rank(NEEDS, k=10, today=AS_OF)
+    assert matcher._need_cache.hits >= hits + len(NEEDS)
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    fresh = SupplierMatcher(geocode=False).fit(matcher.profiles_)
+    pd.testing.assert_frame_equal(fresh.rank(NEEDS, k=10, today=AS_OF), again, check_exact=True)
+
+
+def test_a_cached_need_keeps_its_own_id_and_evidence(matcher):
+    (one,) = matcher._queries(make_need(need_id="N-7", title="Phay CNC vỏ nhôm"), AS_OF)
+    (other,) = matcher._queries(make_need(need_id="N-8", title="Phay CNC vỏ nhôm"), AS_OF)
+    assert (one.need_id, other.need_id) == ("N-7", "N-8")
+    assert other.processes == one.processes and other.processes
+    one.evidence.clear()  # a caller changing its copy does not change the next hit
+    (third,) = matcher._queries(make_need(need_id="N-9", title="Phay CNC vỏ nhôm"), AS_OF)
+    assert third.evidence == other.evidence and third.evidence
+    (adhoc,) = matcher._queries("Phay CNC vỏ nhôm", AS_OF)
+    assert adhoc.need_id == "adhoc-1"
+
+
+def test_missing_values_share_a_key_and_parse_alike():
+    cache = NeedCache()
+    with_nan = parse_needs([make_need(title="ép nhựa", materials=math.nan, sector=None)], today=AS_OF, cache=cache)
+    without = parse_needs([make_need(title="ép nhựa", materials="")], today=AS_OF, cache=cache)
+    assert cache.hits == 1
+    assert with_nan == without == parse_needs([make_need(title="ép nhựa")], today=AS_OF)
+    with pytest.raises(NeedError, match="unknown \\['materals'\\]"):  # a typo is not a cache hit
+        parse_needs([make_need(title="ép nhựa", materals=math.nan)], today=AS_OF, cache=cache)
+
+
+def test_refit_forgets_the_text_terms_of_the_old_vocabulary():
+    old = make_profiles(make_firm("F1", text="phay CNC nhôm"), make_firm("F2", text="ép nhựa ABS"))
+    new = make_profiles(make_firm("G1", text="hàn dập kim loại"), make_firm("G2", text="ép nhựa PC nhôm"),
+                        make_firm("G3", text="may mặc"))
+    matcher = SupplierMatcher(geocode=False).fit(old)
+    matcher.rank(["ép nhựa nhôm", "hàn nhôm"], k=2, today=AS_OF)
+    assert len(matcher._terms_cache) == 2
+    matcher.fit(new)
+    assert len(matcher._need_cache) == 0 and len(matcher._terms_cache) == 0
+    expected = SupplierMatcher(geocode=False).fit(new).rank(["ép nhựa nhôm", "hàn nhôm"], k=2, today=AS_OF)
+    pd.testing.assert_frame_equal(matcher.rank(["ép nhựa nhôm", "hàn nhôm"], k=2, today=AS_OF), expected)
+
+
+def test_set_params_forgets_the_parsed_needs(matcher):
+    matcher.rank(NEEDS, k=3, today=AS_OF)
+    assert len(matcher._need_cache) > 0 and len(matcher._terms_cache) > 0
+    matcher.set_params(fallback=matcher.fallback)
+    assert len(matcher._need_cache) == 0 and len(matcher._terms_cache) == 0
+    assert matcher._need_cache.hits == 0
+
+
+def test_need_cache_is_bounded_and_least_recently_used_goes_first():
+    cache = NeedCache(maxsize=2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1
+    cache.put("c", 3)
+    assert (cache.get("b"), cache.get("a"), cache.get("c"), len(cache)) == (None, 1, 3, 2)
+    with pytest.raises(NeedError, match="maxsize an integer >= 1, got maxsize=0"):
+        NeedCache(maxsize=0)
+
+
+@pytest.mark.parametrize(("specialised", "generic"), [(0.8, 0.5), (0.3, 0.9), (1.0, 1.0), (0.0, 0.0)])
+@pytest.mark.parametrize("n_codes", [1, 3, 4, 6])
+def test_process_fit_table_equals_the_code_by_code_definition(matcher, specialised, generic, n_codes):
+    firms = matcher.firms_
+    rng = np.random.default_rng(n_codes)
+    codes = tuple(rng.choice(firms.codes["process"], size=n_codes, replace=False))
+    codes = ("cnc_machining", *codes[1:]) if "cnc_machining" not in codes else codes  # one with relations
+    ctx = matcher._context(NeedQuery("N", processes=codes, as_of=AS_OF))
+    component = ProcessFit(specialised=specialised, generic=generic)
+    rows = np.arange(len(firms))
+    expected = _plain_process_values(component, firms, ctx, rows)
+    assert expected.max() > 0
+    np.testing.assert_array_equal(component.values(firms, ctx, ALL), expected)
+    some = rng.permutation(len(firms))[:57]
+    np.testing.assert_array_equal(component.values(firms, ctx, some), expected[some])
+
+
+def test_any_and_count_of_code_rows_equal_the_block_reductions():
+    rng = np.random.default_rng(5)
+    matrix = rng.random((9, 300)) < 0.2
+    rows = rng.permutation(300)[:41]
+    for codes in ([4], [0, 3, 8], list(range(9))):
+        np.testing.assert_array_equal(_any_of(matrix, ALL, codes), matrix[codes].any(axis=0))
+        np.testing.assert_array_equal(_any_of(matrix, rows, codes), matrix[np.ix_(codes, rows)].any(axis=0))
+        np.testing.assert_array_equal(_count_of(matrix, rows, codes), matrix[np.ix_(codes, rows)].sum(axis=0))
+    assert not _any_of(matrix, rows, []).any() and _count_of(matrix, ALL, []).shape == (300,)
+
+
+def test_a_batch_is_the_single_lists_one_after_another(matcher):
+    batch = matcher.rank(NEEDS, k=5, include_filtered=True, today=AS_OF)
+    singles = [matcher.rank(need, k=5, include_filtered=True, today=AS_OF) for need in NEEDS]
+    singles = [frame.assign(need_id=f"adhoc-{i}") if frame["need_id"].iloc[0].startswith("adhoc") else frame
+               for i, frame in enumerate(singles, start=1)]
+    pd.testing.assert_frame_equal(batch, pd.concat(singles, ignore_index=True), check_exact=True)
+    assert set(batch["need_id"]) == {"N-1", "N-2", "N-3", "adhoc-4"}
