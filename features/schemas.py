@@ -55,10 +55,11 @@ __all__ = [
     "validate",
 ]
 
-FIRM_ID_PATTERN = r"^F\d{4,}$"
-BUYER_ID_PATTERN = r"^B\d{3,}$"
-NEED_ID_PATTERN = r"^N-\d{4,}$"
-TAX_CODE_PATTERN = r"^\d{10}(-\d{3})?$"
+# [0-9], not \d: \d also matches full-width and other Unicode digits ("０１０").
+FIRM_ID_PATTERN = r"^F[0-9]{4,}$"
+BUYER_ID_PATTERN = r"^B[0-9]{3,}$"
+NEED_ID_PATTERN = r"^N-[0-9]{4,}$"
+TAX_CODE_PATTERN = r"^[0-9]{10}(-[0-9]{3})?$"
 CODE_LIST_PATTERN = r"^[a-z0-9_]+(;[a-z0-9_]+)*$"
 CODE_PATTERN = r"^[a-z0-9_]+$"
 NEED_STATUSES: tuple[str, ...] = ("open", "closed")

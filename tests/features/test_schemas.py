@@ -52,6 +52,8 @@ def test_good_firm_passes():
     [
         ({"firm_id": "X12"}, "firm_id"),
         ({"tax_code": "12345"}, "tax_code"),
+        ({"tax_code": "０１００１０９１０６"}, "tax_code"),  # full-width digits
+        ({"firm_id": "F０００１"}, "firm_id"),
         ({"ownership": "cooperative"}, "ownership"),
         ({"founded": 1700}, "founded"),
         ({"employees": -3}, "employees"),
