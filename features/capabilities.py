@@ -56,7 +56,7 @@ from functools import lru_cache
 
 from features.exceptions import TaxonomyError
 from features.taxonomy import KINDS, Taxonomy, alias_key, load_taxonomy
-from features.text import abbreviations, fold, normalize
+from features.text import abbreviation_blocked, abbreviation_key, abbreviations, fold, normalize
 
 __all__ = ["Capability", "extract_capabilities", "DEFAULT_KINDS"]
 
@@ -125,7 +125,7 @@ def _word(raw: str) -> tuple[tuple[str, str, bool], ...]:
     A whole-word abbreviation gives the tokens of its expansion.
     """
     folded = fold(raw)
-    expansion = abbreviations().get(folded)
+    expansion = abbreviations().get(abbreviation_key(raw))
     if expansion is not None and fold(expansion) != folded:
         pairs = _pairs(expansion)
         if pairs:
@@ -157,7 +157,10 @@ def _tokens(text: str) -> list[_Token]:
             char = _cjk(m.group(0))
             append((start, end, char, char, True, False))
             continue
-        for folded, form, marked in _word(m.group(0)):
+        raw = m.group(0)
+        # "ĐT: 0243..." is a phone number, not the abbreviation of điện tử
+        pairs = _pairs(raw) if abbreviation_blocked(raw, text[end : end + 24]) else _word(raw)
+        for folded, form, marked in pairs:
             append((start, end, folded, form, False, marked))
     return out
 

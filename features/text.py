@@ -29,13 +29,25 @@ __all__ = [
     "fold",
     "expand_abbreviations",
     "abbreviations",
+    "abbreviation_key",
+    "abbreviation_blocked",
     "tokens",
     "words",
 ]
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
-# Zero-width and formatting characters that web copies carry (ZWSP, ZWNJ, ZWJ, WJ, BOM, soft hyphen).
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Invisible formatting characters that web copies carry: every format character (Unicode
+# category Cf: ZWSP, ZWNJ, ZWJ, WJ, BOM, soft hyphen, LRM/RLM, bidi embeddings, ...), the
+# combining grapheme joiner and variation selectors.
+_INVISIBLE = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(c))
+        for c in (*range(0x10000), *range(0xE0000, 0xE0080))  # BMP and tag characters
+        if unicodedata.category(chr(c)) == "Cf"
+    )
+    + "\u034f\ufe00-\ufe0f]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 # In NFD, the "new" placement puts the tone on the second vowel of an open oa/oe/uy
@@ -94,31 +106,68 @@ def fold(text: object) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("đ", "d").replace("Đ", "D")
     text = _MARKS.sub("", unicodedata.normalize("NFD", text))
-    return unicodedata.normalize("NFC", text).lower()
+    # a stray combining mark after a space leaves a space behind: collapse again
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip().lower()
+
+
+def abbreviation_key(word: object) -> str:
+    """Lookup key of an abbreviation: its spelling in lower case, diacritics kept.
+
+    ``SX``, ``sx`` and ``Sx`` share a key; ``ĐT`` (điện tử) and ``DT`` do not, nor do
+    ``LĐ`` (lao động) and ``LD`` (liên doanh).
+    """
+    return normalize(word).lower()
 
 
 @lru_cache(maxsize=1)
-def abbreviations() -> dict[str, str]:
-    """The abbreviation table (``features/data/abbreviations.csv``), keyed by folded abbreviation."""
+def _abbreviation_table() -> tuple[dict[str, str], dict[str, re.Pattern[str]]]:
     table: dict[str, str] = {}
+    unless_after: dict[str, re.Pattern[str]] = {}
     with resources.files("features").joinpath("data/abbreviations.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            table[fold(row["abbreviation"])] = normalize(row["expansion"])
-    return table
+            key = abbreviation_key(row["abbreviation"])
+            table[key] = normalize(row["expansion"])
+            if row.get("unless_after"):
+                unless_after[key] = re.compile(row["unless_after"])
+    return table, unless_after
+
+
+def abbreviations() -> dict[str, str]:
+    """The abbreviation table (``features/data/abbreviations.csv``), keyed by
+    :func:`abbreviation_key`."""
+    return _abbreviation_table()[0]
+
+
+def abbreviation_blocked(word: str, following: str) -> bool:
+    """Whether the context after ``word`` says it is not the abbreviation of the table
+    (``ĐT: 0243 851 2345`` is a phone number, not điện tử)."""
+    rules = _abbreviation_table()[1]
+    if not rules:
+        return False
+    # hot path (called per token by the capability extractor): a cheap key, not normalize()
+    rule = rules.get(unicodedata.normalize("NFC", word).lower())
+    return bool(rule and rule.match(following))
 
 
 def expand_abbreviations(text: object) -> str:
     """Replace whole-word abbreviations (SX, CN, KCN, TNHH, ...) by their expansion.
 
-    Matching ignores case and diacritics (``sx``, ``SX``, ``Cty``); the rest of the text is
-    returned normalised but otherwise unchanged.
+    Matching ignores case, not diacritics (``sx``, ``SX``, ``Cty``; ``LĐ`` is lao động,
+    ``LD`` liên doanh); an abbreviation whose context rules it out is kept (``ĐT:``
+    before a phone number). The rest of the text is returned normalised but otherwise
+    unchanged.
     """
     table = abbreviations()
+    text = normalize(text)
 
     def _swap(match: re.Match[str]) -> str:
-        return table.get(fold(match.group(0)), match.group(0))
+        word = match.group(0)
+        expansion = table.get(abbreviation_key(word))
+        if expansion is None or abbreviation_blocked(word, text[match.end() : match.end() + 24]):
+            return word
+        return expansion
 
-    return _WORD.sub(_swap, normalize(text))
+    return _WORD.sub(_swap, text)
 
 
 def words(text: object, expand: bool = True) -> list[str]:

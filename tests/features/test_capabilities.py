@@ -201,3 +201,22 @@ def test_spans_always_quote_the_input(text):
         assert cap.code not in seen
         seen.add(cap.code)
         assert 0.0 < cap.confidence <= 1.0
+
+
+def test_a_phone_number_abbreviation_is_not_electronics():
+    phone = codes("Cty TNHH Cơ khí Hà Nội, ĐT: 0243 851 2345, sx khuôn mẫu")
+    assert not any(code.startswith("electronics") for code in phone)
+    assert "electronics.electronic_components" in codes("linh kiện ĐT cho máy in")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["đồng bộ", "hop dong", "hoat dong san xuat", "thanh toan tien mat", "nhom khach hang", "đồng phục"],
+)
+def test_ordinary_words_do_not_read_as_materials_or_processes(text):
+    assert codes(text) == []
+
+
+def test_the_real_words_still_match_next_to_them():
+    assert codes("gia công đồng") == ["copper"]
+    assert codes("Hợp đồng gia công nhôm") == ["aluminium"]

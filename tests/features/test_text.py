@@ -66,3 +66,22 @@ def test_tokens_with_and_without_diacritics_are_equal():
 def test_tokens_split_japanese_into_bigrams():
     assert tokens("金型製作") == ["金型", "型製", "製作"]
     assert tokens("射出成形 ABS") == ["abs", "射出", "出成", "成形"]
+
+
+def test_abbreviations_keep_their_diacritics_and_context():
+    # LĐ (lao động, workers) is not LD (liên doanh, joint venture)
+    assert expand_abbreviations("Quy mô 150 LĐ, LD với Nhật") == "Quy mô 150 lao động, liên doanh với Nhật"
+    # ĐT before a number is a phone number, not điện tử
+    assert expand_abbreviations("ĐT: 0243 851 2345") == "ĐT: 0243 851 2345"
+    assert expand_abbreviations("linh kiện ĐT") == "linh kiện điện tử"
+
+
+@pytest.mark.parametrize("char", ["\u200e", "\u200f", "\u202a", "\u202e", "\u2061", "\u180e", "\u034f", "\ufe0f"])
+def test_every_invisible_formatting_character_is_removed(char):
+    assert normalize(f"ép{char} nhựa") == "ép nhựa"
+    assert tokens(f"ép nh{char}ựa") == tokens("ép nhựa")
+
+
+def test_fold_is_idempotent_with_stray_marks():
+    assert fold("a\t\u0300") == "a"
+    assert fold(fold("a\t\u0300")) == fold("a\t\u0300")
