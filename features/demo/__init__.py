@@ -29,6 +29,7 @@ from features.demo.generator import (
 from features.demo.market import draw_buyers, draw_needs, draw_outcomes
 
 __all__ = [
+    "default_folder",
     "DemoData",
     "generate",
     "DEFAULT_SEED",
@@ -40,6 +41,19 @@ __all__ = [
 ]
 
 DEFAULT_SEED = 2025
+
+
+def default_folder() -> Path:
+    """Where the embedded demo data is: ``data/demo`` of the working folder when it holds
+    the tables, else ``data/demo`` of the repository this package runs from (a checkout
+    or an editable install), else ``data/demo`` (which then does not exist yet)."""
+    here = Path("data") / "demo"
+    if (here / "firms.csv").is_file():
+        return here
+    repository = Path(__file__).resolve().parents[2] / "data" / "demo"
+    if (repository / "firms.csv").is_file():
+        return repository
+    return here
 TABLES: dict[str, dict[str, str]] = {
     "firms": FIRM_COLUMNS,
     "buyers": BUYER_COLUMNS,

@@ -7,14 +7,18 @@ from typing import Annotated
 
 import typer
 
-DEMO_DIR = Path("data/demo")
+from features.demo import default_folder
+
+DEMO_DIR = default_folder()
 
 
 def demo_command(
     generate: Annotated[
         bool, typer.Option("--generate", help="Regenerate the demo files (CSV, XLSX, templates, truth/).")
     ] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives byte-identical files.")] = 2025,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed (>= 0); the same seed gives byte-identical files.")
+    ] = 2025,
     out: Annotated[Path, typer.Option("--out", help="Folder of the demo files.")] = DEMO_DIR,
 ) -> None:
     """Dữ liệu mẫu / The embedded demo dataset.
@@ -34,6 +38,8 @@ def demo_command(
     from features.demo.summary import PLAN_FIRMS, PLAN_INTERNATIONAL, summarize
 
     console = Console()
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} is a file; give a folder (it is created if missing).", param_hint="--out")
     if generate:
         from features.demo import generate as generate_demo
 

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-DEMO_DIR = Path("data/demo")
+from features.demo import default_folder
+
+DEMO_DIR = default_folder()
 
 
 def _load(path: Path, kind: str):

@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
-DEMO_DIR = Path("data/demo")
+from features.demo import default_folder
+
+DEMO_DIR = default_folder()
 
 __all__ = ["register", "match_command", "load_table", "Format"]
 
