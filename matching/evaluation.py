@@ -305,7 +305,19 @@ def temporal_split(outcomes: pd.DataFrame, split_date=None, test_share: float = 
     if split_date is None:
         split = pairs["first_at"].quantile(1 - test_share).normalize()
     else:
-        split = pd.Timestamp(split_date)
+        try:
+            split = pd.Timestamp(split_date)
+        except (TypeError, ValueError) as exc:
+            raise EvaluationError(
+                f"Expected split_date as a date (yyyy-mm-dd), got split_date={split_date!r}."
+            ) from exc
+        if split is pd.NaT:
+            raise EvaluationError(f"Expected split_date as a date (yyyy-mm-dd), got split_date={split_date!r}.")
+        zone = pairs["first_at"].dt.tz
+        if zone is not None and split.tz is None:
+            split = split.tz_localize(zone)  # a plain date means midnight where the events were recorded
+        elif zone is None and split.tz is not None:
+            split = split.tz_localize(None)
     events = outcomes.assign(at=pd.to_datetime(outcomes["at"]))
     train_outcomes = events[events["at"] < split]
     train_pairs = pairs[pairs["first_at"] < split]

@@ -149,3 +149,19 @@ def test_temporal_split_has_no_leakage():
     assert set(map(tuple, split.test_truth[["need_id", "firm_id"]].to_numpy())) == {("N1", "F2"), ("N2", "F3")}
     assert split.cold_firms == frozenset({"F2", "F3"})
     assert set(split.cold_start_truth()["firm_id"]) == {"F2", "F3"}
+
+
+def test_split_date_on_zoned_events_and_bad_dates():
+    events = _events(
+        [
+            ("N1", "F1", "suggested", "2025-01-01T09:00:00+07:00"),
+            ("N1", "F1", "meeting", "2025-08-01T09:00:00+07:00"),
+            ("N1", "F2", "suggested", "2025-07-01T09:00:00+07:00"),
+            ("N1", "F2", "order", "2025-09-01T09:00:00+07:00"),
+        ]
+    )
+    split = temporal_split(events, split_date="2025-06-01")
+    assert str(split.split_date.tz) == "UTC+07:00"
+    assert set(split.test_truth["firm_id"]) == {"F2"}
+    with pytest.raises(EvaluationError, match="split_date='garbage'"):
+        temporal_split(events, split_date="garbage")

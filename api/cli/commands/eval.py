@@ -48,8 +48,13 @@ def eval_command(
     needs = _load(data_dir / "needs.csv", "needs")
     outcomes = _load(data_dir / "outcomes.csv", "outcomes")
     models = {"matcher": SupplierMatcher(), **default_models()}
+    from features.exceptions import CnhtError
+
     with console.status("Fitting and ranking / Đang chạy mô hình..."):
-        table, split = evaluate_models(models, firms, needs, outcomes, buyers=buyers, split_date=split_date, k=k)
+        try:
+            table, split = evaluate_models(models, firms, needs, outcomes, buyers=buyers, split_date=split_date, k=k)
+        except CnhtError as exc:
+            raise typer.BadParameter(str(exc)) from exc
     gains = {m: relative_gain(table, "matcher", m) for m in (f"ndcg@{k}", f"recall@{k}")}
     if as_json:
         print(json.dumps({"split_date": str(split.split_date.date()), "k": k, "rows": table.to_dict("records"), "matcher_gain_over_best_baseline": gains}, indent=2))
