@@ -70,7 +70,10 @@ def eval_command(
         out.add_column("metric")
         for model in part.index:
             out.add_column(model, justify="right")
-        for metric in part.columns.drop("needs"):
+        metrics = part.columns.drop("needs")
+        if slice_name != "all":  # coverage and exposure describe whole lists, not a slice of the truth
+            metrics = [m for m in metrics if not m.startswith(("coverage", "exposure"))]
+        for metric in metrics:
             values = part[metric]
             best = values.max() if not metric.startswith("exposure_gini") else values.min()
             out.add_row(metric, *[f"[bold]{v:.3f}[/]" if v == best else f"{v:.3f}" for v in values])
