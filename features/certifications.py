@@ -18,8 +18,22 @@ Dates
     ``ngày 5 tháng 3 năm 2023``. An expiry given as a month means the end of that month,
     as a year the end of that year; an issue month means its first day.
 
+Status
+    What the text says about holding it: ``không có ISO 9001``, ``chưa đạt`` (absent);
+    ``đang xây dựng``, ``dự kiến``, ``sắp có``, ``in progress`` (planned); ``đã hết hạn``,
+    ``expired`` with no date (expired); ``bị thu hồi``, ``revoked`` (revoked); ``bị đình
+    chỉ``, ``suspended`` (suspended). A phrase belongs to the standard it directly precedes
+    (``Không có ISO 9001``), else to the one before it (``ISO 9001 (đã hết hạn)``). Only a
+    certificate whose status is ``"held"`` can be valid.
+
+Versions
+    A year after a standard's name is its version only when the taxonomy lists that
+    version (or a national adoption of that year): ``ISO 9001:2025`` keeps ``"2025"`` in
+    ``.unparsed`` and no version, never an unknown version counted as valid. Standards
+    for which the taxonomy lists no versions keep the year as written.
+
 Validity
-    A certificate is valid on a day when it is not past its expiry, when neither its code
+    A certificate is valid on a day when it is held, when it is not past its expiry, when neither its code
     (OHSAS 18001 after 12/03/2021) nor its version (ISO 9001:2008 after 15/09/2018) was
     superseded by then, and when it was already issued. Without an expiry, the expiry is
     the issue date plus the code's ``validity_years``; with neither, a certificate counts
@@ -50,7 +64,11 @@ from features.exceptions import CnhtError, TaxonomyError, UnknownCodeError
 from features.taxonomy import load_taxonomy
 from features.text import fold, normalize
 
+STATUSES: tuple[str, ...] = ("held", "expired", "revoked", "suspended", "planned", "absent")
+"""What a text can say about a certificate; only ``"held"`` can be valid."""
+
 __all__ = [
+    "STATUSES",
     "Certification",
     "ParsedCertifications",
     "CertificationError",
@@ -301,6 +319,20 @@ class Certification:
         The text the record was read from (normalised, diacritics kept).
     national_equivalent : bool
         Written as a national adoption (``TCVN ISO 9001:2015``) equivalent to the code.
+    status : {"held", "expired", "revoked", "suspended", "planned", "absent"}, default "held"
+        What the text says about holding it (:data:`STATUSES`): ``"expired"`` for an expiry
+        stated without a date (``đã hết hạn``), ``"planned"`` for one being prepared
+        (``issued`` is then the date it is expected, if written), ``"absent"`` for one the
+        firm says it does not have. Only ``"held"`` can be valid.
+
+    Raises
+    ------
+    UnknownCodeError
+        When ``code`` is not a certification code.
+    CertificationError
+        When ``version`` is not a version the taxonomy lists for ``code`` (other spellings
+        of a listed version, such as ``"2016"`` for AS9100 rev. D, are stored as that
+        version), when ``status`` is not one of :data:`STATUSES`, or when a date is not a date.
     """
 
     code: str
@@ -311,11 +343,28 @@ class Certification:
     verified: bool = False
     raw: str = ""
     national_equivalent: bool = False
+    status: str = "held"
 
     def __post_init__(self) -> None:
-        _standard_of(self.code)  # an unknown code fails here, not at the first is_valid()
+        std = _standard_of(self.code)  # an unknown code fails here, not at the first is_valid()
         for name in ("issued", "valid_until"):
             object.__setattr__(self, name, _day(getattr(self, name), name))
+        if self.status not in STATUSES:
+            raise CertificationError(
+                f"Expected status one of {', '.join(map(repr, STATUSES))}, got {self.status!r}. "
+                "Pass one of those (\"held\" for a certificate the firm has)."
+            )
+        if self.version is not None and std.versions:
+            version = str(self.version)
+            known = version if version in std.versions else std.version_aliases.get(fold(version))
+            if known is None:
+                raise CertificationError(
+                    f"Expected a version of {std.short_name} listed in the taxonomy "
+                    f"({', '.join(std.versions)}), got version={self.version!r}. Pass one of "
+                    "those, or version=None when unknown (add a real new version to "
+                    "features/data/taxonomy/certifications.yaml)."
+                )
+            object.__setattr__(self, "version", known)
 
     def _supersession(self) -> date | None:
         std = _standard_of(self.code)
@@ -350,13 +399,16 @@ class Certification:
 
         ``False`` when past :meth:`expires` (the last valid day is still valid), when its
         code or version was superseded on or before ``as_of``, or when it is issued after
-        ``as_of``. A certificate with no dates counts as valid unless superseded.
+        ``as_of``, or when its :attr:`status` is not ``"held"`` (absent, planned, expired,
+        revoked or suspended). A certificate with no dates counts as valid unless superseded.
 
         >>> c = Certification("iso_14001", valid_until=date(2024, 12, 31))
         >>> c.is_valid(date(2024, 12, 31)), c.is_valid(date(2025, 1, 1))
         (True, False)
         """
         as_of = _day(as_of, "as_of") or date.today()
+        if self.status != "held":
+            return False
         if self.issued is not None and self.issued > as_of:
             return False
         last = self.expires()
@@ -374,7 +426,8 @@ class Certification:
         return self.version
 
     def describe(self, lang: str = "vi", as_of: date | None = None) -> str:
-        """One line for a person: standard, version and validity.
+        """One line for a person: standard, version and validity (or what the text said:
+        absent, planned, expired, revoked, suspended).
 
         Parameters
         ----------
@@ -387,6 +440,8 @@ class Certification:
         'ISO 9001:2015, còn hiệu lực đến 03/2027'
         >>> c.describe("en", as_of=date(2026, 1, 1))
         'ISO 9001:2015, valid until 03/2027'
+        >>> Certification("iso_14001", status="revoked").describe("en")
+        'ISO 14001, revoked'
         """
         texts = {
             "vi": (
@@ -404,7 +459,14 @@ class Certification:
         valid, expired, unknown, future = texts[lang]
         as_of = _day(as_of, "as_of") or date.today()
         last = self.expires()
-        if self.issued is not None and self.issued > as_of:
+        said = _STATUS_TEXT[lang].get(self.status)
+        if self.status == "planned" and self.issued is not None:
+            state = _STATUS_TEXT[lang]["planned_for"].format(self.issued.year)
+        elif self.status == "expired" and last is not None and last < as_of:
+            state = expired.format(last.strftime("%m/%Y"))
+        elif said is not None:
+            state = said
+        elif self.issued is not None and self.issued > as_of:
             state = future
         elif last is None:
             state = unknown
@@ -413,6 +475,26 @@ class Certification:
         else:
             state = expired.format(last.strftime("%m/%Y"))
         return f"{self.name()}, {state}"
+
+
+_STATUS_TEXT = {
+    "vi": {
+        "expired": "đã hết hạn",
+        "revoked": "bị thu hồi",
+        "suspended": "bị đình chỉ",
+        "planned": "chưa đạt (đang chuẩn bị)",
+        "planned_for": "chưa đạt, dự kiến năm {}",
+        "absent": "không có",
+    },
+    "en": {
+        "expired": "expired",
+        "revoked": "revoked",
+        "suspended": "suspended",
+        "planned": "not yet certified (planned)",
+        "planned_for": "not yet certified, planned for {}",
+        "absent": "not held",
+    },
+}
 
 
 class ParsedCertifications(list):
@@ -486,6 +568,48 @@ _NOISE = frozenset(
 )
 
 
+# What a firm writes about not (or no longer) holding a certificate. An expiry phrase counts
+# only without a date: "hết hạn 12/2024" is a dated expiry (read by _DATED before this), and
+# "hết hạn 31/02/2026" an impossible date left to .unparsed, not a status.
+_NO_DATE = r"(?![\s:.,]*(?:(?:ngay|thang|nam|vao|tu|on|in)\s*)?\d)"
+_STATUS_PATTERNS = {
+    "revoked": (
+        r"(?:da\s+)?(?:bi\s+)?thu\s+hoi|revoked|withdrawn|(?:da\s+)?bi\s+huy(?:\s+bo)?"
+        r"|(?:da\s+)?huy\s+bo|cancell?ed"
+    ),
+    "suspended": r"(?:da\s+)?(?:bi\s+)?(?:tam\s+)?dinh\s+chi|tam\s+dung|suspended",
+    "planned": (
+        r"dang\s+xay\s+dung|(?:dang\s+)?ap\s+dung\s+thu|dang\s+trien\s+khai"
+        r"|dang\s+(?:xin|cho)(?:\s+(?:cap|chung\s+nhan|danh\s+gia))?"
+        r"|du\s+kien(?:\s+(?:se\s+)?(?:dat|co|cap|duoc\s+cap))?|sap(?:\s+(?:co|dat|duoc\s+cap))?"
+        r"|ke\s+hoach|chua\s+co\s+hieu\s+luc|in\s+progress|planned|planning|pending"
+        r"|under\s+(?:implementation|development|way)|to\s+be\s+certified|working\s+towards?"
+    ),
+    "expired": (
+        rf"(?:(?:da\s+)?het\s+(?:han|hieu\s+luc)|qua\s+han|khong\s+(?:con|co)\s+hieu\s+luc"
+        rf"|(?:has\s+|already\s+)?expired|lapsed){_NO_DATE}"
+    ),
+    "absent": (
+        r"khong\s+co(?!\s+(?:thoi\s+han|han|hieu\s+luc))|khong\s+dat"
+        # not a bare "chua": "chứa" (contains) folds to it too ("không chứa chất độc hại")
+        r"|chua\s+(?:co|dat|duoc\s+cap)|not\s+(?:yet\s+)?(?:certified|held|obtained)"
+    ),
+}
+_STATUS = re.compile(
+    r"(?<![a-z0-9])(?:"
+    + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _STATUS_PATTERNS.items())
+    + r")(?![a-z0-9])"
+)
+# A whole line saying the firm has none: "Không có", "chưa có chứng chỉ nào", "N/A".
+_NONE_LINE = re.compile(
+    r"[\s.:\-]*(?:(?:khong|chua)(?:\s+(?:co|dat))?(?:\s+(?:chung\s+(?:chi|nhan)|tieu\s+chuan)"
+    r"(?:\s+nao)?)?|khong\s+ap\s+dung|none|nil|n\s*/\s*a|not\s+applicable)[\s.:\-]*"
+)
+# A planned certificate's target date right after it: "dự kiến đạt ISO 9001 năm 2026".
+_TARGET = re.compile(rf"[\s:,(\-]*(?:(?:vao|trong|truoc|by|in|for)\s+)?(?:{_DATE})")
+_SEPARATOR = re.compile(r"[,;()\[\]|+&/\x00]|(?<![a-z])(?:va|and)(?![a-z])")
+
+
 @dataclass
 class _Mention:
     start: int
@@ -495,6 +619,8 @@ class _Mention:
     national: bool
     prefix: str
     attrs: dict[str, tuple[Any, int, int]] = field(default_factory=dict)
+    bare: bool = False  # a bare number inheriting the prefix before it ("ISO 9001 và 14001")
+    status: str = "held"
 
 
 def _make_date(match: re.Match[str], role: str, as_of: date, tag: str = "") -> date | None:
@@ -539,8 +665,19 @@ def _mask(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
-def _read_version(std: _Standard, tail: str) -> tuple[str | None, int]:
-    """Version written right after a standard's name, and how many characters it takes."""
+def _read_version(
+    std: _Standard,
+    tail: str,
+    national: Mapping[str, str] | None = None,
+    implied: str | None = None,
+) -> tuple[str | None, int]:
+    """Version written right after a standard's name, and how many characters it takes.
+
+    A year not in the taxonomy's spellings is a version only when the standard lists no
+    versions, when it is a year of the national adoption written (``TCVN ISO
+    14001:2010``) or the year of the version the alias implies (``ISO/TS 16949:2009``);
+    otherwise ``(None, 0)`` leaves it in the text, to end in ``.unparsed``.
+    """
     if std.version_aliases:
         spellings = sorted(std.version_aliases, key=len, reverse=True)
         body = "|".join(_JOIN.join(re.escape(r) for r in _RUNS.findall(s)) for s in spellings)
@@ -552,7 +689,13 @@ def _read_version(std: _Standard, tail: str) -> tuple[str | None, int]:
                     return std.version_aliases[s], m.end()
     m = _YEAR_VERSION.match(tail)
     if m:
-        return m.group(1), m.end()
+        year = m.group(1)
+        if (
+            not std.versions
+            or (national is not None and year in national)
+            or (implied is not None and (implied == year or implied.endswith(f":{year}")))
+        ):
+            return year, m.end()
     return None, 0
 
 
@@ -588,6 +731,10 @@ def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certificat
             attrs.append((role, day, m.start(), m.end()))
             masked = _mask(masked, m.start(), m.end())
 
+    statuses = [(m.lastgroup or "", m.start(), m.end()) for m in _STATUS.finditer(masked)]
+    for _, s, e in statuses:
+        masked = _mask(masked, s, e)  # "chưa đạt RoHS": "đạt RoHS" is also a name of RoHS
+
     found = [
         (m.start(), m.end(), *cat.group_alias[m.lastgroup or ""])
         for m in cat.alias_regex.finditer(masked)
@@ -609,12 +756,20 @@ def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certificat
             start, end = current.end + bare.start(1), current.end + bare.end(1)
             tail = masked[end:limit]
             mentions.insert(i + 1, _mention(cat.standards[code], key, start, end, tail))
+            mentions[i + 1].bare = True
         i += 1
     for mention in mentions:
         consume(mention.start, mention.end)
 
     if not mentions:
+        if _NONE_LINE.fullmatch(folded):
+            return [], []  # the cell says the firm has none: nothing to report
         return [], _pieces(line, folded, covered)
+    for status, s, e in statuses:
+        _assign_status(mentions, folded, status, s, e, consume)
+    for mention in mentions:
+        if mention.status == "planned" and "issued" not in mention.attrs:
+            _read_target(mention, masked, line, as_of, consume)
     for role, value, s, e in sorted(attrs, key=lambda a: a[2]):
         before = [m for m in mentions if m.start < s]
         owner = before[-1] if before else mentions[0]
@@ -634,14 +789,15 @@ def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certificat
     certs = []
     for k, mention in enumerate(mentions):
         end = max([mention.end] + [e for _, _, e in mention.attrs.values()])
-        raw = line[mention.start : end]
+        start = min(mention.start, mention.attrs.get("status", (None, mention.start))[1])
+        raw = line[start:end]  # "Không có ISO 9001": the status phrase before it is part of it
         following = mentions[k + 1].start if k + 1 < len(mentions) else len(line)
         close = line.find(")", end, following)
         if raw.count("(") > raw.count(")") and close >= 0:  # "ISO 45001 (SGS, 2023)"
             if not line[end:close].strip():
                 covered[close] = True
             end = close + 1
-            raw = line[mention.start : end]
+            raw = line[start:end]
         get = mention.attrs.get
         certs.append(
             Certification(
@@ -653,21 +809,72 @@ def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certificat
                 verified=verified,
                 raw=raw.strip(),
                 national_equivalent=mention.national,
+                status=mention.status,
             )
         )
     return certs, _pieces(line, folded, covered)
 
 
+def _assign_status(
+    mentions: list[_Mention], folded: str, status: str, start: int, end: int, consume: Any
+) -> None:
+    """Give the status phrase at ``start:end`` to the standard it belongs to.
+
+    The standard right after it, with nothing but filler words between (``Không có chứng
+    nhận ISO 9001``; the bare numbers listed with it too: ``không có ISO 9001 và 14001``),
+    else the nearest standard before it (``ISO 9001 (đã hết hạn)``). A phrase for a standard
+    that already has a status, or with no standard at all, stays in ``.unparsed``.
+    """
+    following = next((i for i, m in enumerate(mentions) if m.start >= end), None)
+    owners: list[_Mention] = []
+    if following is not None:
+        gap = folded[end : mentions[following].start]
+        if not _SEPARATOR.search(gap) and all(w in _NOISE for w in re.findall(r"[^\W_]+", gap)):
+            owners = [mentions[following]]
+            for later in mentions[following + 1 :]:
+                if not later.bare:
+                    break
+                owners.append(later)
+    if not owners:
+        before = [m for m in mentions if m.end <= start]
+        owners = before[-1:]
+    if not owners or owners[0].status != "held":
+        return
+    for owner in owners:
+        owner.status = status
+    owners[0].attrs["status"] = (status, start, end)
+    consume(start, end)
+
+
+def _read_target(
+    mention: _Mention, masked: str, line: str, as_of: date, consume: Any
+) -> None:
+    """The date a planned certificate is expected, written right after it or after its
+    status phrase (``dự kiến đạt ISO 9001 năm 2026``), stored as its ``issued`` date."""
+    starts = [mention.end]
+    if "status" in mention.attrs and mention.attrs["status"][1] >= mention.end:
+        starts.append(mention.attrs["status"][2])
+    for at in starts:
+        m = _TARGET.match(masked, at)
+        if m is None or not m.group(0).strip(" :,(-"):
+            continue
+        day = _make_date(m, "issued", as_of)
+        if day is not None:
+            mention.attrs["issued"] = (day, at, m.end())
+            consume(at, m.end())
+            return
+
+
 def _mention(std: _Standard, key: str, start: int, end: int, tail: str) -> _Mention:
     """A standard named at ``start:end`` (folded ``key``), with the version read from ``tail``."""
     national = next((table for base, table in std.national.items() if key.startswith(base)), None)
-    version, used = _read_version(std, tail)
+    implied = std.alias_versions.get(key)
+    version, used = _read_version(std, tail, national, implied)
     words = key.split()
     if version is None and len(words) > 1 and words[-1] in std.version_aliases:
         version = std.version_aliases[words[-1]]  # the alias itself carries one ("ISO 9001:2015")
     if national is not None and version is not None:
         version = national.get(version, version)
-    implied = std.alias_versions.get(key)
     if implied is not None:
         version = implied
     first_number = next((i for i, w in enumerate(words) if w.isdigit()), 0)
