@@ -220,3 +220,23 @@ def test_ordinary_words_do_not_read_as_materials_or_processes(text):
 def test_the_real_words_still_match_next_to_them():
     assert codes("gia công đồng") == ["copper"]
     assert codes("Hợp đồng gia công nhôm") == ["aluminium"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rèn", ["forging"]),
+        ("tiện ren", ["cnc_turning"]),
+        ("đột lỗ", ["stamping"]),
+        ("gia công chấn gấp", ["bending"]),
+        ("hợp kim nhôm", ["aluminium"]),
+        ("thép ko gỉ", ["stainless_steel"]),
+        ("lap rap mach in", ["electronic_assembly"]),
+        ("Truc truyen dong", []),
+        ("Mo-dun cam bien", []),
+        ("rèn luyện kỹ năng", []),
+        ("đột phá công nghệ", []),
+    ],
+)
+def test_common_vietnamese_forms_and_their_look_alikes(text, expected):
+    assert codes(text) == expected
