@@ -41,12 +41,26 @@ def _field_name(location: tuple[Any, ...]) -> str:
 def _validation_message(exc: RequestValidationError) -> str:
     messages = []
     for error in exc.errors()[:5]:
+        if error.get("type") == "json_invalid":
+            # The location is a character offset, not a field: say what is wrong instead.
+            position = error.get("loc", ("body", 0))[-1]
+            reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+            messages.append(f"the request body is not valid JSON ({reason} at character "
+                            f"{position}); send a JSON object with Content-Type: application/json")  # fmt: skip
+            continue
         where = error.get("loc", ())
+        if tuple(where) == ("body",):
+            messages.append(f"the request body is not a JSON object as expected "
+                            f"({str(error.get('msg', 'invalid body'))}); send a JSON object "
+                            "with Content-Type: application/json")  # fmt: skip
+            continue
         source = where[0] if where else "request"
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
         messages.append(f"{source} field '{_field_name(tuple(where))}': {message}")
     more = len(exc.errors()) - 5
     suffix = f" (and {more} more)" if more > 0 else ""
+    if all(m.startswith("the request body") for m in messages):
+        return "; ".join(messages) + suffix + "."
     return "; ".join(messages) + suffix + ". Fix the field(s) and send the request again."
 
 async def _on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
+import shutil
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -33,6 +37,7 @@ __all__ = [
     "revoke_key",
     "list_keys",
     "authenticate",
+    "cli_command",
 ]
 
 ROLES: tuple[str, ...] = ("staff", "analyst", "firm")
@@ -65,6 +70,42 @@ class KeyRequestError(ServiceError):
     status_code = 422
 
 
+def cli_command(arguments: str) -> str:
+    """The ``cnht`` command line that works from the current folder.
+
+    ``cnht`` itself when the shell finds this installation's script on ``PATH``; otherwise
+    the script next to the running interpreter (``.venv/bin/cnht`` from the repository
+    root), relative to the current folder when it is below it.
+
+    Parameters
+    ----------
+    arguments : str
+        What follows the command (``"keys create --role staff"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cli_command("keys create --role staff").endswith("cnht keys create --role staff")
+    True
+    """
+    script = Path(sys.executable).parent / "cnht"
+    found = shutil.which("cnht")
+    if found is None and not script.exists():
+        return f"cnht {arguments}"
+    if found is not None and (not script.exists() or Path(found).resolve() == script.resolve()):
+        return f"cnht {arguments}"
+    try:
+        shown = os.path.relpath(script, Path.cwd())
+    except ValueError:  # another drive (Windows)
+        shown = str(script)
+    if shown.startswith(".."):
+        shown = str(script)
+    return f"{shown} {arguments}"
+
+
 def hash_key(key: str) -> str:
     """The sha256 hex digest stored for ``key``."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -94,6 +135,8 @@ def create_key(
     -------
     (ApiKey, str)
     """
+    role = (role or "").strip().lower()
+    firm_id = (firm_id or "").strip().upper() or None
     if role not in ROLES:
         raise KeyRequestError(f"Expected role staff, analyst or firm, got {role!r}.")
     if role == "firm":
@@ -163,7 +206,7 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     if not authorization:
         raise AuthenticationError(
             "Missing API key: send the header 'Authorization: Bearer <key>' "
-            "(create one with `cnht keys create --role staff`)."
+            f"(create one with `{cli_command('keys create --role staff')}`)."
         )
     scheme, _, key = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
@@ -173,6 +216,6 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip())))
     if row is None or row.revoked_at is not None:
         raise AuthenticationError(
-            "Unknown or revoked API key; ask staff for a new one (`cnht keys create`)."
+            f"Unknown or revoked API key; ask staff for a new one (`{cli_command('keys create')}`)."
         )
     return Principal(role=row.role, firm_id=row.firm_id, key_prefix=row.prefix)

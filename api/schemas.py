@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from stdnum.vn import mst
 
 from features.columns import OUTCOME_STATUSES, OWNERSHIP_TYPES
@@ -91,15 +91,44 @@ class Message(BaseModel):
 
 
 class CertificationIn(_In):
-    """A certificate as entered: code of the taxonomy (``iso_9001``) and its dates."""
+    """A certificate as entered: a certification of the taxonomy and its dates.
 
-    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    ``code`` takes the code (``iso_9001``) or a name or alias (``ISO 9001``) and is stored as
+    the code; an unknown one answers 422 with close codes. ``issued`` may not be after
+    ``valid_until``.
+    """
+
+    code: str = Field(min_length=1, max_length=40,
+                      description="Certification code or name: iso_9001, ISO 9001, IATF 16949")  # fmt: skip
     version: str | None = Field(default=None, max_length=20)
     issued: dt.date | None = _Day()
     valid_until: dt.date | None = _Day()
     issuer: str | None = Field(default=None, max_length=200)
     verified: bool = False
     raw: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _known_code(cls, value: str) -> str:
+        from features.taxonomy import load_taxonomy
+
+        code = load_taxonomy().resolve(value, "certification")
+        if code is None:
+            known = ", ".join(t.code for t in load_taxonomy().terms("certification")[:6])
+            raise ValueError(
+                f"expected a certification code or name of the taxonomy (e.g. {known}), "
+                f"got {value!r}; fix the spelling"
+            )
+        return code
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> CertificationIn:
+        if self.issued is not None and self.valid_until is not None and self.issued > self.valid_until:
+            raise ValueError(
+                f"'issued' ({self.issued}) is after 'valid_until' ({self.valid_until}); "
+                "swap or correct the dates"
+            )
+        return self
 
 
 class CertificationPublic(BaseModel):
@@ -406,6 +435,7 @@ class ShortlistEntryPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    run_id: int
     need_id: str
     firm_id: str
     rank: int
@@ -415,6 +445,9 @@ class ShortlistEntryPublic(BaseModel):
     model_version: str
     created_at: dt.datetime
     status: str | None = None
+    latest_run: bool = Field(
+        default=True, description="False when a newer shortlist of the need has been computed"
+    )
 
 
 # --- ranking: shortlists, ad-hoc matches, suggestions, upgrades ---------------------
@@ -472,6 +505,7 @@ class ShortlistEntryResult(MatchEntryPublic):
     """A stored shortlist entry: ``entry_id`` is what ``PATCH /shortlists/{entry_id}/outcome`` takes."""
 
     entry_id: int
+    run_id: int
     need_id: str
     model_version: str
     created_at: dt.datetime
@@ -479,9 +513,10 @@ class ShortlistEntryResult(MatchEntryPublic):
 
 
 class ShortlistPublic(BaseModel):
-    """A need's stored shortlist, best first."""
+    """A need's stored shortlist (its latest run), best first; empty when no firm qualified."""
 
     need_id: str
+    run_id: int
     model_version: str
     created_at: dt.datetime
     data: list[ShortlistEntryResult]

@@ -31,16 +31,16 @@ def _visible_firm(session, principal: Principal, firm_id: str) -> Firm:
     return repo.get_firm(session, firm_id)
 
 
-@router.get("", response_model=FirmsPublic, responses=_ERRORS)
+@router.get("", response_model=FirmsPublic, responses=_ERRORS | {422: {"description": "Unknown sector, process or certification"}})
 def list_firms(
     session: SessionDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    sector: Annotated[str | None, Query(max_length=60, description="Sector code")] = None,
-    process: Annotated[str | None, Query(max_length=60, description="Process code")] = None,
+    sector: Annotated[str | None, Query(max_length=60, description="Sector code or alias (điện tử)")] = None,
+    process: Annotated[str | None, Query(max_length=60, description="Process code or alias (ép nhựa)")] = None,
     certification: Annotated[
-        str | None, Query(max_length=60, description="Certification code valid today")
+        str | None, Query(max_length=60, description="Certification valid today (iso_9001, ISO 9001)")
     ] = None,
     district: Annotated[str | None, Query(max_length=120)] = None,
     q: Annotated[
@@ -120,8 +120,8 @@ def update_firm(
     return FirmPublic.model_validate(firm)
 
 
-@router.delete("/{firm_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such firm"}})  # fmt: skip
+@router.delete("/{firm_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such firm"}, 409: {"description": "The firm has match history"}})  # fmt: skip
 def delete_firm(firm_id: str, session: SessionDep, principal: StaffDep) -> Response:
-    """Delete a firm with its certificates and match history (staff)."""
+    """Delete a firm with its certificates (staff); refused (409) once it has match history."""
     repo.delete_firm(session, repo.get_firm(session, firm_id), principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

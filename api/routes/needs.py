@@ -65,7 +65,11 @@ def list_needs(
 
 @router.post("", response_model=NeedPrivate, status_code=status.HTTP_201_CREATED, responses=_ERRORS | {404: {"description": "No such buyer"}, 409: {"description": "Id taken"}})  # fmt: skip
 def create_need(body: NeedCreate, session: SessionDep, principal: StaffDep) -> NeedPrivate:
-    """Create a need of an existing buyer (staff)."""
+    """Create a need of an existing buyer (staff).
+
+    Sector, processes, materials and certifications must be codes or aliases the matcher
+    knows (422 naming the field otherwise), so that every stored need can be ranked.
+    """
     return NeedPrivate.model_validate(repo.create_need(session, body.model_dump(), principal.actor))
 
 
@@ -82,7 +86,7 @@ def read_need(
 
 @router.patch("/{need_id}", response_model=NeedPrivate, responses=_ERRORS | {404: {"description": "No such need or buyer"}})  # fmt: skip
 def update_need(need_id: str, body: NeedUpdate, session: SessionDep, principal: StaffDep) -> NeedPrivate:
-    """Change a need (staff)."""
+    """Change a need (staff); code fields are checked as on create (422 naming the field)."""
     need = repo.get_need(session, need_id)
     values = {k: v for k, v in body.model_dump(exclude_unset=True).items()
               if not (k in ("title", "status", "is_demo") and v is None)}  # fmt: skip
@@ -90,8 +94,8 @@ def update_need(need_id: str, body: NeedUpdate, session: SessionDep, principal: 
     return NeedPrivate.model_validate(need)
 
 
-@router.delete("/{need_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such need"}})  # fmt: skip
+@router.delete("/{need_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such need"}, 409: {"description": "The need has match history; close it instead"}})  # fmt: skip
 def delete_need(need_id: str, session: SessionDep, principal: StaffDep) -> Response:
-    """Delete a need with its shortlist entries and outcomes (staff)."""
+    """Delete a need without match history (staff); one with shortlists or outcomes answers 409."""
     repo.delete_need(session, repo.get_need(session, need_id), principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

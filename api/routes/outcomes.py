@@ -1,7 +1,14 @@
 """``/outcomes`` and ``/shortlists/{entry_id}/outcome``: what happened to a match.
 
 Statuses follow the state machine of :mod:`api.storage.outcomes`; an illegal move answers
-409 with the statuses allowed next. Staff record; analysts read; a firm key reads its own.
+409 with the statuses allowed next. Concurrent moves of one pair are serialised (the pair's
+lock, :func:`api.storage.repository.lock_pair`), so two requests never both move it from the
+same status. Staff record; analysts read; a firm key reads its own, without the staff names
+(``by`` is null).
+
+``PATCH /shortlists/{entry_id}/outcome`` works on an entry of any run of the need's
+shortlist, not only the latest: the status belongs to the (need, firm) pair. The answer's
+``latest_run`` says whether a newer shortlist has been computed since.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from sqlalchemy import func, select
 
 from api.deps import PrincipalDep, SessionDep, StaffDep
 from api.schemas import (
@@ -19,6 +27,7 @@ from api.schemas import (
     ShortlistEntryPublic,
 )
 from api.storage import repository as repo
+from api.storage.models import ShortlistRun
 
 __all__ = ["router", "shortlists_router"]
 
@@ -50,7 +59,10 @@ def list_outcomes(
     rows, count = repo.list_outcomes(
         session, need_id=need_id, firm_id=firm_id, limit=limit, offset=offset
     )
-    return OutcomesPublic(data=[OutcomePublic.model_validate(r) for r in rows], count=count)
+    data = [OutcomePublic.model_validate(r) for r in rows]
+    if principal.role == "firm":  # staff names are not the firm's business
+        data = [o.model_copy(update={"by": None}) for o in data]
+    return OutcomesPublic(data=data, count=count)
 
 
 @router.post("", response_model=OutcomePublic, status_code=status.HTTP_201_CREATED, responses=_ERRORS)  # fmt: skip
@@ -80,4 +92,6 @@ def update_shortlist_outcome(
     )
     public = ShortlistEntryPublic.model_validate(entry)
     public.status = outcome.status
+    newest = session.scalar(select(func.max(ShortlistRun.id)).where(ShortlistRun.need_id == entry.need_id))
+    public.latest_run = newest == entry.run_id
     return public

@@ -1,10 +1,14 @@
 """``/needs/{need_id}/shortlist``: a need's ranked, explained shortlist, computed and stored.
 
 ``POST`` (staff) ranks the firms with the matcher fitted on the database (cached, refitted
-only when firms or buyers changed: :mod:`api.ranking`), stores the entries with their
-score, components, reasons and model version, and records each new (need, firm) pair's
-first outcome ``suggested``. ``GET`` (staff, analysts) reads the latest stored shortlist.
-Each entry's ``entry_id`` is what ``PATCH /shortlists/{entry_id}/outcome`` moves on.
+only when firms or buyers changed: :mod:`api.ranking`), stores the result as a new *run*
+(its entries with their score, components, reasons and model version), and records each
+new (need, firm) pair's first outcome ``suggested``. ``GET`` (staff, analysts) reads the
+latest run, even when it is empty (filters that matched no firm).
+
+Runs are never deleted or overwritten: every ``entry_id`` ever returned keeps naming the same
+(need, firm) pair, and ``PATCH /shortlists/{entry_id}/outcome`` keeps working on an older
+run's entries (the status belongs to the pair, not to the run).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Request
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ReaderDep, SessionDep, StaffDep
@@ -28,7 +32,7 @@ from api.ranking import (
 from api.schemas import ShortlistEntryResult, ShortlistPublic, ShortlistRequest
 from api.storage import repository as repo
 from api.storage.errors import NotFoundError
-from api.storage.models import Firm, ShortlistEntry
+from api.storage.models import Firm, ShortlistEntry, ShortlistRun
 from features.text import fold
 
 __all__ = ["router", "read_shortlist", "excluded_firms"]
@@ -91,7 +95,7 @@ def excluded_firms(session: Session, fitted: FittedMatcher, body: ShortlistReque
 
 
 def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
-    """The latest stored shortlist of ``need_id`` (the entries of its newest model version).
+    """The latest stored shortlist run of ``need_id``.
 
     Raises
     ------
@@ -99,18 +103,17 @@ def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
         The need does not exist, or has no stored shortlist.
     """
     repo.get_need(session, need_id)
-    newest = session.scalar(
-        select(ShortlistEntry).where(ShortlistEntry.need_id == need_id)
-        .order_by(ShortlistEntry.created_at.desc(), ShortlistEntry.id.desc()).limit(1)
+    run = session.scalar(
+        select(ShortlistRun).where(ShortlistRun.need_id == need_id)
+        .order_by(ShortlistRun.id.desc()).limit(1)
     )  # fmt: skip
-    if newest is None:
+    if run is None:
         raise NotFoundError(
             f"Need {need_id} has no stored shortlist yet. Compute one with "
             f"POST /api/v1/needs/{need_id}/shortlist (staff)."
         )
     entries = list(session.scalars(
-        select(ShortlistEntry)
-        .where(ShortlistEntry.need_id == need_id, ShortlistEntry.model_version == newest.model_version)
+        select(ShortlistEntry).where(ShortlistEntry.run_id == run.id)
         .order_by(ShortlistEntry.rank, ShortlistEntry.id)
     ))  # fmt: skip
     firm_ids = [e.firm_id for e in entries]
@@ -118,7 +121,7 @@ def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
         select(Firm.firm_id, Firm.name).where(Firm.firm_id.in_(firm_ids)))}  # fmt: skip
     data = [
         ShortlistEntryResult(
-            entry_id=e.id, need_id=e.need_id, rank=e.rank, firm_id=e.firm_id,
+            entry_id=e.id, run_id=e.run_id, need_id=e.need_id, rank=e.rank, firm_id=e.firm_id,
             firm_name=names.get(e.firm_id, ""), score=e.score,
             components={name: float(value) for name, value in (e.components or {}).items()},
             reasons=reason_records(e.reasons or []), model_version=e.model_version,
@@ -126,8 +129,8 @@ def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
         )
         for e in entries
     ]  # fmt: skip
-    return ShortlistPublic(need_id=need_id, model_version=newest.model_version,
-                           created_at=max(e.created_at for e in entries), data=data, count=len(data))  # fmt: skip
+    return ShortlistPublic(need_id=need_id, run_id=run.id, model_version=run.model_version,
+                           created_at=run.created_at, data=data, count=len(data))  # fmt: skip
 
 
 @router.post("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)
@@ -139,10 +142,10 @@ def create_shortlist(
     ranking: RankingDep,
     principal: StaffDep,
 ) -> ShortlistPublic:
-    """Rank the firms for a stored need, store the shortlist and return it (staff).
+    """Rank the firms for a stored need, store the shortlist as a new run and return it (staff).
 
-    Computing again with the same model version (same firms, buyers and taxonomy) replaces
-    that version's stored list; a pair already on its way (contacted, meeting...) keeps its
+    Earlier runs stay stored (their entry ids keep working); the new run is what
+    ``GET`` returns from now on. A pair already on its way (contacted, meeting...) keeps its
     status, a new pair starts at ``suggested``.
     """
     # Rank in a read-only session: a refit must not hold the database's write lock.
@@ -152,27 +155,27 @@ def create_shortlist(
         query = parse_stored_need(need, exclude_firms=excluded_firms(reader, fitted, body))
         ranked = ranked_entries(fitted, query, body.k, diversity=body.diversity)
     repo.get_need(session, need_id)  # still there
-    session.execute(delete(ShortlistEntry).where(ShortlistEntry.need_id == need_id,
-                                                 ShortlistEntry.model_version == fitted.model_version))  # fmt: skip
     created = dt.datetime.now(dt.UTC)
+    run = ShortlistRun(need_id=need_id, model_version=fitted.model_version, k=body.k,
+                       parameters={"diversity": body.diversity, "filters": body.filters.model_dump()},
+                       by=principal.actor, created_at=created)  # fmt: skip
+    session.add(run)
+    session.flush()
     entries = [
-        ShortlistEntry(need_id=need_id, firm_id=r["firm_id"], rank=r["rank"], score=r["score"],
-                       components=r["components"], reasons=r["reasons"],
+        ShortlistEntry(run_id=run.id, need_id=need_id, firm_id=r["firm_id"], rank=r["rank"],
+                       score=r["score"], components=r["components"], reasons=r["reasons"],
                        model_version=fitted.model_version, created_at=created)
         for r in ranked
     ]  # fmt: skip
     session.add_all(entries)
     session.flush()
     for entry in entries:
-        if repo.latest_status(session, need_id, entry.firm_id) is None:
-            repo.record_outcome(session, need_id, entry.firm_id, "suggested", reason=None,
-                                by=principal.actor, shortlist_entry_id=entry.id)  # fmt: skip
+        repo.suggest_pair(session, need_id, entry.firm_id, by=principal.actor,
+                          shortlist_entry_id=entry.id)  # fmt: skip
     repo.audit(session, principal.actor, "create", "shortlist", need_id, None,
-               {"model_version": fitted.model_version, "k": body.k, "diversity": body.diversity,
-                "filters": body.filters.model_dump(), "firms": [r["firm_id"] for r in ranked]})  # fmt: skip
-    if not entries:
-        return ShortlistPublic(need_id=need_id, model_version=fitted.model_version,
-                               created_at=created, data=[], count=0)  # fmt: skip
+               {"run_id": run.id, "model_version": fitted.model_version, "k": body.k,
+                "diversity": body.diversity, "filters": body.filters.model_dump(),
+                "firms": [r["firm_id"] for r in ranked]})  # fmt: skip
     return read_shortlist(session, need_id)
 
 

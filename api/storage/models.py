@@ -35,6 +35,7 @@ __all__ = [
     "FirmCertification",
     "Buyer",
     "Need",
+    "ShortlistRun",
     "ShortlistEntry",
     "Outcome",
     "ImportJob",
@@ -215,18 +216,48 @@ class Need(Base):
     )
 
 
-class ShortlistEntry(Base):
-    """A (need, firm) pair put on a shortlist by a ranking model."""
+class ShortlistRun(Base):
+    """One computation of a need's shortlist: its entries are kept, never replaced.
 
-    __tablename__ = "shortlists"
-    __table_args__ = (UniqueConstraint("need_id", "firm_id", "model_version"),)
+    Computing a shortlist again adds a run; the newest run (highest id) is the need's
+    current shortlist, and every entry of every run stays addressable by its id. Ids are
+    never reused (``sqlite_autoincrement``), so an id handed out once always means the
+    same (need, firm) pair.
+    """
+
+    __tablename__ = "shortlist_runs"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     need_id: Mapped[str] = mapped_column(
-        ForeignKey("needs.need_id", ondelete="CASCADE"), index=True
+        ForeignKey("needs.need_id", ondelete="RESTRICT"), index=True
+    )
+    model_version: Mapped[str] = mapped_column(String(60))
+    k: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class ShortlistEntry(Base):
+    """A (need, firm) pair put on a shortlist by one run of a ranking model."""
+
+    __tablename__ = "shortlists"
+    __table_args__ = (
+        UniqueConstraint("run_id", "firm_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("shortlist_runs.id", ondelete="RESTRICT"), index=True
+    )
+    # RESTRICT: a firm or need with match history cannot be deleted (the KPIs count it).
+    need_id: Mapped[str] = mapped_column(
+        ForeignKey("needs.need_id", ondelete="RESTRICT"), index=True
     )
     firm_id: Mapped[str] = mapped_column(
-        ForeignKey("firms.firm_id", ondelete="CASCADE"), index=True
+        ForeignKey("firms.firm_id", ondelete="RESTRICT"), index=True
     )
     rank: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
@@ -243,10 +274,10 @@ class Outcome(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     need_id: Mapped[str] = mapped_column(
-        ForeignKey("needs.need_id", ondelete="CASCADE"), index=True
+        ForeignKey("needs.need_id", ondelete="RESTRICT"), index=True
     )
     firm_id: Mapped[str] = mapped_column(
-        ForeignKey("firms.firm_id", ondelete="CASCADE"), index=True
+        ForeignKey("firms.firm_id", ondelete="RESTRICT"), index=True
     )
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -8,15 +8,17 @@ or an import is all-or-nothing.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from api.storage import enrich
-from api.storage.errors import ConflictError, NotFoundError
+from api.storage.errors import ConflictError, NotFoundError, ServiceError
 from api.storage.models import (
     AuditLog,
     Buyer,
@@ -25,8 +27,10 @@ from api.storage.models import (
     Need,
     Outcome,
     ShortlistEntry,
+    ShortlistRun,
 )
 from api.storage.outcomes import check_transition
+from features.exceptions import CnhtError
 from features.geo import geocode
 from features.text import fold
 
@@ -41,6 +45,10 @@ __all__ = [
     "get_buyer",
     "get_need",
     "get_shortlist_entry",
+    "InvalidFieldError",
+    "resolve_code",
+    "check_need_fields",
+    "NEED_CODE_FIELDS",
     "create_firm",
     "update_firm",
     "delete_firm",
@@ -54,7 +62,10 @@ __all__ = [
     "list_buyers",
     "list_needs",
     "latest_status",
+    "lock_pair",
     "record_outcome",
+    "suggest_pair",
+    "match_history",
     "list_outcomes",
     "certification_is_valid",
 ]
@@ -77,6 +88,12 @@ NEED_FIELDS: tuple[str, ...] = (
 CERTIFICATION_FIELDS: tuple[str, ...] = (
     "code", "version", "issued", "valid_until", "issuer", "verified", "raw",
 )  # fmt: skip
+# Need fields naming taxonomy codes or aliases, and the kind each names (certifications are
+# parsed from their written form, "ISO 9001:2015").
+NEED_CODE_FIELDS: dict[str, str] = {
+    "sector": "sector", "processes": "process", "materials": "material",
+    "mandatory_certifications": "certification", "preferred_certifications": "certification",
+}  # fmt: skip
 # An ISO-style certificate runs three years; one with no end date counts as valid that long.
 _DEFAULT_VALIDITY_DAYS = 3 * 365
 
@@ -130,6 +147,105 @@ def audit(
             at=dt.datetime.now(dt.UTC),
         )
     )
+
+
+# --- codes of the taxonomy ----------------------------------------------------------
+
+
+class InvalidFieldError(ServiceError):
+    """A field (or a filter) whose value the service cannot use; ``column`` names it.
+
+    An import turns it into a reject of that row and column.
+    """
+
+    status_code = 422
+
+    def __init__(self, message: str, column: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _close_codes(value: str, kind: str) -> list[str]:
+    from features.taxonomy import alias_key, load_taxonomy
+
+    index = load_taxonomy().alias_index(kind)
+    keys = difflib.get_close_matches(alias_key(value), list(index), n=6, cutoff=0.6)
+    codes = list(dict.fromkeys(index[key] for key in keys))[:3]
+    if not codes:
+        codes = [term.code for term in load_taxonomy().terms(kind)[:3]]
+    return codes
+
+
+def resolve_code(value: str, kind: str, field: str) -> str:
+    """The taxonomy code of ``value`` (a code, label or alias, with or without diacritics).
+
+    Parameters
+    ----------
+    value : str
+        ``"ISO 9001"``, ``"iso_9001"``, ``"điện tử"``, ``"ep nhua"``...
+    kind : {"sector", "process", "material", "certification"}
+    field : str
+        The field or filter the value came in (named in the error).
+
+    Returns
+    -------
+    str
+        The code (``"iso_9001"``, ``"electronics"``, ``"injection_moulding"``).
+
+    Raises
+    ------
+    InvalidFieldError
+        Nothing of that kind is called ``value``; the message lists close codes.
+
+    Examples
+    --------
+    >>> resolve_code("ISO 9001", "certification", "certification")
+    'iso_9001'
+    """
+    from features.taxonomy import load_taxonomy
+
+    code = load_taxonomy().resolve(value, kind)
+    if code is None:
+        close = ", ".join(_close_codes(value, kind))
+        raise InvalidFieldError(
+            f"Field '{field}': expected a {kind} code or alias, got {value!r}. "
+            f"Close codes: {close}. Fix the spelling (codes and aliases are in the taxonomy).",
+            field,
+        )
+    return code
+
+
+def check_need_fields(values: Mapping[str, Any], need_id: str) -> None:
+    """Check that the need's code fields in ``values`` can be ranked (the matcher's own parser).
+
+    Each of :data:`NEED_CODE_FIELDS` present is parsed alone by :func:`matching.parse_need`,
+    so a need accepted here is never left out of ranking for a spelling of its fields.
+
+    Raises
+    ------
+    InvalidFieldError
+        A piece of a field is not a known code, alias or certification; ``column`` names it.
+    """
+    from matching import parse_need
+
+    for field, kind in NEED_CODE_FIELDS.items():
+        value = values.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            parse_need({"need_id": need_id, field: value})
+        except CnhtError as exc:
+            pieces = [p.strip() for p in str(value).split(";") if p.strip()]
+            hint = ""
+            if kind != "certification":
+                from features.taxonomy import load_taxonomy
+
+                bad = [p for p in pieces if load_taxonomy().resolve(p, kind) is None]
+                if bad:
+                    hint = f" Close codes for {bad[0]!r}: {', '.join(_close_codes(bad[0], kind))}."
+            raise InvalidFieldError(
+                f"Field '{field}' of need {need_id}: {exc}{hint}", field
+            ) from exc
 
 
 # --- lookups -------------------------------------------------------------------------
@@ -338,8 +454,39 @@ def update_firm(
     return True
 
 
+def match_history(session: Session, *, need_id: str | None = None,
+                  firm_id: str | None = None) -> tuple[int, int]:
+    """``(outcomes, shortlist entries)`` recorded for a need or a firm."""
+    outcome_filter = Outcome.need_id == need_id if need_id else Outcome.firm_id == firm_id
+    entry_filter = (ShortlistEntry.need_id == need_id if need_id
+                    else ShortlistEntry.firm_id == firm_id)  # fmt: skip
+    outcomes = session.scalar(select(func.count()).select_from(Outcome).where(outcome_filter))
+    entries = session.scalar(select(func.count()).select_from(ShortlistEntry).where(entry_filter))
+    return int(outcomes or 0), int(entries or 0)
+
+
+def _refuse_delete_with_history(label: str, outcomes: int, entries: int, instead: str) -> None:
+    if outcomes or entries:
+        raise ConflictError(
+            f"{label} has {outcomes} recorded outcome(s) and {entries} shortlist entr"
+            f"{'y' if entries == 1 else 'ies'}; deleting it would erase match history that the "
+            f"KPIs and the audit count. {instead}"
+        )
+
+
 def delete_firm(session: Session, firm: Firm, actor: str) -> None:
-    """Delete a firm with its certificates, shortlist entries and outcomes."""
+    """Delete a firm with its certificates.
+
+    Raises
+    ------
+    ConflictError
+        The firm has recorded outcomes or shortlist entries (its match history is kept).
+    """
+    outcomes, entries = match_history(session, firm_id=firm.firm_id)
+    _refuse_delete_with_history(
+        f"Firm {firm.firm_id}", outcomes, entries,
+        "Keep the firm and correct its profile with PATCH instead.",
+    )
     before = snapshot(firm)
     session.delete(firm)
     session.flush()
@@ -402,6 +549,7 @@ def create_need(session: Session, values: Mapping[str, Any], actor: str) -> Need
             f"Need {need_id} already exists. Use PATCH /api/v1/needs/{need_id} to change it."
         )
     _check_buyer(session, values["buyer_id"])
+    check_need_fields(values, need_id)
     need = Need(need_id=need_id, buyer_id=values["buyer_id"], title=values["title"],
                 status="open", is_demo=False)  # fmt: skip
     _assign(need, NEED_FIELDS, values)
@@ -416,6 +564,8 @@ def update_need(session: Session, need: Need, values: Mapping[str, Any], actor: 
     """Change a need's fields; True when something changed."""
     if "buyer_id" in values and values["buyer_id"] != need.buyer_id:
         _check_buyer(session, values["buyer_id"])
+    changed = {k: v for k, v in values.items() if k in NEED_CODE_FIELDS and getattr(need, k) != v}
+    check_need_fields(changed, need.need_id)
     before = snapshot(need)
     if not _assign(need, NEED_FIELDS, values):
         return False
@@ -427,7 +577,25 @@ def update_need(session: Session, need: Need, values: Mapping[str, Any], actor: 
 
 
 def delete_need(session: Session, need: Need, actor: str) -> None:
-    """Delete a need with its shortlist entries and outcomes."""
+    """Delete a need that has no match history.
+
+    Raises
+    ------
+    ConflictError
+        The need has recorded outcomes or shortlists; close it instead.
+    """
+    outcomes, entries = match_history(session, need_id=need.need_id)
+    runs = session.scalar(select(func.count()).select_from(ShortlistRun)
+                          .where(ShortlistRun.need_id == need.need_id))  # fmt: skip
+    _refuse_delete_with_history(
+        f"Need {need.need_id}", outcomes, entries,
+        f'Close it instead: PATCH /api/v1/needs/{need.need_id} {{"status": "closed"}}.',
+    )
+    if runs:
+        raise ConflictError(
+            f"Need {need.need_id} has {runs} computed shortlist(s); deleting it would erase "
+            f'them. Close it instead: PATCH /api/v1/needs/{need.need_id} {{"status": "closed"}}.'
+        )
     before = snapshot(need)
     session.delete(need)
     session.flush()
@@ -443,7 +611,9 @@ def _like_fold(column: Any, q: str) -> Any:
 
 
 def _has_code(column: Any, code: str) -> Any:
-    return column.like(f"%;{code.strip().lower()};%")
+    # A resolved code holds "_", a LIKE wildcard: escaped.
+    escaped = code.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%;{escaped};%", escape="\\")
 
 
 def certification_is_valid(
@@ -466,7 +636,7 @@ def _valid_certification_clause(code: str, on: dt.date) -> Any:
     c = FirmCertification
     return exists().where(
         c.firm_pk == Firm.id,
-        c.code == code.strip().lower(),
+        c.code == code,
         or_(
             c.valid_until >= on,
             and_(c.valid_until.is_(None), c.issued.is_(None)),
@@ -504,9 +674,10 @@ def list_firms(
     Parameters
     ----------
     sector, process : str, optional
-        Taxonomy codes the firm's extracted capabilities must contain.
+        Taxonomy code or alias (with or without diacritics) the firm's extracted
+        capabilities must contain.
     certification : str, optional
-        Certification code the firm holds, valid ``today``.
+        Certification (code or name: ``iso_9001``, ``ISO 9001``) the firm holds, valid ``today``.
     district : str, optional
         District or ward, compared without case or diacritics.
     q : str, optional
@@ -517,14 +688,20 @@ def list_firms(
     limit, offset : int
     today : date, optional
         Reference date of certificate validity (default: today).
+
+    Raises
+    ------
+    InvalidFieldError
+        A sector, process or certification that the taxonomy does not know (422).
     """
     query = select(Firm)
     if sector:
-        query = query.where(_has_code(Firm.sector_codes, sector))
+        query = query.where(_has_code(Firm.sector_codes, resolve_code(sector, "sector", "sector")))
     if process:
-        query = query.where(_has_code(Firm.process_codes, process))
+        query = query.where(_has_code(Firm.process_codes, resolve_code(process, "process", "process")))
     if certification:
-        query = query.where(_valid_certification_clause(certification, today or dt.date.today()))
+        code = resolve_code(certification, "certification", "certification")
+        query = query.where(_valid_certification_clause(code, today or dt.date.today()))
     if district:
         query = query.where(_like_fold(Firm.district_folded, district))
     if q:
@@ -567,14 +744,20 @@ def list_needs(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Need], int]:
-    """Needs matching the filters (buyer, sector/process codes, status, folded text ``q``)."""
+    """Needs matching the filters (buyer, sector/process codes or aliases, status, folded ``q``).
+
+    Raises
+    ------
+    InvalidFieldError
+        A sector or process that the taxonomy does not know (422).
+    """
     query = select(Need)
     if buyer_id:
         query = query.where(Need.buyer_id == buyer_id)
     if sector:
-        query = query.where(_has_code(Need.sector_codes, sector))
+        query = query.where(_has_code(Need.sector_codes, resolve_code(sector, "sector", "sector")))
     if process:
-        query = query.where(_has_code(Need.process_codes, process))
+        query = query.where(_has_code(Need.process_codes, resolve_code(process, "process", "process")))
     if status:
         query = query.where(Need.status == status)
     if q:
@@ -594,6 +777,21 @@ def latest_status(session: Session, need_id: str, firm_id: str) -> str | None:
         .order_by(Outcome.at.desc(), Outcome.id.desc())
         .limit(1)
     )
+
+
+def lock_pair(session: Session, need_id: str, firm_id: str) -> None:
+    """Hold the (need, firm) pair's lock until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock keyed by the pair, so two requests moving
+    the same pair run one after the other and the second sees the first's status (read
+    committed: each statement sees what committed before it). SQLite already serialises
+    writers (``BEGIN IMMEDIATE``), so nothing is needed there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"outcome\x1f{need_id}\x1f{firm_id}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def record_outcome(
@@ -618,6 +816,7 @@ def record_outcome(
     """
     get_need(session, need_id)
     get_firm(session, firm_id)
+    lock_pair(session, need_id, firm_id)
     check_transition(latest_status(session, need_id, firm_id), status, reason)
     outcome = Outcome(
         need_id=need_id,
@@ -632,6 +831,23 @@ def record_outcome(
     session.flush()
     audit(session, by, "create", "outcome", f"{need_id}/{firm_id}", None, snapshot(outcome))
     return outcome
+
+
+def suggest_pair(
+    session: Session, need_id: str, firm_id: str, *, by: str, shortlist_entry_id: int | None = None
+) -> Outcome | None:
+    """Record ``suggested`` for a pair that has no history yet (under the pair's lock).
+
+    Returns
+    -------
+    Outcome or None
+        None when the pair already has a status (it keeps it).
+    """
+    lock_pair(session, need_id, firm_id)
+    if latest_status(session, need_id, firm_id) is not None:
+        return None
+    return record_outcome(session, need_id, firm_id, "suggested", reason=None, by=by,
+                          shortlist_entry_id=shortlist_entry_id)  # fmt: skip
 
 
 def list_outcomes(

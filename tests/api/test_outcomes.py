@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from api.storage.errors import IllegalTransitionError
-from api.storage.models import ShortlistEntry
+from api.storage.models import ShortlistEntry, ShortlistRun
 from api.storage.outcomes import UnknownStatusError, allowed_next, check_transition
 from api.storage.session import transaction
 from tests.api.conftest import bearer, make_buyer, make_firm, make_need
@@ -64,6 +66,9 @@ def test_firm_key_sees_only_its_outcomes(client, staff, make_key, pair):
     own = bearer(make_key("firm", "F0001"))
     mine = client.get("/api/v1/outcomes", headers=own).json()
     assert {o["firm_id"] for o in mine["data"]} == {"F0001"} and mine["count"] == 1
+    # Staff names stay with staff: a firm key gets no 'by'.
+    assert [o["by"] for o in mine["data"]] == [None]
+    assert client.get("/api/v1/outcomes", headers=staff).json()["data"][0]["by"].startswith("staff:")
     other = client.get("/api/v1/outcomes", params={"firm_id": "F0002"}, headers=own).json()
     assert other == {"data": [], "count": 0}
     assert client.post("/api/v1/outcomes", json={**pair, "status": "contacted"}, headers=own).status_code == 403  # fmt: skip
@@ -71,7 +76,10 @@ def test_firm_key_sees_only_its_outcomes(client, staff, make_key, pair):
 
 def test_shortlist_entry_outcome(app, client, staff, pair):
     with transaction(app.state.sessionmaker) as session:
-        entry = ShortlistEntry(need_id="N-0001", firm_id="F0001", rank=1, score=0.87,
+        run = ShortlistRun(need_id="N-0001", model_version="test-1", k=1)
+        session.add(run)
+        session.flush()
+        entry = ShortlistEntry(run_id=run.id, need_id="N-0001", firm_id="F0001", rank=1, score=0.87,
                                components={"process_fit": 0.5}, reasons=["ép nhựa ↔ injection moulding"],
                                model_version="test-1")  # fmt: skip
         session.add(entry)
@@ -87,3 +95,78 @@ def test_shortlist_entry_outcome(app, client, staff, pair):
     assert client.patch("/api/v1/shortlists/999/outcome", json={"status": "suggested"}, headers=staff).status_code == 404  # fmt: skip
     history = client.get("/api/v1/outcomes", params=pair, headers=staff).json()
     assert [o["status"] for o in history["data"]] == ["suggested", "rejected"]
+
+
+def _history_is_a_legal_path(statuses: list[str]) -> bool:
+    current = None
+    for status in statuses:
+        if status not in allowed_next(current):
+            return False
+        current = status
+    return True
+
+
+def _in_threads(count: int, work) -> list:
+    """Run ``work(i)`` in ``count`` threads started together; their results in order."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_concurrent_outcome_writes_move_a_pair_once(client, staff, pair):
+    """Several requests moving one pair from the same status: exactly one wins."""
+    assert client.post("/api/v1/outcomes", json={**pair, "status": "suggested"}, headers=staff).status_code == 201  # fmt: skip
+    for round_, status in enumerate(("contacted", "meeting", "sample")):
+        codes = _in_threads(6, lambda _i, s=status: client.post(
+            "/api/v1/outcomes", json={**pair, "status": s}, headers=staff).status_code)  # fmt: skip
+        assert sorted(codes) == [201] + [409] * 5, (round_, codes)
+    history = [o["status"] for o in client.get("/api/v1/outcomes", params=pair, headers=staff).json()["data"]]  # fmt: skip
+    assert history == ["suggested", "contacted", "meeting", "sample"]
+
+
+def test_concurrent_patches_of_one_entry_move_it_once(client, staff, pair):
+    body = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=staff).json()
+    entry = body["data"][0]
+    url = f"/api/v1/shortlists/{entry['entry_id']}/outcome"
+    codes = _in_threads(6, lambda _i: client.patch(url, json={"status": "contacted"}, headers=staff).status_code)  # fmt: skip
+    assert sorted(codes) == [200] + [409] * 5
+    history = client.get("/api/v1/outcomes", params={"need_id": "N-0001", "firm_id": entry["firm_id"]},
+                         headers=staff).json()["data"]  # fmt: skip
+    assert [o["status"] for o in history] == ["suggested", "contacted"]
+
+
+def test_outcomes_recorded_while_a_shortlist_is_computed(client, staff, pair):
+    """Shortlists computed while staff record the first status of the same pairs: every pair's
+    history stays a legal path with one 'suggested', whoever wrote it first."""
+    for firm in ("F0003", "F0004"):
+        client.post("/api/v1/firms", json=make_firm(firm_id=firm, tax_code=None, name=f"Nhựa {firm}"), headers=staff)  # fmt: skip
+    firms = ["F0001", "F0002", "F0003", "F0004"]
+
+    def work(i: int) -> int:
+        if i % 2 == 0:
+            return client.post("/api/v1/needs/N-0001/shortlist", json={"k": 4}, headers=staff).status_code  # fmt: skip
+        firm = firms[(i // 2) % len(firms)]
+        first = client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": firm, "status": "suggested"}, headers=staff)  # fmt: skip
+        second = client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": firm, "status": "contacted"}, headers=staff)  # fmt: skip
+        return 200 if {first.status_code, second.status_code} <= {201, 409} else first.status_code
+
+    codes = _in_threads(8, work)
+    assert set(codes) == {200}, codes
+    history = client.get("/api/v1/outcomes", params={"need_id": "N-0001"}, headers=staff).json()["data"]
+    by_firm: dict[str, list[str]] = {}
+    for outcome in history:
+        by_firm.setdefault(outcome["firm_id"], []).append(outcome["status"])
+    assert by_firm, "nothing recorded"
+    for firm, statuses in by_firm.items():
+        assert _history_is_a_legal_path(statuses), (firm, statuses)
+        assert statuses.count("suggested") == 1, (firm, statuses)

@@ -157,3 +157,59 @@ def test_demo_shortlists_fit_once(tmp_path):
             assert scores == sorted(scores, reverse=True) and len(scores) >= 1
     assert app.state.ranking.fits == 1
     app.state.engine.dispose()
+
+
+def test_recompute_keeps_every_entry_addressable(app, client, seeded):
+    """Each computation is a new run: no entry is deleted, no id reused for another pair."""
+    first = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=seeded).json()
+    pairs = {e["entry_id"]: ("N-0001", e["firm_id"]) for e in first["data"]}
+    assert len(pairs) == 3
+    top = first["data"][0]
+    met = client.patch(f"/api/v1/shortlists/{top['entry_id']}/outcome", json={"status": "contacted"}, headers=seeded)  # fmt: skip
+    assert met.status_code == 200 and met.json()["latest_run"] is True
+    again = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 2}, headers=seeded).json()
+    assert again["run_id"] > first["run_id"] and again["count"] == 2
+    second_need = make_need(need_id="N-0002", title="Vỏ nhựa ABS cho máy scan")
+    assert client.post("/api/v1/needs", json=second_need, headers=seeded).status_code == 201
+    other = client.post("/api/v1/needs/N-0002/shortlist", json={"k": 2}, headers=seeded).json()
+    new_ids = [e["entry_id"] for e in again["data"] + other["data"]]
+    assert min(new_ids) > max(pairs) and len(set(new_ids)) == len(new_ids)
+    # An entry of the older run still names its own pair, and says a newer list exists.
+    old = first["data"][-1]
+    moved = client.patch(f"/api/v1/shortlists/{old['entry_id']}/outcome", json={"status": "contacted"}, headers=seeded)  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["need_id"], moved.json()["firm_id"]) == pairs[old["entry_id"]]
+    assert moved.json()["latest_run"] is False
+    with transaction(app.state.sessionmaker) as session:
+        links = dict(session.execute(
+            select(Outcome.firm_id, Outcome.shortlist_entry_id)
+            .where(Outcome.need_id == "N-0001", Outcome.status == "suggested")
+        ).all())  # fmt: skip
+        stored = session.scalar(select(func.count()).select_from(ShortlistEntry))
+    # The 'suggested' of each first-run pair still points at the entry it came from.
+    assert {links[firm] for _, firm in pairs.values()} == set(pairs)
+    assert stored == 3 + 2 + other["count"]
+
+
+def test_recompute_matching_nothing_is_the_latest_list(client, seeded):
+    full = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=seeded).json()
+    assert full["count"] >= 1
+    empty = client.post("/api/v1/needs/N-0001/shortlist",
+                        json={"filters": {"district": "Hoàn Kiếm"}}, headers=seeded)  # fmt: skip
+    assert empty.status_code == 200 and empty.json()["count"] == 0
+    latest = client.get("/api/v1/needs/N-0001/shortlist", headers=seeded).json()
+    assert latest["count"] == 0 and latest["run_id"] == empty.json()["run_id"] > full["run_id"]
+    # The older list's entries are still there and still move.
+    entry_id = full["data"][0]["entry_id"]
+    assert client.patch(f"/api/v1/shortlists/{entry_id}/outcome", json={"status": "contacted"}, headers=seeded).status_code == 200  # fmt: skip
+
+
+def test_need_with_history_cannot_be_deleted(client, seeded):
+    client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=seeded)
+    refused = client.delete("/api/v1/needs/N-0001", headers=seeded)
+    assert refused.status_code == 409
+    assert "Need N-0001 has 3 recorded outcome(s)" in refused.json()["detail"]
+    assert "close it" in refused.json()["detail"].lower()
+    assert client.get("/api/v1/needs/N-0001/shortlist", headers=seeded).json()["count"] == 3
+    refused_firm = client.delete("/api/v1/firms/F0001", headers=seeded)
+    assert refused_firm.status_code == 409 and "Firm F0001 has 1 recorded outcome(s)" in refused_firm.json()["detail"]
