@@ -1,25 +1,31 @@
-"""``POST /imports/{kind}``: upload a CSV or XLSX of firms, buyers, needs or outcomes.
+"""Imports: ``POST /imports/{kind}`` uploads a CSV or XLSX of firms, buyers, needs or
+outcomes; ``GET /imports`` and ``GET /imports/{job_id}`` show what each import did.
 
-The file is read by :func:`features.ingest.read_table` (bad cells and rows become rejects)
-and the accepted rows are upserted in ONE transaction: a database failure half-way leaves
-the database as it was. Re-importing the same file changes nothing.
+The row count is checked before any cell is parsed; the file is then read by
+:func:`features.ingest.read_table` (bad cells and rows become rejects) and the accepted rows
+are stored by :func:`api.storage.imports.import_result` in ONE transaction together with the
+job record: a database failure half-way leaves the database as it was, and a failed job is
+stored on its own so it can be looked up. Re-importing the same file changes nothing; a file
+with fewer columns changes only those columns.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from api.deps import StaffDep
-from api.schemas import ImportPublic, RejectPublic
-from api.storage.errors import ConflictError, UploadInvalidError, UploadTooLargeError
-from api.storage.imports import upsert_table
+from api.deps import SessionDep, StaffDep
+from api.schemas_imports import ImportJobPublic, ImportJobsPublic, ImportJobSummary
+from api.storage.errors import NotFoundError, UploadInvalidError, UploadTooLargeError
+from api.storage.imports import count_rejected_cells, import_result, reject_records
 from api.storage.models import ImportJob
 from features.exceptions import IngestError
-from features.ingest import read_table
+from features.ingest import has_more_rows_than, read_table
 
 __all__ = ["router"]
 
@@ -28,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 Kind = Literal["firms", "buyers", "needs", "outcomes"]
 _CHUNK = 1 << 16
+# Lengths of ImportJob.filename and ImportJob.by: a long file name must not fail the job row.
+_FILENAME_LENGTH, _ACTOR_LENGTH = 300, 120
 
 
 def _read_upload(file: UploadFile, limit: int) -> bytes:
@@ -44,37 +52,43 @@ def _read_upload(file: UploadFile, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _ingest_rejects(frame) -> list[dict]:
-    out = []
-    for item in frame.to_dict("records"):
-        row = item.get("row")
-        out.append(
-            {
-                "row": None if row is None or row != row else int(row),
-                "column": item.get("column") or None,
-                "reason": str(item.get("reason") or ""),
-                "fix": item.get("fix") or None,
-            }
-        )
-    return out
+def _too_many_rows(filename: str, limit: int, rows: int | None = None) -> UploadInvalidError:
+    has = f"{rows:,} rows" if rows is not None else f"more than {limit:,} rows"
+    return UploadInvalidError(
+        f"File {filename!r} has {has}; the limit is {limit:,}. "
+        "Split it and import the parts one by one."
+    )
 
 
-def _save_job(factory, **fields) -> int:
-    with factory() as session, session.begin():
-        job = ImportJob(**fields)
-        session.add(job)
-        session.flush()
-        return job.id
+def _summary(job: ImportJob) -> dict[str, Any]:
+    return {
+        "job_id": job.id, "kind": job.kind, "filename": job.filename, "status": job.status,
+        "read": job.rows_read or 0, "inserted": job.inserted or 0, "updated": job.updated or 0,
+        "unchanged": job.unchanged or 0, "rejected": job.rejected or 0,
+        "cells_rejected": count_rejected_cells(job.rejects or []), "error": job.error,
+        "by": job.by, "created_at": job.created_at,
+    }  # fmt: skip
+
+
+def _public(job: ImportJob) -> ImportJobPublic:
+    return ImportJobPublic(**_summary(job), rejects=job.rejects or [])
 
 
 @router.post(
     "/{kind}",
-    response_model=ImportPublic,
+    response_model=ImportJobPublic,
     status_code=status.HTTP_200_OK,
     responses={
         401: {"description": "Missing or unknown key"},
         403: {"description": "Staff only"},
-        409: {"description": "The database refused a row; nothing was imported"},
+        409: {
+            "description": "The database failed; nothing was imported. `job_id` names the "
+            "failed job (GET /imports/{job_id}).",
+            "content": {"application/json": {"schema": {
+                "type": "object", "required": ["detail", "job_id"],
+                "properties": {"detail": {"type": "string"}, "job_id": {"type": "integer"}},
+            }}},
+        },  # fmt: skip
         413: {"description": "File too large"},
         422: {"description": "Unreadable file or too many rows"},
     },
@@ -84,14 +98,20 @@ def import_table(
     file: Annotated[UploadFile, File(description="CSV or XLSX with a header row")],
     request: Request,
     principal: StaffDep,
-) -> ImportPublic:
-    """Import a table (staff): counts of read, inserted, updated, unchanged and rejected rows."""
+) -> Any:
+    """Import a table (staff): rows read, inserted, updated, unchanged, rejected; cells rejected.
+
+    Only the file's columns are written; a rejected cell keeps the stored value.
+    """
     settings = request.app.state.settings
     factory = request.app.state.sessionmaker
-    filename = file.filename or f"{kind}.csv"
+    filename = (file.filename or f"{kind}.csv")[:_FILENAME_LENGTH]
+    actor = principal.actor[:_ACTOR_LENGTH]
     data = _read_upload(file, settings.max_upload_bytes)
     if not data:
         raise UploadInvalidError(f"File {filename!r} is empty. Upload a CSV or XLSX with a header row.")
+    if has_more_rows_than(data, settings.max_upload_rows):
+        raise _too_many_rows(filename, settings.max_upload_rows)
     try:
         result = read_table(kind, data, filename=filename)
     except IngestError as exc:
@@ -104,38 +124,83 @@ def import_table(
             f"Cannot read {filename!r} as a {kind} table ({type(exc).__name__}: {exc}). "
             "Save it as CSV (UTF-8) or XLSX with a header row and upload it again."
         ) from exc
-    if result.rows_read > settings.max_upload_rows:
-        raise UploadInvalidError(
-            f"File {filename!r} has {result.rows_read:,} rows; the limit is "
-            f"{settings.max_upload_rows:,}. Split it and import the parts one by one."
-        )
-    rejects = [r for r in _ingest_rejects(result.rejects)]
+    if result.rows_read > settings.max_upload_rows:  # a count the quick check could not see
+        raise _too_many_rows(filename, settings.max_upload_rows, result.rows_read)
     try:
         with factory() as session, session.begin():
-            counts = upsert_table(session, kind, result.data, principal.actor)
+            counts = import_result(session, result, actor)
+            job = ImportJob(
+                kind=kind, filename=filename, status="done", rows_read=counts.read,
+                inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
+                rejected=counts.rows_rejected, rejects=counts.rejects, by=actor,
+            )  # fmt: skip
+            session.add(job)
+            session.flush()
+            answer = _public(job)
     except DBAPIError as exc:
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
-        _save_job(factory, kind=kind, filename=filename, status="failed",
-                  rows_read=result.rows_read, rejected=result.rows_rejected,
-                  rejects=rejects, error=reason, by=principal.actor)  # fmt: skip
-        raise ConflictError(
-            f"The database refused a row of {filename!r} ({reason}); the import was rolled "
-            "back and nothing was changed. Fix the row and import the file again."
-        ) from exc
-    all_rejects = rejects + counts.rejects
-    job_id = _save_job(
-        factory, kind=kind, filename=filename, status="done", rows_read=result.rows_read,
-        inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
-        rejected=result.rows_rejected + counts.rejected, rejects=all_rejects, by=principal.actor,
-    )  # fmt: skip
-    return ImportPublic(
-        job_id=job_id,
-        kind=kind,
-        filename=filename,
-        read=result.rows_read,
-        inserted=counts.inserted,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        rejected=result.rows_rejected + counts.rejected,
-        rejects=[RejectPublic(**r) for r in all_rejects],
-    )
+        with factory() as session, session.begin():
+            job = ImportJob(
+                kind=kind, filename=filename, status="failed", rows_read=result.rows_read,
+                rejected=result.rows_rejected, rejects=reject_records(result.rejects),
+                error=reason, by=actor,
+            )  # fmt: skip
+            session.add(job)
+            session.flush()
+            job_id = job.id
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={
+            "detail": f"The database refused a row of {filename!r} ({reason}); the import was "
+            "rolled back and nothing was changed. Fix the row and import the file again; "
+            f"the failed job is GET /api/v1/imports/{job_id}.",
+            "job_id": job_id,
+        })  # fmt: skip
+    return answer
+
+
+@router.get(
+    "",
+    response_model=ImportJobsPublic,
+    responses={401: {"description": "Missing or unknown key"}, 403: {"description": "Staff only"}},
+)
+def list_imports(
+    session: SessionDep,
+    principal: StaffDep,
+    kind: Kind | None = None,
+    job_status: Annotated[
+        Literal["done", "failed"] | None, Query(alias="status", description="done or failed")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ImportJobsPublic:
+    """List import jobs, newest first (staff); the rejects are in ``GET /imports/{job_id}``."""
+    query = select(ImportJob)
+    if kind is not None:
+        query = query.where(ImportJob.kind == kind)
+    if job_status is not None:
+        query = query.where(ImportJob.status == job_status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    jobs = session.scalars(query.order_by(ImportJob.id.desc()).limit(limit).offset(offset))
+    return ImportJobsPublic(data=[ImportJobSummary(**_summary(j)) for j in jobs], count=total)
+
+
+@router.get(
+    "/{job_id}",
+    response_model=ImportJobPublic,
+    responses={
+        401: {"description": "Missing or unknown key"},
+        403: {"description": "Staff only"},
+        404: {"description": "No such import job"},
+    },
+)
+def get_import(
+    job_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    principal: StaffDep,
+) -> ImportJobPublic:
+    """One import job with every reject (staff): which rows went in, which did not and why."""
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFoundError(
+            f"Import job {job_id} not found. List the jobs with GET /api/v1/imports."
+        )
+    return _public(job)

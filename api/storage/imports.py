@@ -3,50 +3,164 @@
 Firms are matched by ``firm_id``, then by tax code (a file whose tax codes exist updates
 those firms); buyers and needs by their ids; an outcome row is unchanged when the same
 (need, firm, status, time) is stored, and otherwise must follow the pair's latest status.
-Rows that cannot be stored for a reason of their own (a need of an unknown buyer, an
-illegal outcome move) become rejects; a failure of the database aborts the whole batch.
+
+An import never loses stored data it was not asked to change:
+
+* only the columns the file has are written (a ``firm_id,name`` file leaves the tax code,
+  certificates, description and ``is_demo`` alone; a needs file without ``status`` neither
+  reopens nor closes a need);
+* a cell rejected on reading (``01-0234`` as a tax code) or too long for its database
+  column leaves the stored value alone; on a new record the field stays empty. Such cells
+  are counted as ``cells_rejected`` and listed with their row and column;
+* a row the database refuses as data (a value of the wrong size or type) becomes a row
+  reject; any other failure of the database aborts the whole batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import Integer, String, select, text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from api.storage import repository as repo
 from api.storage.errors import IllegalTransitionError, ServiceError, UploadInvalidError
-from api.storage.models import Buyer, Firm, Need, Outcome
+from api.storage.models import Buyer, Firm, FirmCertification, Need, Outcome
 from api.storage.outcomes import check_transition
 from features.certifications import parse_certifications
 
-__all__ = ["ImportCounts", "upsert_table", "IMPORT_LOCK_ID"]
+if TYPE_CHECKING:
+    from features.ingest import IngestResult
+
+__all__ = [
+    "ImportCounts",
+    "upsert_table",
+    "import_result",
+    "count_rejected_cells",
+    "reject_records",
+    "IMPORT_LOCK_ID",
+]
 
 # PostgreSQL advisory lock taken by every import: concurrent imports queue instead of
 # racing on the same ids (SQLite gets the same effect from BEGIN IMMEDIATE).
 IMPORT_LOCK_ID = 4_204_2020
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+_INT32 = 2**31 - 1  # PostgreSQL's integer; SQLite would take more, the results must agree
+_MODELS = {"firms": Firm, "buyers": Buyer, "needs": Need, "outcomes": Outcome}
+# Columns without which a row cannot be stored: a bad value there rejects the row.
+_REQUIRED = {
+    "firms": ("firm_id", "name"),
+    "buyers": ("buyer_id", "name"),
+    "needs": ("need_id", "buyer_id", "title"),
+    "outcomes": ("need_id", "firm_id", "status", "by"),
+}
+# File column -> model attribute, where they differ.
+_ATTRIBUTE = {"certifications": "certifications_text"}
+
+
+def count_rejected_cells(rejects: Iterable[dict[str, Any]]) -> int:
+    """Cells left out of rows that were kept: distinct (row, column) of ``field`` rejects
+    whose row has no ``row`` reject.
+
+    Parameters
+    ----------
+    rejects : iterable of dict
+        With ``row``, ``column`` and ``scope`` (``field``, ``row`` or ``header``).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> count_rejected_cells([
+    ...     {"row": 2, "column": "employees", "scope": "field"},
+    ...     {"row": 3, "column": "tax_code", "scope": "field"},
+    ...     {"row": 3, "column": "name", "scope": "row"},
+    ... ])
+    1
+    """
+    rejects = list(rejects)
+    rejected_rows = {r.get("row") for r in rejects if r.get("scope") == "row"}
+    return len({
+        (r.get("row"), r.get("column")) for r in rejects
+        if r.get("scope") == "field" and r.get("row") not in rejected_rows
+    })  # fmt: skip
 
 
 @dataclass
 class ImportCounts:
-    """What an upsert did; ``rejects`` are dicts with row, column, reason, fix."""
+    """What an import did.
+
+    Attributes
+    ----------
+    read : int
+        Data rows read (of the file with :func:`import_result`, else of the frame).
+    inserted, updated, unchanged : int
+        Rows stored as new, changed, or already stored as they are.
+    rejected : int
+        Rows refused while storing (an unknown buyer, an illegal outcome move, a name too
+        long for the database).
+    read_rejected : int
+        Rows refused on reading (no identity, duplicates); 0 from :func:`upsert_table`.
+    rejects : list of dict
+        ``row``, ``column``, ``reason``, ``fix`` and ``scope`` (``row``: the row was not
+        stored; ``field``: the cell was left out and the row kept; ``header``).
+
+    ``inserted + updated + unchanged + rejected + read_rejected == read``.
+    """
 
     read: int = 0
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    read_rejected: int = 0
     rejects: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows not stored, on reading or on storing."""
+        return self.rejected + self.read_rejected
+
+    @property
+    def cells_rejected(self) -> int:
+        """Cells left out of stored rows (see :func:`count_rejected_cells`)."""
+        return count_rejected_cells(self.rejects)
 
     def reject(self, row: int | None, column: str | None, reason: str, fix: str) -> None:
         """Add a row-level reject of the upsert itself."""
-        self.rejects.append({"row": row, "column": column, "reason": reason, "fix": fix})
+        self.rejects.append(
+            {"row": row, "column": column, "reason": reason, "fix": fix, "scope": "row"}
+        )
         self.rejected += 1
+
+    def reject_cell(self, row: int | None, column: str, reason: str, fix: str) -> None:
+        """Add a cell left out of a stored row."""
+        self.rejects.append(
+            {"row": row, "column": column, "reason": reason, "fix": fix, "scope": "field"}
+        )
+
+
+def reject_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rejects of an ingest (:attr:`IngestResult.rejects`) as JSON-ready dicts."""
+    out = []
+    for item in frame.to_dict("records"):
+        row = item.get("row")
+        out.append({
+            "row": None if row is None or row != row else int(row),
+            "column": item.get("column") or None,
+            "reason": str(item.get("reason") or ""),
+            "fix": item.get("fix") or None,
+            "scope": item.get("scope") or None,
+        })  # fmt: skip
+    return out
 
 
 def _clean(value: Any) -> Any:
@@ -80,28 +194,109 @@ def _records(frame: pd.DataFrame) -> list[tuple[int, dict[str, Any]]]:
 
 
 class _RowRejected(ServiceError):
-    def __init__(self, column: str, reason: str, fix: str) -> None:
+    def __init__(self, column: str | None, reason: str, fix: str) -> None:
         super().__init__(reason)
         self.column, self.reason, self.fix = column, reason, fix
 
 
-def _upsert_firm(session: Session, record: dict[str, Any], actor: str) -> str:
-    values = {name: record[name] for name in repo.FIRM_FIELDS if name in record}
-    if "certifications" in record:
-        values["certifications_text"] = record["certifications"]
-    values["is_demo"] = bool(record.get("is_demo") or False)
-    certs = [
+def _column_limits(model: type) -> tuple[dict[str, int], set[str]]:
+    """Longest text per String column, and the Integer columns, of ``model``."""
+    lengths, integers = {}, set()
+    for column in model.__table__.columns:
+        if column.primary_key:
+            continue
+        if isinstance(column.type, String) and column.type.length:
+            lengths[column.key] = column.type.length
+        elif isinstance(column.type, Integer):
+            integers.add(column.key)
+    return lengths, integers
+
+
+_LIMITS = {kind: _column_limits(model) for kind, model in _MODELS.items()}
+_CERTIFICATE_LENGTHS = _column_limits(FirmCertification)[0]
+
+
+def _too_big(kind: str, column: str, value: Any) -> str | None:
+    """Why ``value`` does not fit the database column of ``column``, or None."""
+    if value is None:
+        return None
+    lengths, integers = _LIMITS[kind]
+    attribute = _ATTRIBUTE.get(column, column)
+    if attribute in lengths and isinstance(value, str) and len(value) > lengths[attribute]:
+        return (f"{len(value)} characters; the column holds at most {lengths[attribute]}")
+    if attribute in integers and isinstance(value, int) and abs(value) > _INT32:
+        return f"{value:,} is beyond the largest storable number ({_INT32:,})"
+    return None
+
+
+def _oversized(kind: str, record: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(column, reason, fix) of each cell of ``record`` that does not fit its column."""
+    problems = []
+    for column, value in record.items():
+        why = _too_big(kind, column, value)
+        if why is not None:
+            problems.append((
+                column, f"Column {column!r}: value too long or too large ({why}).",
+                "Shorten the cell (or correct the number) and import the row again.",
+            ))  # fmt: skip
+    if kind == "firms" and record.get("certifications"):
+        for cert in parse_certifications(record["certifications"]):
+            for name, limit in _CERTIFICATE_LENGTHS.items():
+                value = getattr(cert, name, None)
+                if isinstance(value, str) and len(value) > limit:
+                    problems.append((
+                        "certifications",
+                        f"Column 'certifications': the certificate's {name} {value[:40]!r}... "
+                        f"has {len(value)} characters; at most {limit} are stored.",
+                        "Separate the certificates with ';' and shorten the long part.",
+                    ))  # fmt: skip
+    return problems
+
+
+@dataclass
+class _Row:
+    """One row to store: its values, the file's columns, and cells to leave out."""
+
+    number: int
+    record: dict[str, Any]
+    columns: Collection[str]
+    skipped: set[str]
+
+    def updates(self, fields: Iterable[str]) -> dict[str, Any]:
+        """Values for an existing record: only the file's columns, without skipped cells."""
+        return {
+            name: self.record[name] for name in fields
+            if name in self.record and name in self.columns and name not in self.skipped
+        }  # fmt: skip
+
+    def inserts(self, fields: Iterable[str]) -> dict[str, Any]:
+        """Values for a new record: every known field (skipped cells empty)."""
+        return {name: self.record[name] for name in fields if name in self.record}
+
+    def writes(self, column: str) -> bool:
+        return column in self.columns and column not in self.skipped
+
+
+def _certificates(row: _Row) -> list[dict[str, Any]]:
+    return [
         {name: getattr(cert, name) for name in repo.CERTIFICATION_FIELDS}
-        for cert in parse_certifications(record.get("certifications"))
+        for cert in parse_certifications(row.record.get("certifications"))
     ]
+
+
+def _upsert_firm(session: Session, row: _Row, actor: str) -> str:
+    record = row.record
     firm = session.scalar(select(Firm).where(Firm.firm_id == record["firm_id"]))
     if firm is None and record.get("tax_code"):
         firm = session.scalar(select(Firm).where(Firm.tax_code == record["tax_code"]))
     if firm is None:
-        repo.create_firm(session, {"firm_id": record["firm_id"], **values}, certs, actor)
+        values = row.inserts(repo.FIRM_FIELDS)
+        values["certifications_text"] = record.get("certifications")
+        values["is_demo"] = bool(record.get("is_demo") or False)
+        repo.create_firm(session, {"firm_id": record["firm_id"], **values}, _certificates(row), actor)
         return "inserted"
     holder = None
-    if record.get("tax_code"):
+    if record.get("tax_code") and row.writes("tax_code"):
         holder = session.scalar(select(Firm).where(Firm.tax_code == record["tax_code"]))
     if holder is not None and holder.id != firm.id:
         raise _RowRejected(
@@ -110,28 +305,38 @@ def _upsert_firm(session: Session, record: dict[str, Any], actor: str) -> str:
             f"not to {firm.firm_id}.",
             "Correct the tax code or the firm_id so that they name the same firm.",
         )
-    # Staff verification survives a re-import of the same certificate.
-    verified = {repo._certification_tuple(c)[:-2]: c.verified for c in firm.certifications}
-    for cert in certs:
-        cert["verified"] = verified.get(tuple(cert[n] for n in repo.CERTIFICATION_FIELDS)[:-2], False)
+    values = row.updates(repo.FIRM_FIELDS)
+    if "is_demo" in values:
+        values["is_demo"] = bool(values["is_demo"])
+    certs = None  # certificates are replaced only by a file that has them
+    if row.writes("certifications"):
+        values["certifications_text"] = record.get("certifications")
+        certs = _certificates(row)
+        # Staff verification survives a re-import of the same certificate.
+        verified = {repo._certification_tuple(c)[:-2]: c.verified for c in firm.certifications}
+        for cert in certs:
+            key = tuple(cert[n] for n in repo.CERTIFICATION_FIELDS)[:-2]
+            cert["verified"] = verified.get(key, False)
     changed = repo.update_firm(session, firm, values, certs, actor)
     return "updated" if changed else "unchanged"
 
 
-def _upsert_buyer(session: Session, record: dict[str, Any], actor: str) -> str:
-    values = {name: record[name] for name in repo.BUYER_FIELDS if name in record}
-    values["is_demo"] = bool(record.get("is_demo") or False)
+def _upsert_buyer(session: Session, row: _Row, actor: str) -> str:
+    record = row.record
     buyer = session.scalar(select(Buyer).where(Buyer.buyer_id == record["buyer_id"]))
     if buyer is None:
+        values = row.inserts(repo.BUYER_FIELDS)
+        values["is_demo"] = bool(record.get("is_demo") or False)
         repo.create_buyer(session, {"buyer_id": record["buyer_id"], **values}, actor)
         return "inserted"
+    values = row.updates(repo.BUYER_FIELDS)
+    if "is_demo" in values:
+        values["is_demo"] = bool(values["is_demo"])
     return "updated" if repo.update_buyer(session, buyer, values, actor) else "unchanged"
 
 
-def _upsert_need(session: Session, record: dict[str, Any], actor: str) -> str:
-    values = {name: record[name] for name in repo.NEED_FIELDS if name in record}
-    values["is_demo"] = bool(record.get("is_demo") or False)
-    values["status"] = record.get("status") or "open"
+def _upsert_need(session: Session, row: _Row, actor: str) -> str:
+    record = row.record
     buyer_id = record.get("buyer_id")
     if not buyer_id or session.scalar(select(Buyer.id).where(Buyer.buyer_id == buyer_id)) is None:
         raise _RowRejected(
@@ -141,8 +346,15 @@ def _upsert_need(session: Session, record: dict[str, Any], actor: str) -> str:
         )
     need = session.scalar(select(Need).where(Need.need_id == record["need_id"]))
     if need is None:
+        values = row.inserts(repo.NEED_FIELDS)
+        values["is_demo"] = bool(record.get("is_demo") or False)
+        values["status"] = record.get("status") or "open"
         repo.create_need(session, {"need_id": record["need_id"], **values}, actor)
         return "inserted"
+    # A file without a status column (or with a rejected status) keeps the need's status.
+    values = row.updates(repo.NEED_FIELDS)
+    if "is_demo" in values:
+        values["is_demo"] = bool(values["is_demo"])
     return "updated" if repo.update_need(session, need, values, actor) else "unchanged"
 
 
@@ -221,7 +433,19 @@ _UPSERTS = {
 }
 
 
-def upsert_table(session: Session, kind: str, frame: pd.DataFrame, actor: str) -> ImportCounts:
+def _first_line(exc: DataError) -> str:
+    return (str(exc.orig) if exc.orig is not None else str(exc)).splitlines()[0]
+
+
+def upsert_table(
+    session: Session,
+    kind: str,
+    frame: pd.DataFrame,
+    actor: str,
+    *,
+    columns: Collection[str] | None = None,
+    rejected_cells: Iterable[tuple[int, str]] = (),
+) -> ImportCounts:
     """Insert or update the rows of ``frame`` (accepted rows of an ingest) in ``session``.
 
     Parameters
@@ -234,6 +458,11 @@ def upsert_table(session: Session, kind: str, frame: pd.DataFrame, actor: str) -
         Rows indexed by their spreadsheet row number (:attr:`IngestResult.data`).
     actor : str
         Who imports (audit log).
+    columns : collection of str, optional
+        Canonical columns the file has (``IngestResult.columns.values()``); an existing
+        record's other fields are left alone. Default: every column of ``frame``.
+    rejected_cells : iterable of (row, column), default ()
+        Cells rejected on reading: an existing record keeps its stored value there.
 
     Returns
     -------
@@ -243,39 +472,93 @@ def upsert_table(session: Session, kind: str, frame: pd.DataFrame, actor: str) -
     Raises
     ------
     sqlalchemy.exc.DBAPIError
-        When the database refuses a row; nothing of the batch is kept once rolled back.
+        When the database fails other than by refusing one row's data; nothing of the batch
+        is kept once rolled back.
     """
     if kind not in (*_UPSERTS, "outcomes"):
         raise UploadInvalidError(
             f"Expected a table kind among firms, buyers, needs, outcomes; got {kind!r}."
         )
     upsert = _UPSERTS.get(kind)
+    columns = set(frame.columns if columns is None else columns)
+    skipped: dict[int, set[str]] = {}
+    for row_number, column in rejected_cells:
+        skipped.setdefault(int(row_number), set()).add(column)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("select pg_advisory_xact_lock(:id)"), {"id": IMPORT_LOCK_ID})
     counts = ImportCounts(read=len(frame))
     if kind == "outcomes" and "at" in frame.columns:
         frame = frame.sort_values("at", kind="stable", na_position="first")
-    if kind == "outcomes":
-        # Every check happens before the insert: no savepoint per row needed.
-        log = _OutcomeLog(session)
-        for row_number, record in _records(frame):
-            try:
-                result = log.upsert(session, record, actor)
-            except _RowRejected as exc:
-                counts.reject(row_number, exc.column, exc.reason, exc.fix)
-                continue
-            setattr(counts, result, getattr(counts, result) + 1)
-        session.flush()
-        return counts
+    log = _OutcomeLog(session) if kind == "outcomes" else None
     for row_number, record in _records(frame):
+        too_big = _oversized(kind, record)
+        fatal = [p for p in too_big if p[0] in _REQUIRED[kind]]
+        if fatal:
+            counts.reject(row_number, *fatal[0])
+            continue
+        for column, reason, fix in too_big:
+            counts.reject_cell(row_number, column, reason, fix)
+            record[column] = None
+        row = _Row(row_number, record, columns,
+                   skipped.get(row_number, set()) | {p[0] for p in too_big})  # fmt: skip
         try:
-            with session.begin_nested():
-                outcome = upsert(session, record, actor)
+            if log is not None:
+                # Every check happens before the insert: no savepoint per row needed.
+                result = log.upsert(session, record, actor)
+            else:
+                with session.begin_nested():
+                    result = upsert(session, row, actor)
         except _RowRejected as exc:
             counts.reject(row_number, exc.column, exc.reason, exc.fix)
             continue
         except ServiceError as exc:  # e.g. a tax code that moved between two firms
             counts.reject(row_number, None, str(exc), "Correct the row and import it again.")
             continue
-        setattr(counts, outcome, getattr(counts, outcome) + 1)
+        except DataError as exc:  # the database refused this row's values; the savepoint is gone
+            counts.reject(
+                row_number, None, f"The database refused the row: {_first_line(exc)}.",
+                "Correct the row's values (length, number range) and import it again.",
+            )  # fmt: skip
+            continue
+        setattr(counts, result, getattr(counts, result) + 1)
+    if log is not None:
+        session.flush()
+    return counts
+
+
+def import_result(session: Session, result: IngestResult, actor: str) -> ImportCounts:
+    """Store an ingest's accepted rows (:func:`upsert_table`) with everything it read.
+
+    Only the file's columns are written and cells rejected on reading never overwrite a
+    stored value. The counts cover the whole file: ``read`` is the file's data rows,
+    ``read_rejected`` the rows refused on reading, ``rejects`` the reading's problems
+    followed by the storing's.
+
+    Parameters
+    ----------
+    session : Session
+        Open transaction (the caller commits).
+    result : IngestResult
+        From :func:`features.ingest.read_table`.
+    actor : str
+        Who imports (audit log).
+
+    Returns
+    -------
+    ImportCounts
+        ``inserted + updated + unchanged + rejected + read_rejected == read``.
+    """
+    read_rejects = reject_records(result.rejects)
+    kept = set(int(i) for i in result.data.index)
+    cells = [
+        (r["row"], r["column"]) for r in read_rejects
+        if r["scope"] == "field" and r["row"] in kept and r["column"]
+    ]  # fmt: skip
+    counts = upsert_table(
+        session, result.kind, result.data, actor,
+        columns=set(result.columns.values()), rejected_cells=cells,
+    )  # fmt: skip
+    counts.read = result.rows_read
+    counts.read_rejected = result.rows_rejected
+    counts.rejects = read_rejects + counts.rejects
     return counts

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from features.ingest._read import Source
+from features.ingest._read import Source, has_more_rows_than
 from features.ingest._result import IngestResult, read_table
 from features.schemas import KINDS
 
@@ -42,6 +42,7 @@ __all__ = [
     "read_buyers",
     "read_needs",
     "read_outcomes",
+    "has_more_rows_than",
 ]
 
 Progress = Callable[[int, int], None]

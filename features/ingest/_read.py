@@ -196,3 +196,90 @@ def read_raw(source: Source, sheet: str | None = None, filename: str | None = No
     text, encoding = decode(data)
     header, rows, delimiter = read_csv_text(text)
     return RawTable(header, rows, encoding, delimiter, None)
+
+
+def has_more_rows_than(source: Source, limit: int, sheet: str | None = None) -> bool:
+    """Whether ``source`` holds more than ``limit`` non-blank data rows (header excluded).
+
+    Cheap enough to run before :func:`read_table` on an upload: no cell is parsed, and
+    reading stops at the ``limit + 1``-th row. A CSV whose line count is within the limit
+    is not read at all; an XLSX whose declared dimension is within the limit is not
+    iterated. A file that cannot be read answers False: :func:`read_table` reports why.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file object
+    limit : int
+        Most data rows allowed (>= 0).
+    sheet : str, optional
+        Sheet of an XLSX workbook (default: the first sheet).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> has_more_rows_than(b"firm_id,name\\nF0001,A\\n\\nF0002,B\\n", 2)
+    False
+    >>> has_more_rows_than(b"firm_id,name\\nF0001,A\\nF0002,B\\nF0003,C\\n", 2)
+    True
+    """
+    if limit < 0:
+        raise IngestError(f"Expected a row limit >= 0, got limit={limit}. Pass a count of rows.")
+    data, _ = read_bytes(source)
+    if data.startswith(_ZIP):
+        return _xlsx_has_more_rows_than(data, limit, sheet)
+    if data.startswith(_OLE) or sheet is not None:
+        return False
+    # Every line break of UTF-8, cp1258 and UTF-16 text contains a 0x0A or 0x0D byte, so the
+    # byte count bounds the number of rows from above.
+    if max(data.count(b"\n"), data.count(b"\r")) <= limit:
+        return False
+    try:
+        text, _ = decode(data)
+        reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
+        return _count_beyond(reader, limit) > limit
+    except (IngestError, csv.Error):
+        return False
+
+
+def _count_beyond(rows: Any, limit: int) -> int:
+    """Non-blank rows after the header, counted up to ``limit + 1``."""
+    header_seen, count = False, 0
+    for cells in rows:
+        if _is_blank(list(cells)):
+            continue
+        if not header_seen:
+            header_seen = True
+            continue
+        count += 1
+        if count > limit:
+            break
+    return count
+
+
+def _xlsx_has_more_rows_than(data: bytes, limit: int, sheet: str | None) -> bool:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - read_table reports the damaged workbook
+        return False
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        else:
+            names = {fold(n): n for n in book.sheetnames}
+            names.update({normalize(n): n for n in book.sheetnames})
+            key = normalize(sheet) if normalize(sheet) in names else fold(sheet)
+            if key not in names:
+                return False
+            ws = book[names[key]]
+        declared = ws.max_row
+        # The declared used range counts the header and formatted blank rows: an upper bound.
+        if declared is not None and declared - 1 <= limit:
+            return False
+        return _count_beyond(ws.iter_rows(values_only=True), limit) > limit
+    finally:
+        book.close()

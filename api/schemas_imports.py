@@ -1,0 +1,61 @@
+"""API schemas of imports: what an import did, and the stored import jobs.
+
+Kept apart from :mod:`api.schemas` so the import answer can carry what the other
+resources do not need: cell-level rejects (``cells_rejected``, ``scope``), the job's
+status and, for a failed import, its error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel
+
+__all__ = ["ImportRejectPublic", "ImportJobSummary", "ImportJobPublic", "ImportJobsPublic"]
+
+
+class ImportRejectPublic(BaseModel):
+    """A rejected row, cell or header of an import.
+
+    ``scope``: ``row`` (the row was not stored), ``field`` (the cell was left out, the row
+    stored; an existing record keeps its value there), ``header`` (a column left out);
+    None on jobs stored before scopes were recorded.
+    """
+
+    row: int | None
+    column: str | None
+    reason: str
+    fix: str | None = None
+    scope: Literal["row", "field", "header"] | None = None
+
+
+class ImportJobSummary(BaseModel):
+    """One import job, without its rejects (listing)."""
+
+    job_id: int
+    kind: str
+    filename: str
+    status: Literal["done", "failed"]
+    read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    cells_rejected: int
+    error: str | None = None
+    by: str | None = None
+    created_at: dt.datetime
+
+
+class ImportJobPublic(ImportJobSummary):
+    """What an import did, with every reject (``POST /imports/{kind}``, ``GET /imports/{id}``)."""
+
+    rejects: list[ImportRejectPublic]
+
+
+class ImportJobsPublic(BaseModel):
+    """A page of import jobs, newest first; ``count`` is the total."""
+
+    data: list[ImportJobSummary]
+    count: int
