@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -334,6 +335,27 @@ class MaterialFit(_CodeFit):
     word_en = "material"
 
 
+@lru_cache(maxsize=64)
+def _level_table(generic: float, specialised: float, n_codes: int) -> np.ndarray:
+    """Credit of each combination of ``n_codes`` 3-bit process levels (see ``ProcessFit._levels``).
+
+    A level's credit is the best relation the firm names (``generic``, ``specialised``, 1 for
+    the process itself; 0 for none); a combination's entry adds its codes' credits in order.
+    Read-only: shared by every query.
+    """
+    credit = np.zeros(8)
+    for level in range(8):
+        for bit, value in enumerate((generic, specialised, 1.0)):
+            if level >> bit & 1:
+                credit[level] = max(credit[level], value)
+    index = np.arange(8**n_codes)
+    table = np.zeros(len(index))
+    for i in range(n_codes):
+        table += credit[index // 8**i % 8]
+    table.flags.writeable = False
+    return table
+
+
 class ProcessFit(_CodeFit):
     """Process fit with taxonomy ancestry.
 
@@ -395,18 +417,6 @@ class ProcessFit(_CodeFit):
                 level = hit if level is None else np.bitwise_or(level, hit, out=level)
         return level
 
-    def _level_credit(self) -> list[float]:
-        """Credit of each 3-bit level: the best relation the firm names, 0 for none."""
-        credits = (self.generic, self.specialised, 1.0)
-        out = []
-        for level in range(8):
-            value = 0.0
-            for bit, credit in enumerate(credits):
-                if level >> bit & 1:
-                    value = max(value, credit)
-            out.append(value)
-        return out
-
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         codes = query.need.processes
         n = _n(firms, rows)
@@ -416,7 +426,6 @@ class ProcessFit(_CodeFit):
         levels = [level for level in (self._levels(firms, code, rows) for code in codes) if level is not None]
         if not levels:
             return np.zeros(n)
-        credit = self._level_credit()
         # The first codes (up to 4, 3 bits each) index one table whose entries are their credits
         # summed in need order: one gather instead of float passes per code and relation, and
         # the same floating-point sums as adding code by code.
@@ -424,14 +433,10 @@ class ProcessFit(_CodeFit):
         combined = head[0].astype(np.uint16)
         for i, level in enumerate(head[1:], start=1):
             combined |= np.multiply(level.astype(np.uint16), np.uint16(8**i))
-        index = np.arange(8 ** len(head))
-        table = np.zeros(len(index))
-        credit_array = np.asarray(credit)
-        for i in range(len(head)):
-            table += credit_array[index // 8**i % 8]
-        total = np.take(table, combined.astype(np.intp))
+        total = np.take(_level_table(self.generic, self.specialised, len(head)), combined.astype(np.intp))
+        credit = _level_table(self.generic, self.specialised, 1)
         for level in rest:
-            total += credit_array[level]
+            total += credit[level]
         return total / len(codes)
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:

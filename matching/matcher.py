@@ -557,10 +557,11 @@ class SupplierMatcher(BaseEstimator):
 
     def _cheap_scores(self, ctx: QueryContext, rows: np.ndarray | slice) -> np.ndarray:
         total = np.zeros(len(self.firms_) if isinstance(rows, slice) else len(rows))
+        scratch = np.empty_like(total)  # weight x value written here, not in a new array each time
         for component in self.components_:
             weight = self.weights_[component.name]
             if weight and component.cheap:
-                total += weight * component.values(self.firms_, ctx, rows)
+                total += np.multiply(component.values(self.firms_, ctx, rows), weight, out=scratch)
         return total
 
     def _prune(self, ctx: QueryContext, rows: np.ndarray, depth: int) -> np.ndarray:
