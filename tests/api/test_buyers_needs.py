@@ -63,3 +63,37 @@ def test_firm_key_never_sees_confidential_fields(client, staff, make_key):
     assert staff_view["internal_notes"].startswith("Buyer prefers")
     assert client.post("/api/v1/needs", json=make_need(need_id="N-0003"), headers=firm).status_code == 403  # fmt: skip
     assert client.patch("/api/v1/needs/N-0001", json={"title": "x"}, headers=firm).status_code == 403
+
+
+def test_needs_that_cannot_be_ranked_are_refused(client, staff):
+    _seed(client, staff)
+    for field, value in (("processes", "bogus thing"), ("mandatory_certifications", "ISO 99999"),
+                         ("materials", "unobtainium"), ("sector", "bánh kẹo xyz")):  # fmt: skip
+        answer = client.post("/api/v1/needs", json=make_need(need_id="N-0009", **{field: value}), headers=staff)  # fmt: skip
+        assert answer.status_code == 422, (field, answer.text)
+        assert f"Field '{field}'" in answer.json()["detail"], answer.json()["detail"]
+        patched = client.patch("/api/v1/needs/N-0001", json={field: value}, headers=staff)
+        assert patched.status_code == 422 and f"Field '{field}'" in patched.json()["detail"]
+    assert client.get("/api/v1/needs/N-0009", headers=staff).status_code == 404
+    # Aliases with or without diacritics are fine, and the need ranks.
+    ok = make_need(need_id="N-0009", processes="ép nhựa; cnc turning", mandatory_certifications="ISO 9001:2015")  # fmt: skip
+    assert client.post("/api/v1/needs", json=ok, headers=staff).status_code == 201
+    fine = client.patch("/api/v1/needs/N-0001", json={"processes": "ep nhua"}, headers=staff)
+    assert fine.status_code == 200 and "injection_moulding" in fine.json()["process_codes"]
+    assert client.get("/api/v1/needs", params={"process": "bogus"}, headers=staff).status_code == 422
+    assert [n["need_id"] for n in client.get("/api/v1/needs", params={"process": "ép nhựa"}, headers=staff).json()["data"]] == ["N-0001", "N-0009"]  # fmt: skip
+
+
+def test_firm_key_sees_only_buyers_of_its_needs(client, staff, make_key):
+    _seed(client, staff)
+    other = make_buyer(buyer_id="B002", name="Samsung Yên Phong", country="KR", park_id=None)
+    assert client.post("/api/v1/buyers", json=other, headers=staff).status_code == 201
+    client.post("/api/v1/firms", json=make_firm(), headers=staff)
+    firm = bearer(make_key("firm", "F0001"))
+    listed = client.get("/api/v1/buyers", headers=firm)
+    assert listed.status_code == 200
+    assert [b["buyer_id"] for b in listed.json()["data"]] == ["B001"] and listed.json()["count"] == 1
+    assert client.get("/api/v1/buyers/B001", headers=firm).status_code == 200
+    hidden = client.get("/api/v1/buyers/B002", headers=firm)
+    assert hidden.status_code == 404 and "Samsung" not in hidden.text
+    assert client.get("/api/v1/buyers", headers=staff).json()["count"] == 2

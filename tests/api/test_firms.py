@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
-from api.storage.models import AuditLog
+from api.storage.models import AuditLog, Firm
 from api.storage.session import transaction
-from tests.api.conftest import bearer, make_firm
+from tests.api.conftest import bearer, make_buyer, make_firm, make_need
 
 
 def _create(client, headers, **overrides):
@@ -149,3 +150,57 @@ def test_location_from_the_address_unless_coordinates_are_given(client, staff):
     assert (given["latitude"], given["longitude"], given["geo_precision"]) == (21.0, 105.8, "given")
     moved = client.patch("/api/v1/firms/F0001", json={"address": "Số 1, Không rõ"}, headers=staff).json()  # fmt: skip
     assert moved["latitude"] is None and moved["geo_precision"] is None
+
+
+def test_filters_take_aliases_and_refuse_unknown_values(client, staff):
+    _create(client, staff)
+    _create(client, staff, firm_id="F0002", tax_code=None, district="Thanh Xuân",
+            description="Lắp ráp SMT bo mạch điện tử", sectors="điện tử", products=None,
+            certifications=[])  # fmt: skip
+
+    def ids(**params):
+        answer = client.get("/api/v1/firms", params=params, headers=staff)
+        assert answer.status_code == 200, answer.text
+        return [f["firm_id"] for f in answer.json()["data"]]
+
+    assert ids(certification="ISO 9001") == ids(certification="iso_9001") == ["F0001"]
+    assert ids(certification="iso 9001:2015") == ["F0001"]
+    assert ids(sector="điện tử") == ids(sector="dien tu") == ids(sector="electronics") == ["F0002"]
+    assert ids(process="ép nhựa") == ids(process="ep nhua") == ["F0001"]
+    for field, value in (("sector", "nonexistent"), ("process", "ép nhựa xyz"),
+                         ("certification", "ISO 99999"), ("certification", "iso_%"),
+                         ("process", "_")):  # fmt: skip
+        answer = client.get("/api/v1/firms", params={field: value}, headers=staff)
+        assert answer.status_code == 422, (field, value, answer.text)
+        assert f"'{field}'" in answer.json()["detail"] and "Close codes" in answer.json()["detail"]
+    close = client.get("/api/v1/firms", params={"certification": "ISO 9002"}, headers=staff)
+    assert "iso_9001" in close.json()["detail"]
+
+
+def test_certificates_are_checked_on_create(client, staff):
+    unknown = client.post("/api/v1/firms", json=make_firm(certifications=[{"code": "iso_99999"}]), headers=staff)  # fmt: skip
+    assert unknown.status_code == 422
+    assert "certifications.0.code" in unknown.json()["detail"] and "iso_99999" in unknown.json()["detail"]
+    backwards = make_firm(certifications=[{"code": "iso_9001", "issued": "2025-05-01", "valid_until": "2024-05-01"}])  # fmt: skip
+    answer = client.post("/api/v1/firms", json=backwards, headers=staff)
+    assert answer.status_code == 422
+    assert "'issued'" in answer.json()["detail"] and "valid_until" in answer.json()["detail"]
+    named = client.post("/api/v1/firms", json=make_firm(certifications=[{"code": "IATF 16949"}]), headers=staff)  # fmt: skip
+    assert named.status_code == 201 and named.json()["certifications"][0]["code"] == "iatf_16949"
+
+
+def test_firm_with_match_history_is_not_deleted(app, client, staff):
+    _create(client, staff)
+    client.post("/api/v1/buyers", json=make_buyer(), headers=staff)
+    client.post("/api/v1/needs", json=make_need(), headers=staff)
+    for status in ("suggested", "contacted"):
+        client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": "F0001", "status": status}, headers=staff)  # fmt: skip
+    refused = client.delete("/api/v1/firms/F0001", headers=staff)
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("Firm F0001 has 2 recorded outcome(s) and 0 shortlist entries")
+    history = client.get("/api/v1/outcomes", params={"firm_id": "F0001"}, headers=staff).json()
+    assert history["count"] == 2
+    # The database refuses it too (RESTRICT), whoever tries.
+    with pytest.raises(sa.exc.IntegrityError):
+        with transaction(app.state.sessionmaker) as session:
+            session.execute(sa.delete(Firm).where(Firm.firm_id == "F0001"))

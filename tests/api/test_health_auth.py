@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -76,3 +77,28 @@ def test_cli_keys_create_list_revoke(settings, monkeypatch, client, staff):
         assert client.get("/api/v1/needs", headers=bearer(key)).status_code == 401
     finally:
         get_settings.cache_clear()
+
+
+def test_body_that_is_not_json_says_so(client, staff):
+    broken = client.post("/api/v1/buyers", content=b'{"buyer_id": "B001",', headers={**staff, "Content-Type": "application/json"})  # fmt: skip
+    assert broken.status_code == 422
+    assert broken.json()["detail"].startswith("the request body is not valid JSON")
+    assert "field '0'" not in broken.json()["detail"]
+    array = client.post("/api/v1/buyers", json=["B001"], headers=staff)
+    assert array.status_code == 422 and "not a JSON object" in array.json()["detail"]
+
+
+def test_key_creation_forgives_case_and_spaces(app, client, staff):
+    from api.auth import cli_command, create_key
+
+    client.post("/api/v1/firms", json=make_firm(), headers=staff)
+    with transaction(app.state.sessionmaker) as session:
+        row, key = create_key(session, " Firm ", " f0001 ")
+        assert (row.role, row.firm_id) == ("firm", "F0001")
+    assert client.get("/api/v1/firms/F0001", headers=bearer(key)).status_code == 200
+    # The hint names a command that exists: 'cnht' on PATH or the script next to Python.
+    hint = cli_command("keys create --role staff")
+    program = hint.split()[0]
+    assert hint.endswith("cnht keys create --role staff")
+    assert program == "cnht" or Path(program).is_file()
+    assert hint in client.get("/api/v1/firms").json()["detail"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
@@ -20,7 +21,7 @@ from api.auth import create_key
 from api.settings import Settings
 from api.storage.demo import seed_demo
 from api.storage.models import Base
-from api.storage.session import transaction
+from api.storage.session import make_engine, migrate, transaction
 from features.ingest import read_firms
 from tests.api.conftest import bearer, make_buyer, make_firm, make_need
 
@@ -145,3 +146,47 @@ def test_real_demo_data_seeds_and_reimports_unchanged(tmp_path):
         again = client.post("/api/v1/imports/firms", files=files, headers=bearer(key)).json()
         assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, accepted)
     app.state.engine.dispose()
+
+
+def test_upgrade_keeps_existing_shortlists_and_outcomes(settings):
+    """A database at 0002 with data: after the upgrade every row is there, old lists became
+    runs, outcomes still point at their entries, and history can no longer be cascaded away."""
+    engine = make_engine(settings)
+    try:
+        migrate(engine, "0002")
+        now = "CURRENT_TIMESTAMP"
+        with engine.begin() as conn:
+            run = conn.execute
+            run(sa.text(f"INSERT INTO buyers (buyer_id, name, is_demo, search_text, created_at, updated_at) VALUES ('B001', 'Canon', false, '', {now}, {now})"))  # fmt: skip
+            run(sa.text(f"INSERT INTO needs (need_id, buyer_id, title, status, is_demo, sector_codes, process_codes, material_codes, search_text, created_at, updated_at) VALUES ('N-0001', 'B001', 'Vỏ nhựa', 'open', false, '', '', '', '', {now}, {now})"))  # fmt: skip
+            for firm_id in ("F0001", "F0002"):
+                run(sa.text(f"INSERT INTO firms (firm_id, name, is_demo, sector_codes, process_codes, material_codes, search_text, created_at, updated_at) VALUES ('{firm_id}', 'Firm {firm_id}', false, '', '', '', '', {now}, {now})"))  # fmt: skip
+            entries = [(1, "F0001", "v1", "2026-01-01 09:00:00"), (2, "F0002", "v1", "2026-01-01 09:00:00"),
+                       (3, "F0001", "v2", "2026-02-01 09:00:00")]  # fmt: skip
+            for entry_id, firm_id, version, at in entries:
+                run(sa.text("INSERT INTO shortlists (id, need_id, firm_id, rank, score, components, reasons, model_version, created_at) "
+                            "VALUES (:id, 'N-0001', :firm, 1, 0.5, '{}', '[]', :version, :at)"),
+                    {"id": entry_id, "firm": firm_id, "version": version, "at": at})  # fmt: skip
+            for firm_id, status, entry_id in (("F0001", "suggested", 1), ("F0002", "suggested", 2), ("F0001", "contacted", 3)):  # fmt: skip
+                run(sa.text("INSERT INTO outcomes (need_id, firm_id, status, at, shortlist_entry_id) "
+                            "VALUES ('N-0001', :firm, :status, '2026-02-02 10:00:00', :entry)"),
+                    {"firm": firm_id, "status": status, "entry": entry_id})  # fmt: skip
+        migrate(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, run_id, firm_id, model_version FROM shortlists ORDER BY id")).all()  # fmt: skip
+            runs = conn.execute(sa.text("SELECT id, need_id, model_version, k FROM shortlist_runs ORDER BY id")).all()  # fmt: skip
+            links = conn.execute(sa.text("SELECT firm_id, status, shortlist_entry_id FROM outcomes ORDER BY id")).all()  # fmt: skip
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert [(r.id, r.firm_id, r.model_version) for r in rows] == [(1, "F0001", "v1"), (2, "F0002", "v1"), (3, "F0001", "v2")]  # fmt: skip
+        assert [(r.need_id, r.model_version, r.k) for r in runs] == [("N-0001", "v1", 2), ("N-0001", "v2", 1)]
+        assert [r.run_id for r in rows] == [runs[0].id, runs[0].id, runs[1].id]
+        assert [tuple(r) for r in links] == [("F0001", "suggested", 1), ("F0002", "suggested", 2), ("F0001", "contacted", 3)]  # fmt: skip
+        assert diff == []
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM firms WHERE firm_id = 'F0001'"))
+        if engine.dialect.name == "sqlite":  # ids of deleted rows are never handed out again
+            with engine.connect() as conn:
+                table = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'shortlists'")).scalar()  # fmt: skip
+            assert "AUTOINCREMENT" in table
+    finally:
+        engine.dispose()
