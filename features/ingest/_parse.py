@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -15,12 +16,18 @@ from features.text import fold, normalize
 
 
 class CellProblem(Exception):
-    """A cell that cannot be used: ``reason`` (what was expected, what came) and ``fix``."""
+    """A cell that cannot be used: ``reason`` (what was expected, what came) and ``fix``,
+    in English, and in Vietnamese as ``reason_vi`` / ``fix_vi`` (the English text when no
+    translation is given)."""
 
-    def __init__(self, reason: str, fix: str) -> None:
+    def __init__(
+        self, reason: str, fix: str, reason_vi: str | None = None, fix_vi: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.fix = fix
+        self.reason_vi = reason_vi or reason
+        self.fix_vi = fix_vi or fix
 
 
 def is_empty(value: Any) -> bool:
@@ -63,6 +70,7 @@ _UNITS = {
 }
 _PER = re.compile(r"\s*(/|moi|per|mot|1)\s*(thang|nam|month|year|mo|yr)\.?$")
 _NUMBER = re.compile(r"^[+-]?\d[\d.,\s]*$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?e[+-]?\d+$")
 
 
 def _number_text(raw: str) -> float:
@@ -92,18 +100,35 @@ def number(value: Any, units_hint: str = "") -> float | None:
     if is_empty(value):
         return None
     if isinstance(value, bool):
-        raise CellProblem(f"expected a number, got {value!r}", "Write the number.")
+        raise CellProblem(f"expected a number, got {value!r}", "Write the number.",
+                          f"cần một con số, nhận {value!r}", "Ghi con số.")
     if isinstance(value, (int, float)):
         return float(value)
     raw = normalize(value)
     folded = fold(raw)
     folded = _APPROX.sub("", folded).strip()
     folded = _PER.sub("", folded).strip()
+    if _SCIENTIFIC.match(folded):
+        # Excel shows big numbers as 1E+06 and may have rounded them on export: never guess.
+        value = float(folded)
+        shown = f"{value:.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+        raise CellProblem(
+            f"expected digits, got {raw!r} in scientific notation (= {shown}); Excel writes "
+            "large numbers this way and may have rounded them",
+            f"Write the number in full ({shown}); in Excel format the column as Number "
+            "with 0 decimals before saving.",
+            f"cần chữ số, nhận {raw!r} dạng số mũ (= {shown}); Excel ghi số lớn như vậy và "
+            "có thể đã làm tròn",
+            f"Ghi đầy đủ ({shown}); trong Excel định dạng cột là Number, 0 chữ số thập phân "
+            "trước khi lưu.",
+        )
     m = re.match(r"^([+-]?\d[\d.,\s]*?)\s*([^\d\s.,].*)?$", folded)
     if m is None or not _NUMBER.match(m.group(1).strip()):
         raise CellProblem(
             f"expected a number, got {raw!r}",
             f"Write digits only{units_hint} (1.200 or 1200), or leave the cell empty.",
+            f"cần một con số, nhận {raw!r}",
+            "Chỉ ghi chữ số (1.200 hoặc 1200), hoặc để trống ô.",
         )
     unit = (m.group(2) or "").strip().rstrip(".")
     if unit and unit not in _UNITS:
@@ -111,10 +136,14 @@ def number(value: Any, units_hint: str = "") -> float | None:
             raise CellProblem(
                 f"expected one number, got a range or several numbers {raw!r}",
                 "Write a single number (for a range, its lower end).",
+                f"cần một con số, nhận một khoảng hoặc nhiều số {raw!r}",
+                "Ghi một số duy nhất (với một khoảng: số nhỏ nhất).",
             )
         raise CellProblem(
             f"expected a number{units_hint}, got {raw!r} (unknown unit {unit!r})",
             f"Write the number alone{units_hint}.",
+            f"cần một con số, nhận {raw!r} (đơn vị không rõ {unit!r})",
+            "Chỉ ghi con số.",
         )
     try:
         return _number_text(m.group(1).strip())
@@ -122,6 +151,8 @@ def number(value: Any, units_hint: str = "") -> float | None:
         raise CellProblem(
             f"expected a number, got {raw!r} (digit groups of 3 expected after '.' or ',')",
             "Write digits only (1200), or with dots between groups of 3 (1.200).",
+            f"cần một con số, nhận {raw!r} (sau '.' hoặc ',' cần nhóm 3 chữ số)",
+            "Chỉ ghi chữ số (1200), hoặc dấu chấm giữa các nhóm 3 chữ số (1.200).",
         ) from None
 
 
@@ -134,11 +165,15 @@ def integer(value: Any, low: int, high: int, units_hint: str = "") -> int | None
         raise CellProblem(
             f"expected a whole number, got {normalize(value)!r}",
             "Write a whole number (no decimals).",
+            f"cần một số nguyên, nhận {normalize(value)!r}",
+            "Ghi số nguyên (không có phần thập phân).",
         )
     if not low <= x <= high:
         raise CellProblem(
             f"expected a number between {low} and {high}, got {int(x)}",
             "Correct the number or leave the cell empty.",
+            f"cần một số từ {low} đến {high}, nhận {int(x)}",
+            "Sửa con số hoặc để trống ô.",
         )
     return int(x)
 
@@ -152,6 +187,8 @@ def decimal(value: Any, low: float, high: float, units_hint: str = "") -> float 
         raise CellProblem(
             f"expected a number between {low:g} and {high:g}, got {x:g}",
             "Correct the number or leave the cell empty.",
+            f"cần một số từ {low:g} đến {high:g}, nhận {x:g}",
+            "Sửa con số hoặc để trống ô.",
         )
     return x
 
@@ -178,7 +215,8 @@ def date(value: Any) -> pd.Timestamp | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 20000 <= value <= 80000:  # Excel serial date (1954..2119)
             return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=float(value)))
-        raise CellProblem(f"expected a date, got the number {value!r}", _DATE_FIX)
+        raise CellProblem(f"expected a date, got the number {value!r}", _DATE_FIX,
+                          f"cần một ngày, nhận số {value!r}", _DATE_FIX_VI)
     raw = normalize(value)
     folded = fold(raw)
     try:
@@ -199,11 +237,14 @@ def date(value: Any) -> pd.Timestamp | None:
                 stamp = stamp.tz_convert("Asia/Ho_Chi_Minh").tz_localize(None)
             return stamp
     except ValueError:
-        raise CellProblem(f"expected a real calendar date, got {raw!r}", _DATE_FIX) from None
-    raise CellProblem(f"expected a date, got {raw!r}", _DATE_FIX)
+        raise CellProblem(f"expected a real calendar date, got {raw!r}", _DATE_FIX,
+                          f"ngày không có trong lịch: {raw!r}", _DATE_FIX_VI) from None
+    raise CellProblem(f"expected a date, got {raw!r}", _DATE_FIX,
+                      f"cần một ngày, nhận {raw!r}", _DATE_FIX_VI)
 
 
 _DATE_FIX = "Write the date as dd/mm/yyyy (25/12/2026) or yyyy-mm-dd (2026-12-25)."
+_DATE_FIX_VI = "Ghi ngày dạng dd/mm/yyyy (25/12/2026) hoặc yyyy-mm-dd (2026-12-25)."
 
 
 # --- booleans ----------------------------------------------------------------------------
@@ -227,32 +268,67 @@ def boolean(value: Any) -> bool | None:
     raise CellProblem(
         f"expected yes/no, got {normalize(value)!r}",
         "Write có/không, true/false, or x for yes (empty means no).",
+        f"cần có/không, nhận {normalize(value)!r}",
+        "Ghi có/không, true/false, hoặc x cho có (để trống là không).",
     )
 
 
 # --- tax code ----------------------------------------------------------------------------
+_TAX_FIX = (
+    "Write the mã số thuế as 10 digits, or 10 digits + '-' + 3-digit branch (0101234567-001); "
+    "or leave the cell empty."
+)
+_TAX_FIX_VI = (
+    "Ghi mã số thuế gồm 10 chữ số, hoặc 10 chữ số + '-' + 3 chữ số chi nhánh "
+    "(0101234567-001); hoặc để trống ô."
+)
+
+
 def tax_code(value: Any) -> str | None:
-    """Mã số thuế as ``0101234567`` or ``0101234567-001``, check digit verified."""
+    """Mã số thuế as ``0101234567`` or ``0101234567-001``, check digit verified.
+
+    Spreadsheet artefacts are undone first: full-width digits (NFKC), Excel's leading
+    apostrophe (``'0101234567``) and a float's ``.0`` (``0101234567.0``). Only ASCII digits
+    count, and a branch suffix runs from 001 to 999.
+
+    >>> tax_code("'0100109106"), tax_code("0100109106.0"), tax_code("0100109106-001")
+    ('0100109106', '0100109106', '0100109106-001')
+    """
     if is_empty(value):
         return None
     raw = normalize(value)
     if isinstance(value, float) and value.is_integer():
         raw = str(int(value))
-    digits = re.sub(r"[\s.\-_/]", "", raw)
-    excel_hint = (
-        " If Excel removed a leading 0, format the column as Text and type the code again."
-    )
-    if not digits.isdigit():
+    cleaned = unicodedata.normalize("NFKC", raw).strip().lstrip("'‘’")
+    cleaned = re.sub(r"\.0+$", "", cleaned)  # a number read as a float: 0100109106.0
+    digits = re.sub(r"[\s.\-_/]", "", cleaned)
+    if not re.fullmatch(r"[0-9]+", digits):
         raise CellProblem(
             f"expected a 10- or 13-digit tax code, got {raw!r} (not only digits)",
-            "Write the mã số thuế as 10 digits, or 10 digits + '-' + 3-digit branch "
-            "(0101234567-001); or leave the cell empty.",
+            _TAX_FIX,
+            f"cần mã số thuế 10 hoặc 13 chữ số, nhận {raw!r} (có ký tự không phải chữ số)",
+            _TAX_FIX_VI,
         )
     if len(digits) not in (10, 13):
+        lost_zero = len(digits) in (9, 12)
         raise CellProblem(
             f"expected a 10- or 13-digit tax code, got {raw!r} ({len(digits)} digits)",
-            "Check the mã số thuế on the business registration (masothue / dangkykinhdoanh);"
-            + (excel_hint if len(digits) in (9, 12) else " or leave the cell empty."),
+            "Check the mã số thuế on the business registration (masothue / dangkykinhdoanh); "
+            + ("if Excel removed a leading 0, format the column as Text and type the code again."
+               if lost_zero else "or leave the cell empty."),
+            f"cần mã số thuế 10 hoặc 13 chữ số, nhận {raw!r} ({len(digits)} chữ số)",
+            "Kiểm tra mã số thuế trên đăng ký kinh doanh (masothue / dangkykinhdoanh); "
+            + ("nếu Excel đã bỏ số 0 đầu, định dạng cột là Text rồi gõ lại mã."
+               if lost_zero else "hoặc để trống ô."),
+        )
+    if len(digits) == 13 and digits[10:] == "000":
+        raise CellProblem(
+            f"expected a branch number 001-999 after the 10 digits, got {raw!r} (branch 000)",
+            f"Write the head office as {digits[:10]} (no suffix), or the branch's own number "
+            "from its registration (-001, -002, ...).",
+            f"cần số chi nhánh 001-999 sau 10 chữ số, nhận {raw!r} (chi nhánh 000)",
+            f"Ghi trụ sở chính là {digits[:10]} (không hậu tố), hoặc đúng số chi nhánh trên "
+            "đăng ký (-001, -002, ...).",
         )
     try:
         mst.validate(digits)
@@ -261,5 +337,8 @@ def tax_code(value: Any) -> str | None:
             f"expected a tax code with a valid check digit, got {raw!r} (check digit fails)",
             "A digit is mistyped: copy the mã số thuế again from the business registration "
             "certificate, or leave the cell empty.",
+            f"mã số thuế {raw!r} sai chữ số kiểm tra",
+            "Có chữ số gõ nhầm: chép lại mã số thuế từ giấy chứng nhận đăng ký kinh doanh, "
+            "hoặc để trống ô.",
         ) from None
     return digits if len(digits) == 10 else f"{digits[:10]}-{digits[10:]}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +32,11 @@ class RawTable:
     encoding: str | None
     delimiter: str | None
     sheet: str | None
+    # Problems found while reading, as reject records: lines that are no text at all
+    # (scope "row", not in ``rows``) and lines read in another encoding (scope "note").
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    # Every sheet of an XLSX workbook, in order (empty for CSV).
+    sheet_names: list[str] = field(default_factory=list)
 
 
 def read_bytes(source: Source) -> tuple[bytes, str | None]:
@@ -65,33 +70,155 @@ def decode(data: bytes) -> tuple[str, str]:
 
     Strict UTF-8 first because valid UTF-8 is almost never an accident; Windows Vietnamese
     (cp1258) is the common legacy alternative, confirmed by its Vietnamese letters;
-    otherwise charset-normalizer's best guess.
+    otherwise charset-normalizer's best guess. A UTF-8 file with a few foreign lines is
+    decoded line by line (:func:`decode_lines`); lines that are no text are left blank.
+    """
+    text, encoding, _ = decode_lines(data)
+    return text, encoding
+
+
+# A valid UTF-8 multi-byte sequence: cp1258 Vietnamese text almost never contains one
+# (its letters 0xC0-0xFF are followed by ASCII or other letters, not by 0x80-0xBF).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def decode_lines(data: bytes) -> tuple[str, str, list[dict[str, Any]]]:
+    """Decode CSV bytes like :func:`decode`, also when a few lines are not UTF-8.
+
+    When strict UTF-8 fails but most lines with non-ASCII bytes are UTF-8 (one row pasted
+    from a Windows-1258 file, a stray 0xA0 byte), each other line is read as cp1258 if that
+    gives Vietnamese text, and otherwise left blank and reported.
+
+    Returns
+    -------
+    (text, encoding, problems)
+        ``problems`` are reject records (``row`` = line number, header = 1): scope ``row``
+        for a line left out, ``note`` for a line read as cp1258.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16"), "utf-16", []
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", []
+        except UnicodeDecodeError:
+            mixed = _decode_mixed(data[3:], base=3)
+            if mixed is None:
+                raise IngestError(
+                    "Expected UTF-8 text after the UTF-8 byte-order mark, got bytes in "
+                    "another encoding. Save the file as 'CSV UTF-8' (Excel: File > Save As) "
+                    "or as .xlsx."
+                ) from None
+            return mixed[0], "utf-8-sig", mixed[2]
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed
     try:
         text = data.decode("cp1258")
     except UnicodeDecodeError:
         text = None
     if text is not None and _CP1258_HINT.search(text):
-        return text, "cp1258"
+        return text, "cp1258", []
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is not None:
-        return str(best), best.encoding
+        return str(best), best.encoding, []
     if text is not None:
-        return text, "cp1258"
+        return text, "cp1258", []
     raise IngestError(
         "Expected a text file in UTF-8 or Windows-1258, got bytes in no known encoding. "
         "Save the file as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8) or as .xlsx."
     )
+
+
+def _decode_mixed(data: bytes, base: int = 0) -> tuple[str, str, list[dict[str, Any]]] | None:
+    """UTF-8 line by line, or ``None`` when the file is not mostly UTF-8; byte offsets are
+    counted from ``base`` (3 after a byte-order mark)."""
+    lines = data.splitlines(keepends=True)
+    utf8 = foreign = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            foreign += 1
+    if utf8 <= foreign:
+        return None
+    first = next((line for line in lines if line.strip()), b"")
+    if _cp1258_line(first.rstrip(b"\r\n")) is None:
+        try:
+            first.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise IngestError(
+                f"Expected a header row in UTF-8 text, got byte 0x{first[exc.start]:02X} at "
+                f"byte offset {base + data.index(first) + exc.start} of the header. Retype the "
+                "header row, or save the file as CSV UTF-8."
+            ) from None
+    out: list[str] = []
+    problems: list[dict[str, Any]] = []
+    offset = base
+    for number, line in enumerate(lines, start=1):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            body = line.rstrip(b"\r\n")
+            as_cp1258 = _cp1258_line(body)
+            if as_cp1258 is not None:
+                out.append(as_cp1258 + line[len(body):].decode("ascii"))
+                problems.append(_line_problem(
+                    number, as_cp1258, "note",
+                    "line read as Windows-1258 (the rest of the file is UTF-8); check its "
+                    "Vietnamese letters",
+                    "Save the whole file as CSV UTF-8 so every line has one encoding.",
+                    "dòng được đọc theo mã Windows-1258 (phần còn lại của tệp là UTF-8); "
+                    "kiểm tra chữ tiếng Việt của dòng",
+                    "Lưu cả tệp dạng CSV UTF-8 để mọi dòng cùng một mã.",
+                ))
+            else:
+                out.append(line[len(body):].decode("ascii", errors="replace"))
+                at = offset + exc.start
+                byte = line[exc.start:exc.start + 1].hex().upper()
+                problems.append(_line_problem(
+                    number, body.decode("utf-8", errors="replace"), "row",
+                    f"row rejected: byte 0x{byte} at byte offset {at} of the file (column "
+                    f"{exc.start + 1} of the line) is not UTF-8 text, nor Windows-1258 "
+                    "Vietnamese",
+                    "Retype the row (a character pasted from another program), or save the "
+                    "file as CSV UTF-8, then import it again.",
+                    f"loại cả dòng: byte 0x{byte} ở vị trí {at} của tệp (cột {exc.start + 1} "
+                    "của dòng) không phải văn bản UTF-8, cũng không phải tiếng Việt "
+                    "Windows-1258",
+                    "Gõ lại dòng này (có ký tự dán từ chương trình khác), hoặc lưu tệp dạng "
+                    "CSV UTF-8, rồi nhập lại.",
+                ))
+        offset += len(line)
+    return "".join(out), "utf-8", problems
+
+
+def _cp1258_line(body: bytes) -> str | None:
+    """The line as cp1258 when it reads as Vietnamese and holds no UTF-8 sequence."""
+    if _UTF8_SEQUENCE.search(body):
+        return None
+    try:
+        text = body.decode("cp1258")
+    except UnicodeDecodeError:
+        return None
+    return text if _CP1258_HINT.search(text) else None
+
+
+def _line_problem(
+    number: int, value: str, scope: str, reason: str, fix: str, reason_vi: str, fix_vi: str
+) -> dict[str, Any]:
+    return {"row": number, "column": "", "value": normalize(value), "reason": reason,
+            "fix": fix, "scope": scope, "reason_vi": reason_vi, "fix_vi": fix_vi}
 
 
 def sniff_delimiter(text: str) -> str:
@@ -127,7 +254,9 @@ def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, list[Any]]], st
     return header, rows, delimiter
 
 
-def read_xlsx(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[int, list[Any]]], str]:
+def read_xlsx(
+    data: bytes, sheet: str | None
+) -> tuple[list[str], list[tuple[int, list[Any]]], str, list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -163,6 +292,7 @@ def read_xlsx(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[int
             if not _is_blank(cells):
                 rows.append((number, cells))
         title = ws.title
+        sheet_names = list(book.sheetnames)
     finally:
         book.close()
     if header is None:
@@ -173,7 +303,7 @@ def read_xlsx(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[int
     # trailing empty header cells (formatting only) are not columns
     while header and not header[-1]:
         header.pop()
-    return header, rows, title
+    return header, rows, title, sheet_names
 
 
 def read_raw(source: Source, sheet: str | None = None, filename: str | None = None) -> RawTable:
@@ -181,8 +311,8 @@ def read_raw(source: Source, sheet: str | None = None, filename: str | None = No
     data, name = read_bytes(source)
     name = filename or name
     if data.startswith(_ZIP):
-        header, rows, title = read_xlsx(data, sheet)
-        return RawTable(header, rows, None, None, title)
+        header, rows, title, sheet_names = read_xlsx(data, sheet)
+        return RawTable(header, rows, None, None, title, sheet_names=sheet_names)
     if data.startswith(_OLE):
         raise IngestError(
             f"Expected .xlsx or CSV, got a legacy Excel .xls file ({name or 'upload'}). "
@@ -193,9 +323,9 @@ def read_raw(source: Source, sheet: str | None = None, filename: str | None = No
             f"Expected an .xlsx workbook when a sheet is named ({sheet!r}), got a CSV/text "
             f"file ({name or 'upload'}). Drop --sheet or pass the workbook."
         )
-    text, encoding = decode(data)
+    text, encoding, problems = decode_lines(data)
     header, rows, delimiter = read_csv_text(text)
-    return RawTable(header, rows, encoding, delimiter, None)
+    return RawTable(header, rows, encoding, delimiter, None, problems=problems)
 
 
 def has_more_rows_than(source: Source, limit: int, sheet: str | None = None) -> bool:

@@ -16,12 +16,12 @@ import pandas as pd
 from features.exceptions import IngestError
 from features.ingest import _tables as t
 from features.ingest._parse import CellProblem, is_empty
-from features.ingest._read import Source, read_raw
+from features.ingest._read import RawTable, Source, read_bytes, read_raw
 from features.schemas import COLUMNS, KINDS, SCHEMAS, failure_cases
 from features.text import fold, normalize
 
-REJECT_COLUMNS = ["row", "column", "value", "reason", "fix", "scope"]
-DUPLICATE_COLUMNS = ["row", "other_row", "key", "reason"]
+REJECT_COLUMNS = ["row", "column", "value", "reason", "fix", "scope", "reason_vi", "fix_vi"]
+DUPLICATE_COLUMNS = ["row", "other_row", "key", "value", "reason", "kept", "reason_vi"]
 _INT_COLUMNS = {
     "founded", "employees", "monthly_capacity", "annual_volume", "min_monthly_capacity",
 }
@@ -51,18 +51,28 @@ class IngestResult:
         The index is the spreadsheet row number of each row.
     rejects : pandas.DataFrame
         One row per problem: ``row`` (spreadsheet row, header = 1), ``column``, ``value``,
-        ``reason``, ``fix`` and ``scope`` (``field``: the cell was emptied and the row kept;
-        ``row``: the row was rejected; ``header``: an unknown column left out).
+        ``reason``, ``fix``, ``scope`` and the Vietnamese ``reason_vi``, ``fix_vi``.
+        ``scope`` is ``field`` (the cell was emptied and the row kept), ``note`` (the cell
+        or line was kept, but part of it was not understood), ``row`` (the row was
+        rejected: every problem of a rejected row has this scope) or ``header`` (an unknown
+        column left out).
     duplicates : pandas.DataFrame
-        ``row``, ``other_row`` (the first occurrence, kept), ``key``, ``reason``.
+        ``row``, ``other_row`` (the first occurrence), ``key`` (the column compared),
+        ``value`` (its value in ``row``), ``reason`` (and ``reason_vi``) and ``kept``: False for a duplicate
+        (rejected), True for a branch (own 13-digit tax code) of the firm in ``other_row``,
+        which is a firm of its own and kept.
     rows_read, rows_accepted, rows_rejected : int
-        Non-blank data rows read; ``rows_read == rows_accepted + rows_rejected``.
+        Non-blank data rows read (including lines that were no text);
+        ``rows_read == rows_accepted + rows_rejected``.
     completeness : dict
         Column → share of accepted rows with a non-empty value.
     unknown_columns : list of str
         Headers that match no column (reported, not imported).
     columns : dict
         Header as written → canonical column.
+    notices : list of dict
+        Things the reader decided for the user, each ``{"vi": ..., "en": ...}`` (another
+        sheet than the first was read).
     """
 
     kind: str
@@ -78,6 +88,7 @@ class IngestResult:
     source_name: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+    notices: list[dict[str, str]] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in KINDS:
@@ -110,19 +121,25 @@ class IngestResult:
         if lang not in ("vi", "en"):
             raise IngestError(f"Expected lang 'vi' or 'en', got {lang!r}. Use one of these.")
         vi = lang == "vi"
+        reason = "reason_vi" if vi else "reason"
+        row_word = "dòng" if vi else "row"
         name = self.source_name or ("tệp tải lên" if vi else "upload")
+        duplicates = self.duplicates[~self.duplicates["kept"].astype(bool)]
+        branches = self.duplicates[self.duplicates["kept"].astype(bool)]
         lines = [
             (f"Báo cáo chất lượng dữ liệu: {self.kind} từ {name}" if vi
              else f"Data-quality report: {self.kind} from {name}"),
             (f"Số dòng đọc: {self.rows_read} · nhận: {self.rows_accepted} · loại: "
-             f"{self.rows_rejected} · trùng lặp: {len(self.duplicates)}" if vi else
+             f"{self.rows_rejected} · trùng lặp: {len(duplicates)}" if vi else
              f"Rows read: {self.rows_read} · accepted: {self.rows_accepted} · rejected: "
-             f"{self.rows_rejected} · duplicates: {len(self.duplicates)}"),
+             f"{self.rows_rejected} · duplicates: {len(duplicates)}"),
         ]
+        lines.extend(notice[lang] for notice in self.notices)
         field_problems = int((self.rejects["scope"] == "field").sum())
+        notes = int((self.rejects["scope"] == "note").sum())
         lines.append(
-            f"Ô bị loại (dòng vẫn giữ): {field_problems}" if vi
-            else f"Cells rejected (row kept): {field_problems}"
+            f"Ô bị loại (dòng vẫn giữ): {field_problems} · ghi chú (ô vẫn giữ): {notes}" if vi
+            else f"Cells rejected (row kept): {field_problems} · notes (cell kept): {notes}"
         )
         if self.unknown_columns:
             lines.append(
@@ -134,28 +151,40 @@ class IngestResult:
             f"{'Cột' if vi else 'Column':<26} {'Đầy đủ' if vi else 'Complete':>8}  "
             + ("Vấn đề" if vi else "Problems")
         )
-        by_column = self.rejects[self.rejects["scope"] != "header"].groupby("column", sort=False)
-        problems = {c: g for c, g in by_column}
+        body = self.rejects[self.rejects["scope"] != "header"]
+        problems = {c: g for c, g in body.groupby("column", sort=False)}
         for column in COLUMNS[self.kind]:
             share = self.completeness.get(column, 0.0)
             group = problems.get(column)
             note = ""
             if group is not None:
                 first = group.iloc[0]
-                note = (
-                    f"{len(group)} ({'dòng' if vi else 'row'} {first['row']}: {first['reason']})"
-                )
+                note = f"{len(group)} ({row_word} {first['row']}: {first[reason]})"
             lines.append(f"{column:<26} {share:>8.0%}  {note}".rstrip())
-        if len(self.duplicates):
+        whole_rows = problems.get("")
+        if whole_rows is not None:  # lines that were no text, ragged rows
             lines.append("")
-            lines.append("Trùng lặp:" if vi else "Duplicates:")
-            for d in self.duplicates.head(20).itertuples():
+            lines.append("Vấn đề của cả dòng:" if vi else "Whole-row problems:")
+            for problem in whole_rows.head(20).itertuples():
+                lines.append(f"  {row_word} {problem.row}: {getattr(problem, reason)}")
+            if len(whole_rows) > 20:
+                lines.append(f"  … +{len(whole_rows) - 20}")
+        for title, frame in (
+            ("Trùng lặp:" if vi else "Duplicates:", duplicates),
+            ("Chi nhánh (giữ, là doanh nghiệp riêng):" if vi
+             else "Branches (kept, firms of their own):", branches),
+        ):
+            if not len(frame):
+                continue
+            lines.append("")
+            lines.append(title)
+            for d in frame.head(20).itertuples():
                 lines.append(
-                    f"  {'dòng' if vi else 'row'} {d.row} = {'dòng' if vi else 'row'} "
-                    f"{d.other_row} ({d.key}: {d.reason})"
+                    f"  {row_word} {d.row} → {row_word} {d.other_row} ({d.key} {d.value}: "
+                    f"{d.reason_vi if vi else d.reason})"
                 )
-            if len(self.duplicates) > 20:
-                lines.append(f"  … +{len(self.duplicates) - 20}")
+            if len(frame) > 20:
+                lines.append(f"  … +{len(frame) - 20}")
         return "\n".join(lines)
 
     def write_rejects(self, path: str | PathLike[str]) -> Path:
@@ -165,7 +194,10 @@ class IngestResult:
         return path
 
 
-def _map_headers(kind: str, header: list[str]) -> tuple[dict[int, str], list[str], list[dict]]:
+def _map_headers(
+    kind: str, header: list[str]
+) -> tuple[dict[int, str], list[str], list[dict], list[tuple[str, ...]]]:
+    """Header position → column, unknown headers, their rejects, missing required groups."""
     aliases = t.header_aliases(kind)
     mapping: dict[int, str] = {}
     unknown: list[str] = []
@@ -182,23 +214,57 @@ def _map_headers(kind: str, header: list[str]) -> tuple[dict[int, str], list[str
                 f"column {written!r} repeats {column!r}; only the first is imported"
                 if column else f"unknown column {written!r}, not imported"
             )
+            reason_vi = (
+                f"cột {written!r} lặp lại {column!r}; chỉ nhập cột đầu tiên"
+                if column else f"cột không nhận diện {written!r}, không nhập"
+            )
+            hint_vi = f"Có phải là {aliases[close[0]]!r}? " if close and column is None else ""
             rejects.append({
                 "row": 1, "column": written, "value": written, "reason": reason,
                 "fix": hint + f"Rename it to one of: {t.accepted_headers(kind)}; or delete it.",
-                "scope": "header",
+                "scope": "header", "reason_vi": reason_vi,
+                "fix_vi": hint_vi + f"Đổi tên thành một trong: {t.accepted_headers(kind)}; "
+                "hoặc xóa cột.",
             })
             continue
         mapping[position] = column
     present = set(mapping.values())
     missing = [group for group in t.REQUIRED[kind] if not present & set(group)]
-    if missing:
-        names = " and ".join(" or ".join(repr(c) for c in group) for group in missing)
-        raise IngestError(
-            f"Expected a {kind} table with the column {names}, got the headers "
-            f"{[h for h in header if h]}. Add the missing column; accepted headers are: "
-            f"{t.accepted_headers(kind)} (or the aliases of features/data/headers.csv)."
+    return mapping, unknown, rejects, missing
+
+
+def _missing_columns_error(
+    kind: str, raw: RawTable, missing: list[tuple[str, ...]]
+) -> IngestError:
+    names = " and ".join(" or ".join(repr(c) for c in group) for group in missing)
+    where = ""
+    if raw.sheet_names:
+        where = (
+            f" in sheet {raw.sheet!r} (no sheet of {raw.sheet_names} has them either; "
+            "pass the sheet of the table with --sheet NAME)"
+            if len(raw.sheet_names) > 1 else f" in sheet {raw.sheet!r}"
         )
-    return mapping, unknown, rejects
+    return IngestError(
+        f"Expected a {kind} table with the column {names}, got the headers "
+        f"{[h for h in raw.header if h]}{where}. Add the missing column; accepted headers "
+        f"are: {t.accepted_headers(kind)} (or the aliases of features/data/headers.csv)."
+    )
+
+
+def _find_sheet(kind: str, data: bytes, raw: RawTable, filename: str | None):
+    """When the first sheet of a workbook lacks the table's columns (a cover page), the
+    first other sheet that has them: (raw table, header mapping) or ``None``."""
+    for name in raw.sheet_names:
+        if name == raw.sheet:
+            continue
+        try:
+            other = read_raw(data, name, filename)
+        except IngestError:  # an empty sheet
+            continue
+        mapped = _map_headers(kind, other.header)
+        if not mapped[3]:
+            return other, mapped
+    return None
 
 
 def _display(value: Any) -> str:
@@ -227,6 +293,9 @@ def _parse_rows(kind, raw, mapping, progress):
                 "(a separator inside an unquoted cell shifts the columns)",
                 "fix": "Quote the cell that contains the separator, or remove the extra cells.",
                 "scope": "row",
+                "reason_vi": f"loại cả dòng: {width + len(extra)} ô nhưng chỉ {width} tiêu đề "
+                "(dấu phân cách trong một ô không có ngoặc kép làm lệch cột)",
+                "fix_vi": "Đặt ô chứa dấu phân cách trong ngoặc kép, hoặc xóa các ô thừa.",
             })
             rejected_rows.add(number)
             continue
@@ -238,13 +307,16 @@ def _parse_rows(kind, raw, mapping, progress):
             except CellProblem as problem:
                 problems.append({"row": number, "column": column, "value": _display(value),
                                  "reason": problem.reason, "fix": problem.fix,
-                                 "scope": "field"})
+                                 "scope": "field", "reason_vi": problem.reason_vi,
+                                 "fix_vi": problem.fix_vi})
                 parsed = None
-            if isinstance(parsed, tuple):  # list cell: kept codes + unresolved pieces
+            if isinstance(parsed, tuple):  # list cell: kept value + pieces not understood
                 parsed, pieces = parsed
-                for piece, reason, fix in pieces:
-                    problems.append({"row": number, "column": column, "value": piece,
-                                     "reason": reason, "fix": fix, "scope": "field"})
+                for piece in pieces:
+                    problems.append({"row": number, "column": column, "value": piece.value,
+                                     "reason": piece.reason, "fix": piece.fix,
+                                     "scope": piece.scope, "reason_vi": piece.reason_vi,
+                                     "fix_vi": piece.fix_vi})
             row[column] = parsed
         for column, default in defaults.items():
             if row.get(column) is None:
@@ -253,10 +325,14 @@ def _parse_rows(kind, raw, mapping, progress):
             row["firm_id"] = t.derive_firm_id(row["tax_code"])
         fatal = t.row_problems(kind, row)
         if fatal:
-            for column, reason, fix in fatal:
+            # the row is rejected: none of its problems leaves a kept row behind
+            for problem in problems:
+                problem["scope"] = "row"
+            for column, reason, fix, reason_vi, fix_vi in fatal:
                 value = next((pr["value"] for pr in problems if pr["column"] == column), "")
                 problems.append({"row": number, "column": column, "value": value,
-                                 "reason": reason, "fix": fix, "scope": "row"})
+                                 "reason": reason, "fix": fix, "scope": "row",
+                                 "reason_vi": reason_vi, "fix_vi": fix_vi})
             rejected_rows.add(number)
         else:
             accepted[number] = row
@@ -269,15 +345,25 @@ def _name_key(name: str) -> str:
 
 
 def _duplicates(kind: str, accepted: dict[int, dict[str, Any]]) -> list[dict]:
-    """Later rows that repeat an earlier one: same id; for firms also the same tax code
-    (branch aside) or a near-identical name at the same address."""
+    """Rows that repeat an earlier one, and firms' branches.
+
+    A duplicate has the same id as an earlier row; for firms also the same full tax code,
+    or a near-identical name at the same address unless both rows carry different valid
+    tax codes or their names differ in a number ("An Phát 1" and "An Phát 2"). A firm
+    whose 13-digit code is a branch of another row's 10-digit code is a firm of its own:
+    recorded with ``kept=True``.
+    """
     found: list[dict] = []
     dropped: set[int] = set()
 
-    def mark(row: int, other: int, key: str, reason: str) -> None:
-        if row not in dropped:
+    def mark(row: int, other: int, key: str, value: str, reason: str, reason_vi: str,
+             kept: bool = False) -> None:
+        if row in dropped:
+            return
+        if not kept:
             dropped.add(row)
-            found.append({"row": row, "other_row": other, "key": key, "reason": reason})
+        found.append({"row": row, "other_row": other, "key": key, "value": value,
+                      "reason": reason, "kept": kept, "reason_vi": reason_vi})
 
     id_column = {"firms": "firm_id", "buyers": "buyer_id", "needs": "need_id"}.get(kind)
     seen: dict[Any, int] = {}
@@ -287,35 +373,58 @@ def _duplicates(kind: str, accepted: dict[int, dict[str, Any]]) -> list[dict]:
         else:
             key = (row["need_id"], row["firm_id"], row["status"], row["at"])
         if key in seen:
-            label = id_column or "need_id+firm_id+status+at"
-            mark(number, seen[key], label, f"same {label} {key if id_column else ''}".strip())
+            if id_column:
+                mark(number, seen[key], id_column, str(key), f"same {id_column} {key}",
+                     f"trùng {id_column} {key}")
+            else:  # an outcome event: the same move of the same pair at the same time
+                value = f"{key[0]}, {key[1]}, {key[2]}, {key[3]}"
+                mark(number, seen[key], "need_id", value,
+                     "same need_id, firm_id, status and at",
+                     "trùng need_id, firm_id, trạng thái và thời điểm")
         else:
             seen[key] = number
     if kind != "firms":
         return found
     by_tax: dict[str, int] = {}
     for number, row in accepted.items():
-        if number in dropped or not row.get("tax_code"):
+        code = row.get("tax_code")
+        if number in dropped or not code:
             continue
-        base = row["tax_code"][:10]
-        if base in by_tax:
-            mark(number, by_tax[base], "tax_code", f"same tax code {base} (branch suffix aside)")
+        if code in by_tax:
+            mark(number, by_tax[code], "tax_code", code, f"same tax code {code}",
+                 f"trùng mã số thuế {code}")
         else:
-            by_tax[base] = number
-    by_address: dict[str, list[tuple[int, str]]] = {}
+            by_tax[code] = number
+    for number, row in accepted.items():
+        code = row.get("tax_code")
+        if number in dropped or not code or "-" not in code:
+            continue
+        head = by_tax.get(code[:10])
+        if head is not None and head not in dropped:
+            mark(number, head, "tax_code", code,
+                 f"branch of row {head} (head office {code[:10]}): a firm of its own, kept",
+                 f"chi nhánh của dòng {head} (trụ sở {code[:10]}): doanh nghiệp riêng, "
+                 "vẫn giữ", kept=True)
+    by_address: dict[str, list[tuple[int, str, str | None]]] = {}
     for number, row in accepted.items():
         if number in dropped or not row.get("address") or not row.get("name"):
             continue
         address = " ".join(re.findall(r"[^\W_]+", fold(row["address"])))
         name = _name_key(row["name"])
-        for other, other_name in by_address.get(address, []):
+        code = row.get("tax_code")
+        for other, other_name, other_code in by_address.get(address, []):
+            if code and other_code and code != other_code:
+                continue  # two registered firms: a shared address is not the same firm
+            if re.findall(r"\d+", name) != re.findall(r"\d+", other_name):
+                continue  # "An Phát 1" and "An Phát 2" are two firms
             ratio = difflib.SequenceMatcher(None, name, other_name).ratio()
             if ratio >= NAME_SIMILARITY:
-                mark(number, other, "name+address",
-                     f"near-identical name (similarity {ratio:.2f}) at the same address")
+                mark(number, other, "name", row["name"],
+                     f"near-identical name (similarity {ratio:.2f}) at the same address",
+                     f"tên gần như trùng (giống {ratio:.2f}) tại cùng địa chỉ")
                 break
         else:
-            by_address.setdefault(address, []).append((number, name))
+            by_address.setdefault(address, []).append((number, name, code))
     return found
 
 
@@ -375,19 +484,41 @@ def read_table(
         raise IngestError(
             f"Expected a table kind in {KINDS}, got {kind!r}. Use firms, buyers, needs or outcomes."
         )
-    raw = read_raw(source, sheet, filename)
-    if filename is None and isinstance(source, (str, PathLike)):
-        filename = Path(source).name
-    mapping, unknown, header_rejects = _map_headers(kind, raw.header)
+    data, name = read_bytes(source)  # once: a file object cannot be read twice
+    filename = filename or name
+    raw = read_raw(data, sheet, filename)
+    mapping, unknown, header_rejects, missing = _map_headers(kind, raw.header)
+    notices: list[dict[str, str]] = []
+    if missing and sheet is None and len(raw.sheet_names) > 1:
+        found = _find_sheet(kind, data, raw, filename)
+        if found is None:
+            raise _missing_columns_error(kind, raw, missing)
+        first, (raw, (mapping, unknown, header_rejects, missing)) = raw.sheet, found
+        notices.append({
+            "en": f"Read sheet {raw.sheet!r}: the first sheet {first!r} has no {kind} table "
+                  f"(pass --sheet to choose another of {raw.sheet_names}).",
+            "vi": f"Đã đọc sheet {raw.sheet!r}: sheet đầu {first!r} không có bảng {kind} "
+                  f"(dùng --sheet để chọn sheet khác trong {raw.sheet_names}).",
+        })
+    if missing:
+        raise _missing_columns_error(kind, raw, missing)
     accepted, rejects, rejected_rows = _parse_rows(kind, raw, mapping, progress)
-    duplicates = _duplicates(kind, accepted)
+    for problem in raw.problems:  # lines that were no text, lines read as cp1258
+        rejects.append(problem)
+        if problem["scope"] == "row":
+            rejected_rows.add(problem["row"])
+    duplicates = sorted(_duplicates(kind, accepted), key=lambda d: d["row"])
     for d in duplicates:
+        if d["kept"]:
+            continue
         accepted.pop(d["row"])
         rejected_rows.add(d["row"])
-        rejects.append({"row": d["row"], "column": d["key"], "value": "",
+        rejects.append({"row": d["row"], "column": d["key"], "value": d["value"],
                         "reason": f"duplicate of row {d['other_row']} ({d['reason']})",
                         "fix": "Merge the two rows into one, or correct the repeated value.",
-                        "scope": "row"})
+                        "scope": "row",
+                        "reason_vi": f"trùng với dòng {d['other_row']} ({d['reason_vi']})",
+                        "fix_vi": "Gộp hai dòng thành một, hoặc sửa giá trị bị lặp."})
     frame = _frame(kind, accepted)
     # The schema is the last word: a row it refuses is moved to the rejects, not lost.
     cases = failure_cases(kind, frame)
@@ -403,9 +534,14 @@ def read_table(
                             "value": _display(case.failure_case),
                             "reason": f"row rejected: fails {case.check}",
                             "fix": "Correct the cell and import the row again.",
-                            "scope": "row"})
+                            "scope": "row",
+                            "reason_vi": f"loại cả dòng: không đạt kiểm tra {case.check}",
+                            "fix_vi": "Sửa ô rồi nhập lại dòng này."})
             rejected_rows.add(int(index))
         frame = frame.drop(index=[i for i in frame.index if i in rejected_rows])
+    for problem in rejects:  # a rejected row keeps no cell: its problems are row problems
+        if problem["row"] in rejected_rows and problem["scope"] in ("field", "note"):
+            problem["scope"] = "row"
     header_frame = pd.DataFrame(header_rejects, columns=REJECT_COLUMNS)
     body = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
     body = body.sort_values("row", kind="stable")
@@ -426,9 +562,9 @@ def read_table(
         data=frame,
         rejects=reject_frame,
         duplicates=pd.DataFrame(duplicates, columns=DUPLICATE_COLUMNS).astype(
-            {"row": "int64", "other_row": "int64"}
+            {"row": "int64", "other_row": "int64", "kept": "bool"}
         ),
-        rows_read=len(raw.rows),
+        rows_read=len(raw.rows) + sum(1 for p in raw.problems if p["scope"] == "row"),
         rows_accepted=len(frame),
         rows_rejected=len(rejected_rows),
         completeness=completeness,
@@ -437,6 +573,7 @@ def read_table(
         source_name=filename,
         encoding=raw.encoding,
         sheet=raw.sheet,
+        notices=notices,
     )
 
 

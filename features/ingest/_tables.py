@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,23 @@ from features.schemas import (
 from features.text import fold, normalize
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A part of a list cell that could not be understood.
+
+    ``scope`` is ``"field"`` when the piece is left out of the stored value (taxonomy codes
+    of needs) and ``"note"`` when the cell is stored as written and the piece only reported
+    (a firm's certifications and sectors).
+    """
+
+    value: str
+    reason: str
+    fix: str
+    reason_vi: str
+    fix_vi: str
+    scope: str = "field"
 
 # Columns a file must have (each inner tuple: at least one of them).
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -81,11 +100,14 @@ def _identifier(pattern: str, example: str, what: str) -> Callable[[Any], str | 
         raw = p.text(value)
         if raw is None:
             return None
-        ident = raw.replace(" ", "").upper()
+        # NFKC: full-width "Ｆ０００１" typed on a Japanese/Chinese keyboard is F0001
+        ident = unicodedata.normalize("NFKC", raw).replace(" ", "").upper()
         if not regex.match(ident):
             raise CellProblem(
                 f"expected a {what} like {example!r}, got {raw!r}",
                 f"Write the id as {example} ({pattern}).",
+                f"cần mã dạng {example!r}, nhận {raw!r}",
+                f"Ghi mã theo dạng {example} ({pattern}).",
             )
         return ident
 
@@ -122,6 +144,8 @@ def _ownership(value: Any) -> str | None:
         f"expected an ownership type, got {raw!r}",
         "Write one of " + ", ".join(OWNERSHIP_TYPES)
         + " (tư nhân, nhà nước, FDI/vốn nước ngoài, liên doanh), or leave the cell empty.",
+        f"cần loại hình sở hữu, nhận {raw!r}",
+        "Ghi tư nhân, nhà nước, FDI/vốn nước ngoài hoặc liên doanh, hoặc để trống ô.",
     )
 
 
@@ -135,21 +159,23 @@ _LANGUAGE_NAMES = {
 }
 
 
-def _languages(value: Any) -> tuple[str | None, list[tuple[str, str, str]]]:
+def _languages(value: Any) -> tuple[str | None, list[Piece]]:
     raw = p.text(value)
     if raw is None:
         return None, []
     codes: list[str] = []
-    bad: list[tuple[str, str, str]] = []
+    bad: list[Piece] = []
     for piece in re.split(r"[;,/\n]+", raw):
         if not normalize(piece):
             continue
         code = _LANGUAGE_NAMES.get(header_key(piece))
         if code is None:
-            bad.append(
-                (piece.strip(), f"expected a language code, got {piece.strip()!r}",
-                 "Use " + "; ".join(LANGUAGES) + " (or Tiếng Anh, Tiếng Nhật ...).")
-            )
+            bad.append(Piece(
+                piece.strip(), f"expected a language code, got {piece.strip()!r}",
+                "Use " + "; ".join(LANGUAGES) + " (or Tiếng Anh, Tiếng Nhật ...).",
+                f"cần mã ngôn ngữ, nhận {piece.strip()!r}",
+                "Dùng " + "; ".join(LANGUAGES) + " (hoặc Tiếng Anh, Tiếng Nhật ...).",
+            ))
         elif code not in codes:
             codes.append(code)
     return (";".join(codes) or None), bad
@@ -167,6 +193,8 @@ def _email(value: Any) -> str | None:
         raise CellProblem(
             f"expected one e-mail address, got {raw!r}",
             "Write one address such as sales@congty.vn, or leave the cell empty.",
+            f"cần một địa chỉ e-mail, nhận {raw!r}",
+            "Ghi một địa chỉ như sales@congty.vn, hoặc để trống ô.",
         )
     return email
 
@@ -195,6 +223,8 @@ def _country(value: Any) -> str | None:
     raise CellProblem(
         f"expected an ISO 3166 country code, got {raw!r}",
         "Write the 2-letter code (JP, KR, TW, CN, DE, US ...).",
+        f"cần mã quốc gia ISO 3166, nhận {raw!r}",
+        "Ghi mã 2 chữ cái (JP, KR, TW, CN, DE, US ...).",
     )
 
 
@@ -212,6 +242,8 @@ def _park(value: Any) -> str | None:
         raise CellProblem(
             f"expected an industrial park, got {raw!r}",
             f"{hint}Use a park id of the parks table ({', '.join(ids[:4])}, ...) or its name.",
+            f"không nhận ra khu công nghiệp {raw!r}",
+            f"Dùng mã hoặc tên khu công nghiệp trong bảng ({', '.join(ids[:4])}, ...).",
         )
     return park_id
 
@@ -228,6 +260,8 @@ def _choice(options: dict[str, str], allowed: tuple[str, ...], what: str):
         raise CellProblem(
             f"expected a {what} in {', '.join(allowed)}, got {raw!r}",
             f"Write one of {', '.join(allowed)}.",
+            f"cần một giá trị trong {', '.join(allowed)}, nhận {raw!r}",
+            f"Ghi một trong {', '.join(allowed)}.",
         )
 
     return parse
@@ -273,7 +307,7 @@ def _suggest(piece: str, kind: str) -> str:
 
 def taxonomy_codes(
     column: str, value: Any
-) -> tuple[str | None, list[tuple[str, str, str]]]:
+) -> tuple[str | None, list[Piece]]:
     """Codes of a taxonomy-valued cell (``;``-joined) and its unresolved pieces as problems."""
     from features.taxonomy import load_taxonomy
 
@@ -288,10 +322,59 @@ def taxonomy_codes(
             f"Add features/data/taxonomy/{kind}s.yaml, then import again.",
         )
     codes, unresolved = tax.resolve_many(raw, kind=kind)
-    bad = [
-        (piece, f"unknown {kind} {piece!r}", _suggest(piece, kind)) for piece in unresolved
-    ]
+    bad = [_unknown_term(piece, kind) for piece in unresolved]
     return (";".join(codes) or None), bad
+
+
+_KIND_VI = {"sector": "ngành", "process": "quy trình", "material": "vật liệu",
+            "certification": "chứng chỉ"}
+
+
+def _unknown_term(piece: str, kind: str, scope: str = "field") -> Piece:
+    kept = " (the cell is kept as written)" if scope == "note" else ""
+    kept_vi = " (ô vẫn giữ như đã ghi)" if scope == "note" else ""
+    fix = _suggest(piece, kind)
+    return Piece(
+        piece, f"unknown {kind} {piece!r}{kept}", fix,
+        f"không nhận ra {_KIND_VI[kind]} {piece!r}{kept_vi}",
+        f"Ghi mã hoặc tên {_KIND_VI[kind]} đã biết, hoặc bỏ phần này. ({fix})",
+        scope,
+    )
+
+
+def _firm_sectors(value: Any) -> tuple[str | None, list[Piece]]:
+    """The sectors cell as written; pieces the taxonomy does not know become notes."""
+    from features.taxonomy import load_taxonomy
+
+    cell = p.text_list(value)
+    if cell is None:
+        return None, []
+    _, unresolved = load_taxonomy().resolve_many(cell, kind="sector")
+    return cell, [_unknown_term(piece, "sector", "note") for piece in unresolved]
+
+
+def _firm_certifications(value: Any) -> tuple[str | None, list[Piece]]:
+    """The certifications cell as written; pieces the certification parser cannot read
+    (an unknown standard, an impossible date, words) become notes."""
+    from features.certifications import parse_certifications
+
+    cell = p.text_list(value)
+    if cell is None:
+        return None, []
+    notes = [
+        Piece(
+            piece,
+            f"certification not understood: {piece!r} (the cell is kept as written)",
+            "Write each certificate as its standard and dates, separated by ';' "
+            "(ISO 9001:2015 hết hạn 31/12/2026; IATF 16949).",
+            f"không đọc được chứng chỉ {piece!r} (ô vẫn giữ như đã ghi)",
+            "Ghi mỗi chứng chỉ gồm tên tiêu chuẩn và ngày, cách nhau bởi ';' "
+            "(ISO 9001:2015 hết hạn 31/12/2026; IATF 16949).",
+            "note",
+        )
+        for piece in parse_certifications(cell).unparsed
+    ]
+    return cell, notes
 
 
 # Parser of each column: (kind, column) -> callable(value) -> value | (value, piece problems)
@@ -306,8 +389,9 @@ def parsers(kind: str) -> dict[str, Callable[[Any], Any]]:
             "district": p.text,
             "founded": lambda v: p.integer(v, 1900, 2100, " (a year, yyyy)"),
             "employees": lambda v: p.integer(v, 0, 1_000_000, count),
-            "ownership": _ownership, "sectors": p.text_list, "description": p.text,
-            "products": p.text_list, "materials": p.text_list, "certifications": p.text_list,
+            "ownership": _ownership, "sectors": _firm_sectors, "description": p.text,
+            "products": p.text_list, "materials": p.text_list,
+            "certifications": _firm_certifications,
             "export_markets": p.text_list, "customers": p.text_list,
             "monthly_capacity": lambda v: p.integer(v, 0, 10**10, " (pieces per month)"),
             "languages": _languages, "contact_email": _email, "phone": p.text,
@@ -346,7 +430,8 @@ def _tolerance(value: Any) -> float | None:
     x = p.decimal(value, 0, 100, " (mm)")
     if x is not None and x <= 0:
         raise CellProblem(
-            f"expected a tolerance above 0 mm, got {x:g}", "Write the tolerance in mm (0.05)."
+            f"expected a tolerance above 0 mm, got {x:g}", "Write the tolerance in mm (0.05).",
+            f"cần dung sai lớn hơn 0 mm, nhận {x:g}", "Ghi dung sai bằng mm (0.05).",
         )
     return x
 
@@ -354,12 +439,13 @@ def _tolerance(value: Any) -> float | None:
 def _single_code(column: str, value: Any) -> str | None:
     codes, bad = taxonomy_codes(column, value)
     if bad:
-        piece, reason, fix = bad[0]
-        raise CellProblem(reason, fix)
+        raise CellProblem(bad[0].reason, bad[0].fix, bad[0].reason_vi, bad[0].fix_vi)
     if codes and ";" in codes:
         raise CellProblem(
             f"expected one {TAXONOMY_KIND[column]}, got several ({codes.replace(';', ', ')})",
             f"Keep only the main {TAXONOMY_KIND[column]}.",
+            f"cần một {_KIND_VI[TAXONOMY_KIND[column]]}, nhận nhiều ({codes.replace(';', ', ')})",
+            f"Chỉ giữ {_KIND_VI[TAXONOMY_KIND[column]]} chính.",
         )
     return codes
 
@@ -373,38 +459,48 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def row_problems(kind: str, row: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Row-level problems (column, reason, fix): a row without an identity is unusable."""
-    out: list[tuple[str, str, str]] = []
+def row_problems(kind: str, row: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Row-level problems (column, reason, fix, reason_vi, fix_vi): a row without an
+    identity is unusable."""
+    out: list[tuple[str, str, str, str, str]] = []
 
-    def need(column: str, what: str) -> None:
+    def need(column: str, what: str, what_vi: str) -> None:
         if row.get(column) is None:
             out.append((column, f"row rejected: {what} is empty or invalid",
-                        f"Fill in a valid {column} ({what}) and import the row again."))
+                        f"Fill in a valid {column} ({what}) and import the row again.",
+                        f"loại cả dòng: {what_vi} trống hoặc không hợp lệ",
+                        f"Điền {what_vi} hợp lệ ({column}) rồi nhập lại dòng này."))
 
     if kind == "firms":
-        need("name", "the firm's name")
+        need("name", "the firm's name", "tên doanh nghiệp")
         if row.get("firm_id") is None and row.get("tax_code") is None:
             out.append(("firm_id", "row rejected: neither a valid firm_id nor a valid tax code "
                         "identifies the firm",
-                        "Fill in firm_id (F0001) or a valid mã số thuế."))
+                        "Fill in firm_id (F0001) or a valid mã số thuế.",
+                        "loại cả dòng: không có mã doanh nghiệp hay mã số thuế hợp lệ nào "
+                        "xác định doanh nghiệp",
+                        "Điền mã doanh nghiệp (F0001) hoặc mã số thuế hợp lệ."))
     elif kind == "buyers":
-        need("buyer_id", "the buyer id")
-        need("name", "the buyer's name")
+        need("buyer_id", "the buyer id", "mã bên mua")
+        need("name", "the buyer's name", "tên bên mua")
     elif kind == "needs":
-        need("need_id", "the need id")
-        need("buyer_id", "the buyer id")
+        need("need_id", "the need id", "mã nhu cầu")
+        need("buyer_id", "the buyer id", "mã bên mua")
         if row.get("title") is None and row.get("description") is None:
             out.append(("title", "row rejected: a need needs a title or a description",
-                        "Write a short title of the component."))
+                        "Write a short title of the component.",
+                        "loại cả dòng: nhu cầu cần tiêu đề hoặc mô tả",
+                        "Ghi tiêu đề ngắn của linh kiện."))
     else:
-        need("need_id", "the need id")
-        need("firm_id", "the firm id")
-        need("status", "the status")
-        need("at", "the date/time")
+        need("need_id", "the need id", "mã nhu cầu")
+        need("firm_id", "the firm id", "mã doanh nghiệp")
+        need("status", "the status", "trạng thái")
+        need("at", "the date/time", "ngày giờ")
         if row.get("status") == "rejected" and row.get("reason") is None:
             out.append(("reason", "row rejected: status 'rejected' needs a reason",
-                        "Write why the match was rejected (lý do)."))
+                        "Write why the match was rejected (lý do).",
+                        "loại cả dòng: trạng thái 'từ chối' cần lý do",
+                        "Ghi lý do từ chối."))
     return out
 
 

@@ -30,10 +30,10 @@ def _rejects(result, row, column):
 
 
 def test_counts_add_up(firms):
-    assert firms.rows_read == 11
+    assert firms.rows_read == 13
     assert firms.rows_read == firms.rows_accepted + firms.rows_rejected
-    assert firms.rows_accepted == len(firms.data) == 8
-    assert set(firms.data.index) == {2, 3, 4, 5, 7, 8, 10, 12}
+    assert firms.rows_accepted == len(firms.data) == 10
+    assert set(firms.data.index) == {2, 3, 4, 5, 7, 8, 9, 10, 12, 14}
     validate("firms", firms.data)
 
 
@@ -66,10 +66,41 @@ def test_rows_without_identity_are_rejected_whole(firms):
     assert 6 not in firms.data.index and 11 not in firms.data.index
 
 
-def test_duplicate_tax_code_with_branch_keeps_first(firms):
-    assert firms.duplicates[["row", "other_row", "key"]].values.tolist() == [[9, 2, "tax_code"]]
-    assert "duplicate of row 2" in _rejects(firms, 9, "tax_code").iloc[0]["reason"]
-    assert 2 in firms.data.index and 9 not in firms.data.index
+def test_same_tax_code_is_a_duplicate_and_a_branch_a_firm_of_its_own(firms):
+    listed = firms.duplicates[["row", "other_row", "key", "value", "kept"]].values.tolist()
+    assert listed == [[9, 2, "tax_code", "0100109106-001", True],
+                      [13, 2, "tax_code", "0100109106", False]]
+    assert "branch of row 2" in firms.duplicates.iloc[0]["reason"]
+    duplicate = _rejects(firms, 13, "tax_code")
+    assert duplicate["value"].tolist() == ["0100109106"]
+    assert "duplicate of row 2" in duplicate.iloc[0]["reason"]
+    assert _rejects(firms, 9, "tax_code").empty  # the branch is not a reject
+    assert {2, 9} <= set(firms.data.index) and 13 not in firms.data.index
+    assert firms.data.loc[9, "tax_code"] == "0100109106-001"
+
+
+def test_problems_of_a_rejected_row_are_row_problems(firms):
+    assert _rejects(firms, 11, "tax_code")["scope"].tolist() == ["row"]
+    assert _rejects(firms, 13, "employees")["scope"].tolist() == ["row"]  # a duplicate
+    kept = firms.rejects[firms.rejects["scope"] == "field"]
+    assert set(kept["row"]) == {3, 4, 5, 7, 8} and set(kept["row"]) <= set(firms.data.index)
+    assert "Cells rejected (row kept): 5 " in firms.report("en")
+
+
+def test_unreadable_certifications_and_sectors_are_notes_and_cells_kept(firms):
+    certs = _rejects(firms, 14, "certifications")
+    assert certs["value"].tolist() == ["ISO 9999 hết hạn 31/02/2026", "chứng chỉ lung tung"]
+    assert set(certs["scope"]) == {"note"} and all(certs["fix"])
+    sectors = _rejects(firms, 14, "sectors")
+    assert sectors["value"].tolist() == ["làm bánh kẹo"] and sectors["scope"].tolist() == ["note"]
+    assert firms.data.loc[14, "certifications"] == (
+        "ISO 9999 hết hạn 31/02/2026; chứng chỉ lung tung"
+    )
+    assert firms.data.loc[14, "sectors"] == "làm bánh kẹo"
+    # readable ones, with or without diacritics, give no note
+    assert _rejects(firms, 2, "certifications").empty and _rejects(firms, 2, "sectors").empty
+    plain = read_firms("firm_id,name,sectors,certifications\nF0001,A,co khi,iso 9001\n".encode())
+    assert plain.rejects.empty
 
 
 def test_text_is_normalised(firms):
@@ -112,6 +143,28 @@ def test_xlsx_named_sheet_bytes_and_file_object(firms):
     by_file = read_firms(io.BytesIO(data), sheet="Doanh nghiệp")
     pd.testing.assert_frame_equal(by_bytes.data, firms.data)
     assert by_file == by_bytes
+
+
+def test_xlsx_cover_sheet_is_skipped_and_said(firms):
+    result = read_firms(FIXTURES / "firms_vi.xlsx")  # the first sheet is a cover page
+    assert result.sheet == "Doanh nghiệp"
+    pd.testing.assert_frame_equal(result.data, firms.data)
+    assert "'Hướng dẫn'" in result.report("en") and "--sheet" in result.report("en")
+    assert "Đã đọc sheet 'Doanh nghiệp'" in result.report("vi")
+
+
+def test_xlsx_without_the_table_names_the_sheets_and_sheet_option():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Bìa"
+    book.active.append(["Danh sách"])
+    book.create_sheet("Ghi chú").append(["Ghi chú", "Người lập"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(IngestError, match="--sheet") as info:
+        read_firms(buffer.getvalue())
+    assert "'Bìa'" in str(info.value) and "'Ghi chú'" in str(info.value)
 
 
 def test_xlsx_unknown_sheet_names_the_sheets():
@@ -165,10 +218,113 @@ def test_near_identical_name_at_same_address_is_duplicate():
         "F0003,Công ty TNHH Cơ khí Hòa Bình,Gia Lâm\n"
     )
     result = read_firms(text.encode())
-    assert result.duplicates[["row", "other_row", "key"]].values.tolist() == [
-        [3, 2, "name+address"]
+    assert result.duplicates[["row", "other_row", "key", "value"]].values.tolist() == [
+        [3, 2, "name", "Cty CP Co khi Hoa Binh"]
     ]
+    assert _rejects(result, 3, "name")["value"].tolist() == ["Cty CP Co khi Hoa Binh"]
     assert list(result.data.index) == [2, 4]
+
+
+def test_different_firms_at_one_address_are_kept():
+    text = (
+        "firm_id,name,tax_code,address\n"
+        "F0001,Công ty TNHH Điện tử Meiko Việt Nam,0100109106,\"Lô 5, KCN Thạch Thất\"\n"
+        "F0002,Công ty TNHH Điện tử Meiko,0101245486,\"Lô 5, KCN Thạch Thất\"\n"
+        "F0003,Công ty CP Nhựa An Phát 1,0101243150,\"Số 1, Cầu Giấy\"\n"
+        "F0004,Công ty CP Nhựa An Phát 2,0101250140,\"Số 1, Cầu Giấy\"\n"
+        "F0005,Công ty CP Nhựa Tân Phú 1,,\"Số 9, Hà Đông\"\n"
+        "F0006,Công ty CP Nhựa Tân Phú 2,,\"Số 9, Hà Đông\"\n"
+    )
+    result = read_firms(text.encode())
+    assert result.duplicates.empty and result.rejects.empty
+    assert result.rows_accepted == 6
+
+
+def test_full_width_tax_code_is_the_ascii_code():
+    text = "name,tax_code\nCông ty A,0100109106\nCông ty A (nhập lại),０１００１０９１０６\n"
+    result = read_firms(text.encode())
+    assert result.data["firm_id"].tolist() == ["F0100109106"]  # derived from the same code
+    assert result.duplicates[["row", "other_row"]].values.tolist() == [[3, 2]]
+    with_ids = read_firms(("firm_id," + text.replace("\nC", "\nF0001,C", 1)
+                           .replace("\nC", "\nF0002,C", 1)).encode())
+    assert with_ids.duplicates[["row", "other_row", "key", "value"]].values.tolist() == [
+        [3, 2, "tax_code", "0100109106"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("'0100109106", "0100109106"), ("0100109106.0", "0100109106"),
+     ("０１００１０９１０６", "0100109106"), ("0100 109 106-001", "0100109106-001")],
+)
+def test_spreadsheet_artefacts_in_tax_codes_are_undone(cell, expected):
+    result = read_firms(f"firm_id;name;tax_code\nF0001;A;{cell}\n".encode())
+    assert result.rejects.empty and result.data.iloc[0]["tax_code"] == expected
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "says", "not_says"),
+    [("tax_code", "0100109106-000", "branch 000", "check digit"),
+     ("tax_code", "F0100109106", "not only digits", "check digit"),
+     ("employees", "1e6", "scientific notation (= 1000000)", "range"),
+     ("employees", "1E+06", "scientific notation", "range")],
+)
+def test_messages_name_the_real_problem(column, cell, says, not_says):
+    result = read_firms(f"firm_id;name;{column}\nF0001;A;{cell}\n".encode())
+    problem = result.rejects.iloc[0]
+    assert says in problem["reason"] and not_says not in problem["reason"]
+    assert problem["fix"] and problem["reason_vi"] != problem["reason"]
+
+
+def test_fix_text_reads_as_one_sentence(firms):
+    fix = _rejects(firms, 4, "tax_code").iloc[0]["fix"]
+    assert "; if Excel removed a leading 0" in fix and " If " not in fix
+
+
+def test_vietnamese_report_gives_vietnamese_reasons(firms):
+    vi, en = firms.report("vi"), firms.report("en")
+    assert "sai chữ số kiểm tra" in vi and "check digit fails" not in vi
+    assert "cần một con số, nhận 'nhiều'" in vi and "loại hình sở hữu" in vi
+    assert "check digit fails" in en
+    assert (firms.rejects["reason_vi"] != "").all() and (firms.rejects["fix_vi"] != "").all()
+
+
+def _cp1258(text: str) -> bytes:
+    return text.encode("cp1258")
+
+
+def test_one_cp1258_line_in_a_utf8_file_is_read_and_noted():
+    data = (
+        "firm_id,name,address\nF0001,Công ty Cơ khí Đông Anh,Đông Anh\n".encode()
+        + _cp1258("F0002,Công ty Cơ khí Đông Á,Gia Lâm\n")
+        + "F0003,Công ty Điện tử Sóc Sơn,Sóc Sơn\n".encode()
+    )
+    result = read_firms(data)
+    assert result.rows_accepted == 3 and result.rows_rejected == 0
+    assert result.data.loc[3, "name"] == "Công ty Cơ khí Đông Á"
+    note = result.rejects
+    assert note[["row", "scope"]].values.tolist() == [[3, "note"]]
+    assert "Windows-1258" in note.iloc[0]["reason"]
+
+
+def test_a_stray_byte_rejects_its_row_only():
+    head = "firm_id,name,address\nF0001,Công ty Cơ khí Đông Anh,Đông Anh\n".encode()
+    bad = "F0002,Công ty Nhựa".encode() + b"\xa0" + "Hà Nội,Gia Lâm\n".encode()
+    tail = "F0003,Công ty Điện tử Sóc Sơn,Sóc Sơn\n".encode()
+    result = read_firms(head + bad + tail)
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 2, 1)
+    assert list(result.data.index) == [2, 4]
+    problem = result.rejects.iloc[0]
+    assert (problem["row"], problem["scope"]) == (3, "row")
+    offset = len(head) + len("F0002,Công ty Nhựa".encode())
+    assert f"0xA0 at byte offset {offset}" in problem["reason"] and problem["fix"]
+    assert "Whole-row problems" in result.report("en")
+
+
+def test_a_mostly_cp1258_file_is_still_cp1258():
+    data = _cp1258("firm_id,name\nF0001,Công ty Cơ khí Đông Á\nF0002,Công ty Đông Á\n")
+    result = read_firms(data)
+    assert result.encoding == "cp1258" and result.rejects.empty
 
 
 def test_ragged_row_is_rejected_not_shifted():
@@ -228,7 +384,7 @@ def test_outcomes_rejected_needs_reason():
 
 def test_report_and_write_rejects(firms, tmp_path):
     vi, en = firms.report("vi"), firms.report("en")
-    assert "Số dòng đọc: 11" in vi and "Rows read: 11" in en
+    assert "Số dòng đọc: 13" in vi and "Rows read: 13" in en
     assert "tax_code" in en and "Ghi chú riêng" in en
     path = firms.write_rejects(tmp_path / "x.rejects.csv")
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -249,8 +405,18 @@ def test_cli_dry_run_writes_rejects_beside_file(tmp_path):
     target.write_bytes(CSV.read_bytes())
     out = CliRunner().invoke(app, ["import", "firms", str(target), "--dry-run", "--lang", "en"])
     assert out.exit_code == 0, out.output
-    assert "Rows read: 11" in out.output
+    assert "Rows read: 13" in out.output
     assert (tmp_path / "firms.rejects.csv").is_file()
+
+
+def test_cli_dry_run_on_a_workbook_with_a_cover_sheet(tmp_path):
+    from api.cli import app
+
+    target = tmp_path / "firms.xlsx"
+    target.write_bytes((FIXTURES / "firms_vi.xlsx").read_bytes())
+    out = CliRunner().invoke(app, ["import", "firms", str(target), "--dry-run", "--lang", "en"])
+    assert out.exit_code == 0, out.output
+    assert "Read sheet 'Doanh nghiệp'" in out.output and "Rows read: 13" in out.output
     # Storing (without --dry-run) is tested on a temporary database in
     # tests/api/test_match_suggestions.py.
 
