@@ -352,7 +352,7 @@ class Certification:
         if self.status not in STATUSES:
             raise CertificationError(
                 f"Expected status one of {', '.join(map(repr, STATUSES))}, got {self.status!r}. "
-                "Pass one of those (\"held\" for a certificate the firm has)."
+                'Pass one of those ("held" for a certificate the firm has).'
             )
         if self.version is not None and std.versions:
             version = str(self.version)
@@ -769,7 +769,7 @@ def _parse_line(line: str, as_of: date, verified: bool) -> tuple[list[Certificat
         _assign_status(mentions, folded, status, s, e, consume)
     for mention in mentions:
         if mention.status == "planned" and "issued" not in mention.attrs:
-            _read_target(mention, masked, line, as_of, consume)
+            _read_target(mention, masked, as_of, consume)
     for role, value, s, e in sorted(attrs, key=lambda a: a[2]):
         before = [m for m in mentions if m.start < s]
         owner = before[-1] if before else mentions[0]
@@ -846,9 +846,7 @@ def _assign_status(
     consume(start, end)
 
 
-def _read_target(
-    mention: _Mention, masked: str, line: str, as_of: date, consume: Any
-) -> None:
+def _read_target(mention: _Mention, masked: str, as_of: date, consume: Any) -> None:
     """The date a planned certificate is expected, written right after it or after its
     status phrase (``dự kiến đạt ISO 9001 năm 2026``), stored as its ``issued`` date."""
     starts = [mention.end]

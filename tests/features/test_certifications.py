@@ -468,3 +468,202 @@ def test_every_piece_lands_in_a_record_or_in_unparsed(pieces, separators):
     assert [c.code for c in parsed] == [_KNOWN[p] for p in pieces if p in _KNOWN]
     assert [c.raw for c in parsed] == [p for p in pieces if p in _KNOWN]
     assert parsed.unparsed == [p for p in pieces if p in _UNKNOWN]
+
+
+# ------------------------------------------------------------------ status (issue #3, defect 1)
+
+ISSUE_DAY = date(2025, 6, 1)
+STATUS_PHRASES = [
+    ("Không có ISO 9001", "iso_9001", "absent"),
+    ("ISO 9001 (đã hết hạn)", "iso_9001", "expired"),
+    ("ISO 9001 expired", "iso_9001", "expired"),
+    ("ISO 9001 (bị thu hồi)", "iso_9001", "revoked"),
+    ("ISO 9001 (chưa đạt)", "iso_9001", "absent"),
+    ("Đang xây dựng ISO 9001", "iso_9001", "planned"),
+    ("Dự kiến đạt ISO 9001 năm 2026", "iso_9001", "planned"),
+    ("sắp có ISO 14001", "iso_14001", "planned"),
+    ("chưa có ISO 14001", "iso_14001", "absent"),
+    ("Đang áp dụng thử ISO 14001", "iso_14001", "planned"),
+    ("IATF 16949 hết hiệu lực", "iatf_16949", "expired"),
+    ("ISO 45001 bị đình chỉ", "iso_45001", "suspended"),
+    ("ISO 45001 suspended", "iso_45001", "suspended"),
+    ("ISO 14001 revoked", "iso_14001", "revoked"),
+    ("ISO 9001 thu hồi", "iso_9001", "revoked"),
+    ("ISO 13485 in progress", "iso_13485", "planned"),
+    ("ISO 13485 planned", "iso_13485", "planned"),
+    ("IATF 16949 đã bị huỷ", "iatf_16949", "revoked"),
+    ("chưa đạt RoHS", "rohs", "absent"),  # "đạt RoHS" is also a name of RoHS
+    ("not certified ISO 27001", "iso_27001", "absent"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "status"), STATUS_PHRASES, ids=[s[0] for s in STATUS_PHRASES]
+)
+def test_status_phrases_make_a_certificate_not_valid(text, code, status):
+    variants = {
+        text,
+        fold(text),  # without diacritics
+        text.upper(),
+        unicodedata.normalize("NFD", text),
+        text.replace("huỷ", "hủy"),  # both tone placements
+    }
+    for variant in variants:
+        parsed = parse_certifications(variant, as_of=ISSUE_DAY)
+        assert [(c.code, c.status) for c in parsed] == [(code, status)], variant
+        assert not parsed[0].is_valid(ISSUE_DAY), variant
+        assert valid_codes(parsed, as_of=ISSUE_DAY) == set(), variant
+        assert parsed.unparsed == [], variant  # the phrase was understood
+
+
+def test_status_raw_keeps_the_phrase():
+    assert [c.raw for c in parse_certifications("Không có ISO 9001")] == ["Không có ISO 9001"]
+    assert [c.raw for c in parse_certifications("ISO 9001 (đã hết hạn)")] == [
+        "ISO 9001 (đã hết hạn)"
+    ]
+
+
+def test_status_belongs_to_its_own_mention():
+    parsed = parse_certifications("ISO 9001:2015; đang xây dựng ISO 14001", as_of=ISSUE_DAY)
+    assert [(c.code, c.status) for c in parsed] == [("iso_9001", "held"), ("iso_14001", "planned")]
+    assert valid_codes(parsed, as_of=ISSUE_DAY) == {"iso_9001"}
+    after = parse_certifications("ISO 9001 chưa đạt, ISO 14001", as_of=ISSUE_DAY)
+    assert [(c.code, c.status) for c in after] == [("iso_9001", "absent"), ("iso_14001", "held")]
+    expired = parse_certifications("IATF 16949 (đã hết hạn); ISO 9001", as_of=ISSUE_DAY)
+    assert [(c.code, c.status) for c in expired] == [
+        ("iatf_16949", "expired"),
+        ("iso_9001", "held"),
+    ]
+
+
+def test_a_leading_negation_covers_the_numbers_listed_with_it():
+    parsed = parse_certifications("Không có ISO 9001 và 14001", as_of=ISSUE_DAY)
+    assert [(c.code, c.status) for c in parsed] == [("iso_9001", "absent"), ("iso_14001", "absent")]
+    assert parsed.unparsed == []
+
+
+def test_dated_expiry_is_a_date_not_a_status():
+    (cert,) = parse_certifications("ISO 14001 (đã hết hạn 12/2024)", as_of=ISSUE_DAY)
+    assert (cert.status, cert.valid_until) == ("held", date(2024, 12, 31))
+    assert cert.is_valid(date(2024, 12, 31)) and not cert.is_valid(date(2025, 1, 1))
+    impossible = parse_certifications("ISO 45001 hết hạn 31/02/2026", as_of=ISSUE_DAY)
+    assert [c.status for c in impossible] == ["held"]
+    assert impossible.unparsed == ["hết hạn 31/02/2026"]  # reported, not read as "expired"
+
+
+def test_words_that_only_look_like_a_status():
+    # "chứa" (contains) folds like "chưa"; "không có thời hạn" is about the term, not the holding
+    oeko = parse_certifications("OEKO-TEX Standard 100 - Dệt may không chứa chất độc hại")
+    assert [c.status for c in oeko] == ["held"]
+    open_ended = parse_certifications("ISO 9001 không có thời hạn")
+    assert [c.status for c in open_ended] == ["held"]
+    applied = parse_certifications("hiện đang áp dụng ISO 9001", as_of=ISSUE_DAY)
+    assert [c.status for c in applied] == ["held"] and applied.unparsed == []
+
+
+def test_planned_target_date_is_read():
+    (cert,) = parse_certifications("Dự kiến đạt ISO 9001 năm 2026", as_of=ISSUE_DAY)
+    assert (cert.status, cert.issued) == ("planned", date(2026, 1, 1))
+    assert not cert.is_valid(date(2027, 1, 1))  # a plan never becomes a certificate by itself
+    assert cert.raw == "Dự kiến đạt ISO 9001 năm 2026"
+    (later,) = parse_certifications("ISO 14001 dự kiến 06/2027", as_of=ISSUE_DAY)
+    assert (later.status, later.issued) == ("planned", date(2027, 6, 1))
+
+
+@pytest.mark.parametrize("text", ["Không có", "không", "chưa có chứng chỉ nào", "N/A", "none"])
+def test_a_cell_saying_none_is_empty(text):
+    parsed = parse_certifications(text)
+    assert list(parsed) == [] and parsed.unparsed == []
+
+
+def test_a_status_with_no_certificate_is_unparsed():
+    parsed = parse_certifications("đã hết hạn")
+    assert list(parsed) == [] and parsed.unparsed == ["đã hết hạn"]
+
+
+def test_describe_states_the_status():
+    expected = {
+        "expired": ("ISO 9001, đã hết hạn", "ISO 9001, expired"),
+        "revoked": ("ISO 9001, bị thu hồi", "ISO 9001, revoked"),
+        "suspended": ("ISO 9001, bị đình chỉ", "ISO 9001, suspended"),
+        "planned": ("ISO 9001, chưa đạt (đang chuẩn bị)", "ISO 9001, not yet certified (planned)"),
+        "absent": ("ISO 9001, không có", "ISO 9001, not held"),
+    }
+    for status, (vi, en) in expected.items():
+        cert = Certification("iso_9001", status=status)
+        assert (cert.describe(as_of=AS_OF), cert.describe("en", as_of=AS_OF)) == (vi, en)
+        assert not cert.is_valid(AS_OF)
+    target = Certification("iso_9001", status="planned", issued=date(2026, 1, 1))
+    assert target.describe(as_of=AS_OF) == "ISO 9001, chưa đạt, dự kiến năm 2026"
+    assert target.describe("en", as_of=AS_OF) == "ISO 9001, not yet certified, planned for 2026"
+    dated = Certification("iso_9001", status="expired", valid_until=date(2024, 12, 31))
+    assert dated.describe("en", as_of=AS_OF) == "ISO 9001, expired 12/2024"
+    assert Certification("iso_9001").status == "held"
+
+
+def test_unknown_status_is_refused():
+    with pytest.raises(CertificationError, match=r"Expected status one of .*'held'.*got 'valid'"):
+        Certification("iso_9001", status="valid")
+
+
+# ------------------------------------------------------------------ versions (issue #3, defect 6)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "year"),
+    [
+        ("ISO 9001:2016", "iso_9001", "2016"),
+        ("ISO 9001:2025", "iso_9001", "2025"),
+        ("ISO 9001-2025", "iso_9001", "2025"),
+        ("ISO 14001:2010", "iso_14001", "2010"),  # 2010 is the TCVN adoption's year only
+        ("IATF 16949:2009", "iatf_16949", "2009"),  # 2009 was ISO/TS 16949, not IATF
+    ],
+)
+def test_a_year_that_is_no_version_is_unparsed(text, code, year):
+    parsed = parse_certifications(text, as_of=ISSUE_DAY)
+    assert [(c.code, c.version) for c in parsed] == [(code, None)]
+    assert parsed.unparsed == [year]
+
+
+def test_a_bare_year_is_not_a_date_without_a_keyword():
+    bare = parse_certifications("ISO 9001 2025", as_of=ISSUE_DAY)
+    assert [(c.version, c.issued) for c in bare] == [(None, None)]
+    assert bare.unparsed == ["2025"]
+    (issued,) = parse_certifications("ISO 9001 cấp 2025", as_of=ISSUE_DAY)
+    assert (issued.version, issued.issued) == (None, date(2025, 1, 1))
+
+
+def test_listed_years_national_years_and_implied_versions_are_read():
+    cases = {
+        "ISO 9001:1987": "1987",
+        "TCVN ISO 14001:2010": "2004",  # the national adoption's year, not a version of ISO
+        "TCVN ISO 50001:2012": "2011",
+        "AS9100:2016": "D",
+        "ISO/TS 16949:2009": "TS 16949:2009",
+        "VDA 6.3:2010": "2010",
+        "GRS:2023": "2023",  # the taxonomy lists no versions of GRS: kept as written
+    }
+    for text, version in cases.items():
+        parsed = parse_certifications(text, as_of=ISSUE_DAY)
+        assert [c.version for c in parsed] == [version], text
+        assert parsed.unparsed == [], text
+    (old,) = parse_certifications("ISO 9001:1987")
+    assert not old.is_valid(ISSUE_DAY)
+    wrong_national = parse_certifications("TCVN ISO 9001:2016", as_of=ISSUE_DAY)
+    assert [c.version for c in wrong_national] == [None] and wrong_national.unparsed == ["2016"]
+
+
+def test_record_with_an_unlisted_version_is_refused():
+    with pytest.raises(CertificationError, match=r"version of ISO 9001.*2015\).*'2025'"):
+        Certification("iso_9001", version="2025")
+    assert Certification("as9100", version="2016").version == "D"  # a spelling of rev. D
+    assert Certification("grs", version="2023").version == "2023"  # no versions listed
+
+
+def test_every_equivalent_and_implied_version_is_listed():
+    for term in load_taxonomy().terms("certification"):
+        versions = {str(v) for v in term.attrs["versions"]}
+        for eq in term.attrs["equivalents"]:
+            assert str(eq["version"]) in versions, (term.code, eq)
+        for alias, version in (term.attrs.get("alias_versions") or {}).items():
+            assert str(version) in versions, (term.code, alias)
