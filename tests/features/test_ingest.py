@@ -424,21 +424,49 @@ def test_cli_dry_run_on_a_workbook_with_a_cover_sheet(tmp_path):
 DEMO = REPO / "data" / "demo"
 
 
-@pytest.mark.parametrize("kind", ["firms", "buyers", "needs", "outcomes"])
-def test_demo_data_imports_with_only_deliberate_rejects(kind):
-    result = read_table(kind, DEMO / f"{kind}.csv")
-    assert result.rows_read == result.rows_accepted + result.rows_rejected
-    assert result.unknown_columns == []
+def test_demo_firms_reject_exactly_the_generators_broken_codes_and_duplicates():
+    from stdnum.vn import mst
+
+    result = read_table("firms", DEMO / "firms.csv")
+    cells = pd.read_csv(DEMO / "firms.csv", dtype=str, keep_default_na=False)
+    cells.index = cells.index + 2  # spreadsheet rows: the header is row 1
+    truth = pd.read_csv(DEMO / "truth" / "firm_truth.csv", dtype=str, keep_default_na=False)
+    row_of = {firm_id: row for row, firm_id in cells["firm_id"].items()}
+    # duplicates: exactly the rows the generator re-entered, each pointing at its original
+    copies = truth[truth["duplicate_of"] != ""]
+    expected = sorted((row_of[c], row_of[o]) for c, o in zip(copies["firm_id"], copies["duplicate_of"]))
+    assert len(expected) == len(cells) - 900
+    assert sorted(map(tuple, result.duplicates[["row", "other_row"]].values.tolist())) == expected
+    assert not result.duplicates["kept"].any()
     rejects = result.rejects
-    # the generator's deliberate mess: a few invalid tax codes (field rejects) and duplicates
-    fields = rejects[rejects["scope"] == "field"]
-    assert set(fields["column"]) <= {"tax_code"}, fields.head(10).to_string()
     rows = rejects[rejects["scope"] == "row"]
-    assert rows["reason"].str.startswith("duplicate of row").all(), rows.head(10).to_string()
-    assert result.rows_rejected == len(result.duplicates)
-    if kind == "firms":
-        assert len(result.duplicates) > 0 and len(fields) > 0
-        assert "Trùng lặp" in result.report("vi")
+    assert sorted(set(rows["row"])) == [row for row, _ in expected]
+    assert rows["reason"].str.startswith("duplicate of row").all(), rows.to_string()
+    # tax codes: the generator breaks five (check digit, a digit missing, a dash, a letter O);
+    # the rejected values are exactly those, and every other code is kept as written
+    broken = {(row, code) for row, code in cells["tax_code"].items()
+              if code and not mst.is_valid(code) and row in result.data.index}
+    assert len(broken) == 5
+    fields = rejects[rejects["scope"] == "field"]
+    assert set(fields["column"]) == {"tax_code"}
+    assert set(zip(fields["row"], fields["value"])) == broken
+    kept = result.data["tax_code"].dropna()
+    assert (kept == cells.loc[kept.index, "tax_code"]).all()
+    assert kept.str.contains("-").sum() >= 10  # branch codes are good codes
+    # what else is said is a note on a cell kept as written
+    notes = rejects[rejects["scope"] == "note"]
+    assert set(notes["column"]) <= {"certifications", "sectors"}
+    assert set(rejects["scope"]) <= {"field", "row", "note"}
+    assert result.rows_rejected == len(expected) and result.unknown_columns == []
+    assert "Trùng lặp" in result.report("vi")
+
+
+@pytest.mark.parametrize("kind", ["buyers", "needs", "outcomes"])
+def test_demo_buyers_needs_outcomes_import_without_a_reject(kind):
+    result = read_table(kind, DEMO / f"{kind}.csv")
+    assert result.rejects.empty, result.rejects.head(10).to_string()
+    assert result.duplicates.empty and result.rows_rejected == 0
+    assert result.rows_read == result.rows_accepted == len(pd.read_csv(DEMO / f"{kind}.csv"))
 
 
 @pytest.mark.parametrize("kind", ["firms", "buyers", "needs", "outcomes"])
