@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.storage.errors import ServiceError
-from api.storage.imports import ImportCounts, upsert_table
+from api.storage.imports import ImportCounts, import_result
 from api.storage.models import Firm
 
 __all__ = ["seed_demo", "DEMO_KINDS"]
@@ -33,7 +33,9 @@ def seed_demo(factory: sessionmaker[Session], folder: str | Path) -> dict[str, I
     Returns
     -------
     dict or None
-        Counts per table, or None when the database already had firms (nothing done).
+        Counts per table, or None when the database already had firms (nothing done). Each
+        covers the whole file: rows rejected on reading (``read_rejected``: duplicates, rows
+        without an identity) as well as on storing (``rejected``), and their ``rejects``.
     """
     from features.ingest import read_buyers, read_firms, read_needs, read_outcomes
 
@@ -55,5 +57,5 @@ def seed_demo(factory: sessionmaker[Session], folder: str | Path) -> dict[str, I
                     "set CNHT_DEMO_FOLDER to the folder, or rebuild it with `cnht demo --generate`."
                 )
             result = readers[kind](path)
-            counts[kind] = upsert_table(session, kind, result.data, "demo-seed")
+            counts[kind] = import_result(session, result, "demo-seed")
         return counts

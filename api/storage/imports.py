@@ -156,6 +156,7 @@ def reject_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         out.append({
             "row": None if row is None or row != row else int(row),
             "column": item.get("column") or None,
+            "value": item.get("value") or None,
             "reason": str(item.get("reason") or ""),
             "fix": item.get("fix") or None,
             "scope": item.get("scope") or None,

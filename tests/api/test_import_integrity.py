@@ -223,3 +223,71 @@ def test_row_limit_counts_rows_not_lines(client, staff, settings):
     blank_formatted = _xlsx([["firm_id", "name"], ["F0001", "Firm one"], *[["", " "]] * (limit + 10)])
     answer = _upload(client, staff, "firms", blank_formatted, "blank.xlsx")
     assert answer.status_code == 200, answer.text
+
+
+DEMO = {
+    "buyers.csv": "buyer_id,name\nB001,Canon Vietnam\n",
+    "firms.csv": (
+        "firm_id,name,employees\nF0001,Firm one,12\nF0002,Firm two,nhiều\nF0001,Firm one again,3\n"
+    ),
+    "needs.csv": "need_id,buyer_id,title\nN-0001,B001,Vỏ nhựa\n",
+}
+
+
+def test_demo_seeding_reports_the_rows_rejected_on_reading(app, tmp_path):
+    from api.cli.commands.serve import demo_summary
+    from api.storage.demo import seed_demo
+
+    for name, content in DEMO.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    counts = seed_demo(app.state.sessionmaker, tmp_path)
+    firms = counts["firms"]
+    assert (firms.read, firms.inserted, firms.read_rejected, firms.rejected) == (3, 2, 1, 0)
+    assert (firms.rows_rejected, firms.cells_rejected) == (1, 1)
+    lines = demo_summary(counts)
+    assert lines[1].startswith("demo firms: 2 inserted") and "1 rows rejected (1 on reading" in lines[1]
+    assert "1 cells left out" in lines[1]
+    assert any(line.strip().startswith("row 4") and "duplicate of row 2" in line for line in lines)
+    assert any(line.strip().startswith("row 3, employees") for line in lines)
+
+
+def test_cnht_command_names_a_script_that_exists():
+    from pathlib import Path
+
+    from api.cli.commands.serve import cnht_command
+
+    command = cnht_command()
+    assert command == "cnht" or (Path(command).name == "cnht" and (Path.cwd() / command).is_file())
+
+
+def test_cli_import_of_a_partial_file_keeps_the_other_columns(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from api.settings import Settings, get_settings
+    from api.storage.session import make_engine, make_sessionmaker
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CNHT_DATABASE_URL", url)
+    get_settings.cache_clear()
+    full, partial = tmp_path / "full.csv", tmp_path / "partial.csv"
+    full.write_bytes(FULL_FIRM)
+    partial.write_text("firm_id,name,tax_code,employees\nF0200,Công ty TNHH Cơ khí Hòa Bình,01-0234,40\n",
+                       encoding="utf-8")  # fmt: skip
+    try:
+        runner = CliRunner()
+        first = runner.invoke(cli, ["import", "firms", str(full), "--lang", "en"])
+        assert first.exit_code == 0 and "inserted 1" in first.output, first.output
+        second = runner.invoke(cli, ["import", "firms", str(partial), "--lang", "en"])
+        assert second.exit_code == 0, second.output
+        assert "updated 1" in second.output and "cells rejected 1" in second.output
+    finally:
+        get_settings.cache_clear()
+    engine = make_engine(Settings(database_url=url))
+    with transaction(make_sessionmaker(engine)) as session:
+        firm = session.scalar(sa.select(Firm).where(Firm.firm_id == "F0200"))
+        assert (firm.tax_code, firm.employees, firm.description) == ("0100109106", 40, "Gia công CNC phay")
+        assert [c.code for c in firm.certifications] == ["iso_9001"] and firm.is_demo is True
+    engine.dispose()
+    rejects = (tmp_path / "partial.rejects.csv").read_text(encoding="utf-8-sig")
+    assert "tax_code" in rejects and "field" in rejects

@@ -2,7 +2,8 @@
 
 Without ``--dry-run`` the accepted rows are upserted into the database of
 ``CNHT_DATABASE_URL`` (default ``cnht.db``, migrated first) in ONE transaction with its import
-job row, as ``POST /api/v1/imports/{kind}`` does: re-importing the same file changes nothing.
+job row, as ``POST /api/v1/imports/{kind}`` does: re-importing the same file changes nothing,
+only the file's columns are written, and a rejected cell keeps the stored value.
 """
 
 from __future__ import annotations
@@ -97,16 +98,17 @@ def import_table(
             f"[red]Error:[/red] the database refused the file ({reason}); nothing was stored."
         )
         raise typer.Exit(code=1) from exc
-    rejected = result.rows_rejected + counts.rejected
     typer.echo(
-        f"\nĐã lưu: đọc {result.rows_read}, thêm {counts.inserted}, cập nhật {counts.updated}, "
-        f"không đổi {counts.unchanged}, loại {rejected}" if vi else
-        f"\nStored: read {result.rows_read}, inserted {counts.inserted}, updated "
-        f"{counts.updated}, unchanged {counts.unchanged}, rejected {rejected}"
+        f"\nĐã lưu: đọc {counts.read}, thêm {counts.inserted}, cập nhật {counts.updated}, "
+        f"không đổi {counts.unchanged}, loại {counts.rows_rejected}, ô bị bỏ qua "
+        f"{counts.cells_rejected}" if vi else
+        f"\nStored: read {counts.read}, inserted {counts.inserted}, updated "
+        f"{counts.updated}, unchanged {counts.unchanged}, rejected {counts.rows_rejected}, "
+        f"cells rejected {counts.cells_rejected}"
     )
-    problems = result.rejects
-    if counts.rejects:
-        problems = pd.concat([problems, pd.DataFrame.from_records(counts.rejects)], ignore_index=True)
+    problems = pd.DataFrame.from_records(
+        counts.rejects, columns=["row", "column", "value", "reason", "fix", "scope"]
+    )
     problems.to_csv(rejects_path, index=False, encoding="utf-8-sig")
     typer.echo(
         f"Đã ghi {len(problems)} lỗi vào {rejects_path}" if vi else
@@ -114,20 +116,10 @@ def import_table(
     )
 
 
-def _reject_records(frame: pd.DataFrame) -> list[dict]:
-    out = []
-    for item in frame.to_dict("records"):
-        row = item.get("row")
-        out.append({"row": None if row is None or row != row else int(row),
-                    "column": item.get("column") or None, "reason": str(item.get("reason") or ""),
-                    "fix": item.get("fix") or None})  # fmt: skip
-    return out
-
-
 def _store(kind: str, filename: str, result):
-    """Upsert the accepted rows and the import job in one transaction; the counts."""
+    """Store the file's rows (only its columns) and the import job in one transaction."""
     from api.settings import get_settings
-    from api.storage.imports import upsert_table
+    from api.storage.imports import import_result
     from api.storage.models import ImportJob
     from api.storage.session import make_engine, make_sessionmaker, migrate, transaction
 
@@ -135,12 +127,11 @@ def _store(kind: str, filename: str, result):
     try:
         migrate(engine)
         with transaction(make_sessionmaker(engine)) as session:
-            counts = upsert_table(session, kind, result.data, "cli")
+            counts = import_result(session, result, "cli")
             session.add(ImportJob(
-                kind=kind, filename=filename, status="done", rows_read=result.rows_read,
+                kind=kind, filename=filename[:300], status="done", rows_read=counts.read,
                 inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
-                rejected=result.rows_rejected + counts.rejected,
-                rejects=_reject_records(result.rejects) + counts.rejects, by="cli",
+                rejected=counts.rows_rejected, rejects=counts.rejects, by="cli",
             ))  # fmt: skip
         return counts
     finally:

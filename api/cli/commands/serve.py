@@ -2,13 +2,68 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.settings import get_settings
 
-__all__ = ["register", "serve"]
+if TYPE_CHECKING:
+    from api.storage.imports import ImportCounts
+
+__all__ = ["register", "serve", "demo_summary", "cnht_command"]
+
+_REJECTS_SHOWN = 5  # per table; the rest is one `cnht import --dry-run` away
+
+
+def demo_summary(counts: Mapping[str, ImportCounts]) -> list[str]:
+    """Lines telling what seeding each demo table did, rejects on reading included.
+
+    Parameters
+    ----------
+    counts : mapping of str to ImportCounts
+        From :func:`api.storage.demo.seed_demo`.
+
+    Returns
+    -------
+    list of str
+        Per table ``demo {kind}: {inserted} inserted, ...`` with the rows rejected on reading
+        (duplicates, no identity) and on storing, the cells left out, and the first rejects.
+    """
+    lines = []
+    for kind, c in counts.items():
+        lines.append(
+            f"demo {kind}: {c.inserted} inserted, {c.updated} updated, {c.unchanged} unchanged "
+            f"of {c.read} rows read; {c.rows_rejected} rows rejected ({c.read_rejected} on "
+            f"reading, {c.rejected} on storing), {c.cells_rejected} cells left out"
+        )
+        problems = [r for r in c.rejects if r.get("scope") in ("row", "field")]
+        for reject in problems[:_REJECTS_SHOWN]:
+            where = f"row {reject['row']}" + (f", {reject['column']}" if reject.get("column") else "")
+            lines.append(f"  {where}: {reject['reason']}")
+        if len(problems) > _REJECTS_SHOWN:
+            lines.append(
+                f"  ... and {len(problems) - _REJECTS_SHOWN} more: "
+                f"`{cnht_command()} import {kind} FILE --dry-run` lists them all"
+            )
+    return lines
+
+
+def cnht_command() -> str:
+    """How to call ``cnht`` from here: ``cnht`` when it is on PATH, else the installed script
+    (``.venv/bin/cnht`` from the repository root)."""
+    script = Path(sys.executable).parent / ("cnht.exe" if sys.platform == "win32" else "cnht")
+    on_path = shutil.which("cnht")
+    if not script.exists() or (on_path is not None and Path(on_path) == script):
+        return "cnht"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def serve(
@@ -36,11 +91,11 @@ def serve(
         if counts is None:
             typer.echo("Database already has firms: demo data not seeded again.")
         else:
-            for kind, c in counts.items():
-                typer.echo(f"demo {kind}: {c.inserted} inserted, {c.rejected} rejected")
+            for line in demo_summary(counts):
+                typer.echo(line)
     url = f"http://{host}:{port}"
     typer.echo(f"cnht-match API on {url}/api/v1  (docs: {url}/docs)")
-    typer.echo("Create a key: cnht keys create --role staff")
+    typer.echo(f"Create a key: {cnht_command()} keys create --role staff")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
