@@ -24,10 +24,20 @@ from tests.api.conftest import bearer, make_buyer, make_firm, make_need
 @pytest.fixture
 def staff_key(make_key, client) -> str:
     key = make_key("staff")
-    # A few records so that reads, patches and deletes can hit existing rows.
-    client.post("/api/v1/buyers", json=make_buyer(), headers=bearer(key))
-    client.post("/api/v1/needs", json=make_need(), headers=bearer(key))
-    client.post("/api/v1/firms", json=make_firm(), headers=bearer(key))
+    # A few records so that reads, patches and deletes can hit existing rows, and a stored
+    # shortlist so that PATCH /shortlists/{entry_id}/outcome meets real entries (ids 1, 2).
+    setup = [
+        client.post("/api/v1/buyers", json=make_buyer(), headers=bearer(key)),
+        client.post("/api/v1/needs", json=make_need(), headers=bearer(key)),
+        client.post("/api/v1/firms", json=make_firm(), headers=bearer(key)),
+        client.post("/api/v1/firms", json=make_firm(firm_id="F0002", tax_code=None, name="Nhựa Bắc Hà"),
+                    headers=bearer(key)),
+    ]  # fmt: skip
+    for answer in setup:
+        assert answer.status_code == 201, answer.text
+    shortlist = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 2}, headers=bearer(key))
+    assert shortlist.status_code == 200 and shortlist.json()["count"] >= 1, shortlist.text
+    assert shortlist.json()["data"][0]["entry_id"] == 1
     return key
 
 
