@@ -670,7 +670,8 @@ class SupplierMatcher(BaseEstimator):
             return pd.DataFrame(columns=columns)
         # One table for the batch: columns joined as arrays, not one DataFrame per need.
         joined = lists[0] if len(lists) == 1 else {c: np.concatenate([one[c] for one in lists]) for c in columns}
-        return pd.DataFrame({c: joined[c] for c in columns})
+        # The arrays are this call's own (gathers, np.full): no need for pandas to copy them.
+        return pd.DataFrame({c: joined[c] for c in columns}, copy=False)
 
     def _row(self, firm_id: str) -> int:
         check_is_fitted(self)
