@@ -22,8 +22,8 @@ from matching.components import (
     FirmArrays,
     QueryContext,
     Reason,
-    _cert_label,
     _any_of,
+    _cert_label,
     _month,
     _n,
 )
