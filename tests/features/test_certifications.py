@@ -219,7 +219,6 @@ EXAMPLES = [
             ("iso_45001", None, None, None, None, False),
         ],
     ),
-    ("Chứng nhận ISO", [("iso_9001", None, None, None, None, False)]),
 ]
 
 
@@ -667,3 +666,22 @@ def test_every_equivalent_and_implied_version_is_listed():
             assert str(eq["version"]) in versions, (term.code, eq)
         for alias, version in (term.attrs.get("alias_versions") or {}).items():
             assert str(version) in versions, (term.code, alias)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("chứng nhận ISO/IEC 27001", "iso_27001"),
+        ("chứng nhận ISO/IEC 17025 cấp ngày 06/03/2025", "iso_17025"),
+        ("chứng nhận ISO/TS 16949", "iatf_16949"),
+    ],
+)
+def test_a_certificate_word_before_iso_does_not_invent_iso_9001(text, code):
+    parsed = parse_certifications(text)
+    assert [c.code for c in parsed] == [code]
+    assert parsed.unparsed == []
+
+
+def test_iso_without_a_number_is_reported_not_guessed():
+    parsed = parse_certifications("chứng nhận ISO")
+    assert list(parsed) == [] and parsed.unparsed == ["chứng nhận ISO"]
