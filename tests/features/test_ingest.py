@@ -99,7 +99,7 @@ def test_unreadable_certifications_and_sectors_are_notes_and_cells_kept(firms):
     assert firms.data.loc[14, "sectors"] == "làm bánh kẹo"
     # readable ones, with or without diacritics, give no note
     assert _rejects(firms, 2, "certifications").empty and _rejects(firms, 2, "sectors").empty
-    plain = read_firms("firm_id,name,sectors,certifications\nF0001,A,co khi,iso 9001\n".encode())
+    plain = read_firms(b"firm_id,name,sectors,certifications\nF0001,A,co khi,iso 9001\n")
     assert plain.rejects.empty
 
 
@@ -434,7 +434,7 @@ def test_demo_firms_reject_exactly_the_generators_broken_codes_and_duplicates():
     row_of = {firm_id: row for row, firm_id in cells["firm_id"].items()}
     # duplicates: exactly the rows the generator re-entered, each pointing at its original
     copies = truth[truth["duplicate_of"] != ""]
-    expected = sorted((row_of[c], row_of[o]) for c, o in zip(copies["firm_id"], copies["duplicate_of"]))
+    expected = sorted((row_of[c], row_of[o]) for c, o in zip(copies["firm_id"], copies["duplicate_of"], strict=True))
     assert len(expected) == len(cells) - 900
     assert sorted(map(tuple, result.duplicates[["row", "other_row"]].values.tolist())) == expected
     assert not result.duplicates["kept"].any()
@@ -449,7 +449,7 @@ def test_demo_firms_reject_exactly_the_generators_broken_codes_and_duplicates():
     assert len(broken) == 5
     fields = rejects[rejects["scope"] == "field"]
     assert set(fields["column"]) == {"tax_code"}
-    assert set(zip(fields["row"], fields["value"])) == broken
+    assert set(zip(fields["row"], fields["value"], strict=True)) == broken
     kept = result.data["tax_code"].dropna()
     assert (kept == cells.loc[kept.index, "tax_code"]).all()
     assert kept.str.contains("-").sum() >= 10  # branch codes are good codes
