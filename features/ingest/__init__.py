@@ -2,11 +2,17 @@
 
 A spreadsheet from the field has bad cells; this module keeps every good row and says,
 for each bad value, its row, column, reason and fix. A bad field is emptied and its row
-kept; a row without an identity is rejected whole; duplicates keep their first
-occurrence. Counts always add up: ``rows_read == rows_accepted + rows_rejected``.
+kept; a row without an identity is rejected whole; duplicates (same id, same full tax
+code, or a near-identical name at the same address) keep their first occurrence, while a
+branch with its own 13-digit tax code is a firm of its own. A firm's certifications and
+sectors are stored as written, and the pieces that cannot be read are reported as notes.
+Reasons and fixes come in English and Vietnamese. Counts always add up:
+``rows_read == rows_accepted + rows_rejected``.
 
 * CSV in UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1258; ``,`` ``;``
-  tab or ``|`` delimited; XLSX (first or a named sheet).
+  tab or ``|`` delimited; a UTF-8 file with a few foreign lines is read line by line
+  (a cp1258 line is read and noted, an undecodable one rejects only its row); XLSX (a
+  named sheet, else the first sheet that has the table's columns).
 * Headers: canonical names, the Vietnamese template headers
   (:data:`features.columns.VI_HEADERS`) and the aliases of ``features/data/headers.csv``,
   with or without diacritics. Unknown columns are reported and left out.
