@@ -19,15 +19,16 @@ class ImportRejectPublic(BaseModel):
     """A rejected row, cell or header of an import.
 
     ``scope``: ``row`` (the row was not stored), ``field`` (the cell was left out, the row
-    stored; an existing record keeps its value there), ``header`` (a column left out);
-    None on jobs stored before scopes were recorded.
+    stored; an existing record keeps its value there), ``header`` (a column left out), or
+    another note of the reader (e.g. ``note``: a line read in another encoding); None on
+    jobs stored before scopes were recorded.
     """
 
     row: int | None
     column: str | None
     reason: str
     fix: str | None = None
-    scope: Literal["row", "field", "header"] | None = None
+    scope: str | None = None
 
 
 class ImportJobSummary(BaseModel):
