@@ -88,7 +88,8 @@ def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
     # The plan counts firms, not rows: ingestion drops the duplicate rows (and says so).
     ingested = read_firms(folder / "firms.csv")
     firms = ingested.data[["firm_id", "sectors", "certifications"]].astype(object).fillna("")
-    n_duplicates = int(ingested.duplicates["row"].nunique()) if len(ingested.duplicates) else 0
+    rejected = ingested.duplicates[~ingested.duplicates["kept"]] if len(ingested.duplicates) else ingested.duplicates
+    n_duplicates = int(rejected["row"].nunique())  # a branch with its own code is kept, not a duplicate
     buyers = _read(folder, "buyers")
     needs = _read(folder, "needs")
     outcomes = _read(folder, "outcomes")

@@ -96,3 +96,14 @@ def test_match_and_suggest_on_demo_ids():
     assert all("gaps" in n and "reasons" in n for n in payload["needs"])
     table = runner.invoke(app, ["suggest", "--firm-id", firm_id, "--data", str(DEMO), "--no-geocode"])
     assert table.exit_code == 0 and "Còn thiếu / Gaps" in table.stdout
+
+
+def test_adhoc_files_that_cannot_be_used_are_refused_not_printed_empty(tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    result = runner.invoke(app, ["match", "--firms", str(folder), "--need", "ép nhựa"])
+    assert result.exit_code == 2 and "not a file" in result.output
+    no_description = tmp_path / "firms.csv"
+    no_description.write_text("firm_id,name\nF0001,Công ty A\n", encoding="utf-8")
+    result = runner.invoke(app, ["match", "--firms", str(no_description), "--need", "ép nhựa"])
+    assert result.exit_code == 2 and "description" in result.output

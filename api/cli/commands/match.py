@@ -49,6 +49,46 @@ def load_table(path: Path, kind: str):
     return pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
 
 
+def load_adhoc_firms(path: Path, sheet: str | None = None):
+    """Firms of a CSV/XLSX with at least ``firm_id``, ``name``, ``description`` columns.
+
+    Read through :mod:`features.ingest` (encodings, Vietnamese headers, text normalised);
+    rejected rows are summarised on stderr. Raises ``typer.BadParameter`` saying what is
+    missing when no usable row remains, instead of printing an empty list.
+    """
+    from features.exceptions import CnhtError
+    from features.ingest import read_table
+
+    if not path.exists():
+        raise typer.BadParameter(f"{path} does not exist; give a CSV or XLSX of firms.", param_hint="--firms")
+    if not path.is_file():
+        raise typer.BadParameter(f"{path} is not a file; give a CSV or XLSX of firms.", param_hint="--firms")
+    try:
+        result = read_table("firms", path, sheet=sheet)
+    except CnhtError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--firms") from None
+    firms = result.data.reset_index(drop=True)
+    problems = [
+        f"row {r.row}, {r.column}: {r.reason}" for r in result.rejects.head(3).itertuples(index=False)
+    ]
+    if result.rows_rejected:
+        print(f"{path}: {result.rows_rejected} of {result.rows_read} rows rejected, e.g. "
+              + "; ".join(problems) + " (`cnht import firms FILE --dry-run` lists them all)", file=sys.stderr)
+    if firms.empty:
+        raise typer.BadParameter(
+            f"{path} has no usable firm row ({result.rows_read} read, all rejected: "
+            + "; ".join(problems) + ").",
+            param_hint="--firms",
+        )
+    if "description" not in firms.columns or firms["description"].isna().all():
+        raise typer.BadParameter(
+            f"{path} has no description column (or it is empty); ad-hoc matching needs firm_id, "
+            "name and description (Mô tả năng lực), everything else is optional.",
+            param_hint="--firms",
+        )
+    return firms
+
+
 def _results(matcher, ranked, need, lang: str) -> list[dict]:
     from matching.explain import reason_lines
 
@@ -105,13 +145,14 @@ def match_command(
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
     lang: Annotated[str, typer.Option("--lang", help="Reasons in vi, en or both.")] = "both",
     no_geocode: Annotated[bool, typer.Option("--no-geocode", help="Skip address geocoding (faster).")] = False,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX --firms file (default: the first).")] = None,
 ) -> None:
     """Xếp hạng doanh nghiệp cho một nhu cầu / Rank firms for a need, with reasons.
 
     Ad hoc: ``cnht match --firms firms.csv --need "vỏ nhôm CNC cho camera, ISO 9001" --top 5``.
     Demo: ``cnht match --need-id N-0001`` (data/demo/needs.csv, buyers.csv, firms.csv).
     """
-    from matching.exceptions import MatchingError
+    from features.exceptions import CnhtError
     from matching.matcher import SupplierMatcher
 
     if lang not in {"vi", "en", "both"}:
@@ -119,7 +160,10 @@ def match_command(
     if (need is None) == (need_id is None):
         raise typer.BadParameter("Expected exactly one of --need TEXT or --need-id ID, got "
                                  + ("both." if need else "neither."))
-    firms_table = load_table(firms if firms is not None else data_dir / "firms.csv", "firms")
+    if firms is not None:
+        firms_table = load_adhoc_firms(firms, sheet)
+    else:
+        firms_table = load_table(data_dir / "firms.csv", "firms")
     buyers = None
     if need_id is not None:
         needs = load_table(data_dir / "needs.csv", "needs")
@@ -139,7 +183,7 @@ def match_command(
         matcher = SupplierMatcher(geocode=not no_geocode).fit(firms_table, buyers=buyers)
         ranked = matcher.rank(need_value, k=top)
         results = _results(matcher, ranked, need_value, lang)
-    except MatchingError as error:
+    except CnhtError as error:  # every domain error is the user's to fix: say so, no traceback
         raise typer.BadParameter(str(error)) from None
     print_results(results, fmt, title)
 
