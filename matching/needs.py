@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -393,28 +394,41 @@ class NeedCache:
         self.hits = 0
         self.misses = 0
         self._store: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()  # a fitted matcher serves concurrent requests
 
     def get(self, key: Hashable) -> object | None:
         """The value stored under ``key`` (None when absent); marks it recently used."""
-        value = self._store.get(key)
-        if value is None:
-            self.misses += 1
-            return None
-        self._store.move_to_end(key)
-        self.hits += 1
-        return value
+        with self._lock:
+            value = self._store.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._store.move_to_end(key)
+            self.hits += 1
+            return value
 
     def put(self, key: Hashable, value: object) -> None:
         """Store ``value`` under ``key``, dropping the least recently used entry when full."""
-        self._store[key] = value
-        self._store.move_to_end(key)
-        if len(self._store) > self.maxsize:
-            self._store.popitem(last=False)
+        with self._lock:
+            self._store[key] = value
+            self._store.move_to_end(key)
+            if len(self._store) > self.maxsize:
+                self._store.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every entry (the counters too)."""
-        self._store.clear()
-        self.hits = self.misses = 0
+        with self._lock:
+            self._store.clear()
+            self.hits = self.misses = 0
+
+    def __getstate__(self) -> dict:
+        # A pickled or deep-copied matcher takes its cache along, without the lock.
+        with self._lock:
+            return {**self.__dict__, "_lock": None, "_store": OrderedDict(self._store)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._store)

@@ -100,6 +100,28 @@ def test_need_cache_is_bounded_and_least_recently_used_goes_first():
         NeedCache(maxsize=0)
 
 
+def test_a_fitted_matcher_with_its_cache_pickles_and_ranks_alike(matcher):
+    import copy
+    import pickle
+
+    first = matcher.rank(NEEDS, k=5, today=AS_OF)
+    for twin in (pickle.loads(pickle.dumps(matcher)), copy.deepcopy(matcher)):
+        assert len(twin._need_cache) == len(matcher._need_cache) > 0
+        pd.testing.assert_frame_equal(twin.rank(NEEDS, k=5, today=AS_OF), first, check_exact=True)
+
+
+def test_concurrent_queries_share_the_cache_safely(matcher):
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = [matcher.rank(need, k=5, today=AS_OF) for need in NEEDS]
+    small = SupplierMatcher(geocode=False).fit(matcher.profiles_)
+    small._need_cache = NeedCache(maxsize=2)  # constant eviction while threads read
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda i: small.rank(NEEDS[i % len(NEEDS)], k=5, today=AS_OF), range(80)))
+    for i, result in enumerate(results):
+        pd.testing.assert_frame_equal(result, expected[i % len(NEEDS)], check_exact=True)
+
+
 @pytest.mark.parametrize(("specialised", "generic"), [(0.8, 0.5), (0.3, 0.9), (1.0, 1.0), (0.0, 0.0)])
 @pytest.mark.parametrize("n_codes", [1, 3, 4, 6])
 def test_process_fit_table_equals_the_code_by_code_definition(matcher, specialised, generic, n_codes):
