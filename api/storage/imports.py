@@ -279,9 +279,13 @@ class _Row:
 
 
 def _certificates(row: _Row) -> list[dict[str, Any]]:
+    # Only certificates the firm holds are stored; "không có ISO 9001", "đang xây dựng
+    # IATF 16949" or an undated "đã hết hạn" stay in the firm's certification text, which
+    # keeps what was written, and never count as held (KPIs, mandatory constraints).
     return [
         {name: getattr(cert, name) for name in repo.CERTIFICATION_FIELDS}
         for cert in parse_certifications(row.record.get("certifications"))
+        if cert.status == "held"
     ]
 
 

@@ -186,3 +186,17 @@ def test_reads_do_not_wait_for_a_writer(app, client, staff):
         writer.flush()  # the write lock is held (SQLite) / the row is not committed (PostgreSQL)
         listed = client.get("/api/v1/firms", headers=staff)
         assert listed.status_code == 200 and listed.json()["count"] == 1
+
+
+def test_certificates_the_text_says_are_not_held_are_not_stored(app, client, staff):
+    csv_text = (
+        "firm_id,name,certifications\n"
+        'F0001,Công ty TNHH Cơ khí Hòa Bình,"ISO 9001:2015; không có IATF 16949; đang xây dựng ISO 14001"\n'
+    )
+    answer = _upload(client, staff, "firms", csv_text.encode())
+    assert answer.status_code == 200, answer.text
+    firm = client.get("/api/v1/firms/F0001", headers=staff).json()
+    assert [c["code"] for c in firm["certifications"]] == ["iso_9001"]
+    assert "IATF 16949" in firm["certifications_text"]  # what was written is kept
+    ranked = client.get("/api/v1/firms", params={"certification": "iatf_16949"}, headers=staff).json()
+    assert ranked["count"] == 0
