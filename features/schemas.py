@@ -206,6 +206,8 @@ def _failure_column(row: pd.Series) -> str:
     # dataframe-wide checks name their column as the first word of their error message;
     # pandera repeats such a failure under every column, which we fold back into one
     check = str(row.get("check", ""))
+    if check == "column_in_dataframe":  # a missing column: the failure case is its name
+        return str(row.get("failure_case"))
     head = check.split(":", 1)[0].strip()
     if ":" in check and head.isidentifier():
         return head

@@ -322,6 +322,19 @@ def taxonomy_codes(
             f"Add features/data/taxonomy/{kind}s.yaml, then import again.",
         )
     codes, unresolved = tax.resolve_many(raw, kind=kind)
+    if kind == "certification" and unresolved:
+        # "TCVN ISO 9001:2015", "ISO9001:2015": the certification parser knows national
+        # equivalents and versions; a need requires the standard, so its code is kept.
+        from features.certifications import parse_certifications
+
+        still = []
+        for piece in unresolved:
+            parsed = parse_certifications(piece)
+            if len(parsed) and not parsed.unparsed and all(c.status == "held" for c in parsed):
+                codes += [c.code for c in parsed if c.code not in codes]
+            else:
+                still.append(piece)
+        unresolved = still
     bad = [_unknown_term(piece, kind) for piece in unresolved]
     return (";".join(codes) or None), bad
 

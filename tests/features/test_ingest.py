@@ -476,3 +476,15 @@ def test_templates_have_only_known_headers(kind):
     result = read_table(kind, template)
     assert result.unknown_columns == []
     assert result.rows_read == result.rows_accepted + result.rows_rejected
+
+
+def test_needs_certifications_accept_national_equivalents_and_versions():
+    table = (
+        "need_id,buyer_id,title,mandatory_certifications,preferred_certifications\n"
+        "N-0001,B001,Vỏ nhôm,TCVN ISO 9001:2015,ISO9001:2015; IATF 16949:2016\n"
+    )
+    result = read_table("needs", table.encode(), filename="needs.csv")
+    row = result.data.iloc[0]
+    assert row["mandatory_certifications"] == "iso_9001"
+    assert set(row["preferred_certifications"].split(";")) == {"iso_9001", "iatf_16949"}
+    assert result.rejects.empty

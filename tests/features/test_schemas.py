@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -94,3 +96,13 @@ def test_outcome_status_in_set():
 def test_unknown_kind():
     with pytest.raises(CnhtError, match="firms, buyers, needs or outcomes"):
         validate("suppliers", make_firms())
+
+
+def test_a_missing_column_is_named_not_the_schema():
+    from features.ingest import read_table
+
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+    firms = read_table("firms", demo / "firms.csv").data
+    with pytest.raises(SchemaValidationError, match="column 'name'") as caught:
+        validate("firms", firms.drop(columns=["name"]))
+    assert "FirmSchema" not in str(caught.value)
