@@ -26,6 +26,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
@@ -68,6 +70,32 @@ _LANGUAGE_LIST_PATTERN = r"^(vi|en|ja|ko|zh)(;(vi|en|ja|ko|zh))*$"
 _EMAIL_PATTERN = r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$"
 
 
+def _known(kind: str):
+    """Element check: every ';'-separated code of a cell is a taxonomy code of ``kind``."""
+
+    def check(series: pd.Series) -> pd.Series:
+        from features.taxonomy import load_taxonomy
+
+        codes = {t.code for t in load_taxonomy().terms(kind)}
+        return series.map(lambda cell: all(c in codes for c in str(cell).split(";") if c))
+
+    return check
+
+
+def _valid_tax_code(series: pd.Series) -> pd.Series:
+    from stdnum.vn import mst
+
+    # codes that break the pattern are reported by it once; only well-formed ones are summed
+    pattern = re.compile(TAX_CODE_PATTERN)
+    return series.map(lambda code: not pattern.fullmatch(str(code)) or bool(mst.is_valid(str(code))))
+
+
+def _known_park(series: pd.Series) -> pd.Series:
+    from features.geo import parks
+
+    return series.isin(set(parks()["park_id"]))
+
+
 class FirmSchema(pa.DataFrameModel):
     """A supplier firm (doanh nghiệp CNHT), one row per firm."""
 
@@ -92,6 +120,11 @@ class FirmSchema(pa.DataFrameModel):
     phone: Series[str] = pa.Field(nullable=True)
     is_demo: Series[bool]
 
+    @pa.check("tax_code", name="tax_code: check digit (stdnum.vn.mst)")
+    @classmethod
+    def tax_code_check_digit(cls, series: Series[str]) -> Series[bool]:
+        return _valid_tax_code(series)
+
     class Config:
         strict = True
         ordered = True
@@ -107,6 +140,16 @@ class BuyerSchema(pa.DataFrameModel):
     sector: Series[str] = pa.Field(nullable=True, str_matches=CODE_PATTERN)
     description: Series[str] = pa.Field(nullable=True)
     is_demo: Series[bool]
+
+    @pa.check("park_id", name="park_id: a known industrial park (features.geo.parks)")
+    @classmethod
+    def park_is_known(cls, series: Series[str]) -> Series[bool]:
+        return _known_park(series)
+
+    @pa.check("sector", name="sector: a taxonomy sector code")
+    @classmethod
+    def sector_is_known(cls, series: Series[str]) -> Series[bool]:
+        return _known("sector")(series)
 
     class Config:
         strict = True
@@ -134,6 +177,26 @@ class NeedSchema(pa.DataFrameModel):
     target_price_usd: Series[float] = pa.Field(nullable=True, ge=0)
     internal_notes: Series[str] = pa.Field(nullable=True)
     is_demo: Series[bool]
+
+    @pa.check("sector", name="sector: a taxonomy sector code")
+    @classmethod
+    def sector_is_known(cls, series: Series[str]) -> Series[bool]:
+        return _known("sector")(series)
+
+    @pa.check("processes", name="processes: taxonomy process codes")
+    @classmethod
+    def processes_are_known(cls, series: Series[str]) -> Series[bool]:
+        return _known("process")(series)
+
+    @pa.check("materials", name="materials: taxonomy material codes")
+    @classmethod
+    def materials_are_known(cls, series: Series[str]) -> Series[bool]:
+        return _known("material")(series)
+
+    @pa.check("mandatory_certifications", "preferred_certifications", name="certification codes of the taxonomy")
+    @classmethod
+    def certifications_are_known(cls, series: Series[str]) -> Series[bool]:
+        return _known("certification")(series)
 
     @pa.dataframe_check(error="title: a need needs a title or a description")
     @classmethod

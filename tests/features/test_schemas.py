@@ -106,3 +106,24 @@ def test_a_missing_column_is_named_not_the_schema():
     with pytest.raises(SchemaValidationError, match="column 'name'") as caught:
         validate("firms", firms.drop(columns=["name"]))
     assert "FirmSchema" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "value"),
+    [
+        ("needs", "processes", "no_such_code"),
+        ("needs", "sector", "banking"),
+        ("needs", "mandatory_certifications", "iso_9001;iso_99999"),
+        ("buyers", "park_id", "no_such_park"),
+        ("firms", "tax_code", "0100109107"),
+    ],
+)
+def test_codes_parks_and_check_digits_are_checked(kind, column, value):
+    from features.ingest import read_table
+
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+    frame = read_table(kind, demo / f"{kind}.csv").data.head(3).copy()
+    validate(kind, frame)  # the demo rows pass
+    frame.loc[frame.index[0], column] = value
+    with pytest.raises(SchemaValidationError, match=column):
+        validate(kind, frame)
