@@ -124,34 +124,96 @@ def _as_list(value: object) -> list[str]:
     return [str(value).strip()]
 
 
+_PLAIN = re.compile(r"\d+")
+_ONE_SEPARATOR = re.compile(r"(\d+)([.,])(\d+)")
+_VI_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.200.000 or 1.234,5
+_EN_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,200,000 or 1,234.5
+_SPACE_GROUPS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+")  # 5 000
+_SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")
+
+
+def _read_number(text: str) -> float | None:
+    """A number written the Vietnamese or the English way, or None when it is not one.
+
+    A dot or comma followed by groups of exactly three digits separates thousands
+    (``5.000``, ``1.200.000``, ``5,000``); otherwise it is the decimal mark (``1,5``, ``2.5``).
+    One decimal mark may follow the groups (``1.234,5``, ``1,234.5``).
+    """
+    text = text.strip()
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text.lstrip("+-").strip()
+    if _PLAIN.fullmatch(text) or _SCIENTIFIC.fullmatch(text):
+        return sign * float(text)
+    if _SPACE_GROUPS.fullmatch(text):
+        return sign * float(re.sub(r"\D", "", text))
+    single = _ONE_SEPARATOR.fullmatch(text)
+    if single:
+        whole, _, part = single.groups()
+        thousands = len(part) == 3 and len(whole) <= 3 and not whole.startswith("0")
+        return sign * float(whole + part if thousands else f"{whole}.{part}")
+    if _VI_GROUPS.fullmatch(text):
+        return sign * float(text.replace(".", "").replace(",", "."))
+    if _EN_GROUPS.fullmatch(text):
+        return sign * float(text.replace(",", ""))
+    return None
+
+
+def _firm_ids(value: object) -> tuple[str, ...]:
+    """Firm ids of ``exclude_firms``: a list, or text split on commas, semicolons and spaces
+    (``"F0888, F0169"`` is two firms), each once, in the order written."""
+    pieces = [value] if isinstance(value, str) else ([] if _missing(value) else _as_list(value))
+    ids = (part for piece in pieces for part in re.split(r"[,;\s]+", str(piece)) if part)
+    return tuple(dict.fromkeys(ids))
+
+
 def _as_float(value: object, column: str, need_id: str) -> float:
     if _missing(value):
         return math.nan
-    try:
-        number = float(str(value).replace(",", "").strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
+    if isinstance(value, str):
+        number = _read_number(value)
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+    if number is None or math.isnan(number):
         raise NeedError(
-            f"Need {need_id}: expected a number in '{column}', got {value!r}. "
-            "Write digits only (e.g. 5000) or leave the cell empty."
-        ) from None
+            f"Need {need_id}: expected a number in '{column}', got {value!r}. Write digits, with '.' between "
+            "thousands and ',' before decimals as in Vietnamese (5.000 = five thousand, 1,5 = one and a half), "
+            "or leave the cell empty."
+        )
     if number < 0:
         raise NeedError(f"Need {need_id}: expected '{column}' >= 0, got {number}. Fix the value.")
     return number
 
 
+DATE_FORMATS: tuple[str, ...] = ("yyyy-mm-dd", "yyyy/mm/dd", "dd/mm/yyyy", "dd-mm-yyyy", "dd.mm.yyyy")
+_YEAR_FIRST = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+
+
 def _as_date(value: object, need_id: str, today: date) -> date:
+    """A date as written in Vietnam: ISO ``yyyy-mm-dd`` or day first (``03/05/2026`` is 3 May)."""
     if _missing(value):
         return today
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    text = str(value).strip()
+    year_first = _YEAR_FIRST.fullmatch(text)
+    day_first = _DAY_FIRST.fullmatch(text)
     try:
-        return pd.Timestamp(str(value)).date()
-    except (TypeError, ValueError):
-        raise NeedError(
-            f"Need {need_id}: expected 'created' as yyyy-mm-dd, got {value!r}. Fix the date or leave it empty."
-        ) from None
+        if year_first:
+            return date(int(year_first[1]), int(year_first[2]), int(year_first[3]))
+        if day_first:
+            return date(int(day_first[4]), int(day_first[3]), int(day_first[1]))
+    except ValueError:
+        pass  # a day or month out of range: the same message as an unreadable date
+    raise NeedError(
+        f"Need {need_id}: expected 'created' as a date in one of the formats {', '.join(DATE_FORMATS)} "
+        f"(day before month, as written in Vietnam), got {value!r}. Fix the date or leave it empty."
+    )
 
 
 def _as_bool(value: object) -> bool | None:
@@ -252,7 +314,56 @@ def certificate_fields(certificate: object) -> tuple[str, date | None, date | No
     return code, start, end, bool(get("verified", False))
 
 
-_CERT_MANDATORY_HINT = re.compile(r"(?i)\b(bắt buộc|bat buoc|required|mandatory|must|phải có|phai co|必須)")
+# Certificates named in free text: each mention is read with the words of its own clause.
+# Hints are matched on folded text (no diacritics, lower case), so "bắt buộc", "bat buoc" and
+# "BẮT BUỘC" read alike.
+_SENTENCES = re.compile(r"[;\n]+|(?<!\d)\.|\.(?!\d)|。")
+_CLAUSES = re.compile(r",|、|\b(?:va|and)\b")
+_MANDATORY_HINT = re.compile(r"\b(?:bat buoc|required?|mandatory|must|phai co)\b|必須")
+_PREFERRED_HINT = re.compile(r"\b(?:uu tien|preferred|prefer|nice to have|optional|khuyen khich)\b|優先|歓迎")
+_NEGATION = re.compile(r"\b(?:khong|not|no|non|chua can)\b|不要")
+_NEGATION_REACH = 4  # words a negation may stand before the hint ("no ISO 14001 required")
+
+
+def _clause_kind(clause: str) -> str | None:
+    """``"mandatory"``, ``"preferred"`` or None (no hint) for one folded clause."""
+    hint = _MANDATORY_HINT.search(clause)
+    if hint is not None:
+        before = clause[: hint.start()].split()[-_NEGATION_REACH:]
+        after = clause[hint.end():].split()[:1]  # "must not"
+        if _NEGATION.search(" ".join(before)) or (after and _NEGATION.fullmatch(after[0])):
+            return "preferred"  # "không bắt buộc", "not required": asked for, not demanded
+        return "mandatory"
+    if _PREFERRED_HINT.search(clause):
+        return "preferred"
+    return None
+
+
+def _text_certifications(text: str, need_id: str) -> tuple[set[str], set[str]]:
+    """(mandatory, preferred) certification codes named in free text, decided mention by mention.
+
+    The text is cut into sentences (``.``, ``;``, new lines) and clauses (``,``, ``và``,
+    ``and``). A certificate is mandatory when its own clause says so (``bắt buộc``,
+    ``required``, ``must``, ``phải có``) without a negation before it (``không``, ``not``,
+    ``no``); a clause without a hint takes the hint of an earlier clause of the same sentence
+    whose hint a colon follows (``bắt buộc: ISO 9001, ISO 14001``); otherwise it is preferred.
+    """
+    from features.text import fold
+
+    mandatory: set[str] = set()
+    preferred: set[str] = set()
+    for sentence in _SENTENCES.split(text):
+        carried: str | None = None
+        for clause in _CLAUSES.split(fold(sentence)):
+            kind = _clause_kind(clause)
+            if kind is not None and ":" in clause:
+                carried = kind
+            codes = set(_certification_codes([clause], need_id, strict=False)) if clause.strip() else set()
+            (mandatory if (kind or carried) == "mandatory" else preferred).update(codes)
+    return mandatory, preferred - mandatory
+
+
+_ACCEPTED = "text, a dict, a NeedQuery, a pandas row (Series) or DataFrame, or a list of these"
 
 
 def parse_need(
@@ -285,7 +396,8 @@ def parse_need(
     ------
     NeedError
         When the need has neither text nor any structured field, a number or date is
-        malformed, or a key is unknown.
+        malformed (numbers are read the Vietnamese way: ``5.000`` is five thousand, ``1,5``
+        one and a half; dates day first: ``03/05/2026`` is 3 May), or a key is unknown.
     """
     today = today or date.today()
     if isinstance(need, str):
@@ -296,7 +408,7 @@ def parse_need(
         fields = dict(need)
     else:
         raise NeedError(
-            f"Expected a need as text, a dict or a pandas row, got {type(need).__name__}. "
+            f"Expected a need as {_ACCEPTED}, got {type(need).__name__}. "
             "Pass e.g. 'vỏ nhôm CNC, ISO 9001' or {'description': ...}."
         )
     unknown = sorted(set(fields) - _KNOWN_KEYS)
@@ -331,11 +443,9 @@ def parse_need(
     materials |= set(_resolve(_as_list(fields.get("materials")), "material", nid, taxonomy))
     mandatory = set(_certification_codes(_as_list(fields.get("mandatory_certifications")), nid))
     preferred = set(_certification_codes(_as_list(fields.get("preferred_certifications")), nid))
-    text_certs = set(_certification_codes([text], nid, strict=False)) if text else set()
-    if text_certs and not mandatory and _CERT_MANDATORY_HINT.search(text):
-        mandatory |= text_certs
-    preferred |= text_certs - mandatory
-    preferred -= mandatory
+    text_mandatory, text_preferred = _text_certifications(text, nid) if text else (set(), set())
+    mandatory |= text_mandatory
+    preferred = (preferred | text_preferred) - mandatory
     min_cap = _as_float(fields.get("min_monthly_capacity"), "min_monthly_capacity", nid)
     volume = _as_float(fields.get("annual_volume"), "annual_volume", nid)
     target = min_cap if not math.isnan(min_cap) else (volume / 12.0 if not math.isnan(volume) else math.nan)
@@ -351,7 +461,7 @@ def parse_need(
         target_capacity=target,
         as_of=_as_date(fields.get("created"), nid, today),
         require_sector=_as_bool(fields.get("require_sector")),
-        exclude_firms=tuple(_as_list(fields.get("exclude_firms"))),
+        exclude_firms=_firm_ids(fields.get("exclude_firms")),
         park_id="" if _missing(fields.get("park_id")) else str(fields["park_id"]).strip(),
         lat=_as_float(fields.get("lat"), "lat", nid) if not _missing(fields.get("lat")) else math.nan,
         lon=_as_float(fields.get("lon"), "lon", nid) if not _missing(fields.get("lon")) else math.nan,
@@ -498,12 +608,23 @@ def parse_needs(
     -------
     list of NeedQuery
         The same objects with or without a cache (a hit is a copy with the need's id).
+
+    Raises
+    ------
+    NeedError
+        ``needs`` is none of the accepted forms, one need cannot be read, or two needs of
+        the batch share a ``need_id``.
     """
     if isinstance(needs, (str, Mapping, NeedQuery, pd.Series)):
         needs = [needs]
     elif isinstance(needs, pd.DataFrame):
         frame = needs.reset_index() if needs.index.name == "need_id" else needs
         needs = [row for _, row in frame.iterrows()]
+    elif not isinstance(needs, Iterable) or isinstance(needs, (bytes, bytearray)):
+        raise NeedError(
+            f"Expected needs as {_ACCEPTED}; got {type(needs).__name__} ({needs!r:.60}). "
+            "Pass e.g. 'vỏ nhôm CNC, ISO 9001', {'title': ..., 'processes': ...} or a needs table."
+        )
     day = today or date.today()
     out: list[NeedQuery] = []
     for position, need in enumerate(needs, start=1):
@@ -522,4 +643,18 @@ def parse_needs(
         if keyed is not None:
             cache.put(key, replace(query, evidence=dict(query.evidence)))
         out.append(query)
+    _check_distinct_ids(out)
     return out
+
+
+def _check_distinct_ids(queries: list[NeedQuery]) -> None:
+    """Refuse a batch where two needs share an id: their lists would be joined under one id."""
+    counts: dict[str, int] = {}
+    for query in queries:
+        counts[query.need_id] = counts.get(query.need_id, 0) + 1
+    repeated = sorted(need_id for need_id, count in counts.items() if count > 1)
+    if repeated:
+        raise NeedError(
+            f"Expected each need_id once in a batch of needs, got {repeated} twice or more. "
+            "Give each need its own need_id or drop the repeated rows."
+        )
