@@ -474,7 +474,9 @@ class CertificationFit(Component):
     Parameters
     ----------
     verified_weight : float, default 1.0
+        Credit of a staff-verified certificate, in [0, 1] and at least ``declared_weight``.
     declared_weight : float, default 0.6
+        Credit of a self-declared certificate, in [0, 1].
     mandatory_weight : float, default 2.0
     """
 
@@ -493,6 +495,12 @@ class CertificationFit(Component):
                 raise HyperParameterError(
                     f"CertificationFit: expected {arg} between 0 and 1, got {arg}={value!r}. Pass a number in [0, 1]."
                 )
+        if self.verified_weight < self.declared_weight:
+            raise HyperParameterError(
+                "CertificationFit: expected verified_weight >= declared_weight (a certificate checked by staff "
+                f"weighs at least as much as a self-declared one), got verified_weight={self.verified_weight!r} "
+                f"and declared_weight={self.declared_weight!r}. Raise verified_weight or lower declared_weight."
+            )
         if not isinstance(self.mandatory_weight, (int, float)) or self.mandatory_weight < 0:
             raise HyperParameterError(
                 f"CertificationFit: expected mandatory_weight >= 0, got mandatory_weight={self.mandatory_weight!r}."
@@ -556,7 +564,9 @@ class CertificationFit(Component):
                     out.append(Reason(self.name, f"{label} còn hiệu lực đến {_month(end)} ({checked_vi})",
                                       f"{label} valid until {_month(end)} ({checked_en})"))
                 else:
-                    out.append(Reason(self.name, f"có {label} ({checked_vi})", f"holds {label} ({checked_en})"))
+                    # No expiry written: counted as valid, and said to be so on trust.
+                    out.append(Reason(self.name, f"có {label} ({checked_vi}, không rõ hạn)",
+                                      f"holds {label} ({checked_en}, no expiry stated)"))
             elif vi_kind == "bắt buộc":
                 continue  # a missing mandatory certificate is a failed constraint, said there
             elif column is not None and not np.isnan(firms.cert_to[column, row]):

@@ -148,3 +148,22 @@ def test_text_reasons_quote_the_firms_own_words():
     assert _as_written("Gia công vỏ nhôm CNC", "vo nhom") == "vỏ nhôm"
     assert _as_written("gia cong vo nhom", "nhom") == "nhom"
     assert _as_written("ép nhựa", "khuon") == "khuon"  # not in the text: the term itself
+
+
+def test_verified_weight_below_declared_weight_is_refused():
+    components = [c if c.name != "certification_fit" else CertificationFit(verified_weight=0.5, declared_weight=0.6)
+                  for c in default_components()]
+    with pytest.raises(HyperParameterError, match=r"verified_weight >= declared_weight.*0\.5.*0\.6"):
+        SupplierMatcher(components=components, geocode=False).fit(make_profiles(make_firm("F1", text="ép nhựa")))
+    CertificationFit(verified_weight=0.6, declared_weight=0.6).validate()  # equal is allowed
+
+
+def test_a_certificate_without_dates_says_its_validity_is_not_stated():
+    firm = make_firm("F1", text="ép nhựa", certifications=(("iso_9001", None, False),))
+    dated = make_firm("F2", text="ép nhựa", certifications=(("iso_9001", date(2027, 3, 31), True),))
+    matcher = SupplierMatcher(geocode=False).fit(make_profiles(firm, dated))
+    need = {"title": "ép nhựa", "preferred_certifications": "ISO 9001", "created": "2025-06-01"}
+    lines = matcher.explain(need, "F1").lines()
+    assert "có ISO 9001 (tự khai, không rõ hạn) / holds ISO 9001 (self-declared, no expiry stated)" in lines
+    lines = matcher.explain(need, "F2").lines()
+    assert "ISO 9001 còn hiệu lực đến 03/2027 (đã xác minh) / ISO 9001 valid until 03/2027 (verified)" in lines
