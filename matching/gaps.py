@@ -6,8 +6,9 @@ Vietnamese and English. :func:`best_upgrades` tries every single change that the
 ask for (add a certification, add a process, add a material, raise capacity) by
 counterfactual re-scoring: the firm's row is changed, every open need is re-scored with the
 same arithmetic as ``rank``, and the change is credited with the needs whose top-k the firm
-newly enters. Other firms' scores do not depend on this firm, so each need's top-k
-threshold is computed once.
+newly enters under the same candidate rule as ``rank`` (signal firms, the fallback firms,
+then the other passing firms). Other firms' scores do not depend on this firm, so each
+need's rivals are scored once.
 
 Examples
 --------
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from matching.components import FirmArrays, QueryContext, _cert_label
+from matching.constraints import check, passes
 from matching.exceptions import HyperParameterError
 
 __all__ = ["Gap", "gaps", "best_upgrades", "apply_upgrade"]
@@ -124,22 +126,78 @@ def apply_upgrade(firms: FirmArrays, kind: str, value: object) -> FirmArrays:
     return firms
 
 
-def _threshold(matcher, ctx: QueryContext, row: int, k: int) -> tuple[float, int]:
-    """Score and row of the k-th best *other* firm passing the constraints (-inf when fewer)."""
-    ranking = matcher._rank_one(ctx, k + 1, False, None)
-    others = ranking[ranking["firm_id"] != matcher.firm_ids_[row]].head(k)
-    if len(others) < k:
-        return -math.inf, -1
-    last = others.iloc[-1]
-    return float(last["score"]), matcher._row_of[last["firm_id"]]
+@dataclass
+class _Rivals:
+    """The other firms a firm competes with for one need's top-k, under each case of the
+    candidate rule of ``SupplierMatcher.rank`` (see ``_first_tier``).
+
+    ``with_signal``: the best other candidates when the firm has a text/process/material
+    signal; ``in_fallback``: when it has none but its profile places it among the ``fallback``
+    firms (it then takes the last fallback place); ``after``: the best of the other passing
+    firms listed after all ``n_first`` candidates, when it is neither. Each is (rows, scores)
+    of at most ``4k + 8`` firms, enough for ``_top`` (plain or MMR) to choose as ``rank`` does.
+    """
+
+    with_signal: tuple[np.ndarray, np.ndarray]
+    in_fallback: tuple[np.ndarray, np.ndarray]
+    after: tuple[np.ndarray, np.ndarray] | None
+    n_first: int
+    profile_in_fallback: bool
 
 
-def _enters(pair: dict, row: int, threshold: tuple[float, int]) -> bool:
-    score, other = threshold
-    if pair["failed"]:
+def _best_of(matcher, ctx: QueryContext, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    keep = 4 * k + 8
+    rows = matcher._prune(ctx, rows, max(5 * k, k + 1) if matcher.diversity == "mmr" else k)
+    scores, _ = matcher._score_rows(ctx, rows)
+    order = np.lexsort((rows, -scores))[:keep]
+    return rows[order], scores[order]
+
+
+def _rivals(matcher, ctx: QueryContext, row: int, k: int) -> _Rivals:
+    """The firm's rivals for the need of ``ctx`` (other firms do not depend on its profile)."""
+    firms = matcher.firms_
+    signal = matcher._signal(ctx)
+    eligible = passes(firms, ctx, require_sector=matcher.require_sector)
+    eligible[row] = False
+    strong = np.flatnonzero(signal & eligible)
+    fallback = matcher._fallback_rows(eligible & ~signal, matcher.fallback)
+    full = len(fallback) == matcher.fallback
+    # The firm, once without signal, is a fallback firm when fewer than ``fallback`` others precede it.
+    profile_in_fallback = matcher.fallback > 0 and (
+        not full or matcher._prior_rank[row] < matcher._prior_rank[fallback[-1]])
+    first = np.union1d(strong, fallback)
+    after = None
+    if len(first) < k:
+        rest = eligible & ~signal
+        rest[fallback] = False
+        after = _best_of(matcher, ctx, np.flatnonzero(rest), k - len(first))
+    displaced = np.union1d(strong, fallback[:-1]) if full and matcher.fallback else first
+    return _Rivals(with_signal=_best_of(matcher, ctx, first, k), in_fallback=_best_of(matcher, ctx, displaced, k),
+                   after=after, n_first=len(first), profile_in_fallback=bool(profile_in_fallback))
+
+
+def _enters(matcher, ctx: QueryContext, local: QueryContext, firm: FirmArrays, row: int,
+            rivals: _Rivals, k: int) -> bool:
+    """Whether ``rank`` lists the firm (arrays ``firm``, one row) in the top ``k`` of the need.
+
+    The same rule as ``rank``: the constraints, then the firm's tier (signal, fallback, or
+    after the candidates), then ``_top`` over its rivals and itself.
+    """
+    one = np.array([0])
+    if check(firm, local, one, require_sector=matcher.require_sector)[0]:
         return False
-    # rank() breaks ties by firm order: the lower row wins.
-    return pair["score"] > score or (pair["score"] == score and row < other)
+    score = matcher._score_rows(local, one, firm)[0][0]
+    if matcher._signal(local, firm)[0]:
+        (rows, scores), wanted = rivals.with_signal, k
+    elif rivals.profile_in_fallback:
+        (rows, scores), wanted = rivals.in_fallback, k
+    elif rivals.after is not None:
+        (rows, scores), wanted = rivals.after, k - rivals.n_first
+    else:
+        return False  # the candidates fill the list before the firm's turn
+    rows = np.append(rows, row)
+    chosen = matcher._top(ctx, rows, np.append(scores, score), wanted)
+    return bool(np.any(chosen == len(rows) - 1))
 
 
 def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: int = 10) -> pd.DataFrame:
@@ -172,9 +230,9 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
     contexts = [matcher._context(q) for q in queries]
     one = _one_row(firms, row)
     local = [replace(ctx, text_values=ctx.text_values[[row]]) for ctx in contexts]
-    thresholds = [_threshold(matcher, ctx, row, k) for ctx in contexts]
-    already = {ctx.need.need_id for ctx, lc, th in zip(contexts, local, thresholds, strict=True)
-               if _enters(matcher._pair(lc, 0, one), row, th)}
+    rivals = [_rivals(matcher, ctx, row, k) for ctx in contexts]
+    already = {ctx.need.need_id for ctx, lc, rv in zip(contexts, local, rivals, strict=True)
+               if _enters(matcher, ctx, lc, one, row, rv, k)}
     options: dict[tuple[str, object], None] = {}
     for ctx in contexts:
         need = ctx.need
@@ -196,8 +254,8 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
     records = []
     for kind, value in options:
         changed = apply_upgrade(_one_row(firms, row), kind, value)
-        opened = [ctx.need.need_id for ctx, lc, th in zip(contexts, local, thresholds, strict=True)
-                  if ctx.need.need_id not in already and _enters(matcher._pair(lc, 0, changed), row, th)]
+        opened = [ctx.need.need_id for ctx, lc, rv in zip(contexts, local, rivals, strict=True)
+                  if ctx.need.need_id not in already and _enters(matcher, ctx, lc, changed, row, rv, k)]
         if not opened:
             continue
         if kind == "certification":

@@ -4,7 +4,8 @@ A scikit-learn estimator: ``__init__`` stores hyper-parameters, ``fit(firms)`` b
 profile table (``features.profile.build_profiles``) and the column-wise arrays and inverted
 text index, ``rank(needs, k)`` answers one need or a batch. Every query first applies the hard
 constraints exactly (:mod:`matching.constraints`), then scores the candidates (firms with any
-text, process or material signal, plus a small fallback) with the named components of
+text, process or material signal, plus the ``fallback`` passing firms with the best profiles;
+the other passing firms follow when a list is longer than that) with the named components of
 :mod:`matching.components`; each result row carries each component's contribution
 (weight x value). Nothing loops over firms in Python.
 
@@ -39,7 +40,7 @@ from matching.components import (
     default_components,
 )
 from matching.constraints import check, describe_failures, passes
-from matching.exceptions import HyperParameterError, UnknownFirmError
+from matching.exceptions import HyperParameterError, NeedError, UnknownFirmError
 from matching.needs import NeedCache, NeedQuery, parse_needs
 
 __all__ = ["SupplierMatcher", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
@@ -95,8 +96,10 @@ class SupplierMatcher(BaseEstimator):
     max_exposure : int, optional
         Most lists of one batch a firm may enter (None: no cap).
     fallback : int, default 50
-        Constraint-passing firms without any text/process/material signal scored when the
-        candidates are fewer than ``k`` (best profiles first).
+        Constraint-passing firms without any text/process/material signal ranked with the
+        firms that have one (those with the best profiles: completeness, exports). When a
+        list asks for more firms than these candidates, the other passing firms follow, by
+        score, so every passing firm can be listed and a top-k is the start of a longer list.
     taxonomy : optional
         A ``features.taxonomy.Taxonomy`` (default: the package's).
     geocode : bool, default True
@@ -226,6 +229,11 @@ class SupplierMatcher(BaseEstimator):
         self.vocabulary_ = self.firms_.vocabulary
         self.n_firms_fit_ = len(profiles)
         self._row_of = {fid: i for i, fid in enumerate(self.firm_ids_)}
+        # Fallback order: best profiles first (completeness, then exporters), ties by firm order.
+        prior = self.firms_.completeness + 0.5 * (self.firms_.n_exports > 0)
+        self._prior_order = np.argsort(-prior, kind="stable")
+        self._prior_rank = np.empty(len(prior), dtype=np.int64)
+        self._prior_rank[self._prior_order] = np.arange(len(prior))
         # Parsed needs and their text terms, by need: a refit starts them afresh.
         self._need_cache = NeedCache(_NEED_CACHE_SIZE)
         self._terms_cache = NeedCache(_NEED_CACHE_SIZE)
@@ -436,6 +444,12 @@ class SupplierMatcher(BaseEstimator):
 
     def _context(self, need: NeedQuery) -> QueryContext:
         firms = self.firms_
+        unknown = [firm_id for firm_id in need.exclude_firms if firm_id not in self._row_of]
+        if unknown:
+            raise NeedError(
+                f"Need {need.need_id}: expected exclude_firms among the firm_ids the matcher was fitted on "
+                f"(e.g. {self.firm_ids_[0]!r}), got unknown {unknown}. Fix the ids or drop them."
+            )
         cols, weights = self._text_terms(need.text)
         if len(cols):
             csc = firms.text
@@ -480,9 +494,13 @@ class SupplierMatcher(BaseEstimator):
                               str(found.name_en).replace("Industrial Park", "IP"))
         return cache[park_id]
 
-    def _signal(self, ctx: QueryContext) -> np.ndarray:
-        """Mask of firms with any text, process (or related process) or material signal."""
-        firms = self.firms_
+    def _signal(self, ctx: QueryContext, firms: FirmArrays | None = None) -> np.ndarray:
+        """Mask of firms with any text, process (or related process) or material signal.
+
+        ``firms`` (default the fitted arrays) may be a one-firm copy, with ``ctx.text_values``
+        of that firm only (as :func:`matching.gaps.best_upgrades` scores a changed firm).
+        """
+        firms = self.firms_ if firms is None else firms
         signal = ctx.text_values > 0
         for kind, codes in (("process", ctx.need.processes), ("material", ctx.need.materials)):
             related = set(codes)
@@ -518,19 +536,22 @@ class SupplierMatcher(BaseEstimator):
         firms = self.firms_
         signal = self._signal(ctx)
         ok = passes(firms, ctx, require_sector=self.require_sector)
-        mask = signal & ok
+        eligible = ok.copy()
         if exposure and self.max_exposure is not None:
             full = [self._row_of[f] for f, count in exposure.items() if count >= self.max_exposure]
-            mask[full] = False
-        passing = np.flatnonzero(mask)
-        if len(passing) < k and self.fallback:
-            passing = np.union1d(passing, self._fallback_rows(ctx, np.flatnonzero(signal), k - len(passing),
-                                                              exposure))
-        depth = max(5 * k, k + 1) if self.diversity == "mmr" else k
-        passing = self._prune(ctx, passing, depth)
-        scores, contributions = self._score_rows(ctx, passing)
-        order = self._top(ctx, passing, scores, k)
-        chosen = passing[order]
+            eligible[full] = False
+        first, fallback = self._first_tier(signal, eligible)
+        rows, scores, contributions, order = self._best(ctx, first, k)
+        if len(order) < k:
+            # Every firm of the first tier is listed: the other passing firms follow, by score.
+            rest = eligible & ~signal
+            rest[fallback] = False
+            more_rows, more_scores, more_contributions, more = self._best(ctx, np.flatnonzero(rest), k - len(order))
+            rows, order = np.concatenate([rows, more_rows]), np.concatenate([order, more + len(rows)])
+            scores = np.concatenate([scores, more_scores])
+            contributions = {name: np.concatenate([values, more_contributions[name]])
+                             for name, values in contributions.items()}
+        chosen = rows[order]
         columns = {"need_id": np.full(len(chosen), ctx.need.need_id, dtype=object),
                    "rank": np.arange(1, len(chosen) + 1), "firm_id": firms.firm_ids[chosen],
                    "score": scores[order]}
@@ -588,18 +609,37 @@ class SupplierMatcher(BaseEstimator):
         # A small tolerance keeps ties and rounding on the safe side.
         return rows[bound >= floor - 1e-12]
 
-    def _fallback_rows(self, ctx: QueryContext, candidates: np.ndarray, wanted: int,
-                       exposure: Counter | None) -> np.ndarray:
-        firms = self.firms_
-        prior = firms.completeness + 0.5 * (firms.n_exports > 0)
-        prior[candidates] = -np.inf
-        take = min(len(firms), max(self.fallback, wanted))
-        pool = np.argpartition(-prior, take - 1)[:take] if take < len(firms) else np.arange(len(firms))
-        pool = pool[np.isfinite(prior[pool])]
-        pool = pool[check(firms, ctx, pool, require_sector=self.require_sector) == ""]
-        if exposure is not None and self.max_exposure is not None:
-            pool = pool[[exposure[f] < self.max_exposure for f in firms.firm_ids[pool]]]
-        return pool
+    def _fallback_rows(self, mask: np.ndarray, count: int) -> np.ndarray:
+        """The first ``count`` firms of ``mask`` in fallback order (best profiles first), in that order."""
+        order = self._prior_order
+        found: list[np.ndarray] = []
+        start, size, total = 0, max(4 * count, 256), 0
+        while total < count and start < len(order):
+            chunk = order[start : start + size]
+            hit = chunk[mask[chunk]]
+            found.append(hit)
+            total += len(hit)
+            start, size = start + size, 4 * size
+        return np.concatenate(found)[:count] if found else np.zeros(0, dtype=np.int64)
+
+    def _first_tier(self, signal: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates ranked first, and the fallback firms among them.
+
+        Candidates are the eligible firms with a text, process or material signal plus the
+        ``fallback`` eligible firms without one that have the best profiles. The rule does not
+        depend on ``k``, so a top-k list is the start of every longer list; when ``k`` exceeds
+        the candidates, the other eligible firms follow (see :meth:`_rank_columns`).
+        """
+        fallback = self._fallback_rows(eligible & ~signal, self.fallback)
+        return np.union1d(np.flatnonzero(signal & eligible), fallback), fallback
+
+    def _best(self, ctx: QueryContext, rows: np.ndarray, k: int
+              ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """(rows kept, their scores, contributions, positions of the top ``k`` in ranked order)."""
+        depth = max(5 * k, k + 1) if self.diversity == "mmr" else k
+        rows = self._prune(ctx, rows, depth)
+        scores, contributions = self._score_rows(ctx, rows)
+        return rows, scores, contributions, self._top(ctx, rows, scores, k)
 
     def _top(self, ctx: QueryContext, rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
         if len(rows) == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -73,3 +74,45 @@ def make_need(**overrides) -> dict:
 @pytest.fixture
 def as_of() -> date:
     return AS_OF
+
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+
+
+def read_demo(name: str) -> pd.DataFrame:
+    """One table of the embedded demo data (``data/demo/NAME.csv``), empty cells as None."""
+    return pd.read_csv(DEMO / f"{name}.csv", dtype=str, keep_default_na=False).replace({"": None})
+
+
+@pytest.fixture(scope="session")
+def demo_profiles() -> pd.DataFrame:
+    """Profiles of the demo firms, built once (a few seconds)."""
+    from features.profile import build_profiles
+
+    return build_profiles(read_demo("firms"))
+
+
+@pytest.fixture(scope="session")
+def demo_buyers() -> pd.DataFrame:
+    return read_demo("buyers")
+
+
+@pytest.fixture(scope="session")
+def demo_needs() -> pd.DataFrame:
+    """The demo needs in the import columns (confidential extras dropped)."""
+    from features.columns import NEED_COLUMNS
+
+    needs = read_demo("needs")
+    return needs[[c for c in needs.columns if c in NEED_COLUMNS]]
+
+
+def fit_demo(profiles: pd.DataFrame, buyers: pd.DataFrame, needs: pd.DataFrame, **params):
+    """A matcher fitted on demo profiles with the buyers (plants) and the open needs."""
+    from matching import SupplierMatcher
+
+    return SupplierMatcher(**params).fit(profiles, buyers=buyers, needs=needs)
+
+
+@pytest.fixture(scope="session")
+def demo_matcher(demo_profiles, demo_buyers, demo_needs):
+    return fit_demo(demo_profiles, demo_buyers, demo_needs)

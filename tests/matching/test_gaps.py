@@ -9,7 +9,7 @@ import pytest
 
 from features.certifications import Certification
 from matching import HyperParameterError, NeedQuery, SupplierMatcher
-from tests.matching.conftest import AS_OF, make_firm, make_profiles
+from tests.matching.conftest import AS_OF, fit_demo, make_firm, make_profiles
 
 STAMPING = "Dập kim loại tấm, hàn, sơn tĩnh điện linh kiện ô tô"
 
@@ -108,3 +108,45 @@ def test_best_upgrades_needs_open_needs_and_a_valid_top():
     assert isinstance(matcher.set_needs(pd.DataFrame({"need_id": ["N-9"], "title": ["ép nhựa"],
                                                       "status": ["closed"]})).needs_, list)
     assert matcher.needs_ == []
+
+
+def _upgraded(profiles: pd.DataFrame, firm_id: str, kind: str, code: str, taxonomy) -> pd.DataFrame:
+    """The profile table with one upgrade written into the firm's row, as an import would store it."""
+    changed = profiles.copy()
+    row = changed.loc[firm_id]
+    if kind == "certification":
+        changed.at[firm_id, "certifications"] = (*row["certifications"], Certification(code))
+    elif kind == "process":
+        changed.at[firm_id, "processes"] = tuple(sorted({*row["processes"], code, *taxonomy.ancestors(code)}))
+        changed.at[firm_id, "evidence"] = {**(row["evidence"] or {}), code: code}
+    elif kind == "material":
+        changed.at[firm_id, "materials"] = tuple(sorted({*row["materials"], code}))
+    else:
+        raise AssertionError(f"upgrade kind {kind} is not written by this helper")
+    return changed
+
+
+def _shortlisted(matcher, firm_id: str, k: int) -> set[str]:
+    ranked = matcher.rank(matcher.needs_, k=k)
+    return set(ranked.loc[ranked["firm_id"] == firm_id, "need_id"])
+
+
+@pytest.mark.parametrize("firm_id", ["F0100", "F0400", "F0555", "F0020", "F0250"])
+def test_every_claimed_shortlist_of_the_demo_upgrades_holds_after_a_refit(
+        firm_id, demo_matcher, demo_profiles, demo_buyers, demo_needs):
+    """Issue #4: claims such as F0100 'add ISO 3834 -> N-0209' did not hold after a refit."""
+    from features.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    k = 10
+    before = _shortlisted(demo_matcher, firm_id, k)
+    upgrades = demo_matcher.best_upgrades(firm_id, top=3, k=k)
+    for _, upgrade in upgrades.iterrows():
+        if upgrade["kind"] == "capacity":
+            profiles = demo_profiles.copy()
+            profiles.at[firm_id, "monthly_capacity"] = float(upgrade["label_en"].split()[2].replace(",", ""))
+        else:
+            profiles = _upgraded(demo_profiles, firm_id, upgrade["kind"], upgrade["code"], taxonomy)
+        refitted = fit_demo(profiles, demo_buyers, demo_needs)
+        gained = _shortlisted(refitted, firm_id, k) - before
+        assert gained == set(upgrade["needs"]), (firm_id, upgrade["label_en"], sorted(gained))

@@ -211,10 +211,73 @@ def test_pruned_ranking_equals_scoring_every_candidate(seed):
                          preferred_certifications=("iso_9001",), park_id="thang_long", target_capacity=3000.0,
                          mandatory_certifications=("iso_14001",) if i == 4 else (), as_of=AS_OF)
         ctx = matcher._context(need)
-        rows = np.flatnonzero(matcher._signal(ctx) & passes(matcher.firms_, ctx))
-        assert len(rows) > 128 or i == 4  # large enough for the pruning to act
+        signal = matcher._signal(ctx)
+        assert np.count_nonzero(signal & passes(matcher.firms_, ctx)) > 128 or i == 4  # the pruning acts
+        rows, _ = matcher._first_tier(signal, passes(matcher.firms_, ctx))
         scores, _ = matcher._score_rows(ctx, rows)
         order = np.lexsort((rows, -scores))[:10]
         ranked = matcher.rank([need], k=10)
         assert ranked["firm_id"].tolist() == matcher.firm_ids_[rows[order]].tolist()
         np.testing.assert_allclose(ranked["score"], scores[order])
+
+
+DEMO_NEEDS = ["N-0248", "N-0209", "N-0210", "N-0229", "N-0001", "N-0150"]
+
+
+def _demo_need(demo_needs, need_id):
+    return demo_needs.set_index("need_id").loc[need_id].dropna().to_dict() | {"need_id": need_id}
+
+
+@pytest.mark.parametrize("need_id", DEMO_NEEDS)
+def test_top_k_is_the_start_of_every_longer_list(demo_matcher, demo_needs, need_id):
+    """Issue #4: N-0248 (mandatory IATF 16949) gave 3 firms at k=10 but 4 at k=100."""
+    need = _demo_need(demo_needs, need_id)
+    longest = demo_matcher.rank(need, k=demo_matcher.n_firms_fit_)
+    for k in (1, 3, 10, 25, 60, 200):
+        ranked = demo_matcher.rank(need, k=k)
+        pd.testing.assert_frame_equal(ranked, longest.head(k).reset_index(drop=True))
+    # Every firm passing the constraints is on the longest list, once.
+    ctx = demo_matcher._context(demo_matcher._queries(need)[0])
+    from matching.constraints import passes
+
+    passing = set(demo_matcher.firm_ids_[passes(demo_matcher.firms_, ctx)])
+    assert set(longest["firm_id"]) == passing and longest["firm_id"].is_unique
+
+
+def test_n0248_lists_every_firm_with_iatf_16949(demo_matcher, demo_needs):
+    ranked = demo_matcher.rank(_demo_need(demo_needs, "N-0248"), k=10)
+    assert len(ranked) == 4 and "F0020" in set(ranked["firm_id"])
+
+
+@pytest.mark.parametrize("firm_id", ["F0020", "F0100", "F0555"])
+def test_every_need_suggested_to_a_firm_lists_that_firm(demo_matcher, firm_id):
+    suggested = demo_matcher.suggest_needs(firm_id, k=100)
+    assert len(suggested)
+    by_id = {q.need_id: q for q in demo_matcher.needs_}
+    for _, row in suggested.iterrows():
+        ranked = demo_matcher.rank(by_id[row["need_id"]], k=demo_matcher.n_firms_fit_)
+        hit = ranked[ranked["firm_id"] == firm_id]
+        assert len(hit) == 1, row["need_id"]
+        assert hit["score"].iloc[0] == pytest.approx(row["score"], rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("needs", [None, 123, 4.5, [None], [{"title": "ép nhựa"}, 7]])
+def test_rank_of_something_that_is_not_a_need_says_what_is_accepted(matcher, needs):
+    with pytest.raises(NeedError, match="text, a dict, a NeedQuery, a pandas"):
+        matcher.rank(needs)
+
+
+def test_duplicate_need_ids_in_a_batch_are_refused(matcher):
+    needs = [{"need_id": "N-1", "title": "ép nhựa"}, {"need_id": "N-2", "title": "phay CNC"},
+             {"need_id": "N-1", "title": "khuôn mẫu"}]
+    with pytest.raises(NeedError, match=r"N-1.*twice|duplicate.*N-1"):
+        matcher.rank(needs)
+    with pytest.raises(NeedError, match="N-1"):
+        matcher.set_needs(pd.DataFrame(needs))
+
+
+def test_unknown_excluded_firms_are_named(matcher):
+    with pytest.raises(NeedError, match=r"F0999.*F0998|F0998.*F0999"):
+        matcher.rank({"title": "ép nhựa", "exclude_firms": "F0001, F0999; F0998"})
+    ranked = matcher.rank({"title": "ép nhựa", "exclude_firms": "F0001, F0002;F0003 F0004"}, k=8)
+    assert not {"F0001", "F0002", "F0003", "F0004"} & set(ranked["firm_id"]) and len(ranked) == 4
