@@ -525,11 +525,6 @@ class SupplierMatcher(BaseEstimator):
             total += contributions[component.name]
         return total, contributions
 
-    def _rank_one(self, ctx: QueryContext, k: int, include_filtered: bool,
-                  exposure: Counter | None) -> pd.DataFrame:
-        """The ranked list of one need as a table (see :meth:`rank`)."""
-        return pd.DataFrame(self._rank_columns(ctx, k, include_filtered, exposure))
-
     def _rank_columns(self, ctx: QueryContext, k: int, include_filtered: bool,
                       exposure: Counter | None) -> dict[str, np.ndarray]:
         """The ranked list of one need as columns (arrays), so a batch builds one table."""
