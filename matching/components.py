@@ -281,8 +281,19 @@ class TextSimilarity(Component):
         if not np.any(hit > 0):
             return []
         inverse = {c: t for t, c in firms.vocabulary.items()}
-        order = np.argsort(-hit)[:3]
-        terms = [inverse[int(query.term_columns[i])].replace("_", " ") for i in order if hit[i] > 0]
+        # Quote only telling words: a term in a tenth of all firms ("san xuat", "viet nam")
+        # scores little and explains nothing.
+        n = max(firms.text.shape[0], 1)
+        indptr = firms.text.indptr
+        order = [
+            i
+            for i in np.argsort(-hit)
+            if hit[i] > 0
+            and (indptr[int(query.term_columns[i]) + 1] - indptr[int(query.term_columns[i])]) / n < 0.1
+        ][:3]
+        terms = [inverse[int(query.term_columns[i])].replace("_", " ") for i in order]
+        if not terms:
+            return []
         if firms.raw_text is not None:
             terms = [_as_written(str(firms.raw_text[row]), t) for t in terms]
         joined = ", ".join(f"“{t}”" for t in terms)
