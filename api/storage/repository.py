@@ -723,8 +723,8 @@ def list_buyers(
 ) -> tuple[list[Buyer], int]:
     """Buyers matching the filters (sector code, country, folded text ``q``)."""
     query = select(Buyer)
-    if sector:
-        query = query.where(Buyer.sector == sector.strip().lower())
+    if sector:  # a code or an alias (điện tử, electronics), as for firms and needs
+        query = query.where(Buyer.sector == resolve_code(sector, "sector", "sector"))
     if country:
         query = query.where(Buyer.country == country.strip().upper())
     if q:
