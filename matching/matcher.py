@@ -626,7 +626,10 @@ class SupplierMatcher(BaseEstimator):
         the candidates, the other eligible firms follow (see :meth:`_rank_columns`).
         """
         fallback = self._fallback_rows(eligible & ~signal, self.fallback)
-        return np.union1d(np.flatnonzero(signal & eligible), fallback), fallback
+        # A mask, not np.union1d: the same sorted distinct rows without hashing every candidate.
+        first = signal & eligible
+        first[fallback] = True
+        return np.flatnonzero(first), fallback
 
     def _best(self, ctx: QueryContext, rows: np.ndarray, k: int
               ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
