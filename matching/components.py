@@ -117,6 +117,10 @@ class FirmArrays:
     capacity_or_zero: np.ndarray | None = None
     # The firms' normalised text, to quote their own words (with diacritics) in reasons.
     raw_text: np.ndarray | None = None
+    # Distance in km of every firm to each industrial park, by the park's (lat, lon): a need's
+    # plant is usually a park, and a gather is many times cheaper than the haversine. Computed
+    # by :func:`haversine_km` over all firms, so a gathered row equals the row's own haversine.
+    place_km: dict[tuple[float, float], np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.firm_ids)
@@ -647,6 +651,9 @@ class Distance(Component):
         """Distance in km of the firms at ``rows`` to the buyer's plant (NaN when unknown)."""
         if query.place is None:
             return np.full(_n(firms, rows), np.nan)
+        table = firms.place_km.get((query.place[0], query.place[1]))
+        if table is not None and len(table) == len(firms):  # a one-firm copy has its own lat/lon
+            return table[rows]
         return haversine_km(firms.lat[rows], firms.lon[rows], query.place[0], query.place[1])
 
     def upper(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray | float:

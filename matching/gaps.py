@@ -95,6 +95,7 @@ def _one_row(firms: FirmArrays, row: int) -> FirmArrays:
         dense_text={},  # text similarity comes from the query's precomputed values
         experience_base=None if firms.experience_base is None else firms.experience_base[rows],
         capacity_or_zero=None,  # apply_upgrade may change capacity: read it from ``capacity``
+        place_km={},  # distances from the firm's own lat/lon
     )
 
 
@@ -145,6 +146,15 @@ class _Rivals:
     profile_in_fallback: bool
 
 
+def _union(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct rows of both (``np.union1d``'s answer) through a mask: no hashing of
+    every candidate."""
+    mask = np.zeros(n, dtype=bool)
+    mask[first] = True
+    mask[second] = True
+    return np.flatnonzero(mask)
+
+
 def _best_of(matcher, ctx: QueryContext, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     keep = 4 * k + 8
     rows = matcher._prune(ctx, rows, max(5 * k, k + 1) if matcher.diversity == "mmr" else k)
@@ -165,13 +175,13 @@ def _rivals(matcher, ctx: QueryContext, row: int, k: int) -> _Rivals:
     # The firm, once without signal, is a fallback firm when fewer than ``fallback`` others precede it.
     profile_in_fallback = matcher.fallback > 0 and (
         not full or matcher._prior_rank[row] < matcher._prior_rank[fallback[-1]])
-    first = np.union1d(strong, fallback)
+    first = _union(strong, fallback, len(firms))
     after = None
     if len(first) < k:
         rest = eligible & ~signal
         rest[fallback] = False
         after = _best_of(matcher, ctx, np.flatnonzero(rest), k - len(first))
-    displaced = np.union1d(strong, fallback[:-1]) if full and matcher.fallback else first
+    displaced = _union(strong, fallback[:-1], len(firms)) if full and matcher.fallback else first
     return _Rivals(with_signal=_best_of(matcher, ctx, first, k), in_fallback=_best_of(matcher, ctx, displaced, k),
                    after=after, n_first=len(first), profile_in_fallback=bool(profile_in_fallback))
 
