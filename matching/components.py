@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import abc
 import math
 import re
 from dataclasses import dataclass, field
@@ -213,7 +214,7 @@ def _cert_label(code: str) -> str:
     return " ".join(p.upper() if len(p) <= 4 else p.capitalize() for p in parts)
 
 
-class Component:
+class Component(abc.ABC):
     """Base class: a named score in [0, 1] with reasons.
 
     Subclasses implement :meth:`values` (vectorised over candidate rows) and
@@ -226,12 +227,12 @@ class Component:
     # the others are bounded by 1 there and computed only for firms that can still reach the top k.
     cheap: bool = False
 
-    def validate(self) -> None:
+    def validate(self) -> None:  # noqa: B027 - optional hook: most components have no parameters
         """Check the component's own parameters (called by the matcher's ``fit``)."""
 
+    @abc.abstractmethod
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         """Values in [0, 1] for the firms at ``rows`` (int array, or :data:`ALL`)."""
-        raise NotImplementedError
 
     def upper(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray | float:
         """An upper bound of :meth:`values` that is cheap to compute (default 1)."""

@@ -134,3 +134,22 @@ def make_need(**overrides: Any) -> dict[str, Any]:
     }
     need.update(overrides)
     return need
+
+
+def refuse_insert_of(app, firm_id: str) -> None:
+    """Install a database trigger that refuses the insert of ``firm_id`` (SQLite or PostgreSQL)."""
+    with app.state.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON firms WHEN NEW.firm_id = '{firm_id}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.firm_id = '{firm_id}' THEN RAISE EXCEPTION 'refused by test trigger'; "
+                "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON firms FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )

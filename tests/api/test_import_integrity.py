@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from api.storage.models import Firm, Need
 from api.storage.session import transaction
+from tests.api.conftest import refuse_insert_of
 
 FULL_FIRM = (
     "firm_id,name,tax_code,district,description,certifications,employees,is_demo\n"
@@ -147,24 +148,6 @@ def test_a_row_the_database_refuses_as_data_is_a_row_reject(app, client, staff):
     assert reject["row"] == 3 and "too long for the test" in reject["reason"]
 
 
-def _refuse_insert_of(app, firm_id: str) -> None:
-    with app.state.engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON firms WHEN NEW.firm_id = '{firm_id}' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-            )
-        else:
-            conn.exec_driver_sql(
-                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
-                f"IF NEW.firm_id = '{firm_id}' THEN RAISE EXCEPTION 'refused by test trigger'; "
-                "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
-            )
-            conn.exec_driver_sql(
-                "CREATE TRIGGER refuse BEFORE INSERT ON firms FOR EACH ROW EXECUTE FUNCTION refuse()"
-            )
-
-
 def test_import_jobs_are_listed_and_a_failed_job_is_reachable(app, client, staff, analyst):
     done = _upload(client, staff, "firms", b"firm_id,name,employees\nF0001,Firm one,many\n").json()
     job = client.get(f"/api/v1/imports/{done['job_id']}", headers=staff)
@@ -172,7 +155,7 @@ def test_import_jobs_are_listed_and_a_failed_job_is_reachable(app, client, staff
     job = job.json()
     assert (job["status"], job["kind"], job["inserted"], job["cells_rejected"]) == ("done", "firms", 1, 1)
     assert job["rejects"][0]["column"] == "employees" and job["rejects"][0]["scope"] == "field"
-    _refuse_insert_of(app, "F0002")
+    refuse_insert_of(app, "F0002")
     failed = _upload(client, staff, "firms", b"firm_id,name\nF0002,Firm two\n", "hai.csv")
     assert failed.status_code == 409
     assert "refused by test trigger" in failed.json()["detail"]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.storage.models import Firm, FirmCertification, ImportJob
 from api.storage.session import transaction
+from tests.api.conftest import refuse_insert_of
 
 FIRMS_CSV = """firm_id,name,tax_code,district,sectors,description,certifications,employees
 F0001,Công ty TNHH Cơ khí Hòa Bình,0100109106,Đông Anh,cơ khí,Gia công CNC phay,ISO 9001:2015 hết hạn 12/2099,12
@@ -120,29 +121,10 @@ def test_upload_limits_and_bad_files(client, staff, analyst, settings):
     assert no_file.status_code == 422 and "file" in no_file.json()["detail"]
 
 
-def _fail_on_insert_of(app, firm_id: str) -> None:
-    """Install a database trigger that refuses the insert of ``firm_id``."""
-    with app.state.engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON firms WHEN NEW.firm_id = '{firm_id}' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-            )
-        else:
-            conn.exec_driver_sql(
-                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
-                f"IF NEW.firm_id = '{firm_id}' THEN RAISE EXCEPTION 'refused by test trigger'; "
-                "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
-            )
-            conn.exec_driver_sql(
-                "CREATE TRIGGER refuse BEFORE INSERT ON firms FOR EACH ROW EXECUTE FUNCTION refuse()"
-            )
-
-
 def test_failure_half_way_leaves_the_database_as_before(app, client, staff):
     _upload(client, staff, "firms", b"firm_id,name\nF0050,Firm already there\n")
     before = _firm_rows(app)
-    _fail_on_insert_of(app, "F0002")  # the second row of FIRMS_CSV
+    refuse_insert_of(app, "F0002")  # the second row of FIRMS_CSV
     answer = _upload(client, staff, "firms", FIRMS_CSV + b"F0050,Firm renamed by the batch\n")
     assert answer.status_code == 409
     assert "rolled back" in answer.json()["detail"] and "refused by test trigger" in answer.json()["detail"]
