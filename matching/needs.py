@@ -57,6 +57,9 @@ class NeedQuery:
         Normalised title + description (what the text component compares).
     sectors, processes, materials : tuple of str
         Taxonomy codes asked for (structured fields and codes found in the text).
+    product_groups : tuple of str
+        Product concepts named in the text (taxonomy kind ``product_group``): what the buyer
+        wants made (wire harness, corrugated cartons), compared by the concept channel.
     mandatory_certifications, preferred_certifications : tuple of str
         Certification codes. Mandatory ones are hard constraints; free-text mentions are
         preferred unless the structured field lists them.
@@ -86,6 +89,7 @@ class NeedQuery:
     sectors: tuple[str, ...] = ()
     processes: tuple[str, ...] = ()
     materials: tuple[str, ...] = ()
+    product_groups: tuple[str, ...] = ()
     mandatory_certifications: tuple[str, ...] = ()
     preferred_certifications: tuple[str, ...] = ()
     min_monthly_capacity: float = math.nan
@@ -238,8 +242,8 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
     Product groups bring their sectors; processes are kept as named (no ancestors), so a
     need for cnc_milling is not diluted by the generic cnc_machining.
     """
-    found: dict = {"sectors": set(), "processes": set(), "materials": set(), "sectors_implied": set(),
-                   "evidence": {}}
+    found: dict = {"sectors": set(), "processes": set(), "materials": set(), "product_groups": set(),
+                   "sectors_implied": set(), "evidence": {}}
     if not text:
         return found
     from features.capabilities import extract_capabilities
@@ -251,6 +255,7 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
         if kind in key_of:
             found[key_of[kind]].add(code)
         elif kind == "product_group" and code in tax:
+            found["product_groups"].add(code)
             found["sectors_implied"].update(s for s in tax.get(code).sectors if s in tax)
         else:
             continue
@@ -455,6 +460,7 @@ def parse_need(
         sectors=tuple(sorted(sectors)),
         processes=tuple(sorted(processes)),
         materials=tuple(sorted(materials)),
+        product_groups=tuple(sorted(found["product_groups"])),
         mandatory_certifications=tuple(sorted(mandatory)),
         preferred_certifications=tuple(sorted(preferred)),
         min_monthly_capacity=min_cap,
