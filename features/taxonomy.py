@@ -55,6 +55,7 @@ _CORE_KEYS = {
     "label_vi",
     "label_en",
     "label_ja",
+    "label_ko",
     "aliases",
     "parent",
     "sectors",
@@ -92,6 +93,9 @@ class Term:
         One of :data:`KINDS`.
     label_vi, label_en, label_ja : str
         Labels in Vietnamese, English and Japanese.
+    label_ko : str
+        Korean label (``""`` where the data file has none; :meth:`label` then falls back
+        to English).
     aliases : tuple of str
         Other names people write (with and without diacritics, abbreviations, variants).
     parent : str or None
@@ -109,6 +113,7 @@ class Term:
     label_vi: str
     label_en: str
     label_ja: str
+    label_ko: str = ""
     aliases: tuple[str, ...] = ()
     parent: str | None = None
     sectors: tuple[str, ...] = ()
@@ -117,21 +122,24 @@ class Term:
     attrs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def label(self, lang: str = "vi") -> str:
-        """Label in ``lang`` (``"vi"``, ``"en"`` or ``"ja"``).
+        """Label in ``lang`` (``"vi"``, ``"en"``, ``"ja"`` or ``"ko"``; Korean falls back to
+        English where the term has no Korean label).
 
         >>> load_taxonomy().get("mould_making").label("ja")
         '金型製作'
         """
-        labels = {"vi": self.label_vi, "en": self.label_en, "ja": self.label_ja}
+        labels = {"vi": self.label_vi, "en": self.label_en, "ja": self.label_ja,
+                  "ko": self.label_ko or self.label_en}
         if lang not in labels:
             raise TaxonomyError(
-                f"Expected lang 'vi', 'en' or 'ja', got {lang!r}. Use one of those three."
+                f"Expected lang 'vi', 'en', 'ja' or 'ko', got {lang!r}. Use one of those four."
             )
         return labels[lang]
 
     def names(self) -> tuple[str, ...]:
-        """Every name the term answers to: code, the three labels, the aliases."""
-        return (self.code, self.label_vi, self.label_en, self.label_ja, *self.aliases)
+        """Every name the term answers to: code, the labels, the aliases."""
+        return (self.code, self.label_vi, self.label_en, self.label_ja,
+                *((self.label_ko,) if self.label_ko else ()), *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -308,6 +316,7 @@ class Taxonomy:
                     "label_vi": t.label_vi,
                     "label_en": t.label_en,
                     "label_ja": t.label_ja,
+                    "label_ko": t.label_ko,
                     "parent": t.parent,
                     "aliases": "; ".join(t.aliases),
                     "sectors": "; ".join(t.sectors),
@@ -316,7 +325,7 @@ class Taxonomy:
                     **{k: v for k, v in t.attrs.items() if k not in _CORE_KEYS},
                 }
             )
-        columns = ["code", "kind", "label_vi", "label_en", "label_ja", "parent", "aliases"]
+        columns = ["code", "kind", "label_vi", "label_en", "label_ja", "label_ko", "parent", "aliases"]
         columns += ["sectors", "vsic", "hs"]
         return pd.DataFrame(rows, columns=columns if not rows else None)
 
@@ -390,6 +399,7 @@ def _parse_terms(path: Path, doc: Any) -> tuple[str, str, list[Term]]:
                 label_vi=labels["vi"],
                 label_en=labels["en"],
                 label_ja=labels["ja"],
+                label_ko=normalize(raw.get("label_ko")),
                 aliases=tuple(
                     normalize(a) for a in _as_tuple(raw.get("aliases"), where, "aliases")
                 ),
