@@ -13,7 +13,8 @@ from __future__ import annotations
 
 # firm_id, name and (name + tax_code) identify a firm; everything else may be empty.
 FIRM_COLUMNS: dict[str, str] = {
-    "firm_id": "Stable id, F0001..F9999 (F + 4 or more digits)",
+    "firm_id": "Your own stable id, any text up to 64 characters without '/' (VN-0001, F0001); "
+    "generated as F + tax code when empty",
     "name": "Registered name, Vietnamese (Công ty TNHH ...)",
     "tax_code": "Mã số thuế: 10 digits, or 13 with a 3-digit branch suffix (0101234567-001)",
     "address": "Street address as written (legacy or post-2025 ward names)",
@@ -36,7 +37,7 @@ FIRM_COLUMNS: dict[str, str] = {
 }
 
 BUYER_COLUMNS: dict[str, str] = {
-    "buyer_id": "Stable id, B001..",
+    "buyer_id": "Your own stable id, any text up to 64 characters without '/' (B001, CANON-TL)",
     "name": "Buyer (plant) name",
     "country": "Country of origin, ISO 3166 alpha-2 (JP, KR, TW, DE, US, ...)",
     "park_id": "Industrial park code of the plant (features.geo parks table)",
@@ -46,7 +47,7 @@ BUYER_COLUMNS: dict[str, str] = {
 }
 
 NEED_COLUMNS: dict[str, str] = {
-    "need_id": "Stable id, N-0001..",
+    "need_id": "Your own stable id, any text up to 64 characters without '/' (N-0001)",
     "buyer_id": "Buyer that needs the component",
     "title": "Short title (en, vi or ja)",
     "description": "Free-text requirement (en, vi or ja)",
@@ -151,4 +152,15 @@ VI_HEADERS: dict[str, str] = {
     "by": "Người ghi",
 }
 
-__all__ += ["VI_HEADERS"]
+# Headers that stand in for a column only when the file has no header of that column
+# itself: a province is the coarsest address, used when there is no street address.
+FALLBACK_HEADERS: dict[str, dict[str, str]] = {
+    "firms": {
+        "province": "address",
+        "Tỉnh/Thành phố": "address",
+        "Tỉnh": "address",
+        "Tỉnh thành": "address",
+    },
+}
+
+__all__ += ["VI_HEADERS", "FALLBACK_HEADERS"]

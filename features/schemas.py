@@ -6,7 +6,8 @@ Column names come from :mod:`features.columns`.
 
 Types after ingestion
 ---------------------
-* ids: ``str`` with patterns (``F0001``, ``B001``, ``N-0001``);
+* ids (``firm_id``, ``buyer_id``, ``need_id``): the user's own ``str``, in the normal form of
+  :func:`features.identity.normalize_id` (1 to 64 characters, trimmed, no ``/``);
 * ``tax_code``: ``0101234567`` or ``0101234567-001`` (check digit verified), nullable;
 * counts (``founded``, ``employees``, ``monthly_capacity``, ``annual_volume``, ...): nullable
   ``Int64`` within sensible bounds;
@@ -17,7 +18,7 @@ Types after ingestion
 Examples
 --------
 >>> import pandas as pd
->>> frame = pd.DataFrame({"need_id": ["N-0001"], "firm_id": ["F0001"], "status": ["order"],
+>>> frame = pd.DataFrame({"need_id": ["N-0001"], "firm_id": ["VN-0001"], "status": ["order"],
 ...     "reason": [None], "at": pd.to_datetime(["2026-01-05"]).astype("datetime64[ns]"),
 ...     "by": ["staff"]})
 >>> len(validate("outcomes", frame))
@@ -42,6 +43,7 @@ from features.columns import (
     OWNERSHIP_TYPES,
 )
 from features.exceptions import CnhtError
+from features.identity import ID_MAX_LENGTH, is_valid_id
 
 __all__ = [
     "FirmSchema",
@@ -58,9 +60,6 @@ __all__ = [
 ]
 
 # [0-9], not \d: \d also matches full-width and other Unicode digits ("０１０").
-FIRM_ID_PATTERN = r"^F[0-9]{4,}$"
-BUYER_ID_PATTERN = r"^B[0-9]{3,}$"
-NEED_ID_PATTERN = r"^N-[0-9]{4,}$"
 TAX_CODE_PATTERN = r"^[0-9]{10}(-[0-9]{3})?$"
 CODE_LIST_PATTERN = r"^[a-z0-9_]+(;[a-z0-9_]+)*$"
 CODE_PATTERN = r"^[a-z0-9_]+$"
@@ -68,6 +67,19 @@ NEED_STATUSES: tuple[str, ...] = ("open", "closed")
 LANGUAGES: tuple[str, ...] = ("vi", "en", "ja", "ko", "zh")
 _LANGUAGE_LIST_PATTERN = r"^(vi|en|ja|ko|zh)(;(vi|en|ja|ko|zh))*$"
 _EMAIL_PATTERN = r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$"
+
+
+def _id_field(unique: bool = False):
+    """An ID column: the one rule of :mod:`features.identity` (checked per element)."""
+    return pa.Field(
+        unique=unique,
+        str_length={"min_value": 1, "max_value": ID_MAX_LENGTH},
+        description="the user's own ID (features.identity.normalize_id)",
+    )
+
+
+def _ids_are_valid(series: pd.Series) -> pd.Series:
+    return series.map(is_valid_id)
 
 
 def _known(kind: str):
@@ -99,7 +111,7 @@ def _known_park(series: pd.Series) -> pd.Series:
 class FirmSchema(pa.DataFrameModel):
     """A supplier firm (doanh nghiệp CNHT), one row per firm."""
 
-    firm_id: Series[str] = pa.Field(str_matches=FIRM_ID_PATTERN, unique=True)
+    firm_id: Series[str] = _id_field(unique=True)
     name: Series[str] = pa.Field(str_length={"min_value": 1})
     tax_code: Series[str] = pa.Field(nullable=True, str_matches=TAX_CODE_PATTERN)
     address: Series[str] = pa.Field(nullable=True)
@@ -120,6 +132,11 @@ class FirmSchema(pa.DataFrameModel):
     phone: Series[str] = pa.Field(nullable=True)
     is_demo: Series[bool]
 
+    @pa.check("firm_id", name="firm_id: an ID in normal form (features.identity)")
+    @classmethod
+    def firm_id_is_valid(cls, series: Series[str]) -> Series[bool]:
+        return _ids_are_valid(series)
+
     @pa.check("tax_code", name="tax_code: check digit (stdnum.vn.mst)")
     @classmethod
     def tax_code_check_digit(cls, series: Series[str]) -> Series[bool]:
@@ -133,13 +150,18 @@ class FirmSchema(pa.DataFrameModel):
 class BuyerSchema(pa.DataFrameModel):
     """A buyer (usually a multinational's plant in or near Hà Nội)."""
 
-    buyer_id: Series[str] = pa.Field(str_matches=BUYER_ID_PATTERN, unique=True)
+    buyer_id: Series[str] = _id_field(unique=True)
     name: Series[str] = pa.Field(str_length={"min_value": 1})
     country: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
     park_id: Series[str] = pa.Field(nullable=True, str_matches=CODE_PATTERN)
     sector: Series[str] = pa.Field(nullable=True, str_matches=CODE_PATTERN)
     description: Series[str] = pa.Field(nullable=True)
     is_demo: Series[bool]
+
+    @pa.check("buyer_id", name="buyer_id: an ID in normal form (features.identity)")
+    @classmethod
+    def buyer_id_is_valid(cls, series: Series[str]) -> Series[bool]:
+        return _ids_are_valid(series)
 
     @pa.check("park_id", name="park_id: a known industrial park (features.geo.parks)")
     @classmethod
@@ -159,8 +181,8 @@ class BuyerSchema(pa.DataFrameModel):
 class NeedSchema(pa.DataFrameModel):
     """A buyer's component need."""
 
-    need_id: Series[str] = pa.Field(str_matches=NEED_ID_PATTERN, unique=True)
-    buyer_id: Series[str] = pa.Field(str_matches=BUYER_ID_PATTERN)
+    need_id: Series[str] = _id_field(unique=True)
+    buyer_id: Series[str] = _id_field()
     title: Series[str] = pa.Field(nullable=True)
     description: Series[str] = pa.Field(nullable=True)
     sector: Series[str] = pa.Field(nullable=True, str_matches=CODE_PATTERN)
@@ -177,6 +199,11 @@ class NeedSchema(pa.DataFrameModel):
     target_price_usd: Series[float] = pa.Field(nullable=True, ge=0)
     internal_notes: Series[str] = pa.Field(nullable=True)
     is_demo: Series[bool]
+
+    @pa.check("need_id", "buyer_id", name="an ID in normal form (features.identity)")
+    @classmethod
+    def ids_are_valid(cls, series: Series[str]) -> Series[bool]:
+        return _ids_are_valid(series)
 
     @pa.check("sector", name="sector: a taxonomy sector code")
     @classmethod
@@ -211,12 +238,17 @@ class NeedSchema(pa.DataFrameModel):
 class OutcomeSchema(pa.DataFrameModel):
     """One status change of a (need, firm) match: an event log row."""
 
-    need_id: Series[str] = pa.Field(str_matches=NEED_ID_PATTERN)
-    firm_id: Series[str] = pa.Field(str_matches=FIRM_ID_PATTERN)
+    need_id: Series[str] = _id_field()
+    firm_id: Series[str] = _id_field()
     status: Series[str] = pa.Field(isin=list(OUTCOME_STATUSES))
     reason: Series[str] = pa.Field(nullable=True)
     at: Series[pa.DateTime]
     by: Series[str] = pa.Field(nullable=True)
+
+    @pa.check("need_id", "firm_id", name="an ID in normal form (features.identity)")
+    @classmethod
+    def ids_are_valid(cls, series: Series[str]) -> Series[bool]:
+        return _ids_are_valid(series)
 
     @pa.dataframe_check(error="reason: status 'rejected' needs a reason")
     @classmethod
@@ -336,12 +368,12 @@ def validate(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> bad = pd.DataFrame({"buyer_id": ["X1"], "name": ["Canon"], "country": ["JP"],
+    >>> bad = pd.DataFrame({"buyer_id": ["a/b"], "name": ["Canon"], "country": ["JP"],
     ...     "park_id": [None], "sector": [None], "description": [None], "is_demo": [False]})
     >>> validate("buyers", bad)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    features.schemas.SchemaValidationError: Table 'buyers' ... column 'buyer_id' failed str_matches(...) on 'X1' ...
+    features.schemas.SchemaValidationError: Table 'buyers' ... column 'buyer_id' failed buyer_id: an ID in normal form (features.identity) on 'a/b' ...
     """
     cases = failure_cases(kind, frame)
     if cases.empty:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from features.columns import FALLBACK_HEADERS
 from features.exceptions import IngestError
 from features.ingest import _tables as t
 from features.ingest._parse import CellProblem, is_empty
@@ -227,6 +228,15 @@ def _map_headers(
                 "hoặc xóa cột.",
             })
             continue
+        mapping[position] = column
+    fallbacks = {t.header_key(h): c for h, c in FALLBACK_HEADERS.get(kind, {}).items()}
+    for position, written in enumerate(header):
+        column = fallbacks.get(t.header_key(written)) if written else None
+        if column is None or written not in unknown or column in mapping.values():
+            continue
+        # "province" stands in for a missing address: no longer an unknown column
+        unknown.remove(written)
+        rejects = [r for r in rejects if r["column"] != written]
         mapping[position] = column
     present = set(mapping.values())
     missing = [group for group in t.REQUIRED[kind] if not present & set(group)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -13,16 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from features.columns import OUTCOME_STATUSES, OWNERSHIP_TYPES, VI_HEADERS
+from features.identity import InvalidIdError, normalize_id
 from features.ingest import _parse as p
 from features.ingest._parse import CellProblem
-from features.schemas import (
-    BUYER_ID_PATTERN,
-    COLUMNS,
-    FIRM_ID_PATTERN,
-    LANGUAGES,
-    NEED_ID_PATTERN,
-    NEED_STATUSES,
-)
+from features.schemas import COLUMNS, LANGUAGES, NEED_STATUSES
 from features.text import fold, normalize
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
@@ -93,23 +86,21 @@ def accepted_headers(kind: str) -> str:
 
 
 # --- parsers per column --------------------------------------------------------------------
-def _identifier(pattern: str, example: str, what: str) -> Callable[[Any], str | None]:
-    regex = re.compile(pattern)
+def _identifier(column: str) -> Callable[[Any], str | None]:
+    """Parser of an ID cell: the user's own ID in the normal form of
+    :func:`features.identity.normalize_id`; an empty cell is ``None`` (the row rules
+    decide whether that rejects the row)."""
 
     def parse(value: Any) -> str | None:
-        raw = p.text(value)
-        if raw is None:
+        if p.text(value) is None:
             return None
-        # NFKC: full-width "Ｆ０００１" typed on a Japanese/Chinese keyboard is F0001
-        ident = unicodedata.normalize("NFKC", raw).replace(" ", "").upper()
-        if not regex.match(ident):
-            raise CellProblem(
-                f"expected a {what} like {example!r}, got {raw!r}",
-                f"Write the id as {example} ({pattern}).",
-                f"cần mã dạng {example!r}, nhận {raw!r}",
-                f"Ghi mã theo dạng {example} ({pattern}).",
-            )
-        return ident
+        if isinstance(value, float) and value.is_integer():  # 1001 read from XLSX as 1001.0
+            value = int(value)
+        try:
+            return normalize_id(value, column)
+        except InvalidIdError as error:
+            raise CellProblem(error.reason, error.fix + ".", error.reason_vi,
+                              error.fix_vi + ".") from None
 
     return parse
 
@@ -392,9 +383,9 @@ def _firm_certifications(value: Any) -> tuple[str | None, list[Piece]]:
 
 # Parser of each column: (kind, column) -> callable(value) -> value | (value, piece problems)
 def parsers(kind: str) -> dict[str, Callable[[Any], Any]]:
-    firm_id = _identifier(FIRM_ID_PATTERN, "F0001", "firm id")
-    buyer_id = _identifier(BUYER_ID_PATTERN, "B001", "buyer id")
-    need_id = _identifier(NEED_ID_PATTERN, "N-0001", "need id")
+    firm_id = _identifier("firm_id")
+    buyer_id = _identifier("buyer_id")
+    need_id = _identifier("need_id")
     count = "; e.g. 1200"
     if kind == "firms":
         return {
@@ -489,10 +480,11 @@ def row_problems(kind: str, row: dict[str, Any]) -> list[tuple[str, str, str, st
         if row.get("firm_id") is None and row.get("tax_code") is None:
             out.append(("firm_id", "row rejected: neither a valid firm_id nor a valid tax code "
                         "identifies the firm",
-                        "Fill in firm_id (F0001) or a valid mã số thuế.",
+                        "Fill in firm_id (your own ID, e.g. VN-0001) or a valid mã số thuế.",
                         "loại cả dòng: không có mã doanh nghiệp hay mã số thuế hợp lệ nào "
                         "xác định doanh nghiệp",
-                        "Điền mã doanh nghiệp (F0001) hoặc mã số thuế hợp lệ."))
+                        "Điền mã doanh nghiệp (mã riêng của bạn, ví dụ VN-0001) hoặc mã số "
+                        "thuế hợp lệ."))
     elif kind == "buyers":
         need("buyer_id", "the buyer id", "mã bên mua")
         need("name", "the buyer's name", "tên bên mua")
@@ -518,5 +510,8 @@ def row_problems(kind: str, row: dict[str, Any]) -> list[tuple[str, str, str, st
 
 
 def derive_firm_id(tax_code: str) -> str:
-    """A stable firm id from a tax code, for rows that have none: ``F`` + its digits."""
+    """A stable firm id from a tax code, for rows that have none: ``F`` + its digits.
+
+    Deterministic, so re-importing the file gives the same id; a valid ID under
+    :func:`features.identity.normalize_id` (at most 14 characters)."""
     return "F" + tax_code.replace("-", "")

@@ -244,7 +244,7 @@ def build_profiles(
     if len(empty):
         raise ProfileError(
             f"Expected a firm_id on every row, got {len(empty)} empty (first at row "
-            f"{int(empty[0])}). Fill firm_id (F0001..) or drop those rows."
+            f"{int(empty[0])}). Fill firm_id (your own ID, e.g. VN-0001) or drop those rows."
         )
     duplicated = ids[ids.duplicated()].unique().tolist()
     if duplicated:

@@ -338,7 +338,8 @@ def test_buyers():
         "Mã bên mua,Tên bên mua,Quốc gia,Khu công nghiệp,Ngành\n"
         "B001,Canon Việt Nam,Nhật Bản,KCN Thăng Long,điện tử\n"
         "B002,Foo,Atlantis,KCN Mặt Trăng,\n"
-        "X9,Bar,JP,,\n"
+        "Canon/TL,Bar,JP,,\n"
+        "CANON-TL 2,Baz,JP,,\n"
     )
     result = read_buyers(text.encode())
     assert result.buyers.loc[2, ["country", "park_id", "sector"]].tolist() == [
@@ -346,7 +347,11 @@ def test_buyers():
     ]
     assert set(_rejects(result, 3, "country")["scope"]) == {"field"}
     assert set(_rejects(result, 3, "park_id")["scope"]) == {"field"}
-    assert result.rows_rejected == 1 and not _rejects(result, 4, "buyer_id").empty
+    # the buyer's own ID is kept as written; only a '/' (unusable in a URL) rejects the row
+    assert result.buyers.loc[5, "buyer_id"] == "CANON-TL 2"
+    slash = _rejects(result, 4, "buyer_id")
+    assert result.rows_rejected == 1 and "without '/'" in slash["reason"].iloc[0]
+    assert "'Canon-TL'" in slash["fix"].iloc[0]
 
 
 def test_needs_certifications_resolve_to_codes():
@@ -488,3 +493,82 @@ def test_needs_certifications_accept_national_equivalents_and_versions():
     assert row["mandatory_certifications"] == "iso_9001"
     assert set(row["preferred_certifications"].split(";")) == {"iso_9001", "iatf_16949"}
     assert result.rejects.empty
+
+
+# --- any stable ID (issue 8 §1) ---------------------------------------------------------------
+def test_firms_keep_their_own_ids():
+    text = (
+        "firm_id,name,description\n"
+        "VN-0001,An Phát,dập kim loại\n"
+        "  ＳＨＴＰ－００１ ,Bình Minh,ép nhựa\n"  # full-width, padded: the same key as SHTP-001
+        "acme plant\t 2,Acme,CNC\n"
+        "f0001,Lower,lowercase kept\n"
+    )
+    result = read_firms(text.encode())
+    assert result.firms["firm_id"].tolist() == ["VN-0001", "SHTP-001", "acme plant 2", "f0001"]
+    assert result.rows_rejected == 0
+    validate("firms", result.firms)
+
+
+def test_duplicate_ids_are_rejected_and_good_rows_kept():
+    text = (
+        "need_id,buyer_id,title\n"
+        "REQ-1,CANON,vỏ nhôm\n"
+        "REQ-2,CANON,bánh răng\n"
+        "REQ-1,CANON,lò xo\n"
+        "Ｒ Ｅ Ｑ,CANON,trục\n"
+    )
+    result = read_needs(text.encode())
+    assert result.needs["need_id"].tolist() == ["REQ-1", "REQ-2", "R E Q"]
+    duplicate = _rejects(result, 4, "need_id")
+    assert duplicate["scope"].tolist() == ["row"]
+    assert "duplicate of row 2" in duplicate["reason"].iloc[0]
+    assert duplicate["fix"].iloc[0]
+    assert result.rows_read == result.rows_accepted + result.rows_rejected == 4
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("x" * 500, "Expected a firm_id of at most 64 characters, got 500"),
+        ("acme/plant 2", "Expected a firm_id without '/'"),
+        ("VN\x07-1", "Expected a firm_id without control characters"),
+        ("..", "Expected a firm_id other than '..'"),
+    ],
+)
+def test_unusable_id_is_a_reject_with_reason_and_fix(cell, reason):
+    result = read_firms(f"firm_id,name\nVN-0001,Good\n{cell},Bad\n".encode())
+    assert result.firms["firm_id"].tolist() == ["VN-0001"]  # the good row goes in
+    problem = _rejects(result, 3, "firm_id")
+    assert problem["reason"].iloc[0].startswith(reason)
+    assert problem["fix"].iloc[0] and problem["reason_vi"].iloc[0]
+    assert set(problem["scope"]) == {"row"}
+
+
+def test_empty_id_without_tax_code_rejects_the_row():
+    result = read_firms(b"firm_id,name\n   ,Nameless\nVN-2,Named\n")
+    assert result.firms["firm_id"].tolist() == ["VN-2"]
+    assert "neither a valid firm_id" in _rejects(result, 2, "firm_id")["reason"].iloc[0]
+
+
+def test_ids_are_generated_only_where_the_file_has_none():
+    text = "firm_id,name,tax_code\n,A,0100109106\nOWN-7,B,0101248141\n"
+    first, again = read_firms(text.encode()), read_firms(text.encode())
+    assert first.firms["firm_id"].tolist() == ["F0100109106", "OWN-7"]
+    assert again.firms["firm_id"].tolist() == first.firms["firm_id"].tolist()  # deterministic
+
+
+def test_numeric_ids_from_a_workbook_are_text(tmp_path):
+    path = tmp_path / "buyers.xlsx"
+    pd.DataFrame({"buyer_id": [1001, 1002], "name": ["A", "B"]}).to_excel(path, index=False)
+    assert read_buyers(path).buyers["buyer_id"].tolist() == ["1001", "1002"]
+
+
+def test_province_stands_in_for_a_missing_address():
+    text = "firm_id,name,province,lang,source\nVN-0001,A,Vĩnh Phúc,ja,web\n"
+    result = read_firms(text.encode())
+    assert result.firms.loc[2, "address"] == "Vĩnh Phúc"
+    assert result.unknown_columns == ["lang", "source"]
+    both = read_firms("firm_id,name,address,province\nVN-1,A,12 Lê Lợi,Hà Nội\n".encode())
+    assert both.firms.loc[2, "address"] == "12 Lê Lợi"
+    assert both.unknown_columns == ["province"]

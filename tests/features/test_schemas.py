@@ -52,7 +52,8 @@ def test_good_firm_passes():
 @pytest.mark.parametrize(
     ("overrides", "column"),
     [
-        ({"firm_id": "X12"}, "firm_id"),
+        ({"firm_id": "acme/plant 2"}, "firm_id"),  # '/' cannot be a URL path segment
+        ({"firm_id": " VN-0001"}, "firm_id"),  # not trimmed: not the normal form
         ({"tax_code": "12345"}, "tax_code"),
         ({"tax_code": "０１００１０９１０６"}, "tax_code"),  # full-width digits
         ({"firm_id": "F０００１"}, "firm_id"),
@@ -68,6 +69,20 @@ def test_broken_firm_names_the_column(overrides, column):
         validate("firms", make_firms(**overrides))
     assert isinstance(info.value, CnhtError)
     assert info.value.failure_cases["column"].tolist() == [column]
+
+
+@pytest.mark.parametrize("firm_id", ["VN-0001", "SHTP-001", "acme plant 2", "F0001", "x" * 64,
+                                     "Công ty Á-01", "株式会社-7"])
+def test_any_stable_id_in_normal_form_passes(firm_id):
+    validate("firms", make_firms(firm_id=firm_id))
+    validate("outcomes", make_outcomes(firm_id=firm_id, need_id=firm_id))
+
+
+@pytest.mark.parametrize(("firm_id", "why"), [("", "str_length"), ("x" * 65, "str_length")])
+def test_empty_or_too_long_id_fails(firm_id, why):
+    with pytest.raises(SchemaValidationError, match=f"column 'firm_id' failed {why}") as info:
+        validate("firms", make_firms(firm_id=firm_id))
+    assert set(info.value.failure_cases["column"]) == {"firm_id"}
 
 
 def test_branch_tax_code_is_valid():
