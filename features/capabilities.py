@@ -10,7 +10,8 @@ How it works
 * The input is cut into tokens: runs of letters/digits (NFD combining marks and zero-width
   characters stay inside their word) and single CJK/Hangul characters (Japanese has no
   spaces, so every character is a token and aliases match inside longer runs).
-* Each token is folded with :func:`features.text.fold`; a whole-word abbreviation
+* Each token is folded with :func:`features.text.fold`, and a word without diacritics is
+  stemmed (:func:`features.text.stem`: *stamped*, *stamping* and *stamp* meet); a whole-word abbreviation
   (``SX``, ``CK``, ``ĐT``; table of :func:`features.text.abbreviations`) is replaced by its
   expansion's tokens, which all keep the abbreviation's span.
 * A longest-match-first scan walks the tokens, extending a candidate only while it is the
@@ -56,7 +57,7 @@ from functools import lru_cache
 
 from features.exceptions import TaxonomyError
 from features.taxonomy import KINDS, Taxonomy, alias_key, load_taxonomy
-from features.text import abbreviation_blocked, abbreviation_key, abbreviations, fold, normalize
+from features.text import abbreviation_blocked, abbreviation_key, abbreviations, fold, normalize, stem
 
 __all__ = ["Capability", "extract_capabilities", "DEFAULT_KINDS"]
 
@@ -108,6 +109,9 @@ class _Entry:
     n_chars: int
     cjk: bool
     ambiguous: bool
+    # (code, unstemmed folded keys): "injection mould" (the tool) and "injection moulding"
+    # (the process) share a stem; the words as typed pick the code that wrote them.
+    exact: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 def _has_marks(form: str) -> bool:
@@ -161,8 +165,15 @@ def _tokens(text: str) -> list[_Token]:
         # "ĐT: 0243..." is a phone number, not the abbreviation of điện tử
         pairs = _pairs(raw) if abbreviation_blocked(raw, text[end : end + 24]) else _word(raw)
         for folded, form, marked in pairs:
-            append((start, end, folded, form, False, marked))
+            # English inflections meet their alias (stamped/stamping -> stamp); a word written
+            # with diacritics is Vietnamese and kept as it is.
+            append((start, end, folded if marked else stem(folded), form, False, marked))
     return out
+
+
+def _typed_key(toks: list[_Token]) -> str:
+    """The folded words as typed (before stemming) of a run of tokens."""
+    return " ".join(t[2] if t[4] else fold(t[3]) for t in toks)
 
 
 class _Matcher:
@@ -173,6 +184,7 @@ class _Matcher:
         self.kinds = {t.code: t.kind for t in taxonomy.terms()}
         winners = taxonomy.alias_index()
         spellings: dict[str, dict[str, set[tuple[str, ...]]]] = {}
+        unstemmed: dict[str, dict[str, set[str]]] = {}
         tax_keys: dict[str, str] = {}
         shapes: dict[str, tuple[int, int, bool]] = {}
         for term in taxonomy.terms():
@@ -188,6 +200,7 @@ class _Matcher:
                 marked = by_code.setdefault(term.code, set())
                 if any(_has_marks(f) for f in form):
                     marked.add(form)
+                unstemmed.setdefault(key, {}).setdefault(term.code, set()).add(_typed_key(toks))
                 tax_keys.setdefault(key, alias_key(name))
                 cjk = all(t[4] for t in toks)
                 shapes[key] = (len(toks), sum(len(t[2]) for t in toks), cjk)
@@ -205,6 +218,7 @@ class _Matcher:
                 n_chars=n_chars,
                 cjk=cjk,
                 ambiguous=ambiguous,
+                exact=tuple((c, frozenset(unstemmed[key][c])) for c in codes),
             )
         for phrase in taxonomy.stop_phrases:
             toks = _tokens(phrase)
@@ -285,6 +299,11 @@ class _Matcher:
             code = entry.default if entry.default in fitting else fitting[0]
         else:
             exact = all(not marked for c, marked in entry.claimants if c == code)
+        if len(entry.exact) > 1:
+            typed = _typed_key(matched)
+            written = [c for c, keys in entry.exact if typed in keys]
+            if written and code not in written:
+                code = written[0]
         if (
             entry.n_tokens == 1
             and not entry.cjk

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -33,6 +34,8 @@ __all__ = [
     "abbreviation_blocked",
     "tokens",
     "words",
+    "stem",
+    "japanese_words",
 ]
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
@@ -180,35 +183,110 @@ def words(text: object, expand: bool = True) -> list[str]:
     return re.findall(r"[^\W_]+", fold(text))
 
 
-def tokens(text: object, bigrams: bool = True, expand: bool = True) -> list[str]:
-    """Tokens for matching: folded syllables, syllable bigrams joined by ``_``, and
-    character bigrams of Japanese/Chinese/Korean runs (which have no spaces).
+_KANA_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]+")
+# Parts of speech that carry no meaning for matching (particles, auxiliaries, symbols, blanks).
+_JA_SKIP = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
+_JA_LOCAL = threading.local()
 
-    Typed-without-diacritics queries give the same tokens as accented ones.
+
+def _ja_tokenizer():
+    """One Sudachi tokenizer per thread (its dictionary ships inside ``sudachidict_core``)."""
+    tokenizer = getattr(_JA_LOCAL, "tokenizer", None)
+    if tokenizer is None:
+        from sudachipy import Dictionary, SplitMode
+
+        tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+        _JA_LOCAL.tokenizer = tokenizer
+    return tokenizer
+
+
+@lru_cache(maxsize=65536)
+def japanese_words(run: str) -> tuple[str, ...]:
+    """Content words of a Japanese (or Chinese) run, by Sudachi's morphological analysis.
+
+    Mode C units (``自動化``) and, where they split further, their mode A parts (``自動``);
+    each in Sudachi's normalised form (``成形`` and ``成型`` are one word, so are
+    ``ワイヤー`` and ``ワイヤ``); particles, auxiliaries and symbols dropped.
+
+    >>> japanese_words("車載ワイヤーハーネスの組立")
+    ('車載', 'ワイヤ', 'ハーネス', '組み立て')
+    """
+    from sudachipy import SplitMode
+
+    out: list[str] = []
+    for morpheme in _ja_tokenizer().tokenize(run, SplitMode.C):
+        if morpheme.part_of_speech()[0] in _JA_SKIP:
+            continue
+        out.append(morpheme.normalized_form())
+        parts = morpheme.split(SplitMode.A)
+        if len(parts) > 1:
+            out.extend(p.normalized_form() for p in parts if p.part_of_speech()[0] not in _JA_SKIP)
+    return tuple(w for w in out if w.strip())
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """English stem of a folded Latin word (``stamped``, ``stamping`` -> ``stamp``).
+
+    Words of four letters or fewer are left alone (``abs``, ``pcb``: acronyms), except a
+    plural ``s``; Vietnamese syllables, which end in a vowel or ``c ch m n ng nh p t``,
+    are left as they are by the Snowball rules.
+
+    >>> stem("moulded"), stem("harnesses"), stem("khuon")
+    ('mould', 'har', 'khuon')
+    """
+    if not word.isascii() or not word.isalpha():
+        return word
+    if len(word) <= 4:
+        return word[:-1] if len(word) == 4 and word.endswith("s") and word[-2] not in "siu" else word
+    return _english_stemmer().stemWord(word)
+
+
+def tokens(text: object, bigrams: bool = True, expand: bool = True, morphology: bool = True) -> list[str]:
+    """Tokens for matching: words of each language, and bigrams of adjacent words.
+
+    * Latin script (Vietnamese, English): folded syllables or words, English ones stemmed
+      (``stamped`` and ``stamping`` give ``stamp``), and bigrams of adjacent ones joined
+      by ``_``; typed-without-diacritics text gives the tokens of accented text.
+    * Japanese and Chinese: Sudachi's words (see :func:`japanese_words`), never fragments
+      of a word, and bigrams of adjacent words.
+    * Korean: character bigrams of each word (no analyser ships for Korean).
+
+    ``morphology=False`` gives the plain tokens the text-only baselines use: folded words
+    unstemmed and character bigrams of every CJK run.
 
     >>> tokens("Ép nhựa")
     ['ep', 'nhua', 'ep_nhua']
     >>> tokens("金型製作")
-    ['金型', '型製', '製作']
+    ['金型', '製作', '金型_製作']
+    >>> tokens("stamped brackets")
+    ['stamp', 'bracket', 'stamp_bracket']
     """
     out: list[str] = []
-    syllables: list[str] = []
+    latin: list[str] = []
+    japanese: list[str] = []
     for w in words(text, expand=expand):
-        if _CJK.fullmatch(w):
-            out.extend(w[i : i + 2] for i in range(max(1, len(w) - 1)))
+        if not _CJK.search(w):
+            latin.append(stem(w) if morphology else w)
             continue
-        cjk = _CJK.findall(w)
-        if cjk:  # mixed run such as "abc金型": split scripts apart
-            for part in re.split(f"({_CJK.pattern})", w):
-                if not part:
-                    continue
-                if _CJK.fullmatch(part):
-                    out.extend(part[i : i + 2] for i in range(max(1, len(part) - 1)))
-                else:
-                    syllables.append(part)
-            continue
-        syllables.append(w)
-    out = syllables + out
+        for part in re.split(f"({_CJK.pattern})", w):  # "abc金型": split scripts apart
+            if not part:
+                continue
+            if not _CJK.fullmatch(part):
+                latin.append(stem(part) if morphology else part)
+            elif morphology and not _HANGUL.search(part):
+                japanese.extend(japanese_words(part))
+            else:
+                out.extend(part[i : i + 2] for i in range(max(1, len(part) - 1)))
     if bigrams:
-        out.extend(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))
-    return out
+        out.extend(f"{a}_{b}" for a, b in zip(latin, latin[1:], strict=False))
+        out.extend(f"{a}_{b}" for a, b in zip(japanese, japanese[1:], strict=False))
+    return latin + japanese + out

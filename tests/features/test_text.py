@@ -63,9 +63,26 @@ def test_tokens_with_and_without_diacritics_are_equal():
     assert words("Cty SX") == ["cong", "ty", "san", "xuat"]
 
 
-def test_tokens_split_japanese_into_bigrams():
-    assert tokens("金型製作") == ["金型", "型製", "製作"]
-    assert tokens("射出成形 ABS") == ["abs", "射出", "出成", "成形"]
+def test_tokens_cut_japanese_into_words_not_fragments():
+    assert tokens("金型製作") == ["金型", "製作", "金型_製作"]
+    # 成形/成型 and ワイヤー/ワイヤ are one word each (Sudachi's normalised forms)
+    assert tokens("射出成形 ABS") == tokens("射出成型 abs") == ["abs", "射出", "成型", "射出_成型"]
+    assert "ダイカスト" in tokens("アルミダイカスト部品")
+    assert not {"イカ", "ルミ", "ダイ"} & set(tokens("アルミダイカスト部品"))  # no fragments
+    assert tokens("ワイヤーハーネス") == tokens("ワイヤハーネス")
+    # particles are not words of the need
+    assert "の" not in tokens("車載ワイヤーハーネスの組立")
+
+
+def test_tokens_stem_english_and_leave_vietnamese_and_acronyms_alone():
+    assert tokens("stamped", bigrams=False) == tokens("stamping", bigrams=False) == ["stamp"]
+    assert tokens("moulded housings", bigrams=False) == ["mould", "hous"]
+    assert tokens("ABS PCB parts", bigrams=False) == ["abs", "pcb", "part"]
+    assert tokens("khuôn mẫu thường", bigrams=False) == ["khuon", "mau", "thuong"]
+
+
+def test_plain_tokens_for_the_baselines_keep_words_and_cjk_bigrams():
+    assert tokens("stamped 金型製作", morphology=False) == ["stamped", "金型", "型製", "製作"]
 
 
 def test_abbreviations_keep_their_diacritics_and_context():
