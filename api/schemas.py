@@ -7,15 +7,30 @@ Free-text and list-valued fields follow the column contract of :mod:`features.co
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from fastapi import Path
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from stdnum.vn import mst
 
 from features.columns import OUTCOME_STATUSES, OWNERSHIP_TYPES
+from features.identity import ID_MAX_LENGTH, ID_PATTERN, normalize_id
 from features.text import normalize
 
 __all__ = [
+    "EntityId",
+    "FirmIdPath",
+    "BuyerIdPath",
+    "NeedIdPath",
     "CertificationIn",
     "CertificationPublic",
     "FirmCreate",
@@ -69,6 +84,37 @@ _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 def _Day() -> Any:  # noqa: N802 - a Field factory
     return Field(default=None, ge=_FIRST_DAY, le=_LAST_DAY)
+
+
+def _entity_id(value: Any, info: ValidationInfo) -> Any:
+    # the one rule of features.identity; its InvalidIdError is a ValueError, hence a 422
+    # whose message says what was expected and how to fix it
+    return normalize_id(value, info.field_name or "ID") if isinstance(value, str) else value
+
+
+_ID_DESCRIPTION = (
+    f"The user's own stable ID: any text of 1 to {ID_MAX_LENGTH} characters without '/' "
+    "or control characters (VN-0001, F0001, SHTP-001), trimmed and NFKC-normalised."
+)
+EntityId = Annotated[
+    str,
+    BeforeValidator(_entity_id),
+    StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN),
+    Field(description=_ID_DESCRIPTION, examples=["VN-0001"]),
+]
+"""A firm, buyer or need ID in a request body (:func:`features.identity.normalize_id`)."""
+
+
+def _id_path(example: str) -> Any:
+    return Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
+                description=_ID_DESCRIPTION + " Percent-encode it in the URL (a space is %20).",
+                examples=[example])
+
+
+# Path parameters: the same rule (a '/' could not be a path segment anyway)
+FirmIdPath = Annotated[str, _id_path("VN-0001")]
+BuyerIdPath = Annotated[str, _id_path("B001")]
+NeedIdPath = Annotated[str, _id_path("N-0001")]
 
 
 class _In(BaseModel):
@@ -184,9 +230,9 @@ class _FirmFields(_In):
 
 
 class FirmCreate(_FirmFields):
-    """A new firm. ``firm_id`` is F + 4 or more digits (F0001)."""
+    """A new firm. ``firm_id`` is the user's own ID (:data:`EntityId`: VN-0001, F0001)."""
 
-    firm_id: str = Field(pattern=r"^F\d{4,8}$")
+    firm_id: EntityId
     name: str = _Name
     certifications: list[CertificationIn] = Field(default_factory=list, max_length=100)
 
@@ -263,7 +309,7 @@ class _BuyerFields(_In):
 class BuyerCreate(_BuyerFields):
     """A new buyer (plant)."""
 
-    buyer_id: str = Field(pattern=r"^B\d{3,8}$")
+    buyer_id: EntityId
     name: str = _Name
 
 
@@ -321,8 +367,8 @@ class _NeedFields(_In):
 class NeedCreate(_NeedFields):
     """A new need of a buyer (staff only)."""
 
-    need_id: str = Field(pattern=r"^N-\d{4,8}$")
-    buyer_id: str = Field(pattern=r"^B\d{3,8}$")
+    need_id: EntityId
+    buyer_id: EntityId
     title: str = _Name
 
 
@@ -396,8 +442,8 @@ class NeedsPrivate(BaseModel):
 class OutcomeCreate(_In):
     """A status to record for a (need, firm) pair."""
 
-    need_id: str = Field(min_length=1, max_length=16)
-    firm_id: str = Field(min_length=1, max_length=16)
+    need_id: EntityId
+    firm_id: EntityId
     status: Status
     reason: str | None = Field(default=None, max_length=2000)
 
@@ -479,7 +525,7 @@ class ShortlistFilters(_In):
     district: str | None = Field(default=None, min_length=1, max_length=120,
                                  description="District or ward, with or without diacritics")  # fmt: skip
     exclude_firms: list[str] = Field(default_factory=list, max_length=1000,
-                                     description="Firm ids never to list (F0001...)")  # fmt: skip
+                                     description="Firm ids never to list (VN-0001...)")  # fmt: skip
 
 
 class ShortlistRequest(_In):

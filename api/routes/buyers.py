@@ -14,7 +14,7 @@ from sqlalchemy import select
 from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep, StaffDep
 from api.ranking import MatcherCache, RankingDep, needs_for_firm
-from api.schemas import BuyerCreate, BuyerPublic, BuyersPublic, BuyerUpdate
+from api.schemas import BuyerCreate, BuyerIdPath, BuyerPublic, BuyersPublic, BuyerUpdate
 from api.storage import repository as repo
 from api.storage.errors import NotFoundError
 from api.storage.models import Need
@@ -69,7 +69,7 @@ def create_buyer(body: BuyerCreate, session: SessionDep, principal: StaffDep) ->
 
 @router.get("/{buyer_id}", response_model=BuyerPublic, responses=_ERRORS | {404: {"description": "No such buyer"}})  # fmt: skip
 def read_buyer(
-    buyer_id: str, session: SessionDep, principal: PrincipalDep, ranking: RankingDep
+    buyer_id: BuyerIdPath, session: SessionDep, principal: PrincipalDep, ranking: RankingDep
 ) -> BuyerPublic:
     """One buyer; a firm key only a buyer of a need it is suggested for."""
     visible = _visible_buyers(session, ranking, principal)
@@ -80,7 +80,7 @@ def read_buyer(
 
 @router.patch("/{buyer_id}", response_model=BuyerPublic, responses=_ERRORS | {404: {"description": "No such buyer"}})  # fmt: skip
 def update_buyer(
-    buyer_id: str, body: BuyerUpdate, session: SessionDep, principal: StaffDep
+    buyer_id: BuyerIdPath, body: BuyerUpdate, session: SessionDep, principal: StaffDep
 ) -> BuyerPublic:
     """Change a buyer (staff)."""
     buyer = repo.get_buyer(session, buyer_id)
@@ -91,7 +91,7 @@ def update_buyer(
 
 
 @router.delete("/{buyer_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such buyer"}, 409: {"description": "Buyer has needs"}})  # fmt: skip
-def delete_buyer(buyer_id: str, session: SessionDep, principal: StaffDep) -> Response:
+def delete_buyer(buyer_id: BuyerIdPath, session: SessionDep, principal: StaffDep) -> Response:
     """Delete a buyer without needs (staff)."""
     repo.delete_buyer(session, repo.get_buyer(session, buyer_id), principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep, StaffDep
-from api.schemas import CertificationIn, FirmCreate, FirmPublic, FirmsPublic, FirmUpdate
+from api.schemas import (
+    CertificationIn,
+    FirmCreate,
+    FirmIdPath,
+    FirmPublic,
+    FirmsPublic,
+    FirmUpdate,
+)
 from api.storage import repository as repo
 from api.storage.errors import NotFoundError, PermissionDeniedError
 from api.storage.models import Firm
@@ -72,7 +79,7 @@ def create_firm(body: FirmCreate, session: SessionDep, principal: StaffDep) -> F
 
 
 @router.get("/{firm_id}", response_model=FirmPublic, responses=_ERRORS | {404: {"description": "No such firm"}})  # fmt: skip
-def read_firm(firm_id: str, session: SessionDep, principal: PrincipalDep) -> FirmPublic:
+def read_firm(firm_id: FirmIdPath, session: SessionDep, principal: PrincipalDep) -> FirmPublic:
     """One firm's profile."""
     return FirmPublic.model_validate(_visible_firm(session, principal, firm_id))
 
@@ -102,7 +109,7 @@ def _firm_certifications(
 
 @router.patch("/{firm_id}", response_model=FirmPublic, responses=_ERRORS | {404: {"description": "No such firm"}, 409: {"description": "Tax code taken"}})  # fmt: skip
 def update_firm(
-    firm_id: str, body: FirmUpdate, session: SessionDep, principal: PrincipalDep
+    firm_id: FirmIdPath, body: FirmUpdate, session: SessionDep, principal: PrincipalDep
 ) -> FirmPublic:
     """Change a firm: staff any, a firm key its own (not the ``verified`` flags)."""
     if principal.role == "analyst":
@@ -121,7 +128,7 @@ def update_firm(
 
 
 @router.delete("/{firm_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such firm"}, 409: {"description": "The firm has match history"}})  # fmt: skip
-def delete_firm(firm_id: str, session: SessionDep, principal: StaffDep) -> Response:
+def delete_firm(firm_id: FirmIdPath, session: SessionDep, principal: StaffDep) -> Response:
     """Delete a firm with its certificates (staff); refused (409) once it has match history."""
     repo.delete_firm(session, repo.get_firm(session, firm_id), principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

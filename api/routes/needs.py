@@ -14,7 +14,15 @@ from fastapi import APIRouter, Query, Response, status
 from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep, StaffDep
 from api.ranking import RankingDep, needs_for_firm
-from api.schemas import NeedCreate, NeedPrivate, NeedPublic, NeedsPrivate, NeedsPublic, NeedUpdate
+from api.schemas import (
+    NeedCreate,
+    NeedIdPath,
+    NeedPrivate,
+    NeedPublic,
+    NeedsPrivate,
+    NeedsPublic,
+    NeedUpdate,
+)
 from api.storage import repository as repo
 from api.storage.errors import NotFoundError
 from api.storage.models import Need
@@ -75,7 +83,7 @@ def create_need(body: NeedCreate, session: SessionDep, principal: StaffDep) -> N
 
 @router.get("/{need_id}", response_model=NeedPrivate | NeedPublic, responses=_ERRORS | {404: {"description": "No such need"}})  # fmt: skip
 def read_need(
-    need_id: str, session: SessionDep, principal: PrincipalDep, ranking: RankingDep
+    need_id: NeedIdPath, session: SessionDep, principal: PrincipalDep, ranking: RankingDep
 ) -> NeedPrivate | NeedPublic:
     """One need; firm keys get it without confidential fields, if they are suggested for it."""
     need = repo.get_need(session, need_id)
@@ -85,7 +93,7 @@ def read_need(
 
 
 @router.patch("/{need_id}", response_model=NeedPrivate, responses=_ERRORS | {404: {"description": "No such need or buyer"}})  # fmt: skip
-def update_need(need_id: str, body: NeedUpdate, session: SessionDep, principal: StaffDep) -> NeedPrivate:
+def update_need(need_id: NeedIdPath, body: NeedUpdate, session: SessionDep, principal: StaffDep) -> NeedPrivate:
     """Change a need (staff); code fields are checked as on create (422 naming the field)."""
     need = repo.get_need(session, need_id)
     values = {k: v for k, v in body.model_dump(exclude_unset=True).items()
@@ -95,7 +103,7 @@ def update_need(need_id: str, body: NeedUpdate, session: SessionDep, principal: 
 
 
 @router.delete("/{need_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS | {404: {"description": "No such need"}, 409: {"description": "The need has match history; close it instead"}})  # fmt: skip
-def delete_need(need_id: str, session: SessionDep, principal: StaffDep) -> Response:
+def delete_need(need_id: NeedIdPath, session: SessionDep, principal: StaffDep) -> Response:
     """Delete a need without match history (staff); one with shortlists or outcomes answers 409."""
     repo.delete_need(session, repo.get_need(session, need_id), principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from api.ranking import (
     reading,
     reason_records,
 )
-from api.schemas import ShortlistEntryResult, ShortlistPublic, ShortlistRequest
+from api.schemas import NeedIdPath, ShortlistEntryResult, ShortlistPublic, ShortlistRequest
 from api.storage import repository as repo
 from api.storage.errors import NotFoundError
 from api.storage.models import Firm, ShortlistEntry, ShortlistRun
@@ -135,9 +135,8 @@ def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
 
 @router.post("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)
 def create_shortlist(
-    need_id: str,
+    need_id: NeedIdPath,
     body: ShortlistRequest,
-    request: Request,
     session: SessionDep,
     ranking: RankingDep,
     principal: StaffDep,
@@ -148,11 +147,12 @@ def create_shortlist(
     ``GET`` returns from now on. A pair already on its way (contacted, meeting...) keeps its
     status, a new pair starts at ``suggested``.
     """
-    # Rank in a read-only session: a refit must not hold the database's write lock.
-    with reading(request.app.state.sessionmaker) as reader:
+    # Rank in a read-only transaction: a refit must not hold the database's write lock.
+    with reading(session) as reader:
         need = repo.get_need(reader, need_id)
         fitted = ranking.get(reader)
         query = parse_stored_need(need, exclude_firms=excluded_firms(reader, fitted, body))
+    with ranking.slot():
         ranked = ranked_entries(fitted, query, body.k, diversity=body.diversity)
     repo.get_need(session, need_id)  # still there
     created = dt.datetime.now(dt.UTC)
@@ -180,6 +180,6 @@ def create_shortlist(
 
 
 @router.get("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)
-def get_shortlist(need_id: str, session: SessionDep, principal: ReaderDep) -> ShortlistPublic:
+def get_shortlist(need_id: NeedIdPath, session: SessionDep, principal: ReaderDep) -> ShortlistPublic:
     """The latest stored shortlist of a need (staff, analysts)."""
     return read_shortlist(session, need_id)

@@ -97,3 +97,18 @@ def test_firm_key_sees_only_buyers_of_its_needs(client, staff, make_key):
     hidden = client.get("/api/v1/buyers/B002", headers=firm)
     assert hidden.status_code == 404 and "Samsung" not in hidden.text
     assert client.get("/api/v1/buyers", headers=staff).json()["count"] == 2
+
+
+def test_buyers_and_needs_keep_their_own_ids(client, staff):
+    from urllib.parse import quote
+
+    buyer = client.post("/api/v1/buyers", json=make_buyer(buyer_id="CANON TL"), headers=staff)
+    assert buyer.status_code == 201, buyer.text
+    need = client.post("/api/v1/needs", json=make_need(need_id="REQ-2026-07", buyer_id="CANON TL"),
+                       headers=staff)
+    assert need.status_code == 201, need.text
+    assert client.get(f"/api/v1/buyers/{quote('CANON TL')}", headers=staff).status_code == 200
+    read = client.get("/api/v1/needs/REQ-2026-07", headers=staff)
+    assert read.status_code == 200 and read.json()["buyer_id"] == "CANON TL"
+    bad = client.post("/api/v1/needs", json=make_need(need_id="a/b"), headers=staff)
+    assert bad.status_code == 422 and "need_id" in bad.json()["detail"]

@@ -57,14 +57,36 @@ def test_validation_errors_name_the_field(client, staff):
     bad_tax = client.post("/api/v1/firms", json=make_firm(tax_code="0100109107"), headers=staff)
     assert bad_tax.status_code == 422
     assert "tax_code" in bad_tax.json()["detail"] and "check digit" in bad_tax.json()["detail"]
-    bad_id = client.post("/api/v1/firms", json=make_firm(firm_id="X1"), headers=staff)
-    assert bad_id.status_code == 422 and "firm_id" in bad_id.json()["detail"]
+    for firm_id, why in (("", "non-empty"), ("x" * 500, "at most 64 characters"),
+                         ("acme/plant 2", "without '/'")):
+        bad_id = client.post("/api/v1/firms", json=make_firm(firm_id=firm_id), headers=staff)
+        assert bad_id.status_code == 422, (firm_id, bad_id.text)
+        assert "firm_id" in bad_id.json()["detail"] and why in bad_id.json()["detail"]
     unknown = client.post("/api/v1/firms", json=make_firm(colour="red"), headers=staff)
     assert unknown.status_code == 422 and "colour" in unknown.json()["detail"]
     limit = client.get("/api/v1/firms?limit=501", headers=staff)
     assert limit.status_code == 422 and "limit" in limit.json()["detail"]
     missing = client.patch("/api/v1/firms/F9999", json={"employees": 3}, headers=staff)
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("firm_id", ["VN-0001", "SHTP-001", "acme plant 2", "Cơ khí #7?"])
+def test_any_stable_id_works_in_bodies_and_urls(client, staff, firm_id):
+    from urllib.parse import quote
+
+    created = _create(client, staff, firm_id=f"  {firm_id} ")  # trimmed like an import
+    assert created["firm_id"] == firm_id
+    url = f"/api/v1/firms/{quote(firm_id, safe='')}"
+    assert client.get(url, headers=staff).json()["firm_id"] == firm_id
+    patched = client.patch(url, json={"employees": 7}, headers=staff)
+    assert patched.status_code == 200 and patched.json()["employees"] == 7
+    assert client.get(url + "/suggestions", headers=staff).status_code == 200
+    assert client.delete(url, headers=staff).status_code == 204
+
+
+def test_id_path_parameter_follows_the_same_rule(client, staff):
+    too_long = client.get("/api/v1/firms/" + "x" * 65, headers=staff)
+    assert too_long.status_code == 422 and "firm_id" in too_long.json()["detail"]
 
 
 def test_search_ignores_diacritics_case_and_tone_placement(client, staff):

@@ -53,7 +53,9 @@ def load_adhoc_firms(path: Path, sheet: str | None = None):
     """Firms of a CSV/XLSX with at least ``firm_id``, ``name``, ``description`` columns.
 
     Read through :mod:`features.ingest` (encodings, Vietnamese headers, text normalised);
-    rejected rows are summarised on stderr. Raises ``typer.BadParameter`` saying what is
+    the firms keep their own IDs (:func:`features.identity.normalize_id`); columns of the
+    firms table are used (``province`` stands in for a missing address), other columns are
+    named in one note on stderr and ignored; rejected rows are summarised on stderr. Raises ``typer.BadParameter`` saying what is
     missing when no usable row remains, instead of printing an empty list.
     """
     from features.exceptions import CnhtError
@@ -68,8 +70,14 @@ def load_adhoc_firms(path: Path, sheet: str | None = None):
     except CnhtError as exc:
         raise typer.BadParameter(str(exc), param_hint="--firms") from None
     firms = result.data.reset_index(drop=True)
+    if result.unknown_columns:  # extra columns of someone else's list: used by nobody, said once
+        used = ", ".join(f"{written} → {column}" if written != column else column
+                         for written, column in result.columns.items())
+        print(f"{path}: ignored columns {', '.join(result.unknown_columns)} "
+              f"(used: {used})", file=sys.stderr)
+    row_problems = result.rejects[result.rejects["scope"] == "row"]
     problems = [
-        f"row {r.row}, {r.column}: {r.reason}" for r in result.rejects.head(3).itertuples(index=False)
+        f"row {r.row}, {r.column}: {r.reason}" for r in row_problems.head(3).itertuples(index=False)
     ]
     if result.rows_rejected:
         print(f"{path}: {result.rows_rejected} of {result.rows_read} rows rejected, e.g. "
@@ -139,7 +147,7 @@ def print_results(results: list[dict], fmt: Format, title: str) -> None:
 def match_command(
     need: Annotated[str | None, typer.Option("--need", help="The need as free text (vi/en/ja).")] = None,
     need_id: Annotated[str | None, typer.Option("--need-id", help="A need of the demo data (needs.csv), e.g. N-0001.")] = None,
-    firms: Annotated[Path | None, typer.Option("--firms", help="CSV/XLSX with at least firm_id, name, description.")] = None,
+    firms: Annotated[Path | None, typer.Option("--firms", help="CSV/XLSX with at least firm_id (your own IDs), name, description; other columns are ignored with a note.")] = None,
     data_dir: Annotated[Path, typer.Option("--data", help="Folder with firms.csv, buyers.csv, needs.csv.")] = DEMO_DIR,
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="How many firms to list.")] = 10,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
