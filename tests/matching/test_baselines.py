@@ -2,7 +2,13 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from matching.baselines import BM25Ranker, PopularityRanker, RandomRanker, TfidfRanker
+from matching.baselines import (
+    BM25Ranker,
+    CharNgramRanker,
+    PopularityRanker,
+    RandomRanker,
+    TfidfRanker,
+)
 from matching.evaluation import EvaluationError
 
 
@@ -22,7 +28,7 @@ def firms():
     )
 
 
-@pytest.mark.parametrize("ranker", [BM25Ranker(), TfidfRanker()])
+@pytest.mark.parametrize("ranker", [BM25Ranker(), TfidfRanker(), CharNgramRanker()])
 def test_text_baselines_find_the_firm_with_the_words(firms, ranker):
     ranked = ranker.fit(firms).rank(["gia cong CNC nhom"], k=2)
     assert list(ranked.columns) == ["need_id", "rank", "firm_id", "score"]
@@ -30,7 +36,7 @@ def test_text_baselines_find_the_firm_with_the_words(firms, ranker):
     assert ranked["rank"].tolist() == [1, 2]
 
 
-@pytest.mark.parametrize("ranker", [BM25Ranker(), TfidfRanker()])
+@pytest.mark.parametrize("ranker", [BM25Ranker(), TfidfRanker(), CharNgramRanker()])
 def test_text_baselines_ignore_diacritics(firms, ranker):
     fitted = ranker.fit(firms)
     a = fitted.rank(["ép nhựa khuôn"], k=4)
@@ -62,3 +68,20 @@ def test_random_is_seeded_and_covers_all(firms):
 def test_k_is_checked(firms):
     with pytest.raises(EvaluationError, match="k=0"):
         BM25Ranker().fit(firms).rank(["x"], k=0)
+
+
+def test_char_ngrams_read_other_inflections_and_unsegmented_japanese(firms):
+    firms = pd.concat([firms, pd.DataFrame({"firm_id": ["F0005", "F0006"], "name": ["Stamping Co", "精密"],
+                                            "description": ["Metal stamping of steel brackets",
+                                                            "アルミダイカスト部品の製造"]})])
+    fitted = CharNgramRanker().fit(firms)
+    assert fitted.rank(["stamped brackets"], k=1)["firm_id"].tolist() == ["F0005"]
+    assert fitted.rank(["ダイカスト"], k=1)["firm_id"].tolist() == ["F0006"]
+
+
+def test_char_ngram_hyper_parameters_survive_clone(firms):
+    model = clone(CharNgramRanker(ngram_range=(2, 4), sublinear_tf=False))
+    assert model.get_params() == {"ngram_range": (2, 4), "sublinear_tf": False, "min_df": 1}
+    fitted = model.fit(firms)
+    assert fitted.vectorizer_.ngram_range == (2, 4)
+    assert all(2 <= len(g) <= 4 for g in fitted.vectorizer_.get_feature_names_out())
