@@ -1,7 +1,8 @@
 """Ranking of local firms against buyers' component needs, with reasons.
 
 Public API: :class:`SupplierMatcher` (a scikit-learn estimator), the score components of
-:mod:`matching.components`, :func:`parse_need`, :func:`gaps` and :func:`best_upgrades`.
+:mod:`matching.components`, :func:`parse_need`, :func:`gaps`, :func:`best_upgrades`, and the labelled-set evaluation
+:func:`read_labelled_needs` / :func:`evaluate_labelled`.
 """
 
 from matching.components import (
@@ -20,6 +21,7 @@ from matching.components import (
 from matching.exceptions import HyperParameterError, MatchingError, NeedError, UnknownFirmError
 from matching.explain import Explanation
 from matching.gaps import Gap, best_upgrades, gaps
+from matching.labelled import LabelledSetError, evaluate_labelled, read_labelled_needs
 from matching.matcher import DEFAULT_WEIGHTS, SupplierMatcher
 from matching.needs import NeedQuery, parse_need, parse_needs
 
@@ -48,4 +50,7 @@ __all__ = [
     "HyperParameterError",
     "NeedError",
     "UnknownFirmError",
+    "read_labelled_needs",
+    "evaluate_labelled",
+    "LabelledSetError",
 ]
