@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -240,3 +241,76 @@ def test_the_real_words_still_match_next_to_them():
 )
 def test_common_vietnamese_forms_and_their_look_alikes(text, expected):
     assert codes(text) == expected
+
+
+# --- four languages, grade codes: phrases a buyer or a firm writes -> the codes they name ----
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Japanese: short forms and katakana
+        ("アルミダイカスト部品", ["aluminium", "die_casting"]),
+        ("プレス加工、板金、溶接", ["stamping", "sheet_metal", "welding"]),
+        ("射出成型とPBT樹脂", ["injection_moulding", "pbt"]),
+        ("樹脂成形品", ["plastic", "injection_moulding"]),
+        ("メッキ、塗装、熱処理", ["electroplating", "painting", "heat_treatment"]),
+        ("焼入れ", ["heat_treatment"]),
+        ("鋳物・鋳造", ["sand_casting", "casting"]),
+        ("ゴム成形と組立、検査", ["rubber_moulding", "mechanical_assembly", "inspection_testing"]),
+        ("切削加工 SUS304", ["cnc_machining", "stainless_steel"]),
+        ("表面処理", ["surface_treatment"]),
+        ("真空成形", ["thermoforming"]),
+        ("試作", ["prototyping"]),
+        # Korean
+        ("사출성형 및 금형", ["injection_moulding", "mould_making"]),
+        ("알루미늄 다이캐스팅, 도금, 도장", ["aluminium", "die_casting", "electroplating", "painting"]),
+        ("스테인리스 프레스 가공", ["stainless_steel", "stamping"]),
+        ("열처리, 용접, 절삭", ["heat_treatment", "welding", "cnc_machining"]),
+        ("수지 사출", ["plastic", "injection_moulding"]),
+        ("표면처리", ["surface_treatment"]),
+        # Vietnamese with and without diacritics, both tone placements
+        ("Đúc nhôm áp lực ADC12", ["die_casting", "aluminium"]),
+        ("duc nhom ap luc adc12", ["die_casting", "aluminium"]),
+        ("xử lý bề mặt, mạ kẽm", ["surface_treatment", "electroplating"]),
+        ("xu ly be mat, ma kem", ["surface_treatment", "electroplating"]),
+        ("tôn mạ kẽm SECC", ["galvanised_steel"]),
+        ("luyện kim bột, thiêu kết", ["powder_metallurgy"]),
+        ("ép vỉ nhựa PET", ["thermoforming", "pet"]),
+        ("kiểm định, thử nghiệm", ["inspection_testing"]),
+        ("thuỷ tinh, anod hoá nhôm", ["glass", "anodizing", "aluminium"]),
+        ("thủy tinh, anod hóa nhôm", ["glass", "anodizing", "aluminium"]),
+        ("dây đồng, xốp EPS", ["copper_wire", "foam"]),
+        # English: UK/US, nouns and gerunds
+        ("aluminum die-cast parts", ["aluminium", "die_casting"]),
+        ("plastic injection molding", ["injection_moulding"]),
+        ("stamped steel brackets", ["stamping", "carbon_steel"]),
+        ("vacuum forming and sintering", ["thermoforming", "powder_metallurgy"]),
+        ("galvanized steel sheet, tinplate", ["galvanised_steel", "tinplate"]),
+        # grade codes alone
+        ("SPCC, SUS430, SKD11", ["carbon_steel", "stainless_steel", "tool_steel"]),
+        ("A6061, A7075, AC4C", ["aluminium"]),
+        ("C1100, C3604", ["copper", "brass"]),
+        ("PA66, POM, PPS, PEEK, LCP, TPE", ["pa", "pom", "pps", "peek", "lcp", "tpe"]),
+        ("HDPE, PVC, PMMA, TPU", ["pe", "pvc", "pmma", "tpu"]),
+        ("NBR, EPDM, FKM, silicone", ["rubber", "epdm", "silicone"]),
+        ("FR-4, CEM-3", ["pcb_laminate"]),
+        ("kraft, duplex", ["paperboard"]),
+    ],
+)
+def test_four_languages_and_grade_codes(text, expected):
+    assert codes(text, kinds=["process", "material"]) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["giáo dục đào tạo", "giao duc dao tao", "đúc kết kinh nghiệm", "nhựa đường", "in an ISO plant"],
+)
+def test_casting_plastics_and_printing_look_alikes_give_nothing(text):
+    assert codes(text, kinds=["process", "material"]) == []
+
+
+@pytest.mark.parametrize("kind", ["process", "material", "sector"])
+def test_every_process_material_and_sector_has_a_korean_label(kind):
+    hangul = re.compile(r"[\uac00-\ud7af]")
+    for term in load_taxonomy().terms(kind):
+        assert hangul.search(term.label_ko), (term.code, term.label_ko)
+        assert term.label("ko") == term.label_ko
