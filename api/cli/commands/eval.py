@@ -1,4 +1,10 @@
-"""``cnht eval``: the matcher against every baseline, on recorded outcomes, with a temporal split."""
+"""``cnht eval``: the matcher against every baseline.
+
+Two sets: a labelled set of real firm texts and hand-judged needs (``--firms``, ``--needs``:
+:mod:`matching.labelled`), which measures quality; or the demo outcomes with a temporal
+split (:mod:`matching.protocol`), which are synthetic (the demo generator draws them from
+the matcher's own signals) and check the plumbing, not quality.
+"""
 
 from __future__ import annotations
 
@@ -21,21 +27,134 @@ def _load(path: Path, kind: str):
     return pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
 
 
-def eval_command(
-    data_dir: Annotated[Path, typer.Option("--data", help="Folder with firms.csv, buyers.csv, needs.csv, outcomes.csv.")] = DEMO_DIR,
-    split_date: Annotated[
-        str | None, typer.Option("--split-date", help="Train before this date (yyyy-mm-dd), test after. Default: leaves the last 25% of pairs for test.")
-    ] = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Length of each shortlist.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON instead.")] = False,
-) -> None:
-    """Đánh giá mô hình / Evaluate the matcher against random, popularity, BM25 and TF-IDF.
+_METRIC_TITLES = {  # precision, recall and MRR count a grade >= 1 as relevant
+    "ndcg": "NDCG@{k} (gain = grade 0..3 / mức liên quan)",
+    "precision": "P@{k} (grade ≥ 1 in the first {k} / phù hợp trong {k} đầu)",
+    "recall": "Recall@{k} (share found / tỷ lệ tìm thấy)",
+    "mrr": "MRR@{k} (1 / first relevant position / vị trí phù hợp đầu tiên)",
+}
 
-    Every model is fitted on the firms and on outcomes recorded before the split date, ranks
-    all firms for each need with a relevant outcome after it (pairs shortlisted before the
-    split are not counted), and is scored with precision, recall, NDCG, MAP and MRR at k,
-    catalogue coverage and exposure Gini, on all test needs and on cold-start firms.
+
+def eval_command(
+    data_dir: Annotated[Path, typer.Option("--data", help="Demo mode: folder with firms.csv, buyers.csv, needs.csv, outcomes.csv (synthetic outcomes).")] = DEMO_DIR,
+    split_date: Annotated[
+        str | None, typer.Option("--split-date", help="Demo mode: train before this date (yyyy-mm-dd), test after. Default: leaves the last 25% of pairs for test.")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Length of each shortlist (NDCG, recall, MRR; precision stays at 5 on a labelled set).")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON instead.")] = False,
+    firms: Annotated[Path | None, typer.Option("--firms", help="Labelled set: CSV/XLSX of firms with at least firm_id (your own IDs), name, description; other columns are ignored with a note.")] = None,
+    needs: Annotated[Path | None, typer.Option("--needs", help='Labelled set: needs judged 0..3 per firm, JSON {"queries": [{"id", "lang", "text", "rel": {firm_id: grade}}]} or CSV need_id,lang,text,rel with rel "firm_id:grade; firm_id:grade".')] = None,
+    models: Annotated[list[str] | None, typer.Option("--model", help="Labelled set: only these models (repeat the option): matcher, bm25, tfidf_words, tfidf_char, random.")] = None,
+) -> None:
+    """Đánh giá mô hình / Evaluate the matcher against the baselines.
+
+    Labelled set (measures quality): `cnht eval --firms firms.csv --needs needs.json`
+    fits the matcher and the text baselines (BM25 on accent-folded tokens, TF-IDF on
+    words, TF-IDF on character 3–5-grams of folded text, a random order) on the firms in
+    one run and prints NDCG@10 (graded gain), P@5, recall@10 and MRR overall and per
+    language (the needs' `lang`).
+
+    Demo outcomes (synthetic: the demo generator draws them from the matcher's own
+    signals, so this checks the plumbing, not quality): plain `cnht eval`. Every model is
+    fitted on the firms and on outcomes recorded before the split date, ranks all firms
+    for each need with a relevant outcome after it (pairs shortlisted before the split are
+    not counted), and is scored with precision, recall, NDCG, MAP and MRR at k, catalogue
+    coverage and exposure Gini, on all test needs and on cold-start firms.
     """
+    if firms is not None or needs is not None:
+        if firms is None or needs is None:
+            raise typer.BadParameter(
+                "a labelled set needs both --firms FILE and --needs FILE; without them `cnht eval` "
+                "scores the synthetic demo outcomes.", param_hint="--firms/--needs"
+            )
+        if split_date is not None:
+            raise typer.BadParameter("--split-date applies to the demo outcomes, not to a labelled set.",
+                                     param_hint="--split-date")
+        _eval_labelled(firms, needs, k, as_json, models)
+        return
+    if models:
+        raise typer.BadParameter("--model applies to a labelled set (--firms, --needs).", param_hint="--model")
+    _eval_demo(data_dir, split_date, k, as_json)
+
+
+def _eval_labelled(firms_path: Path, needs_path: Path, k: int, as_json: bool, only: list[str] | None) -> None:
+    import math
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from api.cli.commands.match import load_adhoc_firms
+    from features.exceptions import CnhtError
+    from matching.labelled import (
+        LabelledSetError,
+        evaluate_labelled,
+        labelled_models,
+        read_labelled_needs,
+    )
+
+    console = Console()
+    available = labelled_models()
+    if only:
+        unknown = [m for m in only if m not in available]
+        if unknown:
+            raise typer.BadParameter(f"unknown model(s) {unknown}; choose among {', '.join(available)}.",
+                                     param_hint="--model")
+        available = {name: model for name, model in available.items() if name in only}
+    try:
+        needs, truth = read_labelled_needs(needs_path)
+    except LabelledSetError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--needs") from None
+    firms = load_adhoc_firms(firms_path)
+    step = ["reading"]  # the step under way, so an error from inside a model says which
+
+    def progress(message: str) -> None:
+        step[0] = message
+        status.update(f"{message} / Đang chạy mô hình...")
+
+    with console.status("Fitting and ranking / Đang chạy mô hình...") as status:
+        try:
+            table = evaluate_labelled(available, firms, needs, truth, k=k, progress=progress)
+        except LabelledSetError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--needs") from None
+        except CnhtError as exc:
+            raise typer.BadParameter(f"while {step[0]}: {exc}", param_hint="--firms") from None
+    relevant = truth[truth["relevance"] >= 1]
+    unscored = sorted(set(needs["need_id"]) - set(relevant["need_id"]))
+    if as_json:
+        rows = [{key: (None if isinstance(v, float) and math.isnan(v) else v) for key, v in row.items()}
+                for row in table.to_dict("records")]
+        print(json.dumps({
+            "firms": str(firms_path), "needs": str(needs_path), "n_firms": len(firms), "n_needs": len(needs),
+            "judged_pairs": len(truth), "relevant_pairs": len(relevant), "k": k,
+            "unscored_needs": unscored, "rows": rows,
+        }, indent=2, ensure_ascii=False))
+        return
+    langs = ", ".join(f"{lang} {n}" for lang, n in needs["lang"].value_counts(sort=False).items())
+    console.print(
+        f"Labelled set / Bộ dữ liệu gán nhãn: [bold]{len(firms)}[/] firms ({firms_path}), "
+        f"[bold]{len(needs)}[/] needs ({needs_path}; {langs}), {len(relevant)} judged relevant pairs "
+        f"(grade ≥ 1) of {len(truth)} judged."
+    )
+    if unscored:
+        console.print(f"Not scored (no firm of grade ≥ 1) / Không chấm được: {', '.join(unscored)}")
+    model_names = list(table["model"].drop_duplicates())
+    for metric in table["metric"].drop_duplicates():
+        part = table[table["metric"] == metric]
+        family, _, cut = metric.partition("@")
+        out = Table(title=_METRIC_TITLES[family].format(k=cut or k))
+        out.add_column("slice / nhóm")
+        out.add_column("needs", justify="right")
+        for model in model_names:
+            out.add_column(model, justify="right")
+        for slice_name, rows in part.groupby("slice", sort=False):
+            values = rows.set_index("model")["value"].reindex(model_names)
+            best = values.max()
+            cells = ["–" if math.isnan(v) else f"[bold]{v:.3f}[/]" if v == best else f"{v:.3f}" for v in values]
+            out.add_row(slice_name, str(int(rows["needs"].iloc[0])), *cells)
+        console.print(out)
+
+
+def _eval_demo(data_dir: Path, split_date: str | None, k: int, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
