@@ -29,6 +29,7 @@ import pandas as pd
 from features.columns import LIST_SEPARATOR, NEED_COLUMNS
 from features.text import normalize
 from matching.exceptions import NeedError
+from matching.need_facts import NeedFacts, Place, Quantity, capacity_of, read_facts, warning
 
 __all__ = ["NeedQuery", "NeedCache", "parse_need", "parse_needs", "certificate_fields"]
 
@@ -82,6 +83,16 @@ class NeedQuery:
         The buyer and its country (ISO alpha-2), ``""`` when unknown.
     evidence : dict
         Code -> the span of the need's text that mentioned it.
+    deadline : datetime.date or None
+        Date the buyer wants samples by (the ``deadline`` field, else read from the text).
+    quantities : tuple of matching.need_facts.Quantity
+        Quantities written in the text, with unit and period (the first in pieces per
+        month or year sets ``target_capacity`` when no structured field does).
+    place : matching.need_facts.Place or None
+        The park, district or province read from the text (it sets ``park_id`` or
+        ``lat``/``lon`` unless structured fields give them).
+    warnings : tuple of str
+        What looked like a requirement but was not understood, in Vietnamese / English.
     """
 
     need_id: str
@@ -103,6 +114,10 @@ class NeedQuery:
     buyer_id: str = ""
     buyer_country: str = ""
     evidence: Mapping[str, str] = field(default_factory=dict)
+    deadline: date | None = None
+    quantities: tuple[Quantity, ...] = ()
+    place: Place | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def _missing(value: object) -> bool:
@@ -196,7 +211,7 @@ _YEAR_FIRST = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}
 _DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 
 
-def _as_date(value: object, need_id: str, today: date) -> date:
+def _as_date(value: object, need_id: str, today: date | None, column: str = "created") -> date | None:
     """A date as written in Vietnam: ISO ``yyyy-mm-dd`` or day first (``03/05/2026`` is 3 May)."""
     if _missing(value):
         return today
@@ -215,7 +230,7 @@ def _as_date(value: object, need_id: str, today: date) -> date:
     except ValueError:
         pass  # a day or month out of range: the same message as an unreadable date
     raise NeedError(
-        f"Need {need_id}: expected 'created' as a date in one of the formats {', '.join(DATE_FORMATS)} "
+        f"Need {need_id}: expected '{column}' as a date in one of the formats {', '.join(DATE_FORMATS)} "
         f"(day before month, as written in Vietnam), got {value!r}. Fix the date or leave it empty."
     )
 
@@ -243,7 +258,7 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
     need for cnc_milling is not diluted by the generic cnc_machining.
     """
     found: dict = {"sectors": set(), "processes": set(), "materials": set(), "product_groups": set(),
-                   "sectors_implied": set(), "evidence": {}}
+                   "sectors_implied": set(), "evidence": {}, "spans": []}
     if not text:
         return found
     from features.capabilities import extract_capabilities
@@ -260,6 +275,7 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
         else:
             continue
         found["evidence"].setdefault(code, capability.text)
+        found["spans"].append(tuple(capability.span))
     return found
 
 
@@ -451,9 +467,30 @@ def parse_need(
     text_mandatory, text_preferred = _text_certifications(text, nid) if text else (set(), set())
     mandatory |= text_mandatory
     preferred = (preferred | text_preferred) - mandatory
+    facts = read_facts(text, covered=found["spans"], taxonomy=_default_taxonomy(taxonomy)) if text else NeedFacts()
+    text_min, text_target = capacity_of(facts.quantities)
     min_cap = _as_float(fields.get("min_monthly_capacity"), "min_monthly_capacity", nid)
     volume = _as_float(fields.get("annual_volume"), "annual_volume", nid)
+    if math.isnan(min_cap) and math.isnan(volume):  # structured fields win over the text
+        min_cap = text_min
+        volume = text_target * 12.0
     target = min_cap if not math.isnan(min_cap) else (volume / 12.0 if not math.isnan(volume) else math.nan)
+    park_id = "" if _missing(fields.get("park_id")) else str(fields["park_id"]).strip()
+    lat = _as_float(fields.get("lat"), "lat", nid) if not _missing(fields.get("lat")) else math.nan
+    lon = _as_float(fields.get("lon"), "lon", nid) if not _missing(fields.get("lon")) else math.nan
+    place = facts.place
+    if place is not None and not park_id and math.isnan(lat) and math.isnan(lon):
+        if place.park_id:
+            park_id = place.park_id
+        else:
+            lat, lon = place.lat, place.lon
+    deadline = _as_date(fields.get("deadline"), nid, None, "deadline") or facts.deadline
+    warnings = list(facts.warnings)
+    if not processes and not found["product_groups"]:
+        warnings.append(warning(
+            "Không nhận ra công đoạn hay loại sản phẩm nào: ghi rõ, ví dụ 'dập kim loại', 'ép nhựa', 'bó dây điện'",
+            "No process and no product type recognised: name one, e.g. 'metal stamping', "
+            "'injection moulding', 'wire harness'"))
     return NeedQuery(
         need_id=nid,
         text=text,
@@ -468,12 +505,16 @@ def parse_need(
         as_of=_as_date(fields.get("created"), nid, today),
         require_sector=_as_bool(fields.get("require_sector")),
         exclude_firms=_firm_ids(fields.get("exclude_firms")),
-        park_id="" if _missing(fields.get("park_id")) else str(fields["park_id"]).strip(),
-        lat=_as_float(fields.get("lat"), "lat", nid) if not _missing(fields.get("lat")) else math.nan,
-        lon=_as_float(fields.get("lon"), "lon", nid) if not _missing(fields.get("lon")) else math.nan,
+        park_id=park_id,
+        lat=lat,
+        lon=lon,
         buyer_id="" if _missing(fields.get("buyer_id")) else str(fields["buyer_id"]).strip(),
         buyer_country="" if _missing(fields.get("buyer_country")) else str(fields["buyer_country"]).strip().upper(),
         evidence=dict(found["evidence"]),
+        deadline=deadline,
+        quantities=facts.quantities,
+        place=place,
+        warnings=tuple(warnings),
     )
 
 
