@@ -327,10 +327,8 @@ def _parks(text: str, scan: str) -> tuple[Place | None, list[str]]:
     from features.geo import resolve_park
 
     unknown: list[str] = []
-    for alias, park_id in _cjk_park_aliases():
-        at = text.find(alias)
-        if at >= 0:
-            return _park_place(park_id, alias), []
+    found: Place | None = next((_park_place(park_id, alias) for alias, park_id in _cjk_park_aliases()
+                                if alias in text), None)
     for start, end in _clauses(scan):
         clause = scan[start:end]
         cues = [(m, m["name"]) for m in _PARK_BEFORE.finditer(clause)]
@@ -342,14 +340,15 @@ def _parks(text: str, scan: str) -> tuple[Place | None, list[str]]:
         cues += [(m, m["name"] or m["ko"]) for m in _PARK_CJK.finditer(text[start:end])]
         park_id = resolve_park(clause)
         if park_id is not None:
-            return _park_place(park_id, text[start:end].strip()), []
+            found = found or _park_place(park_id, text[start:end].strip())
+            continue
         for m, name in cues:
-            if name.strip() and resolve_park(name) is None:
+            if name.strip() and resolve_park(name) is None and not (found and name in found.text):
                 unknown.append(text[start + m.start():start + m.end()].strip())
     warnings = [warning(
         f"Không biết khu công nghiệp '{phrase}'; các KCN đã biết: {_known_parks()}",
         f"Unknown industrial park '{phrase}'; known parks: {_known_parks()}") for phrase in dict.fromkeys(unknown)]
-    return None, warnings
+    return found, warnings
 
 
 def _geocoded(phrase: str) -> Place | None:
@@ -377,7 +376,7 @@ def _geocoded(phrase: str) -> Place | None:
 def _place(text: str, scan: str) -> tuple[Place | None, list[str]]:
     found, warnings = _parks(text, scan)
     if found is not None:
-        return found, []
+        return found, warnings
     for name, vietnamese in _FOREIGN_PLACES.items():
         if name in text:
             place = _geocoded(vietnamese.split(",")[0])

@@ -39,7 +39,7 @@ def test_foreign_ids_and_extra_columns_are_accepted(tmp_path, suffix):
         pd.read_csv(_as_file(tmp_path, SUPPLIERS_CSV), dtype=str).to_excel(path, index=False)
     result = _match(path, "metal stamping brackets")
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["results"]
     assert {r["firm_id"] for r in rows} == {"VN-0001", "acme plant 2", "VN-0003"}
     assert rows[0]["firm_id"] in {"VN-0001", "acme plant 2"}
     # one line names the ignored columns; province is used as the address
@@ -58,7 +58,7 @@ def test_park_list_with_its_own_columns(tmp_path):
     path = _as_file(tmp_path, PARK_CSV)
     result = _match(path, "thiết kế vi mạch")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)[0]["firm_id"] == "SHTP-001"
+    assert json.loads(result.stdout)["results"][0]["firm_id"] == "SHTP-001"
     assert "ignored columns country, field, project, website" in result.stderr
 
 
@@ -72,7 +72,7 @@ def test_bad_and_repeated_ids_are_reported_good_rows_still_ranked(tmp_path):
     )
     result = _match(_as_file(tmp_path, text), "dập kim loại")
     assert result.exit_code == 0, result.output
-    assert [r["firm_id"] for r in json.loads(result.stdout)] == ["VN-0001"]
+    assert [r["firm_id"] for r in json.loads(result.stdout)["results"]] == ["VN-0001"]
     assert "3 of 4 rows rejected" in result.stderr
     assert "duplicate of row 2" in result.stderr
     assert "at most 64 characters, got 500" in result.stderr

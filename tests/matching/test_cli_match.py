@@ -38,7 +38,7 @@ def test_match_any_csv_as_json(firms_csv):
     result = runner.invoke(app, ["match", "--firms", str(firms_csv), "--need", "vỏ nhôm CNC cho camera, ISO 9001",
                                  "--top", "2", "--format", "json", "--no-geocode"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["results"]
     assert [r["firm_id"] for r in rows][0] == "F0001" and len(rows) == 2
     first = rows[0]
     assert set(first) >= {"firm_id", "name", "score", "components", "reasons"}
@@ -56,7 +56,7 @@ def test_match_table_and_csv_are_readable(firms_csv):
     assert "Lý do / Reasons" in result.stdout
     as_csv = runner.invoke(app, ["match", "--firms", str(firms_csv), "--need", "ép nhựa ABS", "--format", "csv",
                                  "--no-geocode"])
-    assert as_csv.stdout.splitlines()[0].startswith("rank,firm_id,name,score,text,process_fit")
+    assert as_csv.stdout.splitlines()[0].startswith("rank,firm_id,name,score,text,concepts,process_fit")
     assert as_csv.stdout.splitlines()[1].startswith("1,F0002,")
 
 
@@ -74,7 +74,7 @@ def test_match_demo_firms_with_the_documented_command():
     assert "Lý do / Reasons" in result.stdout and "↔" in result.stdout
     as_json = runner.invoke(app, ["match", "--firms", str(DEMO / "firms.csv"), "--need",
                                   "vỏ nhôm CNC cho camera, ISO 9001", "--top", "5", "--format", "json"])
-    rows = json.loads(as_json.stdout)
+    rows = json.loads(as_json.stdout)["results"]
     assert len(rows) == 5
     assert all(r["components"]["process_fit"] > 0 or r["components"]["material_fit"] > 0 for r in rows)
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
@@ -87,7 +87,7 @@ def test_match_and_suggest_on_demo_ids():
     result = runner.invoke(app, ["match", "--need-id", need_id, "--data", str(DEMO), "--top", "3",
                                  "--format", "json", "--no-geocode"])
     assert result.exit_code == 0, result.output
-    firm_id = json.loads(result.stdout)[0]["firm_id"]
+    firm_id = json.loads(result.stdout)["results"][0]["firm_id"]
     suggested = runner.invoke(app, ["suggest", "--firm-id", firm_id, "--data", str(DEMO), "--format", "json",
                                     "--no-geocode"])
     assert suggested.exit_code == 0, suggested.output

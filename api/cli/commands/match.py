@@ -116,20 +116,58 @@ def _results(matcher, ranked, need, lang: str) -> list[dict]:
     return out
 
 
-def print_results(results: list[dict], fmt: Format, title: str) -> None:
-    """Print match results as a rich table, JSON or CSV."""
+def _understood_lines(facts: dict) -> list[str]:
+    """The short "Đã hiểu / Understood" block of the table format."""
+    def codes(items: list[dict]) -> str:
+        return ", ".join(f"{item['vi']} / {item['en']}" for item in items) or "—"
+
+    lines = [f"Công đoạn / Processes: {codes(facts['processes'])}",
+             f"Vật liệu / Materials: {codes(facts['materials'])}"]
+    if facts["product_groups"]:
+        lines.append(f"Sản phẩm / Products: {codes(facts['product_groups'])}")
+    if facts["quantity"]:
+        lines.append(f"Số lượng / Quantity: {facts['quantity']['per_month']:,.0f}/tháng (month)"
+                     f" ← “{facts['quantity']['text']}”")
+    if facts["place"]:
+        place = facts["place"]
+        lines.append(f"Địa điểm / Place: {place['name_vi'] or place['park_id']} / {place['name_en']}")
+    certificates = facts["certifications"]
+    if certificates["mandatory"] or certificates["preferred"]:
+        lines.append("Chứng nhận / Certificates: bắt buộc (required) "
+                     f"{', '.join(c['code'] for c in certificates['mandatory']) or '—'}; ưu tiên (preferred) "
+                     f"{', '.join(c['code'] for c in certificates['preferred']) or '—'}")
+    if facts["deadline"]:
+        lines.append(f"Hạn / Deadline: {facts['deadline']}")
+    return lines + [f"⚠ {warning}" for warning in facts["warnings"]]
+
+
+def print_results(results: list[dict], fmt: Format, title: str, understood: dict | None = None) -> None:
+    """Print match results as a rich table, JSON or CSV.
+
+    ``understood`` (:func:`matching.need_facts.understood`) goes next to the results: the
+    ``"understood"`` key of the JSON object (then ``"results"`` holds the list), a block
+    before the table, its warnings on stderr with CSV.
+    """
     if fmt is Format.json:
-        print(json.dumps(results, ensure_ascii=False, indent=2))
+        payload = results if understood is None else {"understood": understood, "results": results}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     if fmt is Format.csv:
         import pandas as pd
+
+        for warning in (understood or {}).get("warnings", []):
+            print(f"warning: {warning}", file=sys.stderr)
 
         flat = [{"rank": r["rank"], "firm_id": r["firm_id"], "name": r["name"], "score": r["score"],
                  **r["components"], "reasons": " | ".join(r["reasons"])} for r in results]
         print(pd.DataFrame(flat).to_csv(index=False), end="")
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    if understood is not None:
+        Console(width=160).print("[bold]Đã hiểu / Understood[/]\n" + escape("\n".join(_understood_lines(understood))))
 
     table = Table(title=title, show_lines=True)
     table.add_column("#", justify="right")
@@ -162,6 +200,8 @@ def match_command(
     """
     from features.exceptions import CnhtError
     from matching.matcher import SupplierMatcher
+    from matching.need_facts import understood
+    from matching.needs import parse_need
 
     if lang not in {"vi", "en", "both"}:
         raise typer.BadParameter(f"Expected --lang vi, en or both, got {lang!r}.")
@@ -191,9 +231,10 @@ def match_command(
         matcher = SupplierMatcher(geocode=not no_geocode).fit(firms_table, buyers=buyers)
         ranked = matcher.rank(need_value, k=top)
         results = _results(matcher, ranked, need_value, lang)
+        facts = understood(parse_need(need_value, taxonomy=matcher.taxonomy), matcher.taxonomy)
     except CnhtError as error:  # every domain error is the user's to fix: say so, no traceback
         raise typer.BadParameter(str(error)) from None
-    print_results(results, fmt, title)
+    print_results(results, fmt, title, understood=facts)
 
 
 def _NEED_KEYS() -> set[str]:
