@@ -558,6 +558,10 @@ class ShortlistEntryResult(MatchEntryPublic):
     status: str | None
 
 
+_UNDERSTOOD = ("What was read from the need (matching.need_facts.understood): codes with vi/en labels, "
+               "quantity per month, park or place, certificates mandatory/preferred, deadline, warnings")
+
+
 class ShortlistPublic(BaseModel):
     """A need's stored shortlist (its latest run), best first; empty when no firm qualified."""
 
@@ -567,6 +571,7 @@ class ShortlistPublic(BaseModel):
     created_at: dt.datetime
     data: list[ShortlistEntryResult]
     count: int
+    understood: dict[str, Any] | None = Field(default=None, description=_UNDERSTOOD)
 
 
 class MatchRequest(_In):
@@ -595,6 +600,7 @@ class MatchPublic(BaseModel):
     preferred_certifications: list[str]
     data: list[MatchEntryPublic]
     count: int
+    understood: dict[str, Any] | None = Field(default=None, description=_UNDERSTOOD)
 
 
 class SuggestionPublic(BaseModel):
