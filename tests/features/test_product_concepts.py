@@ -1,0 +1,295 @@
+"""Tests of the finer product concepts (features/data/taxonomy/products_*.yaml).
+
+Every concept carries labels in four languages, aliases with and without diacritics, a parent
+chain that ends in a sector, and is found by the capability scanner in running text written
+in Vietnamese (with and without diacritics), English, Japanese and Korean.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from features.capabilities import extract_capabilities
+from features.taxonomy import alias_key, load_taxonomy
+from features.text import fold
+
+TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "features" / "data" / "taxonomy"
+CONCEPT_FILES = ("products_electrical_electronics.yaml", "products_materials_mechanical.yaml")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_VI_MARKS = re.compile(r"[\u0300-\u0309\u0323\u031b]|đ", re.IGNORECASE)
+
+
+def _raw_concepts() -> list[dict]:
+    out = []
+    for name in CONCEPT_FILES:
+        doc = yaml.safe_load((TAXONOMY_DIR / name).read_text(encoding="utf-8"))
+        assert doc["kind"] == "product_group", name
+        out.extend(doc["terms"])
+    return out
+
+
+RAW = _raw_concepts()
+CODES = [raw["code"] for raw in RAW]
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy()
+
+
+def codes(text: str) -> list[str]:
+    return [c.code for c in extract_capabilities(text)]
+
+
+def _vietnamese_marked(alias: str) -> bool:
+    return bool(_VI_MARKS.search(unicodedata.normalize("NFD", alias)))
+
+
+# --- the data ------------------------------------------------------------------------------
+
+
+def test_there_are_about_a_hundred_concepts_in_both_files():
+    assert 100 <= len(RAW) <= 150
+    assert len(set(CODES)) == len(CODES)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_concept_is_well_formed(tax, code):
+    term = tax.get(code)
+    assert term.kind == "product_group"
+    sector, _, concept = code.partition(".")
+    assert re.fullmatch(r"[a-z0-9_]+", concept), code
+    assert tax.get(sector).kind == "sector", f"{code}: prefix {sector!r} is not a sector code"
+    # four labels, each in its own script
+    assert term.label_vi and term.label_en and term.label_ja and term.label_ko, code
+    assert _JAPANESE.search(term.label_ja), (code, term.label_ja)
+    assert _HANGUL.search(term.label_ko), (code, term.label_ko)
+    assert term.label("ko") == term.label_ko
+    assert term.label_en.isascii(), (code, term.label_en)
+    # a parent chain that ends in the sector its code names
+    assert term.parent is not None, code
+    chain = tax.ancestors(code)
+    assert chain[-1] == sector, (code, chain)
+    assert all(tax.get(c).kind in {"product_group", "sector"} for c in chain), (code, chain)
+    assert term.sectors and all(tax.get(s).kind == "sector" for s in term.sectors), code
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_concept_has_aliases_in_every_language(tax, code):
+    aliases = tax.get(code).aliases
+    assert len(aliases) >= 8, code
+    marked = [a for a in aliases if _vietnamese_marked(a)]
+    assert marked, f"{code}: no Vietnamese alias with diacritics"
+    # The spelling typed on a phone, without diacritics, is listed next to a marked one.
+    unmarked = {a for a in aliases if a.isascii()}
+    assert any(fold(a) in unmarked for a in marked), f"{code}: no alias without diacritics"
+    english = [a for a in aliases if a.isascii() and a != fold(a) or re.fullmatch(r"[a-z0-9 /\-]+", a)]
+    assert english, f"{code}: no English alias"
+    assert any(_JAPANESE.search(a) for a in aliases), f"{code}: no Japanese alias"
+    assert any(_HANGUL.search(a) for a in aliases), f"{code}: no Korean alias"
+
+
+def test_both_tone_placements_are_listed_where_they_occur():
+    """hóa/hoá, thủy/thuỷ: where a concept lists one placement of oa/oe/uy it lists both."""
+    old_style = re.compile(r"(?i)(?<![q])([ou])([\u0300\u0301\u0303\u0309\u0323])([aey])(?![^\W\d_])")
+    missing = []
+    for raw in RAW:
+        aliases = {unicodedata.normalize("NFC", str(a)) for a in raw["aliases"]}
+        for alias in aliases:
+            nfd = unicodedata.normalize("NFD", alias)
+            if old_style.search(nfd):
+                moved = unicodedata.normalize("NFC", old_style.sub(r"\1\3\2", nfd))
+                if moved not in aliases:
+                    missing.append((raw["code"], alias, moved))
+    assert missing == []
+
+
+def test_classification_codes_and_implied_codes_exist(tax):
+    for raw in RAW:
+        for vsic in raw.get("vsic", []):
+            assert re.fullmatch(r"\d{4}", vsic), (raw["code"], vsic)
+        for hs in raw.get("hs", []):
+            assert re.fullmatch(r"\d{2}|\d{4}", hs), (raw["code"], hs)
+        for process in raw.get("processes", []):
+            assert tax.get(process).kind == "process", (raw["code"], process)
+        for material in raw.get("materials", []):
+            assert tax.get(material).kind == "material", (raw["code"], material)
+
+
+def test_no_alias_is_a_bare_generic_word():
+    generic = {"parts", "part", "linh kien", "san pham", "phu kien", "部品", "製品", "부품", "제품"}
+    for raw in RAW:
+        for alias in raw["aliases"]:
+            assert alias_key(alias) not in generic, (raw["code"], alias)
+
+
+def test_a_concept_wins_the_names_of_its_ancestors_in_precedence(tax):
+    """Where a concept and one of its ancestors claim a name, the concept wins: the ancestor
+    is still reached through it."""
+    mine = set(CODES)
+    for amb in tax.ambiguities():
+        claimants = set(amb.codes)
+        if not claimants & mine:
+            continue
+        if all(c == amb.winner or c in tax.ancestors(amb.winner) for c in claimants):
+            assert amb.winner in mine, amb
+    assert tax.resolve("khóa kéo") == "textile_garment.zippers"
+    assert tax.resolve("vòng bi") == "mechanical.bearings_bushings"
+    assert tax.resolve("医療機器") == "high_tech.medical_devices"
+
+
+def test_names_owned_by_processes_stay_with_the_process(tax):
+    assert tax.resolve("bu lông") == "fastener_making"
+    assert tax.resolve("wire harness") == "wire_harness"
+    assert tax.resolve("thùng carton") == "packaging_printing"
+    assert tax.resolve("khuôn dập") == "mould_making"
+
+
+# --- the scanner finds them in running text -----------------------------------------------
+
+PHRASES = [
+    # leaf springs
+    ("Cần nhà cung cấp nhíp xe tải cho dây chuyền lắp ráp", "mechanical.leaf_springs"),
+    ("can nha cung cap la nhip xe tai", "mechanical.leaf_springs"),
+    ("トラック用の重ね板ばねの調達先を探しています", "mechanical.leaf_springs"),
+    ("트럭용 판스프링 공급업체", "mechanical.leaf_springs"),
+    # corrugated cartons
+    ("Thùng carton 5 lớp in flexo cho hàng điện tử", "mechanical.corrugated_cartons"),
+    ("thung carton 5 lop dong hang xuat khau", "mechanical.corrugated_cartons"),
+    ("corrugated cartons for export shipments", "mechanical.corrugated_cartons"),
+    ("輸出用の段ボール箱を月1万箱", "mechanical.corrugated_cartons"),
+    ("골판지 박스 납품 가능 업체", "mechanical.corrugated_cartons"),
+    # power cables
+    ("Cáp điện hạ thế CXV 4 lõi", "electronics.power_cables"),
+    ("cap trung the 22kV cho nha may", "electronics.power_cables"),
+    ("低圧ケーブルの供給", "electronics.power_cables"),
+    ("LV cables and building wires", "electronics.power_cables"),
+    # PET preforms
+    ("PET preforms 28 mm neck, 20 g", "mechanical.pet_preforms_bottles"),
+    ("Sản xuất phôi PET và nắp chai", "mechanical.pet_preforms_bottles"),
+    ("プリフォームの成形", "mechanical.pet_preforms_bottles"),
+    # zippers
+    ("zippers for outdoor jackets", "textile_garment.zippers"),
+    ("dây khoá kéo nylon số 5", "textile_garment.zippers"),
+    ("day khoa keo nylon", "textile_garment.zippers"),
+    ("スライドファスナーの調達", "textile_garment.zippers"),
+    ("지퍼 공급 업체", "textile_garment.zippers"),
+    # technical rubber parts
+    ("Gioăng làm kín cho máy bơm", "mechanical.gaskets_seals"),
+    ("O-rings in NBR 70 Shore A", "mechanical.o_rings"),
+    ("Oリングとオイルシール", "mechanical.o_rings"),
+    ("cao su chống rung cho động cơ", "mechanical.rubber_metal_parts"),
+    ("防振ゴムの量産", "mechanical.rubber_metal_parts"),
+    ("hydraulic hoses with fittings", "mechanical.hoses"),
+    # FA equipment
+    ("Thiết kế máy tự động theo yêu cầu khách hàng", "high_tech.fa_equipment"),
+    ("FA設備の設計・製作", "high_tech.fa_equipment"),
+    ("자동화 설비 제작", "high_tech.fa_equipment"),
+    ("custom machines and special purpose machines", "high_tech.fa_equipment"),
+    # PCB and PCBA
+    ("bo mạch điện tử cho máy giặt", "electronics.pcb_assembly"),
+    ("実装基板の調達", "electronics.pcb_assembly"),
+    ("bare PCBs, 4 layers", "electronics.pcb_bare_board"),
+    ("生基板の手配", "electronics.pcb_bare_board"),
+    # wire harness products
+    ("automotive wire harness for pickups", "electronics.wire_harness"),
+    ("車載ハーネスの組立", "electronics.wire_harness"),
+    ("자동차 하네스 공급", "electronics.wire_harness"),
+    ("Bó dây điện ô tô", "electronics.wire_harness"),
+    # electrical and electronic components
+    ("động cơ bước cho máy in", "electronics.motors"),
+    ("ステッピングモーター", "electronics.motors"),
+    ("cảm biến nhiệt độ", "electronics.sensors"),
+    ("温度センサーの供給", "electronics.sensors"),
+    ("tủ điện công nghiệp", "electronics.switchgear_panels"),
+    ("tu dien cong nghiep", "electronics.switchgear_panels"),
+    ("制御盤の製作", "electronics.switchgear_panels"),
+    ("giắc cắm và đầu cốt", "electronics.connectors_terminals"),
+    ("圧着端子", "electronics.connectors_terminals"),
+    # semiconductors, software
+    ("thiết kế vi mạch", "high_tech.ic_design"),
+    ("반도체 설계 인력", "high_tech.ic_design"),
+    ("phần mềm nhúng cho thiết bị IoT", "high_tech.embedded_software"),
+    ("組込みソフトウェア開発", "high_tech.embedded_software"),
+    # moulds
+    ("khuôn ép nhựa cho vỏ tivi", "mechanical.injection_moulds"),
+    ("射出金型の製作", "mechanical.injection_moulds"),
+    ("khuôn dập liên hoàn", "mechanical.press_dies"),
+    ("順送金型", "mechanical.press_dies"),
+    # packaging
+    ("túi nilon và túi zip", "mechanical.plastic_bags"),
+    ("ポリ袋", "mechanical.plastic_bags"),
+    ("bao jumbo 1 tấn", "mechanical.woven_bags_fibc"),
+    ("FIBC jumbo bags", "mechanical.woven_bags_fibc"),
+    ("フレコンバッグ", "mechanical.woven_bags_fibc"),
+    ("pallet gỗ hun trùng", "mechanical.pallets"),
+    ("木製パレット", "mechanical.pallets"),
+    # vehicle parts
+    ("má phanh xe máy", "automotive.brake_parts"),
+    ("マフラーの溶接", "automotive.exhaust_systems"),
+    ("gương chiếu hậu", "automotive.mirrors"),
+    # services and logistics
+    ("hiệu chuẩn thiết bị đo", "mechanical.calibration"),
+    ("計測器校正", "mechanical.calibration"),
+    ("kho ngoại quan gần KCN Quang Minh", "mechanical.warehousing"),
+    ("通関と輸送", "mechanical.freight_transport"),
+    # garment and footwear inputs
+    ("gia công mũ giày", "leather_footwear.shoe_uppers"),
+    ("chỉ may công nghiệp", "textile_garment.sewing_thread"),
+    ("băng keo hai mặt", "mechanical.adhesives_tapes"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PHRASES)
+def test_phrases_in_every_language_find_their_concept(text, expected):
+    found = codes(text)
+    assert expected in found, found
+
+
+@pytest.mark.parametrize(
+    ("code", "phrases"),
+    [
+        ("textile_garment.zippers", ["khóa kéo", "khoa keo", "khoá kéo", "zippers", "ファスナー", "지퍼", "拉链"]),
+        ("mechanical.leaf_springs", ["nhíp xe", "nhip xe", "parabolic springs",
+                                     "板ばね", "판스프링", "钢板弹簧"]),
+        ("mechanical.corrugated_cartons", ["thùng carton sóng", "thung carton song", "corrugated cartons",
+                                           "段ボール箱", "골판지 박스", "瓦楞纸箱"]),
+        ("electronics.power_cables", ["cáp hạ thế", "cap ha the", "LV cable", "低圧ケーブル", "저압케이블", "电力电缆"]),
+    ],
+)
+def test_one_concept_across_languages(code, phrases):
+    for phrase in phrases:
+        assert code in codes(phrase), (phrase, codes(phrase))
+
+
+def test_concepts_bring_their_ancestors(tax):
+    assert tax.ancestors("electronics.wire_harness") == ["electronics.electronic_components", "electronics"]
+    assert tax.ancestors("mechanical.o_rings") == [
+        "mechanical.technical_rubber_parts",
+        "mechanical.plastic_rubber_products",
+        "mechanical",
+    ]
+    assert "mechanical.corrugated_cartons" in tax.descendants("mechanical.packaging")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "đi công tác Hàn Quốc",  # công tác (business trip), not công tắc (switch)
+        "di cong tac",
+        "hồ sơ đầy đủ",  # đầy đủ (complete), not dây dù (webbing)
+        "nhịp độ sản xuất ổn định",  # nhịp (pace), not nhíp (leaf spring)
+        "vai trò của nhà cung cấp",
+        "the role of suppliers",
+    ],
+)
+def test_look_alikes_give_no_product_concept(text):
+    mine = set(CODES)
+    assert not mine & set(codes(text)), codes(text)
