@@ -1,10 +1,10 @@
 """SQLAlchemy 2 models of the service's tables.
 
-Domain ids (``firm_id`` F0001, ``buyer_id`` B001, ``need_id`` N-0001) are unique, immutable
-columns and are what foreign keys point at, so an import can refer to rows by the ids its
-files carry. List-valued fields are stored ``;``-joined (:data:`features.columns.LIST_SEPARATOR`);
-``search_text`` columns hold the :func:`features.text.fold` of the searchable fields so that
-``LIKE`` finds a firm with or without diacritics on SQLite and PostgreSQL alike.
+Domain ids (``firm_id`` F0001, ``buyer_id`` B001, ``need_id`` N-0001: the user's own, up to
+:data:`ID_LENGTH` characters) are unique, immutable columns and are what foreign keys point at,
+so an import can refer to rows by the ids its files carry. List-valued fields are stored
+``;``-joined (:data:`features.columns.LIST_SEPARATOR`); ``search_text`` columns hold the
+:func:`features.text.fold` of the searchable fields so that ``LIKE`` finds a firm with or without diacritics on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from features.identity import ID_MAX_LENGTH
+
 __all__ = [
     "Base",
     "Firm",
@@ -42,7 +44,16 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "UTCDateTime",
+    "ID_LENGTH",
+    "AUDIT_ENTITY_ID_LENGTH",
 ]
+
+# Column length of a firm, buyer or need ID: the longest ID :func:`features.identity.normalize_id`
+# accepts. Foreign keys take their type from the column they point at.
+ID_LENGTH = ID_MAX_LENGTH
+# An audit row names a firm, buyer or need by its ID, and an outcome by "need_id/firm_id"
+# (an ID never holds '/'), so the column must hold two IDs and the slash.
+AUDIT_ENTITY_ID_LENGTH = 2 * ID_LENGTH + 1
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -94,7 +105,7 @@ class Firm(Base):
     __tablename__ = "firms"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    firm_id: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    firm_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(300))
     tax_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     address: Mapped[str | None] = mapped_column(Text)
@@ -166,7 +177,7 @@ class Buyer(Base):
     __tablename__ = "buyers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    buyer_id: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    buyer_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(300))
     country: Mapped[str | None] = mapped_column(String(8))
     park_id: Mapped[str | None] = mapped_column(String(40))
@@ -186,7 +197,7 @@ class Need(Base):
     __tablename__ = "needs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    need_id: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    need_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True, index=True)
     buyer_id: Mapped[str] = mapped_column(
         ForeignKey("buyers.buyer_id", ondelete="RESTRICT"), index=True
     )
@@ -317,7 +328,7 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
-    firm_id: Mapped[str | None] = mapped_column(String(16))
+    firm_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -333,6 +344,6 @@ class AuditLog(Base):
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(16))
     entity: Mapped[str] = mapped_column(String(32))
-    entity_id: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(AUDIT_ENTITY_ID_LENGTH))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
