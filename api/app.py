@@ -13,15 +13,20 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import reject_nul_characters
+from api.deps import reject_nul_characters, retry_after_seconds
+from api.limits import RequestLimits
 from api.ranking import MatcherCache
 from api.routes import ROUTERS, match, shortlists, suggestions
 from api.schemas import Message
@@ -72,8 +77,10 @@ async def _on_domain(_request: Request, exc: CnhtError) -> JSONResponse:
     if isinstance(exc, IllegalTransitionError):
         content["current"] = exc.current
         content["allowed"] = list(exc.allowed)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(status_code=status, content=content, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if getattr(exc, "retry_after", None) is not None:  # ServiceBusyError (503)
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(status_code=status, content=content, headers=headers or None)
 
 async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -85,6 +92,26 @@ async def _on_database_down(_request: Request, exc: OperationalError) -> JSONRes
         status_code=503,
         content={"detail": f"The database is unavailable ({type(exc.orig).__name__}). Try again shortly."},
     )
+
+async def _on_pool_timeout(request: Request, _exc: PoolTimeoutError) -> JSONResponse:
+    # Requests wait for a connection before taking one (api.deps), so this is work outside
+    # requests crowding the pool; still a clear 503, never a 500.
+    settings = request.app.state.settings
+    return JSONResponse(
+        status_code=503,
+        content={"detail": f"No database connection came free within {settings.queue_wait_seconds:g} s "
+                           "(limits database_pool_size, queue_wait_seconds); retry shortly."},
+        headers={"Retry-After": str(retry_after_seconds(settings.queue_wait_seconds))},
+    )  # fmt: skip
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Fit the matcher in the background from the start, so the first ranking does not wait
+    # for it and /ready turns ready on its own.
+    app.state.ranking.warm_up(app.state.sessionmaker)
+    yield
+
 
 def create_app(settings: Settings | None = None, *, migrate_database: bool = True) -> FastAPI:
     """Build the service.
@@ -99,7 +126,9 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     Returns
     -------
     fastapi.FastAPI
-        ``app.state.engine``, ``app.state.sessionmaker`` and ``app.state.settings`` set.
+        ``app.state.engine``, ``app.state.sessionmaker`` and ``app.state.settings`` set;
+        ``app.state.database_slots`` (requests holding a connection) and
+        ``app.state.ranking`` (the matcher, with its ranking slots) sized by the settings.
     """
     settings = settings or get_settings()
     engine = make_engine(settings)
@@ -115,15 +144,25 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
         openapi_url="/openapi.json",
         docs_url="/docs",
         dependencies=[Depends(reject_nul_characters)],
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # An in-memory SQLite database exists once, in the main engine: probe that one.
+    in_memory = ":memory:" in settings.database_url
+    app.state.probe_engine = engine if in_memory else make_engine(settings, probe=True)
+    app.state.database_slots = anyio.Semaphore(settings.database_pool_size)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(CnhtError, _on_domain)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(OperationalError, _on_database_down)
-    app.state.ranking = MatcherCache()
+    app.add_exception_handler(PoolTimeoutError, _on_pool_timeout)
+    app.state.ranking = MatcherCache(slots=settings.ranking_concurrency,
+                                     wait_seconds=settings.queue_wait_seconds)  # fmt: skip
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes,
+                       auth_failures_per_minute=settings.auth_failures_per_minute)  # fmt: skip
     for router in (*ROUTERS, shortlists.router, match.router, suggestions.router):
         app.include_router(router, prefix=API_PREFIX)
     _document_error_body(app)

@@ -1,14 +1,22 @@
 """Typed dependencies of the routes: the database session and the caller.
 
-``SessionDep`` opens one transaction per request: committed when the route returns,
-rolled back when it raises, so a failed request leaves nothing behind.
+``SessionDep`` is the request's one database session: committed when the route returns,
+rolled back when it raises, so a failed request leaves nothing behind. The key check
+(``PrincipalDep``) uses that same session, so a request never holds more than one
+connection and no number of concurrent requests can wait on each other for the pool.
+
+A request waits for its connection on the event loop (an :class:`anyio.Semaphore` sized
+like the pool, ``database_pool_size``), never in a worker thread, and for at most
+``queue_wait_seconds``: then it answers 503 with ``Retry-After`` (:class:`ServiceBusyError`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -18,6 +26,8 @@ from api.storage.errors import PermissionDeniedError, ServiceError
 from api.storage.session import READ_ONLY
 
 __all__ = [
+    "ServiceBusyError",
+    "retry_after_seconds",
     "get_session",
     "get_principal",
     "SessionDep",
@@ -31,14 +41,71 @@ __all__ = [
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `cnht keys create --role staff`")
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session and transaction per request (commit on success, rollback on error)."""
+
+class ServiceBusyError(ServiceError):
+    """Every database connection or ranking slot stayed busy for the whole queue wait (503).
+
+    Attributes
+    ----------
+    retry_after : int
+        Seconds the client should wait before retrying (the ``Retry-After`` header).
+    """
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(wait_seconds: float) -> int:
+    """``Retry-After`` for a queue wait of ``wait_seconds``: the wait rounded up, at least 1."""
+    return max(1, math.ceil(wait_seconds))
+
+
+async def _database_slot(request: Request) -> AsyncIterator[None]:
+    # Waiting here (on the event loop) rather than in the pool (in a worker thread) is what
+    # keeps waiting requests from holding the threads that requests with a connection need.
+    slots: anyio.Semaphore = request.app.state.database_slots
+    settings = request.app.state.settings
+    acquired = False
+    with anyio.move_on_after(settings.queue_wait_seconds):
+        await slots.acquire()
+        acquired = True
+    if not acquired:
+        raise ServiceBusyError(
+            f"All {settings.database_pool_size} database connections stayed busy for "
+            f"{settings.queue_wait_seconds:g} s (limits database_pool_size, queue_wait_seconds); "
+            "the service is overloaded, retry shortly.",
+            retry_after_seconds(settings.queue_wait_seconds),
+        )
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def get_session(
+    request: Request, _slot: Annotated[None, Depends(_database_slot)]
+) -> Iterator[Session]:
+    """The request's one session and transaction (commit on success, rollback on error).
+
+    GET, HEAD and OPTIONS read in one read-only transaction (SQLite: no write lock). Other
+    methods begin their transaction when the route first touches the database (the key
+    check's read is ended first: :func:`get_principal`).
+    """
     factory = request.app.state.sessionmaker
-    with factory() as session, session.begin():
-        if request.method in ("GET", "HEAD", "OPTIONS"):
+    with factory() as session:
+        if request.method in READ_METHODS:
             session.connection(execution_options={READ_ONLY: True})
-        yield session
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -46,18 +113,27 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def get_principal(
     request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller of the request, from its ``Authorization: Bearer`` key (401 otherwise)."""
+    """The caller of the request, from its ``Authorization: Bearer`` key (401 otherwise).
+
+    The key is read in the request's own session. A request that may write reads it in a
+    read-only transaction ended before the route runs, so the check takes no write lock,
+    and a 401 is raised before the route has written anything.
+    """
     header = None
     if credentials is not None:
         header = f"{credentials.scheme} {credentials.credentials}"
     elif request.headers.get("authorization"):
         header = request.headers["authorization"]
-    # Keys are checked in a session of their own so a 401 never touches the request's work.
-    with request.app.state.sessionmaker() as session:
-        session.connection(execution_options={READ_ONLY: True})
+    if session.in_transaction():  # GET: the request's read-only transaction
         return authenticate(session, header)
+    session.connection(execution_options={READ_ONLY: True})
+    try:
+        return authenticate(session, header)
+    finally:
+        session.rollback()  # only read: ends the read, the route's writes begin afresh
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

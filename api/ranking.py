@@ -300,17 +300,89 @@ class MatcherCache:
     is refitted under a lock by one request while the others wait for it (and then reuse
     it) instead of fitting in parallel.
 
+    Ranking is CPU-bound and runs in the routes' worker threads, off the event loop; at most
+    ``slots`` rankings run at once (:meth:`slot`), so they cannot crowd out the event loop
+    and the other requests. A ranking that finds no free slot within ``wait_seconds``
+    answers 503 with ``Retry-After``.
+
+    Parameters
+    ----------
+    slots : int, default 2
+        Rankings computed at once (setting ``ranking_concurrency``).
+    wait_seconds : float, default 5.0
+        Longest wait for a slot (setting ``queue_wait_seconds``).
+
     Attributes
     ----------
     fits : int
         How many times a matcher was fitted (refits included).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, slots: int = 2, wait_seconds: float = 5.0) -> None:
+        self.slots = slots
+        self.wait_seconds = wait_seconds
+        self._slots = threading.BoundedSemaphore(slots)
         self._lock = threading.Lock()
         self._fitted: FittedMatcher | None = None
         self._needs: tuple[str, list[NeedQuery]] | None = None
+        self._warming: threading.Thread | None = None
+        self.warm_up_error: str | None = None
         self.fits = 0
+
+    @property
+    def fitted(self) -> FittedMatcher | None:
+        """The matcher fitted last (possibly at an older data version), or None before any fit."""
+        return self._fitted
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the ``slots`` ranking slots while ranking.
+
+        Raises
+        ------
+        ServiceBusyError
+            No slot came free within ``wait_seconds`` (503 with ``Retry-After``).
+        """
+        from api.deps import ServiceBusyError, retry_after_seconds
+
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise ServiceBusyError(
+                f"All {self.slots} ranking slots stayed busy for {self.wait_seconds:g} s "
+                "(limits ranking_concurrency, queue_wait_seconds); retry shortly.",
+                retry_after_seconds(self.wait_seconds),
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def warm_up(self, factory: sessionmaker[Session]) -> None:
+        """Fit the matcher in a background thread, unless fitted or already fitting.
+
+        Readiness (``GET /ready``) waits for this: a server is ready once its matcher is
+        fitted. A database without firms leaves nothing to fit (``warm_up_error`` says so).
+        """
+
+        def fit() -> None:
+            try:
+                with factory() as session, session.begin():
+                    session.connection(execution_options={READ_ONLY: True})
+                    self.get(session)
+                self.warm_up_error = None
+            except Exception as exc:  # reported by /ready, logged here; never kills the server
+                self.warm_up_error = str(exc)
+                logger.warning("Matcher warm-up failed: %s", exc)
+
+        with self._lock:
+            if self._fitted is not None or (self._warming is not None and self._warming.is_alive()):
+                return
+            self._warming = threading.Thread(target=fit, name="cnht-matcher-warm-up", daemon=True)
+            self._warming.start()
+
+    @property
+    def warming_up(self) -> bool:
+        """True while a :meth:`warm_up` fit runs."""
+        return self._warming is not None and self._warming.is_alive()
 
     def get(self, session: Session) -> FittedMatcher:
         """The matcher fitted at the database's current data version (fit when stale)."""
@@ -350,15 +422,22 @@ class MatcherCache:
 
 
 @contextmanager
-def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A read-only session (SQLite: no write lock), for fitting and ranking outside a write.
+def reading(session: Session) -> Iterator[Session]:
+    """The request's session in a read-only transaction (SQLite: no write lock) for ranking.
 
     A POST that ranks and then stores must not hold SQLite's write lock for the seconds a
-    refit can take; it ranks in this session and writes in its own afterwards.
+    refit can take: it ranks in a read-only transaction of its own session, ended when the
+    block ends (nothing was written), and its writes begin a new transaction afterwards.
+    A session already in a transaction (a GET's read-only one) is used as it is.
     """
-    with factory() as session, session.begin():
-        session.connection(execution_options={READ_ONLY: True})
+    if session.in_transaction():
         yield session
+        return
+    session.connection(execution_options={READ_ONLY: True})
+    try:
+        yield session
+    finally:
+        session.rollback()  # only read; ends the read-only transaction
 
 
 def get_ranking(request: Request) -> MatcherCache:
@@ -453,6 +532,7 @@ def needs_for_firm(session: Session, cache: MatcherCache, firm_id: str) -> set[s
     queries = cache.open_needs(session)
     if queries:
         fitted = cache.get(session)
-        suggested = fitted.matcher.suggest_needs(firm_id, needs=queries, k=len(queries))
+        with cache.slot():
+            suggested = fitted.matcher.suggest_needs(firm_id, needs=queries, k=len(queries))
         visible |= set(suggested["need_id"].astype(str))
     return visible

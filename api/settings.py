@@ -31,6 +31,21 @@ class Settings(BaseSettings):
         Most data rows accepted in one import (more answers 422).
     demo_folder : str, default ``"data/demo"``
         Folder of the demo CSVs seeded by ``cnht serve --demo``.
+    database_pool_size : int, default 20
+        Database connections one server process lends to requests; a request takes one
+        connection for its whole life, and further requests wait for one (no thread blocks
+        while waiting).
+    queue_wait_seconds : float, default 5.0
+        Longest a request waits for a database connection or a ranking slot; past it the
+        answer is 503 with ``Retry-After`` instead of a hang.
+    ranking_concurrency : int, default 2
+        Rankings (shortlists, ``/match``, suggestions, upgrades, a firm's visible needs)
+        computed at once; they are CPU-bound, so about one per core.
+    max_body_bytes : int, default 1 MiB
+        Largest request body other than an import upload (larger answers 413 before it is
+        read; uploads may hold ``max_upload_bytes`` plus their form's overhead).
+    auth_failures_per_minute : int, default 30
+        Failed key checks allowed per client address in a minute; more answer 429.
     """
 
     model_config = SettingsConfigDict(env_prefix="CNHT_", extra="ignore")
@@ -40,6 +55,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_upload_rows: int = Field(default=20_000, gt=0)
     demo_folder: str = "data/demo"
+    database_pool_size: int = Field(default=20, gt=0)
+    queue_wait_seconds: float = Field(default=5.0, gt=0)
+    ranking_concurrency: int = Field(default=2, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    auth_failures_per_minute: int = Field(default=30, gt=0)
 
 
 @lru_cache(maxsize=1)

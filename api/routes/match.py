@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from api.deps import ReaderDep
+from api.deps import ReaderDep, SessionDep
 from api.ranking import RankingDep, RankingError, ranked_entries, reading
 from api.schemas import MatchEntryPublic, MatchPublic, MatchRequest
 from features.exceptions import CnhtError
@@ -22,7 +22,7 @@ _ERRORS = {
 
 
 @router.post("", response_model=MatchPublic, responses=_ERRORS)
-def match(body: MatchRequest, request: Request, ranking: RankingDep, principal: ReaderDep) -> MatchPublic:
+def match(body: MatchRequest, session: SessionDep, ranking: RankingDep, principal: ReaderDep) -> MatchPublic:
     """Rank the firms for a need typed in the body: free text and/or structured fields (staff, analysts).
 
     Structured fields take taxonomy codes or aliases, with or without diacritics
@@ -33,9 +33,10 @@ def match(body: MatchRequest, request: Request, ranking: RankingDep, principal: 
         query = parse_need({"need_id": "adhoc", **fields})
     except CnhtError as exc:
         raise RankingError(f"{exc}") from exc
-    with reading(request.app.state.sessionmaker) as reader:
+    with reading(session) as reader:
         fitted = ranking.get(reader)
-    ranked = ranked_entries(fitted, query, body.k)
+    with ranking.slot():
+        ranked = ranked_entries(fitted, query, body.k)
     return MatchPublic(
         model_version=fitted.model_version,
         sector_codes=list(query.sectors),

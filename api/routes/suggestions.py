@@ -60,26 +60,27 @@ def suggestions(
     fitted = ranking.get(session)
     queries = ranking.open_needs(session)
     matcher = fitted.matcher
-    try:
-        suggested = matcher.suggest_needs(firm_id, needs=queries, k=k)
-        by_id = {q.need_id: q for q in queries}
-        needs = {n.need_id: n for n in session.scalars(
-            select(Need).where(Need.need_id.in_(suggested["need_id"].tolist())))}  # fmt: skip
-        data = []
-        for row in suggested.to_dict("records"):
-            query, need = by_id[row["need_id"]], needs[row["need_id"]]
-            explanation = matcher.explain(query, firm_id)
-            data.append(SuggestionPublic(
-                rank=int(row["rank"]), need_id=need.need_id, buyer_id=need.buyer_id,
-                title=need.title, sector=need.sector, deadline=need.deadline,
-                score=float(row["score"]),
-                components={name: float(row[name]) for name in matcher.weights_},
-                reasons=reason_records(explanation.reasons),
-                gaps=[GapPublic(component=g.component, vi=g.vi, en=g.en, blocking=g.blocking)
-                      for g in matcher.gaps(firm_id, query)],
-            ))  # fmt: skip
-    except CnhtError as exc:
-        raise RankingError(f"Suggestions for firm {firm_id} failed: {exc}") from exc
+    with ranking.slot():
+        try:
+            suggested = matcher.suggest_needs(firm_id, needs=queries, k=k)
+            by_id = {q.need_id: q for q in queries}
+            needs = {n.need_id: n for n in session.scalars(
+                select(Need).where(Need.need_id.in_(suggested["need_id"].tolist())))}  # fmt: skip
+            data = []
+            for row in suggested.to_dict("records"):
+                query, need = by_id[row["need_id"]], needs[row["need_id"]]
+                explanation = matcher.explain(query, firm_id)
+                data.append(SuggestionPublic(
+                    rank=int(row["rank"]), need_id=need.need_id, buyer_id=need.buyer_id,
+                    title=need.title, sector=need.sector, deadline=need.deadline,
+                    score=float(row["score"]),
+                    components={name: float(row[name]) for name in matcher.weights_},
+                    reasons=reason_records(explanation.reasons),
+                    gaps=[GapPublic(component=g.component, vi=g.vi, en=g.en, blocking=g.blocking)
+                          for g in matcher.gaps(firm_id, query)],
+                ))  # fmt: skip
+        except CnhtError as exc:
+            raise RankingError(f"Suggestions for firm {firm_id} failed: {exc}") from exc
     return SuggestionsPublic(firm_id=firm_id, model_version=fitted.model_version, data=data,
                              count=len(data))  # fmt: skip
 
@@ -98,7 +99,8 @@ def upgrades(
     fitted = ranking.get(session)
     queries = ranking.open_needs(session)
     try:
-        frame = fitted.matcher.best_upgrades(firm_id, needs=queries, top=top, k=k)
+        with ranking.slot():
+            frame = fitted.matcher.best_upgrades(firm_id, needs=queries, top=top, k=k)
     except CnhtError as exc:
         raise RankingError(f"Upgrades for firm {firm_id} failed: {exc}") from exc
     data = [UpgradePublic(kind=r["kind"], code=str(r["code"]), label_vi=r["label_vi"],

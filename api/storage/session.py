@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from api.settings import Settings
 
@@ -25,28 +26,47 @@ __all__ = [
     "alembic_config",
     "transaction",
     "READ_ONLY",
+    "PROBE_TIMEOUT_SECONDS",
 ]
 
 # Execution option marking a read-only session (SQLite then begins without the write lock).
 READ_ONLY = "cnht_read_only"
 
 
-def make_engine(settings: Settings) -> Engine:
+# Overflow connections beyond ``database_pool_size`` for work outside requests (the matcher's
+# warm-up, the CLI inside a served process, tests); requests never use them.
+_POOL_OVERFLOW = 5
+# Seconds a readiness probe may wait for the database before it reports it unreachable.
+PROBE_TIMEOUT_SECONDS = 2
+
+
+def make_engine(settings: Settings, *, probe: bool = False) -> Engine:
     """Create the engine described by ``settings``.
 
     Parameters
     ----------
     settings : Settings
-        ``database_url`` and, for PostgreSQL, ``database_schema``.
+        ``database_url``, for PostgreSQL ``database_schema``, and the pool's size
+        (``database_pool_size``) and wait (``queue_wait_seconds``).
+    probe : bool, default False
+        An engine for readiness checks: no pool (a fresh connection per check, so a busy
+        pool never delays it) and timeouts of :data:`PROBE_TIMEOUT_SECONDS`.
 
     Returns
     -------
     sqlalchemy.Engine
     """
     url = settings.database_url
+    pooling: dict = {"poolclass": NullPool} if probe else {
+        "pool_size": settings.database_pool_size, "max_overflow": _POOL_OVERFLOW,
+        "pool_timeout": settings.queue_wait_seconds,
+    }  # fmt: skip
     if url.startswith("sqlite"):
+        busy_ms = PROBE_TIMEOUT_SECONDS * 1000 if probe else 30_000
+        if ":memory:" in url:
+            pooling = {}  # one shared in-memory database: SQLAlchemy's own pool for it
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}
+            url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, **pooling
         )
 
         @event.listens_for(engine, "connect")
@@ -56,9 +76,11 @@ def make_engine(settings: Settings) -> Engine:
             dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             if ":memory:" not in url:
+                # WAL: readers never wait for the writer; the busy timeout makes a second
+                # writer queue for the write lock instead of failing at once.
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -72,10 +94,12 @@ def make_engine(settings: Settings) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    connect_args = {}
+    connect_args: dict = {}
     if settings.database_schema:
         connect_args["options"] = f"-csearch_path={settings.database_schema}"
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    if probe:
+        connect_args["connect_timeout"] = PROBE_TIMEOUT_SECONDS
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=not probe, **pooling)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
