@@ -299,11 +299,14 @@ class _Matcher:
             code = entry.default if entry.default in fitting else fitting[0]
         else:
             exact = all(not marked for c, marked in entry.claimants if c == code)
-        if len(entry.exact) > 1:
-            typed = _typed_key(matched)
-            written = [c for c, keys in entry.exact if typed in keys]
-            if written and code not in written:
-                code = written[0]
+        typed = _typed_key(matched)
+        written = [c for c, keys in entry.exact if typed in keys]
+        if not written and (typed_marks or any(len(t[2]) < 4 for t in matched if not t[4])):
+            # Met only through a stem: never from a Vietnamese word with diacritics (tấn is
+            # not "tanning") nor through a stem of under four letters (tan, han, cat).
+            return None
+        if written and code not in written:
+            code = written[0]
         if (
             entry.n_tokens == 1
             and not entry.cjk

@@ -35,6 +35,7 @@ __all__ = [
     "QueryContext",
     "Component",
     "TextSimilarity",
+    "ConceptFit",
     "ProcessFit",
     "MaterialFit",
     "CertificationFit",
@@ -122,6 +123,12 @@ class FirmArrays:
     # plant is usually a park, and a gather is many times cheaper than the haversine. Computed
     # by :func:`haversine_km` over all firms, so a gathered row equals the row's own haversine.
     place_km: dict[tuple[float, float], np.ndarray] = field(default_factory=dict)
+    # Concept channel: firms x concepts (processes, materials, product concepts and their
+    # ancestors), idf-weighted, rows L2-normalised; the column of each code; its idf.
+    concept: sp.csc_matrix | None = None
+    concept_columns: dict[str, int] = field(default_factory=dict)
+    concept_idf: np.ndarray | None = None
+    labels_ja: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.firm_ids)
@@ -147,6 +154,11 @@ class QueryContext:
     place: tuple[float, float, str, str] | None
     as_of_ordinal: float
     buyer_country: str
+    # The need's concepts: columns of FirmArrays.concept, their weights, every firm's cosine.
+    concept_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    concept_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    concept_values: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    concept_scale: float = 1.0  # the best firm's raw cosine, which concept_values are divided by
 
 
 ALL = slice(None)  # ``rows=ALL``: every firm, read without gathering rows
@@ -303,6 +315,44 @@ class TextSimilarity(Component):
             terms = [_as_written(str(firms.raw_text[row]), t) for t in terms]
         joined = ", ".join(f"“{t}”" for t in terms)
         return [Reason(self.name, f"mô tả có {joined}", f"description mentions {joined}")]
+
+
+class ConceptFit(Component):
+    """Cosine similarity of the concepts of need and firm: the cross-lingual channel.
+
+    Concepts are taxonomy codes (processes, materials, product concepts) found in either
+    text in any language, with their more general ancestors at a lower weight and rarer
+    concepts weighing more (idf). An English or Japanese need reaches a firm whose text is
+    only Vietnamese through them, and the reason names the shared concept in its words and
+    in Vietnamese, English and Japanese: ``“dập kim loại” ↔ Dập kim loại ↔ Metal stamping ↔ プレス加工``.
+    """
+
+    name = "concepts"
+    cheap = True
+
+    def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
+        return np.clip(query.concept_values[rows], 0.0, 1.0)
+
+    def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
+        if firms.concept is None or query.concept_columns.size == 0:
+            return []
+        hit = firms.concept[:, query.concept_columns].getrow(row).toarray().ravel() * query.concept_weights
+        code_of = {c: code for code, c in firms.concept_columns.items()}
+        named = set(query.need.processes) | set(query.need.materials) | set(query.need.product_groups)
+        evidence = firms.evidence[row] or {}
+        out: list[Reason] = []
+        for i in np.argsort(-hit)[:3]:
+            if hit[i] <= 0:
+                break
+            code = code_of[int(query.concept_columns[i])]
+            labels = [firms.label(code, "vi"), firms.label(code, "en"), firms.labels_ja.get(code, "")]
+            span = evidence.get(code) if isinstance(evidence, dict) else None
+            words = [f"“{span}”"] if span and fold(span) not in {fold(x) for x in labels} else []
+            chain = " ↔ ".join(dict.fromkeys(w for w in [*words, *labels] if w))
+            related = "" if code in named else " (liên quan)"
+            out.append(Reason(self.name, f"cùng khái niệm{related}: {chain}",
+                              f"shared concept{' (related)' if related else ''}: {chain}"))
+        return out
 
 
 class _CodeFit(Component):
@@ -731,5 +781,5 @@ class Completeness(Component):
 
 def default_components() -> list[Component]:
     """The default component set, in result-column order."""
-    return [TextSimilarity(), ProcessFit(), MaterialFit(), CertificationFit(), CapacityFit(),
+    return [TextSimilarity(), ConceptFit(), ProcessFit(), MaterialFit(), CertificationFit(), CapacityFit(),
             Distance(half_km=30), Experience(), Completeness()]

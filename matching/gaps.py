@@ -196,6 +196,8 @@ def _enters(matcher, ctx: QueryContext, local: QueryContext, firm: FirmArrays, r
     one = np.array([0])
     if check(firm, local, one, require_sector=matcher.require_sector)[0]:
         return False
+    # The firm's concepts follow its processes and materials (an upgrade adds one).
+    local = replace(local, concept_values=matcher.concept_value(firm, ctx))
     score = matcher._score_rows(local, one, firm)[0][0]
     if matcher._signal(local, firm)[0]:
         (rows, scores), wanted = rivals.with_signal, k
@@ -239,7 +241,8 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
     firms = matcher.firms_
     contexts = [matcher._context(q) for q in queries]
     one = _one_row(firms, row)
-    local = [replace(ctx, text_values=ctx.text_values[[row]]) for ctx in contexts]
+    local = [replace(ctx, text_values=ctx.text_values[[row]], concept_values=ctx.concept_values[[row]])
+             for ctx in contexts]
     rivals = [_rivals(matcher, ctx, row, k) for ctx in contexts]
     already = {ctx.need.need_id for ctx, lc, rv in zip(contexts, local, rivals, strict=True)
                if _enters(matcher, ctx, lc, one, row, rv, k)}

@@ -48,16 +48,18 @@ __all__ = ["SupplierMatcher", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "text": 0.30,
-    "process_fit": 0.22,
-    "material_fit": 0.10,
-    "certification_fit": 0.14,
+    "concepts": 0.45,
+    "process_fit": 0.15,
+    "material_fit": 0.05,
+    "certification_fit": 0.10,
     "capacity_fit": 0.06,
     "distance": 0.08,
-    "experience": 0.06,
-    "completeness": 0.04,
+    "experience": 0.03,
+    "completeness": 0.02,
 }
 # A table with these columns is taken as already-built profiles (index or column firm_id).
 PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
+_ANCESTOR_WEIGHT = 0.5  # a more general concept implied by a named one (cnc_milling -> cnc_machining)
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
@@ -72,6 +74,12 @@ def _tuple(cell: object) -> tuple:
     if isinstance(cell, str):
         return tuple(p.strip() for p in cell.split(";") if p.strip())
     return tuple(cell)
+
+
+def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
+    """``values`` divided by their maximum (unchanged when none is positive), and the divisor."""
+    top = float(values.max()) if len(values) else 0.0
+    return (values / top, top) if top > 0 else (values, 1.0)
 
 
 def _number(values: Iterable, n: int) -> np.ndarray:
@@ -339,6 +347,7 @@ class SupplierMatcher(BaseEstimator):
                 if math.isnan(cert_to[column, row]) or end > cert_to[column, row]:
                     cert_from[column, row], cert_to[column, row] = start, end
                     cert_verified[column, row] = verified
+        concept, concept_columns, concept_idf = self._concept_matrix(profiles, taxonomy)
         export_cells = [_tuple(v) for v in profiles["export_markets"]] if "export_markets" in profiles else [()] * n
         countries = sorted({c.upper() for cell in export_cells for c in cell})
         export_matrix = self._multi_hot([[c.upper() for c in cell] for cell in export_cells],
@@ -385,7 +394,52 @@ class SupplierMatcher(BaseEstimator):
             experience_base=0.4 * (export_matrix.sum(axis=1) > 0)
             + 0.3 * np.minimum(np.nan_to_num(col("multinational_customers")), 3) / 3.0,
             place_km=self._park_distances(col("lat"), col("lon")),
+            concept=concept,
+            concept_columns=concept_columns,
+            concept_idf=concept_idf,
+            labels_ja={t.code: t.label_ja for t in taxonomy.terms()},
         )
+
+    @staticmethod
+    def _concept_weights(named: Iterable[str], taxonomy) -> dict[str, float]:
+        """Concept -> weight for a set of named codes: 1 for a named code, ``_ANCESTOR_WEIGHT``
+        for a more general code it implies (``cnc_milling`` -> ``cnc_machining``). Sectors are
+        left out: they are a filter, and shared by too many firms to tell anything."""
+        named = {c for c in named if c in taxonomy and taxonomy.get(c).kind != "sector"}
+        out: dict[str, float] = {}
+        for code in named:
+            for ancestor in taxonomy.ancestors(code):
+                if ancestor not in named and taxonomy.get(ancestor).kind != "sector":
+                    out[ancestor] = _ANCESTOR_WEIGHT
+        out.update(dict.fromkeys(named, 1.0))
+        return out
+
+    def _concept_matrix(self, profiles: pd.DataFrame, taxonomy) -> tuple[sp.csc_matrix, dict[str, int], np.ndarray]:
+        """Firms x concepts (processes, materials, product concepts; their ancestors at a
+        lower weight), idf-weighted, rows L2-normalised: the concept channel."""
+        n = len(profiles)
+        columns: dict[str, int] = {}
+        indptr, indices, data = [0], [], []
+        cells = zip(*[[_tuple(v) for v in profiles[c]] if c in profiles.columns else [()] * n
+                      for c in ("processes", "materials", "product_groups")], strict=True)
+        memo: dict[frozenset, dict[str, float]] = {}
+        for cell in cells:
+            codes = frozenset(c for part in cell for c in part)
+            if codes not in memo:
+                implied = {a for c in codes if c in taxonomy for a in taxonomy.ancestors(c)}
+                memo[codes] = self._concept_weights(codes - implied, taxonomy)
+            for code, weight in memo[codes].items():
+                indices.append(columns.setdefault(code, len(columns)))
+                data.append(weight)
+            indptr.append(len(indices))
+        matrix = sp.csr_matrix((np.asarray(data, dtype=float), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+                               shape=(n, max(1, len(columns))))
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1]) if n else np.zeros(matrix.shape[1])
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        matrix = matrix @ sp.diags(idf)
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        matrix = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix
+        return matrix.tocsc(), columns, idf
 
     @staticmethod
     def _park_distances(lat: np.ndarray, lon: np.ndarray) -> dict[tuple[float, float], np.ndarray]:
@@ -487,6 +541,13 @@ class SupplierMatcher(BaseEstimator):
                 text_values += np.multiply(firms.dense_text[int(column)], weight, out=scratch)
         else:
             text_values = np.zeros(len(firms))
+        concept_cols, concept_weights = self._concept_terms(need)
+        concept_values = self._postings(firms.concept, concept_cols, concept_weights, len(firms))
+        # Channels are fused on one scale: each relative to the need's best firm on it (the
+        # cosines of a long description and of a short one are not comparable across needs,
+        # nor words with concepts).
+        text_values, _ = _relative(text_values)
+        concept_values, concept_scale = _relative(concept_values)
         buyer = self.buyers_.get(need.buyer_id, {})
         place = None
         if not (math.isnan(need.lat) or math.isnan(need.lon)):
@@ -497,7 +558,47 @@ class SupplierMatcher(BaseEstimator):
                 place = self._park_place(park_id)
         country = need.buyer_country or str(buyer.get("country", "") or "").upper()
         return QueryContext(need=need, term_columns=cols, term_weights=weights, text_values=text_values,
+                            concept_columns=concept_cols, concept_weights=concept_weights,
+                            concept_values=concept_values, concept_scale=concept_scale,
                             place=place, as_of_ordinal=float(need.as_of.toordinal()), buyer_country=country)
+
+    def concept_value(self, firm: FirmArrays, ctx: QueryContext) -> np.ndarray:
+        """Concept channel of a one-firm copy of the arrays (as :mod:`matching.gaps` changes a
+        firm's processes or materials), on the scale of ``ctx`` (capped at 1)."""
+        codes = {firm.codes[kind][c] for kind in ("process", "material", "product_group")
+                 for c in np.flatnonzero(firm.has[kind][:, 0])}
+        taxonomy = self._taxonomy()
+        implied = {a for c in codes if c in taxonomy for a in taxonomy.ancestors(c)}
+        weights = self._concept_weights(codes - implied, taxonomy)
+        known = {firm.concept_columns[c]: w * firm.concept_idf[firm.concept_columns[c]]
+                 for c, w in weights.items() if c in firm.concept_columns}
+        norm = math.sqrt(sum(v * v for v in known.values())) or 1.0
+        raw = sum(known.get(int(c), 0.0) / norm * w for c, w in zip(ctx.concept_columns, ctx.concept_weights, strict=True))
+        return np.array([min(1.0, raw / ctx.concept_scale)])
+
+    def _concept_terms(self, need: NeedQuery) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and L2-normalised idf weights of the need's concepts."""
+        firms = self.firms_
+        named = (*need.processes, *need.materials, *need.product_groups)
+        weights = self._concept_weights(named, self._taxonomy())
+        known = [(firms.concept_columns[c], w) for c, w in weights.items() if c in firms.concept_columns]
+        if not known:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        cols = np.fromiter((c for c, _ in known), dtype=np.int64, count=len(known))
+        values = np.fromiter((w for _, w in known), dtype=float, count=len(known)) * firms.concept_idf[cols]
+        return cols, values / np.linalg.norm(values)
+
+    @staticmethod
+    def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+        """``csc[:, cols] @ weights`` for every firm, from the postings of ``cols`` only."""
+        if not len(cols):
+            return np.zeros(n)
+        starts = csc.indptr[cols]
+        lengths = csc.indptr[cols + 1] - starts
+        first = np.cumsum(lengths) - lengths
+        positions = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
+        values = csc.data[positions] * np.repeat(weights, lengths)
+        return np.bincount(csc.indices[positions], weights=values, minlength=n)
 
     def _park_place(self, park_id: str) -> tuple[float, float, str, str]:
         """(lat, lon, short vi name, short en name) of a park; the parks table is read once."""
@@ -518,7 +619,7 @@ class SupplierMatcher(BaseEstimator):
         of that firm only (as :func:`matching.gaps.best_upgrades` scores a changed firm).
         """
         firms = self.firms_ if firms is None else firms
-        signal = ctx.text_values > 0
+        signal = (ctx.text_values > 0) | (ctx.concept_values > 0)
         for kind, codes in (("process", ctx.need.processes), ("material", ctx.need.materials)):
             related = set(codes)
             if kind == "process":

@@ -102,7 +102,7 @@ CASES = [
     case("Mạ kẽm chi tiết thép, 1,5 triệu cái/năm, KCN Nội Bài, hạn chót 30/06/2027",
          processes={"electroplating"}, per_month=125000, park="noi_bai", deadline=date(2027, 6, 30), cid="vi-trieu"),
     case("Lắp ráp bo mạch PCB, 20.000 bộ/tháng, KCN VSIP Bắc Ninh",
-         processes={"smt_assembly"}, per_month=20000, park="vsip_bac_ninh", cid="vi-vsip"),
+         processes={"electronic_assembly"}, per_month=20000, park="vsip_bac_ninh", cid="vi-vsip"),
     case("Cần nhà cung cấp uy tín ở Hưng Yên", place="Hưng Yên", warns={"nothing"}, cid="vi-nothing"),
     case("Sơn tĩnh điện khung thép, ISO 14001 không bắt buộc, giao mẫu trước 31/01/2027, Thăng Long II",
          processes={"powder_coating"}, preferred={"iso_14001"}, park="thang_long_ii",
