@@ -353,7 +353,8 @@ def _as_tuple(value: Any, where: str, name: str) -> tuple[str, ...]:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as f:
-            return yaml.safe_load(f)
+            # libyaml's safe loader when PyYAML was built with it: the same documents, 10x faster
+            return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path.name}: not valid YAML ({exc}). Fix the syntax.") from exc
 
