@@ -176,6 +176,22 @@ def _typed_key(toks: list[_Token]) -> str:
     return " ".join(t[2] if t[4] else fold(t[3]) for t in toks)
 
 
+_JAPANESE_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@lru_cache(maxsize=50_000)
+def _word_cuts(run: str) -> frozenset[int]:
+    """Offsets (0..len) where Sudachi's short units (mode A) of a kana/kanji run begin or end."""
+    from sudachipy import SplitMode
+
+    from features.text import _ja_tokenizer
+
+    cuts = {0, len(run)}
+    for morpheme in _ja_tokenizer().tokenize(run, SplitMode.A):
+        cuts.update((morpheme.begin(), morpheme.end()))
+    return frozenset(cuts)
+
+
 class _Matcher:
     """Precompiled alias index for one taxonomy and one set of kinds."""
 
@@ -233,6 +249,7 @@ class _Matcher:
 
     def scan(self, text: str) -> list[Capability]:
         toks = _tokens(text)
+        self._cuts = None  # word boundaries of the Japanese runs, computed on first need
         found: list[Capability] = []
         i = 0
         n = len(toks)
@@ -299,6 +316,8 @@ class _Matcher:
             code = entry.default if entry.default in fitting else fitting[0]
         else:
             exact = all(not marked for c, marked in entry.claimants if c == code)
+        if (matched[0][4] and not self._at_cut(text, start)) or (matched[-1][4] and not self._at_cut(text, end)):
+            return None  # inside a Japanese word: マイク in マイクロ, イカ in ダイカスト
         typed = _typed_key(matched)
         written = [c for c, keys in entry.exact if typed in keys]
         if not written and (typed_marks or any(len(t[2]) < 4 for t in matched if not t[4])):
@@ -330,6 +349,20 @@ class _Matcher:
             text=text[start:end],
             confidence=round(length * diacritics * ambiguity, 3),
         )
+
+    def _at_cut(self, text: str, offset: int) -> bool:
+        """Whether ``offset`` is a word boundary for Japanese: the edge of a kana/kanji run or
+        a boundary between two of Sudachi's short units inside one (Korean and Chinese-only
+        text has no such analysis here: always a boundary)."""
+        if self._cuts is None:
+            cuts: set[int] = set()
+            for run in _JAPANESE_RUN.finditer(text):
+                cuts.update(run.start() + c for c in _word_cuts(run.group(0)))
+            self._cuts = cuts
+        if offset in self._cuts:
+            return True
+        inside = 0 < offset < len(text) and _JAPANESE_RUN.match(text[offset - 1 : offset + 1])
+        return not (inside and _JAPANESE_RUN.fullmatch(text[offset - 1 : offset + 1]))
 
     @staticmethod
     def _next_to_titled_word(text: str, toks: list[_Token], i: int, stop: int) -> bool:

@@ -105,7 +105,9 @@ class Term:
     vsic, hs : tuple of str
         VSIC 2018 class codes and HS 2022 chapters/headings.
     attrs : Mapping
-        Any other keys of the data file (read-only).
+        Any other keys of the data file (read-only), among them the links the concept
+        channel follows: ``made_by`` (the processes that make a product concept) and
+        ``same_as`` (another code that names the same thing), both checked on loading.
     """
 
     code: str
@@ -461,6 +463,16 @@ def _build(folder: Path) -> Taxonomy:
                 raise TaxonomyError(
                     f"{where}: parent {term.parent!r} is not a taxonomy code. "
                     "Add that term or fix the parent."
+                )
+        same_as = term.attrs.get("same_as")
+        if same_as is not None and (same_as not in by_code or same_as == term.code):
+            raise TaxonomyError(
+                f"{where}: same_as {same_as!r} is not another taxonomy code. Fix or remove it."
+            )
+        for process in term.attrs.get("made_by") or ():
+            if process not in by_code or by_code[process].kind != "process":
+                raise TaxonomyError(
+                    f"{where}: made_by {process!r} is not a process code. Fix or remove it."
                 )
         for sector in term.sectors:
             if sector not in by_code or by_code[sector].kind != "sector":

@@ -403,14 +403,23 @@ class SupplierMatcher(BaseEstimator):
     @staticmethod
     def _concept_weights(named: Iterable[str], taxonomy) -> dict[str, float]:
         """Concept -> weight for a set of named codes: 1 for a named code, ``_ANCESTOR_WEIGHT``
-        for a more general code it implies (``cnc_milling`` -> ``cnc_machining``). Sectors are
-        left out: they are a filter, and shared by too many firms to tell anything."""
-        named = {c for c in named if c in taxonomy and taxonomy.get(c).kind != "sector"}
+        for a related one: a more general code it implies (``cnc_milling`` -> ``cnc_machining``)
+        or the process that makes a product (``made_by`` in the taxonomy: leaf springs ->
+        spring making). A code with ``same_as`` stands for that code (the wire-harness product
+        is the wire-harness trade). Sectors are left out: they are a filter, and shared by too
+        many firms to tell anything."""
+        def same(code: str) -> str:
+            target = taxonomy.get(code).attrs.get("same_as")
+            return str(target) if target and target in taxonomy else code
+
+        named = {same(c) for c in named if c in taxonomy}
+        named = {c for c in named if taxonomy.get(c).kind != "sector"}
         out: dict[str, float] = {}
         for code in named:
-            for ancestor in taxonomy.ancestors(code):
-                if ancestor not in named and taxonomy.get(ancestor).kind != "sector":
-                    out[ancestor] = _ANCESTOR_WEIGHT
+            related = [*taxonomy.ancestors(code), *(taxonomy.get(code).attrs.get("made_by") or ())]
+            for other in related:
+                if other in taxonomy and other not in named and taxonomy.get(other).kind != "sector":
+                    out[same(other)] = _ANCESTOR_WEIGHT
         out.update(dict.fromkeys(named, 1.0))
         return out
 
