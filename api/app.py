@@ -185,11 +185,17 @@ def _document_error_body(app: FastAPI) -> None:
             schema["components"]["schemas"].pop("ValidationError", None)
             schema["components"]["schemas"]["Message"] = Message.model_json_schema()
             message = {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}
-            for path in schema["paths"].values():
+            for name, path in schema["paths"].items():
                 for operation in path.values():
                     responses = operation.setdefault("responses", {})
                     if "requestBody" in operation:
                         responses.setdefault("400", {"description": "Body is not valid JSON or form data"})
+                    # Any route may be refused before it runs (api.limits, api.deps).
+                    if name not in ("/api/v1/health", "/api/v1/ready"):
+                        responses.setdefault("429", {"description": "Too many failed authentications from this address (Retry-After)"})
+                    responses.setdefault("503", {"description": "Overloaded: no connection or ranking slot in time (Retry-After)", "content": message})
+                    if "requestBody" in operation:
+                        responses.setdefault("413", {"description": "Body larger than max_body_bytes (or an upload's limit)"})
                     for code, response in responses.items():
                         if code.startswith("4") and code != "422":
                             response.setdefault("content", message)
