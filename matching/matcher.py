@@ -59,7 +59,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 # A table with these columns is taken as already-built profiles (index or column firm_id).
 PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
-_ANCESTOR_WEIGHT = 0.5  # a more general concept implied by a named one (cnc_milling -> cnc_machining)
+_ANCESTOR_WEIGHT = 0.5
+_SECTOR_WEIGHT = float(__import__("os").environ.get("SW", "0.25"))  # a more general concept implied by a named one (cnc_milling -> cnc_machining)
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
@@ -406,15 +407,16 @@ class SupplierMatcher(BaseEstimator):
         for a related one: a more general code it implies (``cnc_milling`` -> ``cnc_machining``)
         or the process that makes a product (``made_by`` in the taxonomy: leaf springs ->
         spring making). A code with ``same_as`` stands for that code (the wire-harness product
-        is the wire-harness trade). Sectors are left out: they are a filter, and shared by too
-        many firms to tell anything."""
+        is the wire-harness trade). A sector weighs ``_SECTOR_WEIGHT``: shared by too many firms
+        to tell much, and never implied through ancestors."""
         def same(code: str) -> str:
             target = taxonomy.get(code).attrs.get("same_as")
             return str(target) if target and target in taxonomy else code
 
         named = {same(c) for c in named if c in taxonomy}
+        sectors = {c for c in named if taxonomy.get(c).kind == "sector"}
         named = {c for c in named if taxonomy.get(c).kind != "sector"}
-        out: dict[str, float] = {}
+        out: dict[str, float] = dict.fromkeys(sectors, _SECTOR_WEIGHT)
         for code in named:
             related = [*taxonomy.ancestors(code), *(taxonomy.get(code).attrs.get("made_by") or ())]
             for other in related:
@@ -430,7 +432,7 @@ class SupplierMatcher(BaseEstimator):
         columns: dict[str, int] = {}
         indptr, indices, data = [0], [], []
         cells = zip(*[[_tuple(v) for v in profiles[c]] if c in profiles.columns else [()] * n
-                      for c in ("processes", "materials", "product_groups")], strict=True)
+                      for c in ("processes", "materials", "product_groups", "sectors")], strict=True)
         memo: dict[frozenset, dict[str, float]] = {}
         for cell in cells:
             codes = frozenset(c for part in cell for c in part)
@@ -588,7 +590,7 @@ class SupplierMatcher(BaseEstimator):
     def _concept_terms(self, need: NeedQuery) -> tuple[np.ndarray, np.ndarray]:
         """Columns and L2-normalised idf weights of the need's concepts."""
         firms = self.firms_
-        named = (*need.processes, *need.materials, *need.product_groups)
+        named = (*need.processes, *need.materials, *need.product_groups, *need.sectors)
         weights = self._concept_weights(named, self._taxonomy())
         known = [(firms.concept_columns[c], w) for c, w in weights.items() if c in firms.concept_columns]
         if not known:
