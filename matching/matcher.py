@@ -59,8 +59,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 # A table with these columns is taken as already-built profiles (index or column firm_id).
 PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
-_ANCESTOR_WEIGHT = 0.5
-_SECTOR_WEIGHT = float(__import__("os").environ.get("SW", "0.25"))  # a more general concept implied by a named one (cnc_milling -> cnc_machining)
+_ANCESTOR_WEIGHT = 0.5  # a more general concept implied by a named one (cnc_milling -> cnc_machining)
+_SECTOR_WEIGHT = 0.25  # the sector a need or firm names: a weak hint, shared by many firms
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
