@@ -5,6 +5,7 @@
 * ``sector``: the firm works in one of the need's sectors, when the need (or the matcher's
   ``require_sector``) asks for it;
 * ``capacity``: monthly capacity at least ``min_monthly_capacity`` (unknown capacity fails);
+  a minimum of 0 or less, like none, is no constraint;
 * ``excluded``: the firm is in the need's ``exclude_firms``.
 
 :func:`check` returns, for every requested row, the first constraint it fails (``""`` when
@@ -39,6 +40,11 @@ def _sector_required(query: QueryContext, require_sector: bool) -> bool:
     return bool(required and need.sectors)
 
 
+def _capacity_required(minimum: float) -> bool:
+    # 0 or less asks for nothing: every firm, even one whose capacity is unknown, has it.
+    return not math.isnan(minimum) and minimum > 0
+
+
 def _masks(firms: FirmArrays, query: QueryContext, rows: np.ndarray | slice,
            require_sector: bool) -> dict[str, np.ndarray]:
     """Failure mask per constraint that applies (True = fails), for ``rows`` (int array or ALL)."""
@@ -55,7 +61,7 @@ def _masks(firms: FirmArrays, query: QueryContext, rows: np.ndarray | slice,
         columns = [firms.columns["sector"][c] for c in need.sectors if c in firms.columns["sector"]]
         ok = _any_of(firms.has["sector"], rows, columns)
         masks["sector"] = ~ok
-    if not math.isnan(need.min_monthly_capacity):
+    if _capacity_required(need.min_monthly_capacity):
         with np.errstate(invalid="ignore"):
             masks["capacity"] = ~(firms.capacity[rows] >= need.min_monthly_capacity)
     return masks

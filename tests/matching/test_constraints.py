@@ -101,3 +101,13 @@ def test_certificate_not_yet_valid(firms):
     need = _need(mandatory_certifications=("iso_9001",))
     assert "F5" not in set(matcher.rank([need], k=5)["firm_id"])
     assert "chưa có hiệu lực" in matcher.explain(need, "F5").failed[0].vi
+
+
+@pytest.mark.parametrize("minimum", [0.0, -300.0])
+def test_minimum_capacity_zero_or_less_is_no_constraint(firms, minimum):
+    """Issue 9: ``~(NaN >= 0)`` used to drop every firm with unknown capacity."""
+    matcher = _fit(*firms)
+    need = _need(min_monthly_capacity=minimum)
+    ranked = matcher.rank([need], k=4, include_filtered=True)
+    assert set(ranked["failed"]) == {""}
+    assert matcher.explain(need, "F3").passes
