@@ -143,13 +143,30 @@ def test_parsed_certifications_agree_with_truth(data):
     assert abs(int(parsed.sum()) - int(truth.sum())) <= 15
 
 
+# Taxonomy processes the demo generator does not draw (features.demo.phrases.SECTOR_PROCESSES):
+# the general parents (a firm's truth names the finer trade; the parent is implied) and the
+# processes added after the committed demo was generated. Adding one to the generator means
+# regenerating data/demo and its truth, which many tests read; until then it is listed here.
+PROCESSES_NOT_IN_DEMO = {
+    "casting", "surface_treatment", "inspection_testing", "printing",
+    "thermoforming", "metal_spinning", "powder_metallurgy", "prototyping",
+}
+
+
 def test_every_process_code_appears_in_some_firm(data):
+    from features.demo.phrases import PROCESS_PHRASES, SECTOR_PROCESSES
     from features.taxonomy import load_taxonomy
 
     codes = {t.code for t in load_taxonomy().terms("process")}
+    drawn = {code for sector in SECTOR_PROCESSES.values() for code in sector}
     held = set(data.firm_truth["processes"].str.split(";").explode())
-    assert len(codes) == 48
-    assert codes <= held
+    assert len(drawn) == 48
+    # Every process the generator draws is a taxonomy code with phrases to write it ...
+    assert drawn <= codes and drawn <= set(PROCESS_PHRASES)
+    # ... and held by some firm; firms hold nothing else.
+    assert held == drawn
+    # A new taxonomy process is either drawn by the demo or listed as not drawn.
+    assert codes - drawn == PROCESSES_NOT_IN_DEMO
 
 
 def test_messy_text_is_really_there(data):

@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 
 from features.exceptions import CnhtError, TaxonomyError, UnknownCodeError
 from features.taxonomy import KINDS, Taxonomy, Term, alias_key, load_taxonomy
@@ -28,12 +29,16 @@ PROCESSES = set(
     coil_winding rubber_moulding extrusion blow_moulding additive_manufacturing gear_cutting
     fastener_making spring_making mechanical_assembly cmm_inspection spinning weaving knitting
     dyeing sewing embroidery label_printing packaging_printing leather_tanning
-    shoe_sole_moulding pad_printing""".split()
+    shoe_sole_moulding pad_printing
+    casting surface_treatment inspection_testing printing
+    thermoforming metal_spinning powder_metallurgy prototyping""".split()
 )
 MATERIALS = set(
     """carbon_steel alloy_steel stainless_steel tool_steel cast_iron aluminium zinc_alloy copper
     brass titanium abs pc pa pom pp pe pvc pet pmma tpu silicone rubber epdm pcb_laminate cotton
-    polyester nylon_fabric leather synthetic_leather eva_foam paperboard glass""".split()
+    polyester nylon_fabric leather synthetic_leather eva_foam paperboard glass
+    plastic engineering_plastic pbt pps peek lcp tpe foam galvanised_steel tinplate
+    copper_wire""".split()
 )
 MY_KINDS = ("sector", "product_group", "process", "material")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
@@ -85,16 +90,45 @@ def test_counts_and_contract_codes(tax):
     assert len(tax.terms("material")) >= 25
 
 
+# Families of product concepts that serve every sector and belong to none (products_*.yaml).
+CROSS_SECTOR_PREFIXES = {"packaging", "chemicals", "services", "logistics"}
+
+
+def _broad_group_codes() -> set[str]:
+    """The broad groups of product_groups.yaml (the Decree 111/205 lists), read from the file."""
+    path = Path(__file__).resolve().parents[2] / "features" / "data" / "taxonomy" / "product_groups.yaml"
+    return {raw["code"] for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["terms"]}
+
+
 def test_product_groups_belong_to_their_sector(tax):
     groups = tax.terms("product_group")
+    broad = _broad_group_codes()
+    assert broad <= {g.code for g in groups}
     for sector in SECTORS:
-        mine = [g for g in groups if g.code.startswith(sector + ".")]
+        mine = [code for code in broad if code.startswith(sector + ".")]
         assert len(mine) >= 4, f"{sector} has only {len(mine)} product groups"
     for group in groups:
-        sector = group.code.split(".")[0]
-        assert group.parent == sector
-        assert tax.ancestors(group.code) == [sector]
-        assert group.code in tax.descendants(sector)
+        prefix = group.code.split(".")[0]
+        chain = tax.ancestors(group.code)
+        if group.code in broad:
+            # a broad group hangs directly under the sector its code names
+            assert group.parent == prefix, group.code
+            assert chain == [prefix], (group.code, chain)
+            assert prefix in group.sectors, (group.code, group.sectors)
+        elif prefix in CROSS_SECTOR_PREFIXES:
+            # packaging, chemicals, services, logistics: a family of their own, no sector
+            assert all(code.startswith(prefix + ".") for code in chain), (group.code, chain)
+            assert not group.sectors, (group.code, group.sectors)
+        else:
+            # a product concept -> (coarser concepts ->) a broad group, or a family of the
+            # products files where no broad group fits, of the sector its code names -> that
+            # sector: never a group of another sector (electronics.x under mechanical.y)
+            assert prefix in SECTORS, f"{group.code}: prefix {prefix!r} is not a sector"
+            assert chain and chain[-1] == prefix, (group.code, chain)
+            assert all(code.startswith(prefix + ".") for code in chain[:-1]), (group.code, chain)
+            assert prefix in group.sectors, (group.code, group.sectors)
+        if prefix in SECTORS:
+            assert group.code in tax.descendants(prefix)
 
 
 @pytest.mark.parametrize("kind", MY_KINDS)
