@@ -239,6 +239,9 @@ class SupplierMatcher(BaseEstimator):
         self.vocabulary_ = self.firms_.vocabulary
         self.n_firms_fit_ = len(profiles)
         self._row_of = {fid: i for i, fid in enumerate(self.firm_ids_)}
+        # The stated tie key of every ranked list: firm_id (as text), whatever the input order.
+        self._tie_rank = np.empty(len(self.firm_ids_), dtype=np.int64)
+        self._tie_rank[np.argsort(self.firm_ids_.astype(str), kind="stable")] = np.arange(len(self.firm_ids_))
         # Fallback order: best profiles first (completeness, then exporters), ties by firm order.
         prior = self.firms_.completeness + 0.5 * (self.firms_.n_exports > 0)
         self._prior_order = np.argsort(-prior, kind="stable")
@@ -689,7 +692,7 @@ class SupplierMatcher(BaseEstimator):
                 dropped = dropped[np.argsort(-relevance, kind="stable")[: 4 * k + 8]]
                 reasons = check(firms, ctx, dropped, require_sector=self.require_sector)
                 d_scores, d_contrib = self._score_rows(ctx, dropped)
-                d_order = np.lexsort((dropped, -d_scores))[:k]
+                d_order = np.lexsort((self._tie_rank[dropped], -d_scores))[:k]
                 extra = {"need_id": np.full(len(d_order), ctx.need.need_id, dtype=object),
                          "rank": np.arange(len(chosen) + 1, len(chosen) + 1 + len(d_order)),
                          "firm_id": firms.firm_ids[dropped[d_order]], "score": d_scores[d_order]}
@@ -769,14 +772,24 @@ class SupplierMatcher(BaseEstimator):
         return rows, scores, contributions, self._top(ctx, rows, scores, k)
 
     def _top(self, ctx: QueryContext, rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+        """Positions of the best ``k`` of ``rows``: score descending, ties by firm_id.
+
+        The firms tied at the cut are chosen by the same key as the sort, so a top-k list is
+        the start of every longer list even when many firms share a score.
+        """
         if len(rows) == 0:
             return np.zeros(0, dtype=np.int64)
-        if len(rows) > 4 * k + 8:
-            part = np.argpartition(-scores, 4 * k + 7)[: 4 * k + 8]
+        depth = min(len(rows), max(5 * k, k + 1) if self.diversity == "mmr" else k)
+        tie = self._tie_rank[rows]
+        if depth < len(rows):
+            cut = -np.partition(-scores, depth - 1)[depth - 1]
+            above = np.flatnonzero(scores > cut)
+            tied = np.flatnonzero(scores == cut)
+            tied = tied[np.argsort(tie[tied], kind="stable")[: depth - len(above)]]
+            part = np.concatenate([above, tied])
         else:
             part = np.arange(len(rows))
-        # Ties broken by firm order so results are deterministic.
-        part = part[np.lexsort((rows[part], -scores[part]))]
+        part = part[np.lexsort((tie[part], -scores[part]))]
         if self.diversity != "mmr" or len(part) <= 1:
             return part[:k]
         pool = part[: max(5 * k, k + 1)]
@@ -822,7 +835,8 @@ class SupplierMatcher(BaseEstimator):
         -------
         pandas.DataFrame
             Long table ``need_id, rank, firm_id, score`` and one column per component with
-            its contribution (weight x value); ``score`` is their sum.
+            its contribution (weight x value); ``score`` is their sum. Equal scores are
+            ordered by ``firm_id`` (as text), so ``rank(k=1)`` is the first row of any longer list.
         """
         check_is_fitted(self)
         k = self._check_k(k)

@@ -281,3 +281,23 @@ def test_unknown_excluded_firms_are_named(matcher):
         matcher.rank({"title": "ép nhựa", "exclude_firms": "F0001, F0999; F0998"})
     ranked = matcher.rank({"title": "ép nhựa", "exclude_firms": "F0001, F0002;F0003 F0004"}, k=8)
     assert not {"F0001", "F0002", "F0003", "F0004"} & set(ranked["firm_id"]) and len(ranked) == 4
+
+
+@pytest.mark.parametrize("diversity", [None, "mmr"])
+def test_ties_are_broken_by_firm_id_so_top_k_starts_every_longer_list(diversity):
+    """Issue 9: with identical profiles ``_top`` kept 4k+8 arbitrary tied rows before sorting,
+    so rank(k=1) was not the first of rank(k=all). Ties go by firm_id, whatever the input order."""
+    from tests.matching.conftest import AS_OF, make_firm, make_profiles
+
+    ids = [f"F{i:03d}" for i in range(60)]
+    order = np.random.default_rng(0).permutation(len(ids))
+    firms = make_profiles(*(make_firm(ids[i], text="Ép nhựa PC vỏ thiết bị", processes=("injection_moulding",))
+                            for i in order))
+    matcher = SupplierMatcher(geocode=False, diversity=diversity).fit(firms)
+    need = {"need_id": "N-1", "title": "ép nhựa PC", "created": AS_OF.isoformat()}
+    longest = matcher.rank(need, k=len(ids))
+    assert longest["score"].nunique() == 1  # every firm ties
+    if diversity is None:
+        assert longest["firm_id"].tolist() == sorted(ids)
+    for k in (1, 2, 5, 13, 30):
+        assert matcher.rank(need, k=k)["firm_id"].tolist() == longest["firm_id"].head(k).tolist()
