@@ -22,12 +22,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.storage.errors import AuthenticationError, NotFoundError, ServiceError
 from api.storage.models import ApiKey, Firm
 from api.storage.repository import audit
+from features.identity import InvalidIdError, normalize_id
 
 __all__ = [
     "ROLES",
@@ -136,7 +137,10 @@ def create_key(
     (ApiKey, str)
     """
     role = (role or "").strip().lower()
-    firm_id = (firm_id or "").strip().upper() or None
+    try:  # the firm's own ID, by the one ID rule (case and inner spaces kept)
+        firm_id = normalize_id(firm_id, "firm ID") if (firm_id or "").strip() else None
+    except InvalidIdError as exc:
+        raise KeyRequestError(str(exc)) from exc
     if role not in ROLES:
         raise KeyRequestError(f"Expected role staff, analyst or firm, got {role!r}.")
     if role == "firm":
@@ -145,9 +149,15 @@ def create_key(
                 "A firm key needs the firm it belongs to: add --firm FIRM_ID (e.g. F0001)."
             )
         if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is None:
-            raise NotFoundError(
-                f"Firm {firm_id} not found; create or import the firm before its key."
-            )
+            # IDs keep their case; a typed 'f0001' still finds the one firm 'F0001'
+            same = list(session.scalars(
+                select(Firm.firm_id).where(func.lower(Firm.firm_id) == firm_id.lower()).limit(2)
+            ))  # fmt: skip
+            if len(same) != 1:
+                raise NotFoundError(
+                    f"Firm {firm_id} not found; create or import the firm before its key."
+                )
+            firm_id = same[0]
     elif firm_id:
         raise KeyRequestError(
             f"--firm is only for role 'firm', got role {role!r} with firm {firm_id!r}."

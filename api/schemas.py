@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -31,6 +31,7 @@ __all__ = [
     "FirmIdPath",
     "BuyerIdPath",
     "NeedIdPath",
+    "IdQuery",
     "CertificationIn",
     "CertificationPublic",
     "FirmCreate",
@@ -115,6 +116,9 @@ def _id_path(example: str) -> Any:
 FirmIdPath = Annotated[str, _id_path("VN-0001")]
 BuyerIdPath = Annotated[str, _id_path("B001")]
 NeedIdPath = Annotated[str, _id_path("N-0001")]
+# Query parameters that filter by an ID: the same rule
+IdQuery = Annotated[str | None, Query(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
+                                      description=_ID_DESCRIPTION)]
 
 
 class _In(BaseModel):

@@ -15,6 +15,7 @@ from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep, StaffDep
 from api.ranking import RankingDep, needs_for_firm
 from api.schemas import (
+    IdQuery,
     NeedCreate,
     NeedIdPath,
     NeedPrivate,
@@ -48,7 +49,7 @@ def list_needs(
     ranking: RankingDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    buyer_id: Annotated[str | None, Query(max_length=16)] = None,
+    buyer_id: IdQuery = None,
     sector: Annotated[str | None, Query(max_length=60)] = None,
     process: Annotated[str | None, Query(max_length=60)] = None,
     status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,

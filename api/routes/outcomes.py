@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from api.deps import PrincipalDep, SessionDep, StaffDep
 from api.schemas import (
+    IdQuery,
     OutcomeCreate,
     OutcomePublic,
     OutcomesPublic,
@@ -46,8 +47,8 @@ _ERRORS = {
 def list_outcomes(
     session: SessionDep,
     principal: PrincipalDep,
-    need_id: Annotated[str | None, Query(max_length=16)] = None,
-    firm_id: Annotated[str | None, Query(max_length=16)] = None,
+    need_id: IdQuery = None,
+    firm_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> OutcomesPublic:

@@ -15,7 +15,6 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from api.storage.errors import NotFoundError
 from api.storage.models import AUDIT_ENTITY_ID_LENGTH, AuditLog, Base
 from api.storage.session import alembic_config, make_engine, migrate, transaction
 from features.identity import ID_MAX_LENGTH
@@ -85,8 +84,6 @@ def test_long_ids_are_stored_read_back_shortlisted_and_followed(app, client, sta
     assert ("outcome", f"{NEED_ID}/{FIRM_ID}") in audited
 
 
-@pytest.mark.xfail(strict=True, reason="api/routes/outcomes.py (need_id, firm_id) and "
-                   "api/routes/needs.py (buyer_id) still cap the list filters at 16 characters")  # fmt: skip
 def test_list_filters_take_long_ids(client, staff):
     client.post("/api/v1/buyers", json=make_buyer(buyer_id=BUYER_ID), headers=staff)
     client.post("/api/v1/needs", json=make_need(need_id=NEED_ID, buyer_id=BUYER_ID), headers=staff)
@@ -98,8 +95,6 @@ def test_list_filters_take_long_ids(client, staff):
     assert outcomes.status_code == 200 and outcomes.json()["count"] == 1
 
 
-@pytest.mark.xfail(strict=True, raises=NotFoundError, reason="api/auth.py create_key upper-cases the firm_id "
-                   "(the old ID rule), so the firm is not found")  # fmt: skip
 def test_a_firm_key_of_a_long_id_sees_its_outcomes(client, staff, make_key):
     client.post("/api/v1/buyers", json=make_buyer(buyer_id=BUYER_ID), headers=staff)
     client.post("/api/v1/needs", json=make_need(need_id=NEED_ID, buyer_id=BUYER_ID), headers=staff)
