@@ -237,6 +237,12 @@ def test_the_real_words_still_match_next_to_them():
         ("Mo-dun cam bien", ["electronics.sensors"]),  # module cảm biến: a sensor module
         ("rèn luyện kỹ năng", []),
         ("đột phá công nghệ", []),
+        # a fibre laser cuts metal and a fibre-optic cable carries light: neither is textile fibre
+        ("cắt laser fiber", ["laser_cutting"]),
+        ("cat laser fiber", ["laser_cutting"]),
+        ("máy fiber laser 3kW", ["laser_cutting"]),
+        ("fiber optic cable", ["cable_manufacturing"]),
+        ("fibers and yarn", ["textile_garment.fibres_yarn_fabric", "textile_garment.yarn"]),
     ],
 )
 def test_common_vietnamese_forms_and_their_look_alikes(text, expected):
