@@ -27,4 +27,8 @@ class GeoError(CnhtError):
     """An address or a place cannot be resolved."""
 
 
-__all__ = ["CnhtError", "TaxonomyError", "UnknownCodeError", "IngestError", "GeoError"]
+class CertificationError(CnhtError):
+    """A certification record or the certification taxonomy cannot be used as asked."""
+
+
+__all__ = ["CnhtError", "TaxonomyError", "UnknownCodeError", "IngestError", "GeoError", "CertificationError"]

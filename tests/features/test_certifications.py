@@ -438,8 +438,9 @@ def test_valid_codes():
         "iso_45001",
     }
     assert valid_codes(text, as_of=AS_OF) == valid_codes(certs, as_of=AS_OF)
+    assert valid_codes([{"code": "iso_9001"}]) == {"iso_9001"}  # stored rows and mappings are records too
     with pytest.raises(CertificationError, match="Expected Certification records"):
-        valid_codes([{"code": "iso_9001"}])
+        valid_codes([("iso_9001",)])
 
 
 # ------------------------------------------------------------------ nothing is lost
