@@ -304,3 +304,117 @@ def test_concepts_bring_their_ancestors(tax):
 def test_look_alikes_give_no_product_concept(text):
     mine = set(CODES)
     assert not mine & set(codes(text)), codes(text)
+
+
+# --- prose as firms and buyers write it: generic names, high-tech parks, services ------------
+
+PROSE = [
+    # generic names of existing concepts, four languages
+    ("The company produces automatic devices for offices and factories", {"high_tech.automation_robotics"}),
+    ("We make industrial machines and spare parts", {"mechanical.machinery_equipment"}),
+    ("supplier of precision mechanical components for printers", {"mechanical.machine_parts"}),
+    ("metal parts and plastic parts for home appliances",
+     {"mechanical.machine_parts", "mechanical.plastic_injection_parts"}),
+    ("manufacturer of electric wires and cables", {"cable_manufacturing"}),
+    ("electric wires for residential buildings", {"electronics.power_cables"}),
+    ("当社は精密部品の加工を行っている", {"mechanical.machine_parts"}),
+    ("精密金属加工を中心に事業を展開", {"mechanical"}),
+    ("省力化機械・治工具の設計製作", {"high_tech.fa_equipment", "mechanical.jigs_fixtures",
+                                    "services.design_engineering"}),
+    ("樹脂部品の成形と組立", {"mechanical.plastic_injection_parts"}),
+    ("電線・ケーブルの製造販売", {"cable_manufacturing"}),
+    ("정밀부품 및 사출품 생산", {"mechanical.machine_parts", "injection_moulding"}),
+    ("산업용 기계 부품 제조", {"mechanical.machinery_equipment"}),
+    ("자동화 장비 제작 전문 기업", {"high_tech.fa_equipment"}),
+    ("Chuyên gia công chi tiết kim loại, linh kiện cơ khí chính xác", {"mechanical.machine_parts"}),
+    ("chuyen gia cong chi tiet kim loai", {"mechanical.machine_parts"}),
+    ("Sản xuất máy móc công nghiệp và thiết bị tự động",
+     {"mechanical.machinery_equipment", "high_tech.automation_robotics"}),
+    ("san xuat may moc cong nghiep", {"mechanical.machinery_equipment"}),
+    ("Công ty chuyên thiết kế chế tạo khuôn mẫu chính xác", {"mould_making"}),
+    # biotech and pharmaceuticals
+    ("Công ty sản xuất vắc xin và sinh phẩm y tế", {"high_tech.vaccines_biologics"}),
+    ("vaccine production and biologics fill-finish", {"high_tech.vaccines_biologics"}),
+    ("bo kit xet nghiem nhanh cho benh vien", {"high_tech.diagnostic_kits"}),
+    ("体外診断薬と検査キットの開発", {"high_tech.diagnostic_kits"}),
+    ("医薬品の製造販売", {"high_tech.pharmaceuticals"}),
+    ("바이오의약품 및 백신 연구개발", {"high_tech.vaccines_biologics", "services.research_development"}),
+    # energy
+    ("Lắp đặt điện mặt trời áp mái cho nhà xưởng", {"high_tech.solar_pv"}),
+    ("rooftop solar installation for factories", {"high_tech.solar_pv"}),
+    ("太陽光パネルと蓄電システムの販売", {"high_tech.solar_pv", "high_tech.energy_storage"}),
+    ("태양광 모듈 설치", {"high_tech.solar_pv"}),
+    # environment, gases, people
+    ("Thiết kế, thi công hệ thống xử lý nước thải công nghiệp", {"services.wastewater_treatment"}),
+    ("industrial wastewater treatment plants", {"services.wastewater_treatment"}),
+    ("産業廃棄物の収集運搬と処理", {"services.waste_treatment"}),
+    ("cung cấp khí công nghiệp oxy, nitơ, argon", {"chemicals.industrial_gases"}),
+    ("산업용 가스 공급", {"chemicals.industrial_gases"}),
+    ("đào tạo nghề và cung ứng lao động cho các KCN", {"services.workforce_training"}),
+    ("人材派遣サービス", {"services.workforce_training"}),
+    # IT and telecom
+    ("data centre and cloud hosting services", {"high_tech.data_centres_cloud"}),
+    ("giải pháp an ninh mạng cho doanh nghiệp", {"high_tech.cybersecurity"}),
+    ("thi công cáp quang và trạm BTS", {"services.telecom_infrastructure"}),
+    ("sản xuất thẻ thông minh", {"electronics.smart_cards"}),
+    ("ICカードの製造", {"electronics.smart_cards"}),
+    # design, R&D, laboratories
+    ("機械設計と製作", {"services.design_engineering"}),
+    ("product design and engineering services", {"services.design_engineering"}),
+    ("Trung tâm R&D về vật liệu mới", {"services.research_development"}),
+    ("phòng thử nghiệm đạt chuẩn VILAS", {"services.testing_laboratories"}),
+    ("受託分析サービス", {"services.testing_laboratories"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PROSE)
+def test_prose_reaches_its_concepts(text, expected):
+    found = set(codes(text))
+    assert expected <= found, (sorted(expected - found), found)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_expected"),
+    [
+        ("machined housings", {"mechanical"}),
+        ("we run 40 machines", {"cnc_machining"}),
+        ("cable ties and cable trays", {"cable_manufacturing"}),
+        ("Sản phẩm được thiết kế hiện đại", {"services.design_engineering"}),
+        ("san pham duoc thiet ke hien dai", {"services.design_engineering"}),
+        ("cong ty duoc thanh lap nam 2005", {"high_tech.pharmaceuticals"}),
+        ("nhà máy được xây dựng năm 2010", {"high_tech.pharmaceuticals"}),
+        ("the chip packaging line", {"electronics.smart_cards"}),
+        ("có thể tự động hóa", {"electronics.smart_cards"}),
+        ("nhựa tái chế", {"services.waste_treatment"}),
+        ("ABCエンジニアリング株式会社", {"services.design_engineering"}),
+        ("pin sạc lithium", {"high_tech.solar_pv"}),
+    ],
+)
+def test_look_alikes_do_not_give_the_concept(text, not_expected):
+    assert not not_expected & set(codes(text)), codes(text)
+
+
+@pytest.mark.parametrize(
+    ("product", "processes"),
+    [
+        ("electronics.power_cables", {"cable_manufacturing"}),
+        ("electronics.pcb_assembly", {"electronic_assembly", "smt_assembly"}),
+        ("mechanical.leaf_springs", {"spring_making"}),
+        ("mechanical.coil_springs", {"spring_making"}),
+        ("mechanical.screws", {"fastener_making"}),
+        ("mechanical.bolts_nuts", {"fastener_making"}),
+        ("mechanical.injection_moulds", {"mould_making"}),
+        ("mechanical.press_dies", {"mould_making"}),
+        ("packaging.corrugated_cartons", {"packaging_printing"}),
+        ("textile_garment.fabrics", {"weaving", "knitting"}),
+        ("mechanical.o_rings", {"rubber_moulding"}),
+        ("mechanical.castings_forgings", {"casting", "forging"}),
+        ("services.testing_laboratories", {"inspection_testing"}),
+    ],
+)
+def test_products_name_the_processes_that_make_them(product, processes):
+    raw = {r["code"]: r for r in RAW}
+    if product not in raw:  # a broad group of product_groups.yaml
+        path = TAXONOMY_DIR / "product_groups.yaml"
+        raw = {r["code"]: r for r in yaml.safe_load(path.read_text(encoding="utf-8"))["terms"]}
+    assert processes <= set(raw[product].get("made_by", [])), product
