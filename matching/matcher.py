@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from features.numbers import read_numbers
 from features.text import tokens
 from matching import needs as needs_module
 from matching.components import (
@@ -84,7 +85,7 @@ def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _number(values: Iterable, n: int) -> np.ndarray:
-    return pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(float) if n else np.zeros(0)
+    return read_numbers(values) if n else np.zeros(0)
 
 
 class SupplierMatcher(BaseEstimator):

@@ -193,9 +193,9 @@ def _unit_of(written: str | None) -> str:
 
 
 def _amount(number: str, mult: str | None) -> float | None:
-    from matching.needs import _read_number
+    from features.numbers import read_number
 
-    value = _read_number(number.replace("\u00a0", " ").replace("\u202f", " "))
+    value = read_number(number.replace("\u00a0", " ").replace("\u202f", " "))
     if value is None:
         return None
     return value * _MULTIPLIERS.get(mult or "", 1.0)

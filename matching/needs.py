@@ -27,6 +27,7 @@ from functools import lru_cache
 import pandas as pd
 
 from features.columns import LIST_SEPARATOR, NEED_COLUMNS
+from features.numbers import read_number
 from features.text import normalize
 from matching.exceptions import NeedError
 from matching.need_facts import NeedFacts, Place, Quantity, capacity_of, read_facts, warning
@@ -143,40 +144,6 @@ def _as_list(value: object) -> list[str]:
     return [str(value).strip()]
 
 
-_PLAIN = re.compile(r"\d+")
-_ONE_SEPARATOR = re.compile(r"(\d+)([.,])(\d+)")
-_VI_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")  # 1.200.000 or 1.234,5
-_EN_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,200,000 or 1,234.5
-_SPACE_GROUPS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+")  # 5 000
-_SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")
-
-
-def _read_number(text: str) -> float | None:
-    """A number written the Vietnamese or the English way, or None when it is not one.
-
-    A dot or comma followed by groups of exactly three digits separates thousands
-    (``5.000``, ``1.200.000``, ``5,000``); otherwise it is the decimal mark (``1,5``, ``2.5``).
-    One decimal mark may follow the groups (``1.234,5``, ``1,234.5``).
-    """
-    text = text.strip()
-    sign = -1.0 if text.startswith("-") else 1.0
-    text = text.lstrip("+-").strip()
-    if _PLAIN.fullmatch(text) or _SCIENTIFIC.fullmatch(text):
-        return sign * float(text)
-    if _SPACE_GROUPS.fullmatch(text):
-        return sign * float(re.sub(r"\D", "", text))
-    single = _ONE_SEPARATOR.fullmatch(text)
-    if single:
-        whole, _, part = single.groups()
-        thousands = len(part) == 3 and len(whole) <= 3 and not whole.startswith("0")
-        return sign * float(whole + part if thousands else f"{whole}.{part}")
-    if _VI_GROUPS.fullmatch(text):
-        return sign * float(text.replace(".", "").replace(",", "."))
-    if _EN_GROUPS.fullmatch(text):
-        return sign * float(text.replace(",", ""))
-    return None
-
-
 def _firm_ids(value: object) -> tuple[str, ...]:
     """Firm ids of ``exclude_firms``: a list, or text split on commas, semicolons and spaces
     (``"F0888, F0169"`` is two firms), each once, in the order written."""
@@ -189,7 +156,7 @@ def _as_float(value: object, column: str, need_id: str) -> float:
     if _missing(value):
         return math.nan
     if isinstance(value, str):
-        number = _read_number(value)
+        number = read_number(value)
     else:
         try:
             number = float(value)

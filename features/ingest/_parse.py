@@ -12,6 +12,7 @@ import pandas as pd
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
+from features.numbers import read_number
 from features.text import fold, normalize
 
 
@@ -74,25 +75,15 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?e[+-]?\d+$")
 
 
 def _number_text(raw: str) -> float:
-    """``"1.200"`` → 1200, ``"1,5"`` → 1.5, ``"1,200.5"`` → 1200.5, ``"1 200"`` → 1200."""
-    s = raw.replace(" ", "").replace("\u00a0", "")
-    if "." in s and "," in s:
-        decimal = "." if s.rfind(".") > s.rfind(",") else ","
-        thousands = "," if decimal == "." else "."
-        s = s.replace(thousands, "").replace(decimal, ".")
-    elif "." in s or "," in s:
-        sep = "." if "." in s else ","
-        parts = s.split(sep)
-        grouped = len(parts) > 2 or (
-            len(parts[1]) == 3 and parts[0].lstrip("+-") not in ("", "0")
-        )
-        if grouped:
-            if not all(len(p) == 3 for p in parts[1:]):
-                raise ValueError(raw)
-            s = "".join(parts)
-        else:
-            s = s.replace(",", ".")
-    return float(s)
+    """``"1.200"`` → 1200, ``"1,5"`` → 1.5, ``"1,200.5"`` → 1200.5, ``"1 200"`` → 1200.
+
+    :func:`features.numbers.read_number`, the reader of profiles and needs too; ValueError
+    when the text is not one number.
+    """
+    value = read_number(raw.replace(" ", "").replace("\u00a0", ""))
+    if value is None:
+        raise ValueError(raw)
+    return value
 
 
 def number(value: Any, units_hint: str = "") -> float | None:

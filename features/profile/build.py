@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from features.numbers import read_numbers
 from features.profile._common import ProfileError, _as_of
 from features.profile._experience import (
     count_multinational_customers,
@@ -171,8 +172,8 @@ def _certifications_of(text: object, parse: Callable) -> tuple[tuple, tuple[str,
 
 
 def _numbers(firms: pd.DataFrame, name: str) -> np.ndarray:
-    values = pd.to_numeric(_column(firms, name), errors="coerce")
-    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    # The needs' reader: "5.000" is 5000 and "1,5" is 1.5 here too (pd.to_numeric read 5 and NaN).
+    return read_numbers(_column(firms, name))
 
 
 def build_profiles(
