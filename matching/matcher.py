@@ -653,7 +653,8 @@ class SupplierMatcher(BaseEstimator):
         total = np.zeros(len(rows))
         for component in self.components_:
             weight = self.weights_[component.name]
-            value = component.values(firms, ctx, rows) if weight else np.zeros(len(rows))
+            # The contract of every component, whatever the data (a capacity of -300, say).
+            value = np.clip(component.values(firms, ctx, rows), 0.0, 1.0) if weight else np.zeros(len(rows))
             contributions[component.name] = weight * value
             total += contributions[component.name]
         return total, contributions
@@ -710,7 +711,8 @@ class SupplierMatcher(BaseEstimator):
         for component in self.components_:
             weight = self.weights_[component.name]
             if weight and component.cheap:
-                total += np.multiply(component.values(self.firms_, ctx, rows), weight, out=scratch)
+                value = np.clip(component.values(self.firms_, ctx, rows), 0.0, 1.0)
+                total += np.multiply(value, weight, out=scratch)
         return total
 
     def _prune(self, ctx: QueryContext, rows: np.ndarray, depth: int) -> np.ndarray:
@@ -879,7 +881,7 @@ class SupplierMatcher(BaseEstimator):
         firms = self.firms_ if firms is None else firms
         rows = np.array([row])
         total, contributions = self._score_rows(ctx, rows, firms)
-        values = {c.name: float(c.values(firms, ctx, rows)[0]) for c in self.components_}
+        values = {c.name: float(np.clip(c.values(firms, ctx, rows)[0], 0.0, 1.0)) for c in self.components_}
         failed = str(check(firms, ctx, rows, require_sector=self.require_sector)[0])
         return {"score": float(total[0]), "contributions": {n: float(v[0]) for n, v in contributions.items()},
                 "values": values, "failed": failed}
