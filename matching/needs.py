@@ -232,7 +232,7 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
 
     tax = _default_taxonomy(taxonomy)
     key_of = {"sector": "sectors", "process": "processes", "material": "materials"}
-    for capability in extract_capabilities(text):
+    for capability in extract_capabilities(text, taxonomy=tax):
         kind, code = capability.kind, capability.code
         if kind in key_of:
             found[key_of[kind]].add(code)

@@ -98,3 +98,27 @@ def test_parse_needs_refuses_what_is_not_a_need_and_duplicate_ids():
         parse_needs(123)
     with pytest.raises(NeedError, match=r"need_id.*'N-1'"):
         parse_needs([{"need_id": "N-1", "title": "ép nhựa"}, {"need_id": "N-1", "title": "phay CNC"}])
+
+
+def test_a_custom_taxonomy_is_used_for_the_need_text_too():
+    """Issue 9: ``_extract`` called extract_capabilities(text) without the matcher's taxonomy."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from features.taxonomy import Taxonomy, load_taxonomy
+    from matching import SupplierMatcher
+
+    default = load_taxonomy()
+    custom = Taxonomy(
+        [replace(t, aliases=(*t.aliases, "zorblax")) if t.code == "cnc_milling" else t for t in default.terms()],
+        version="custom", ambiguities=default.ambiguities(), stop_phrases=default.stop_phrases,
+    )
+    assert "cnc_milling" not in parse_need({"need_id": "N-1", "title": "zorblax"}).processes
+    assert "cnc_milling" in parse_need({"need_id": "N-1", "title": "zorblax"}, taxonomy=custom).processes
+    firms = pd.DataFrame({"firm_id": ["F1", "F2"], "name": ["A", "B"],
+                          "description": ["may mặc xuất khẩu", "zorblax cho vỏ nhôm"]})
+    matcher = SupplierMatcher(geocode=False, taxonomy=custom).fit(firms)
+    ranked = matcher.rank({"need_id": "N-1", "title": "zorblax"}, k=2)
+    assert ranked["firm_id"].iloc[0] == "F2"
+    assert ranked["process_fit"].iloc[0] > 0
