@@ -9,6 +9,7 @@ from api.ranking import RankingDep, RankingError, ranked_entries, reading
 from api.schemas import MatchEntryPublic, MatchPublic, MatchRequest
 from features.exceptions import CnhtError
 from matching import parse_need
+from matching.need_facts import understood
 
 __all__ = ["router"]
 
@@ -46,4 +47,5 @@ def match(body: MatchRequest, session: SessionDep, ranking: RankingDep, principa
         preferred_certifications=list(query.preferred_certifications),
         data=[MatchEntryPublic(**r) for r in ranked],
         count=len(ranked),
+        understood=understood(query),
     )

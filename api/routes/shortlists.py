@@ -34,6 +34,7 @@ from api.storage import repository as repo
 from api.storage.errors import NotFoundError
 from api.storage.models import Firm, ShortlistEntry, ShortlistRun
 from features.text import fold
+from matching.need_facts import understood
 
 __all__ = ["router", "read_shortlist", "excluded_firms"]
 
@@ -102,7 +103,7 @@ def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
     NotFoundError
         The need does not exist, or has no stored shortlist.
     """
-    repo.get_need(session, need_id)
+    need = repo.get_need(session, need_id)
     run = session.scalar(
         select(ShortlistRun).where(ShortlistRun.need_id == need_id)
         .order_by(ShortlistRun.id.desc()).limit(1)
@@ -129,8 +130,13 @@ def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
         )
         for e in entries
     ]  # fmt: skip
+    try:  # what was understood of the need as it stands now
+        understood_now = understood(parse_stored_need(need))
+    except RankingError:
+        understood_now = None
     return ShortlistPublic(need_id=need_id, run_id=run.id, model_version=run.model_version,
-                           created_at=run.created_at, data=data, count=len(data))  # fmt: skip
+                           created_at=run.created_at, data=data, count=len(data),
+                           understood=understood_now)  # fmt: skip
 
 
 @router.post("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)

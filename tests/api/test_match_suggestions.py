@@ -56,6 +56,22 @@ def test_match_ranks_without_storing(app, client, seeded, analyst):
     assert _shortlist_rows(app) == 0
 
 
+def test_match_says_what_it_understood(client, seeded):
+    body = {"description": "stamped steel brackets, SPCC, IATF 16949, 20,000 pcs/month, near Thang Long IP, "
+                           "KCN Xyz", "k": 3}  # fmt: skip
+    answer = client.post("/api/v1/match", json=body, headers=seeded)
+    assert answer.status_code == 200, answer.text
+    understood = answer.json()["understood"]
+    processes = {p["code"]: p for p in understood["processes"]}
+    assert processes["stamping"]["en"] == "Metal stamping" and processes["stamping"]["vi"] == "Dập kim loại"
+    assert [m["code"] for m in understood["materials"]] == ["carbon_steel"]  # SPCC is a carbon steel
+    assert understood["quantity"]["per_month"] == 20000
+    assert understood["place"]["park_id"] == "thang_long"
+    certificates = understood["certifications"]["mandatory"] + understood["certifications"]["preferred"]
+    assert [c["code"] for c in certificates] == ["iatf_16949"]
+    assert any("Xyz" in w for w in understood["warnings"])  # an unknown park is said, not dropped
+
+
 def test_match_errors(client, seeded, make_key):
     empty = client.post("/api/v1/match", json={"k": 3}, headers=seeded)
     assert empty.status_code == 422 and "expected a title/description" in empty.json()["detail"]

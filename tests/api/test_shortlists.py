@@ -18,7 +18,7 @@ FIRMS = [
               description="Ép nhựa ABS, PP cho vỏ máy"),
     make_firm(firm_id="F0003", tax_code=None, name="Dập Kim Long", district="Gia Lâm",
               sectors="điện tử", description="Dập kim loại tấm, sơn tĩnh điện",
-              products="giá đỡ thép"),
+              products="linh kiện điện tử"),
     make_firm(firm_id="F0004", tax_code=None, name="Nhựa Sóc Sơn", district="Sóc Sơn",
               description="ép phun nhựa ABS chính xác", products="vỏ nhựa"),
 ]  # fmt: skip
@@ -53,6 +53,7 @@ def test_shortlist_is_ranked_explained_stored_and_suggested(app, client, seeded,
     assert any("ISO 9001" in r["vi"] and "ISO 9001" in r["en"] for r in first["reasons"])
     assert any(r["component"] == "process_fit" and r["positive"] for r in first["reasons"])
     assert first["firm_name"]
+    assert body["understood"]["processes"] and "warnings" in body["understood"]
     stored = client.get("/api/v1/needs/N-0001/shortlist", headers=analyst)
     assert stored.status_code == 200 and stored.json() == body
     assert _count(app, ShortlistEntry) == len(firms)
