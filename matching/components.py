@@ -20,11 +20,13 @@ import abc
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 
+from features.certifications import CertificateStatus, international_codes, status_from_periods
 from features.text import fold
 from matching.exceptions import HyperParameterError
 from matching.needs import NeedQuery
@@ -47,13 +49,6 @@ __all__ = [
     "haversine_km",
     "ALL",
 ]
-
-# Certifications that count as an international standard (plan 04/KH-UBND target).
-INTERNATIONAL_STANDARDS: frozenset[str] = frozenset(
-    {"iso_9001", "iso_14001", "iso_45001", "iso_50001", "iatf_16949", "iso_13485",
-     "as9100", "iso_17025", "iso_27001", "iso_3834"}
-)
-
 
 @dataclass(frozen=True)
 class Reason:
@@ -83,9 +78,11 @@ class FirmArrays:
     """The fitted, column-wise state of the firms (one row per firm, aligned arrays).
 
     Code matrices are dense booleans stored code-major (``codes x firms``: 48 processes x
-    100,000 firms is 4.8 MB), so the firms holding one code are one contiguous row. Certificate validity is stored as day ordinals:
-    ``cert_from``/``cert_to`` are NaN where the firm does not hold the code, ``-inf``/``+inf``
-    where the date was not stated.
+    100,000 firms is 4.8 MB), so the firms holding one code are one contiguous row. Certificate validity is stored as
+    day ordinals, ``codes x firms x slots``: slot p holds the p-th period in which the code is valid for the firm
+    (:func:`features.certifications.validity_periods`, the one validity rule: renewals continue a period, a
+    lapse starts another); ``cert_from``/``cert_to`` are NaN in unused slots, ``-inf``/``+inf`` where a period is
+    not bounded.
     """
 
     firm_ids: np.ndarray
@@ -209,21 +206,6 @@ def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: float
     lat2, lon2 = math.radians(lat2), math.radians(lon2)
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def _month(ordinal: float) -> str:
-    from datetime import date
-
-    d = date.fromordinal(int(ordinal))
-    return f"{d.month:02d}/{d.year}"
-
-
-def _cert_label(code: str) -> str:
-    """``iso_13485`` -> ``ISO 13485``, ``iatf_16949`` -> ``IATF 16949``."""
-    parts = code.split("_")
-    if len(parts) >= 2 and parts[-1].isdigit():
-        return f"{' '.join(p.upper() for p in parts[:-1])} {parts[-1]}"
-    return " ".join(p.upper() if len(p) <= 4 else p.capitalize() for p in parts)
 
 
 class Component(abc.ABC):
@@ -535,7 +517,9 @@ class CertificationFit(Component):
     Each requested code the firm holds validly counts ``verified_weight`` when staff verified
     the certificate, ``declared_weight`` when it is only self-declared; mandatory codes count
     ``mandatory_weight`` times. When the need asks for none, the firm's valid international
-    standards (ISO 9001, IATF 16949, ...) count instead, saturating at two.
+    standards (``international: true`` in the taxonomy) count instead, saturating at two. Validity
+    is the one rule of :mod:`features.certifications` (renewals, lapses, validity years,
+    superseded versions), and the reasons are that rule's answer on the same periods.
 
     Parameters
     ----------
@@ -573,23 +557,39 @@ class CertificationFit(Component):
             )
 
     @staticmethod
+    def _in_force(firms: FirmArrays, code: str, rows: np.ndarray, as_of: float) -> tuple[np.ndarray, np.ndarray]:
+        """(valid, verified) of the firms at ``rows`` for ``code`` on day ordinal ``as_of``:
+        one of the firm's validity periods of the code covers the day (and was checked by staff)."""
+        column = firms.columns["certification"].get(code)
+        if column is None:
+            none = np.zeros(_n(firms, rows), dtype=bool)
+            return none, none
+        with np.errstate(invalid="ignore"):
+            inside = (firms.cert_from[column, rows] <= as_of) & (firms.cert_to[column, rows] >= as_of)
+        return inside.any(axis=-1), (inside & firms.cert_verified[column, rows]).any(axis=-1)
+
+    @staticmethod
     def valid(firms: FirmArrays, code: str, rows: np.ndarray, as_of: float) -> np.ndarray:
         """Whether the firms at ``rows`` hold ``code`` valid on day ordinal ``as_of``."""
+        return CertificationFit._in_force(firms, code, rows, as_of)[0]
+
+    @staticmethod
+    def status(firms: FirmArrays, code: str, row: int, as_of: float) -> CertificateStatus:
+        """The validity rule's answer for firm ``row`` and ``code`` on day ordinal ``as_of``
+        (held, pending, expired or lacking), from the same periods that :meth:`valid` reads."""
         column = firms.columns["certification"].get(code)
-        if column is None:
-            return np.zeros(_n(firms, rows), dtype=bool)
-        start = firms.cert_from[column, rows]
-        end = firms.cert_to[column, rows]
-        with np.errstate(invalid="ignore"):
-            return (start <= as_of) & (end >= as_of)
+        periods = []
+        if column is not None:
+            for first, last, verified in zip(firms.cert_from[column, row], firms.cert_to[column, row],
+                                             firms.cert_verified[column, row], strict=True):
+                if not math.isnan(first):
+                    periods.append((None if math.isinf(first) else date.fromordinal(int(first)),
+                                    None if math.isinf(last) else date.fromordinal(int(last)), bool(verified)))
+        return status_from_periods(code, periods, date.fromordinal(int(as_of)))
 
     def _credit(self, firms: FirmArrays, code: str, rows: np.ndarray, as_of: float) -> np.ndarray:
-        column = firms.columns["certification"].get(code)
-        if column is None:
-            return np.zeros(_n(firms, rows))
-        ok = self.valid(firms, code, rows, as_of)
-        weight = np.where(firms.cert_verified[column, rows], self.verified_weight, self.declared_weight)
-        return ok * weight
+        ok, verified = self._in_force(firms, code, rows, as_of)
+        return ok * np.where(verified, self.verified_weight, self.declared_weight)
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         need = query.need
@@ -604,7 +604,7 @@ class CertificationFit(Component):
             return total / total_weight
         best = np.zeros(_n(firms, rows))
         second = np.zeros(_n(firms, rows))
-        for code in INTERNATIONAL_STANDARDS & set(firms.columns["certification"]):
+        for code in international_codes() & set(firms.columns["certification"]):
             credit = self._credit(firms, code, rows, as_of)
             second = np.maximum(second, np.minimum(best, credit))
             best = np.maximum(best, credit)
@@ -614,35 +614,18 @@ class CertificationFit(Component):
         need = query.need
         out: list[Reason] = []
         one = np.array([row])
-        asked = [(c, "bắt buộc", "mandatory") for c in need.mandatory_certifications]
-        asked += [(c, "ưu tiên", "preferred") for c in need.preferred_certifications]
+        asked: list[tuple[str, str | None]] = [(c, "mandatory") for c in need.mandatory_certifications]
+        asked += [(c, "preferred") for c in need.preferred_certifications]
         if not asked:
-            asked = [(c, "", "") for c in sorted(INTERNATIONAL_STANDARDS & set(firms.columns["certification"]))
+            asked = [(c, None) for c in sorted(international_codes() & set(firms.columns["certification"]))
                      if self.valid(firms, c, one, query.as_of_ordinal)[0]]
-        for code, vi_kind, en_kind in asked:
-            label = _cert_label(code)
-            column = firms.columns["certification"].get(code)
-            if column is not None and self.valid(firms, code, one, query.as_of_ordinal)[0]:
-                end = firms.cert_to[column, row]
-                checked_vi = "đã xác minh" if firms.cert_verified[column, row] else "tự khai"
-                checked_en = "verified" if firms.cert_verified[column, row] else "self-declared"
-                if np.isfinite(end):
-                    out.append(Reason(self.name, f"{label} còn hiệu lực đến {_month(end)} ({checked_vi})",
-                                      f"{label} valid until {_month(end)} ({checked_en})"))
-                else:
-                    # No expiry written: counted as valid, and said to be so on trust.
-                    out.append(Reason(self.name, f"có {label} ({checked_vi}, không rõ hạn)",
-                                      f"holds {label} ({checked_en}, no expiry stated)"))
-            elif vi_kind == "bắt buộc":
-                continue  # a missing mandatory certificate is a failed constraint, said there
-            elif column is not None and not np.isnan(firms.cert_to[column, row]):
-                end = firms.cert_to[column, row]
-                out.append(Reason(self.name, f"{label} hết hạn {_month(end)}" + (f" ({vi_kind})" if vi_kind else ""),
-                                  f"{label} expired {_month(end)}" + (f" ({en_kind})" if en_kind else ""),
-                                  positive=False))
-            else:
-                out.append(Reason(self.name, f"không có {label}" + (f" ({vi_kind})" if vi_kind else ""),
-                                  f"no {label}" + (f" ({en_kind})" if en_kind else ""), positive=False))
+        for code, kind in asked:
+            # The words come from the rule's answer on the periods that score it: they cannot drift.
+            answer = self.status(firms, code, row, query.as_of_ordinal)
+            if answer.valid:
+                out.append(Reason(self.name, answer.describe("vi"), answer.describe("en")))
+            elif kind != "mandatory":  # a missing mandatory certificate is a failed constraint, said there
+                out.append(Reason(self.name, answer.describe("vi", kind), answer.describe("en", kind), positive=False))
         return out
 
 

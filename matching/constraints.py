@@ -24,8 +24,6 @@ from matching.components import (
     QueryContext,
     Reason,
     _any_of,
-    _cert_label,
-    _month,
     _n,
 )
 
@@ -109,21 +107,10 @@ def describe_failures(firms: FirmArrays, query: QueryContext, row: int, *, requi
         out.append(Reason("constraint", "bị loại trừ theo yêu cầu", "excluded by request", positive=False))
     if masks.get("certification", [False])[0]:
         for code in need.mandatory_certifications:
-            if CertificationFit.valid(firms, code, one, query.as_of_ordinal)[0]:
-                continue
-            label = _cert_label(code)
-            column = firms.columns["certification"].get(code)
-            end = firms.cert_to[column, row] if column is not None else math.nan
-            start = firms.cert_from[column, row] if column is not None else math.nan
-            if not math.isnan(end) and end < query.as_of_ordinal:
-                out.append(Reason("constraint", f"{label} (bắt buộc) đã hết hạn {_month(end)}",
-                                  f"{label} (mandatory) expired {_month(end)}", positive=False))
-            elif not math.isnan(start) and start > query.as_of_ordinal:
-                out.append(Reason("constraint", f"{label} (bắt buộc) chưa có hiệu lực",
-                                  f"{label} (mandatory) not yet valid", positive=False))
-            else:
-                out.append(Reason("constraint", f"không có {label} (bắt buộc)",
-                                  f"no {label} (mandatory)", positive=False))
+            answer = CertificationFit.status(firms, code, row, query.as_of_ordinal)  # the one validity rule
+            if not answer.valid:
+                out.append(Reason("constraint", answer.describe("vi", "mandatory"), answer.describe("en", "mandatory"),
+                                  positive=False))
     if masks.get("sector", [False])[0]:
         vi = ", ".join(firms.label(c, "vi") for c in need.sectors)
         en = ", ".join(firms.label(c, "en") for c in need.sectors)

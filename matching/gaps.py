@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from matching.components import FirmArrays, QueryContext, _cert_label
+from features.certifications import label as certification_label
+from matching.components import CertificationFit, FirmArrays, QueryContext
 from matching.constraints import check, passes
 from matching.exceptions import HyperParameterError
 
@@ -251,7 +252,7 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
         need = ctx.need
         for code in (*need.mandatory_certifications, *need.preferred_certifications):
             column = firms.columns["certification"].get(code)
-            if column is not None and not (firms.cert_from[column, row] <= ctx.as_of_ordinal <= firms.cert_to[column, row]):
+            if column is not None and not CertificationFit.valid(firms, code, np.array([row]), ctx.as_of_ordinal)[0]:
                 options[("certification", code)] = None
         for code in need.processes:
             column = firms.columns["process"].get(code)
@@ -272,7 +273,7 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
         if not opened:
             continue
         if kind == "certification":
-            vi = en = _cert_label(value)
+            vi = en = certification_label(value)
         elif kind == "capacity":
             vi, en = f"công suất lên {value:,.0f}/tháng", f"capacity to {value:,.0f}/month"
         else:

@@ -28,9 +28,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from features.certifications import validity_periods
 from features.numbers import read_numbers
 from features.text import tokens
-from matching import needs as needs_module
 from matching.components import (
     ALL,
     Component,
@@ -76,6 +76,16 @@ def _tuple(cell: object) -> tuple:
     if isinstance(cell, str):
         return tuple(p.strip() for p in cell.split(";") if p.strip())
     return tuple(cell)
+
+
+def _cert_periods(cell: tuple, memo: dict[tuple, dict]) -> dict:
+    """:func:`features.certifications.validity_periods` of a firm's records, once per distinct cell."""
+    try:
+        if cell not in memo:
+            memo[cell] = validity_periods(cell)
+        return memo[cell]
+    except TypeError:  # records given as mappings are not hashable
+        return validity_periods(cell)
 
 
 def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
@@ -332,26 +342,25 @@ class SupplierMatcher(BaseEstimator):
             named = {c for c in cell if isinstance(ev, Mapping) and c in ev} | (set(cell) - implied)
             direct_cells.append(tuple(named))
         process_direct = np.ascontiguousarray(self._multi_hot(direct_cells, columns["process"], n).T)
-        # Certifications: validity as day ordinals, best certificate per code.
-        cert_cells = [_tuple(v) for v in profiles["certifications"]]
-        cert_codes = sorted({f[0] for cell in cert_cells for f in map(needs_module.certificate_fields, cell) if f[0]}
-                            | {t.code for t in taxonomy.terms("certification")})
+        # Certifications: the days each code is valid, as the periods of the one validity rule
+        # (a renewal continues a certificate, a lapse leaves a gap). Slot p of the last axis holds
+        # a firm's p-th period of a code; NaN where there is none.
+        memo: dict[tuple, dict] = {}  # firms often share a certification cell
+        cert_cells = [_cert_periods(_tuple(v), memo) for v in profiles["certifications"]]
+        cert_codes = sorted({c for cell in cert_cells for c in cell} | {t.code for t in taxonomy.terms("certification")})
         columns["certification"] = {c: i for i, c in enumerate(cert_codes)}
         codes["certification"] = cert_codes
-        cert_from = np.full((len(cert_codes), n), np.nan)
-        cert_to = np.full((len(cert_codes), n), np.nan)
-        cert_verified = np.zeros((len(cert_codes), n), dtype=bool)
+        slots = max((len(periods) for cell in cert_cells for periods in cell.values()), default=1)
+        cert_from = np.full((len(cert_codes), n, slots), np.nan)
+        cert_to = np.full((len(cert_codes), n, slots), np.nan)
+        cert_verified = np.zeros((len(cert_codes), n, slots), dtype=bool)
         for row, cell in enumerate(cert_cells):
-            for certificate in cell:
-                code, start, end, verified = needs_module.certificate_fields(certificate)
-                column = columns["certification"].get(code)
-                if column is None:
-                    continue
-                start = -math.inf if start is None else float(start.toordinal())
-                end = math.inf if end is None else float(end.toordinal())
-                if math.isnan(cert_to[column, row]) or end > cert_to[column, row]:
-                    cert_from[column, row], cert_to[column, row] = start, end
-                    cert_verified[column, row] = verified
+            for code, periods in cell.items():
+                column = columns["certification"][code]
+                for slot, (first, last, verified) in enumerate(periods):
+                    cert_from[column, row, slot] = -math.inf if first is None else first.toordinal()
+                    cert_to[column, row, slot] = math.inf if last is None else last.toordinal()
+                    cert_verified[column, row, slot] = verified
         concept, concept_columns, concept_idf = self._concept_matrix(profiles, taxonomy)
         export_cells = [_tuple(v) for v in profiles["export_markets"]] if "export_markets" in profiles else [()] * n
         countries = sorted({c.upper() for cell in export_cells for c in cell})

@@ -32,7 +32,7 @@ from features.text import normalize
 from matching.exceptions import NeedError
 from matching.need_facts import NeedFacts, Place, Quantity, capacity_of, read_facts, warning
 
-__all__ = ["NeedQuery", "NeedCache", "parse_need", "parse_needs", "certificate_fields"]
+__all__ = ["NeedQuery", "NeedCache", "parse_need", "parse_needs"]
 
 # Extra keys a need may carry beyond the import columns (ad-hoc and API use).
 _EXTRA_KEYS = {
@@ -283,23 +283,6 @@ def _certification_codes(pieces: list[str], need_id: str, strict: bool = True) -
             f"got unrecognised {list(unparsed)}. Fix the spelling or remove them."
         )
     return list(codes)
-
-
-def certificate_fields(certificate: object) -> tuple[str, date | None, date | None, bool]:
-    """``(code, valid_from, valid_to, verified)`` of a parsed certificate.
-
-    Accepts ``features.certifications.Certification`` (``issued``, ``expires()``) and plain
-    dicts with ``code``, ``issued``, ``valid_until``/``expires``, ``verified`` (test tables).
-    ``None`` dates mean "not stated".
-    """
-    get = certificate.get if isinstance(certificate, Mapping) else (lambda k, d=None: getattr(certificate, k, d))
-    code = str(get("code", "") or "")
-    start = get("issued")
-    end = get("expires")
-    end = end() if callable(end) else (end if end is not None else get("valid_until"))
-    start = None if _missing(start) else _as_date(start, code, date.today())
-    end = None if _missing(end) else _as_date(end, code, date.today())
-    return code, start, end, bool(get("verified", False))
 
 
 # Certificates named in free text: each mention is read with the words of its own clause.

@@ -71,6 +71,8 @@ _TEXT = {
         "revoked": "{label} bị thu hồi",
         "suspended": "{label} bị đình chỉ",
         "lacking": "không có {label}",
+        "mandatory": "bắt buộc",
+        "preferred": "ưu tiên",
     },
     "en": {
         "held": "{label} valid until {until} ({checked})",
@@ -85,6 +87,8 @@ _TEXT = {
         "revoked": "{label} revoked",
         "suspended": "{label} suspended",
         "lacking": "no {label}",
+        "mandatory": "mandatory",
+        "preferred": "preferred",
     },
 }
 
@@ -129,18 +133,29 @@ class CertificateStatus:
         """The taxonomy's name of the standard (``"VDA 6.3"``)."""
         return label(self.code)
 
-    def describe(self, lang: str = "vi") -> str:
+    def describe(self, lang: str = "vi", asked: str | None = None) -> str:
         """The answer in words, for explanations.
 
-        >>> CertificateStatus("vda_6_3", "lacking", date(2026, 1, 1)).describe("en")
-        'no VDA 6.3'
+        Parameters
+        ----------
+        lang : {"vi", "en"}, default "vi"
+        asked : {"mandatory", "preferred"}, optional
+            How a need asks for the certificate, said after its name.
+
+        >>> CertificateStatus("vda_6_3", "lacking", date(2026, 1, 1)).describe("en", "mandatory")
+        'no VDA 6.3 (mandatory)'
         >>> CertificateStatus("as9100", "held", date(2026, 1, 1), valid_until=date(2027, 3, 31),
         ...                   verified=True).describe()
         'AS9100 còn hiệu lực đến 03/2027 (đã xác minh)'
         """
         if lang not in _TEXT:
             raise CertificationError(f"Expected lang 'vi' or 'en', got {lang!r}. Pass one of those two.")
+        if asked not in (None, "mandatory", "preferred"):
+            raise CertificationError(
+                f"Expected asked 'mandatory', 'preferred' or None, got {asked!r}. Pass one of those."
+            )
         text = _TEXT[lang]
+        name = self.label if asked is None else f"{self.label} ({text[asked]})"
         key = self.status
         if key == "held":
             key = "held" if self.valid_until is not None else "held_open"
@@ -151,7 +166,7 @@ class CertificateStatus:
         elif key == "revoked" and self.record is not None and self.record.status == "suspended":
             key = "suspended"
         return text[key].format(
-            label=self.label,
+            label=name,
             until=_month(self.valid_until),
             since=_month(self.valid_from),
             checked=text["verified" if self.verified else "declared"],

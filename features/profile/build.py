@@ -168,7 +168,10 @@ def _certifications_of(text: object, parse: Callable) -> tuple[tuple, tuple[str,
         return (), ()
     parsed = parse(normalize(text))
     unparsed = tuple(getattr(parsed, "unparsed", ()) or ())
-    return tuple(parsed), unparsed
+    # Only certificates the firm holds, as the database stores them: "Không có IATF 16949" or
+    # "IATF 16949 đã bị thu hồi" must never count (the validity rule gives the same answer
+    # with or without them).
+    return tuple(c for c in parsed if getattr(c, "status", "held") == "held"), unparsed
 
 
 def _numbers(firms: pd.DataFrame, name: str) -> np.ndarray:
@@ -208,8 +211,9 @@ def build_profiles(
         Index ``firm_id`` (str), columns :data:`PROFILE_COLUMNS`: ``sectors``,
         ``product_groups``, ``processes``, ``materials`` are sorted tuples of codes
         (processes with their ancestors, product groups with their sectors); ``evidence``
-        maps code -> the text that matched; ``certifications`` a tuple of
-        :class:`features.certifications.Certification`; ``lat``/``lon`` NaN when the
+        maps code -> the text that matched; ``certifications`` a tuple of the
+        :class:`features.certifications.Certification` records the firm holds (status
+        ``"held"``; several per code when renewed); ``lat``/``lon`` NaN when the
         address could not be placed; ``completeness`` in [0, 1].
 
     Raises
