@@ -35,8 +35,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.storage.errors import ServiceError
 from api.storage.models import Buyer, Firm, Need
-from api.storage.repository import certification_is_valid
+from api.storage.repository import stored_certificates
 from api.storage.session import READ_ONLY
+from features.certifications import Certification, valid_codes
 from features.columns import NEED_COLUMNS
 from features.exceptions import CnhtError
 from features.profile.build import COMPLETENESS_FIELDS
@@ -72,9 +73,6 @@ _FIRM_COLUMNS: dict[str, str] = {
     "export_markets": "export_markets", "customers": "customers",
     "monthly_capacity": "monthly_capacity", "languages": "languages",
 }  # fmt: skip
-# A certificate without an end date counts as valid three years from issue (the ISO cycle),
-# as in :func:`api.storage.repository.certification_is_valid`.
-_DEFAULT_VALIDITY = dt.timedelta(days=3 * 365)
 _MODEL_VERSION_LENGTH = 60  # shortlists.model_version is String(60)
 
 
@@ -147,15 +145,10 @@ def needs_version(session: Session) -> str:
     return _digest(_table_state(session, Need))
 
 
-def _certificates(firm: Firm) -> tuple[dict[str, Any], ...]:
-    out = []
-    for cert in firm.certifications:
-        valid_until = cert.valid_until
-        if valid_until is None and cert.issued is not None:
-            valid_until = cert.issued + _DEFAULT_VALIDITY
-        out.append({"code": cert.code, "issued": cert.issued, "valid_until": valid_until,
-                    "verified": bool(cert.verified)})  # fmt: skip
-    return tuple(out)
+def _certificates(firm: Firm) -> tuple[Certification, ...]:
+    """The firm's stored certificates, all of them (renewals too): the matcher applies the one
+    validity rule to them, with each code's validity years and superseded versions."""
+    return tuple(stored_certificates(firm.certifications))
 
 
 def firms_frame(firms: Sequence[Firm]) -> pd.DataFrame:
@@ -211,20 +204,17 @@ def _profiles(firms: Sequence[Firm], today: dt.date) -> pd.DataFrame:
     lat = np.array([np.nan if f.latitude is None else f.latitude for f in firms], dtype=float)
     lon = np.array([np.nan if f.longitude is None else f.longitude for f in firms], dtype=float)
     placed = ~(np.isnan(lat) | np.isnan(lon))
-    text_valid = np.array([any(getattr(c, "is_valid", lambda _d: False)(today) for c in cell)
-                           for cell in profiles["certifications"]], dtype=bool)  # fmt: skip
-    stored_valid = np.array(
-        [any(certification_is_valid(c.valid_until, c.issued, today) for c in f.certifications)
-         for f in firms], dtype=bool,
-    )  # fmt: skip
+    text_valid = np.array([bool(valid_codes(cell, as_of=today)) for cell in profiles["certifications"]],
+                          dtype=bool)  # fmt: skip
+    stored = [_certificates(f) for f in firms]
+    stored_valid = np.array([bool(valid_codes(certs, as_of=today)) for certs in stored], dtype=bool)
     completeness = profiles["completeness"].to_numpy(dtype=float)
     completeness = completeness + share * (placed.astype(float) - profiles["geo_ok"].to_numpy(bool))
     completeness = completeness + share * (stored_valid.astype(float) - text_valid)
     profiles["lat"], profiles["lon"], profiles["geo_ok"] = lat, lon, placed
     profiles["district_legacy"] = [f.district_legacy or "" for f in firms]
     profiles["ward_2025"] = [f.ward_2025 or "" for f in firms]
-    profiles["certifications"] = pd.Series([_certificates(f) for f in firms], index=profiles.index,
-                                           dtype=object)  # fmt: skip
+    profiles["certifications"] = pd.Series(stored, index=profiles.index, dtype=object)
     profiles["completeness"] = np.clip(completeness, 0.0, 1.0)
     return profiles
 

@@ -16,9 +16,9 @@ from api.deps import ReaderDep, SessionDep
 from api.schemas import KpiPublic
 from api.storage.models import Firm, FirmCertification, Outcome
 from api.storage.outcomes import CONNECTED_STATUSES
-from features.certifications import Certification, is_international
+from api.storage.repository import stored_certificates
+from features.certifications import certificate_status, is_international
 from features.columns import OUTCOME_PATH
-from features.exceptions import UnknownCodeError
 
 __all__ = ["router", "FIRMS_TARGET", "INTERNATIONAL_TARGET", "EXPIRY_WINDOW_DAYS"]
 
@@ -27,17 +27,6 @@ router = APIRouter(prefix="/kpi", tags=["kpi"])
 FIRMS_TARGET = 900
 INTERNATIONAL_TARGET = 400
 EXPIRY_WINDOW_DAYS = 90
-
-
-def _certification(row: FirmCertification) -> Certification | None:
-    try:
-        is_international(row.code)
-    except UnknownCodeError:  # a code outside the taxonomy counts for nothing
-        return None
-    return Certification(
-        code=row.code, version=row.version, issued=row.issued, valid_until=row.valid_until,
-        issuer=row.issuer, verified=row.verified, raw=row.raw or "",
-    )  # fmt: skip
 
 
 @router.get("", response_model=KpiPublic, responses={401: {"description": "Missing or unknown key"}, 403: {"description": "Staff and analysts only"}})  # fmt: skip
@@ -58,18 +47,23 @@ def kpi(
     for codes in session.scalars(select(Firm.sector_codes)):
         by_sector.update(code for code in (codes or "").split(";") if code)
 
+    # The one validity rule over each firm's records (renewals included): a firm meets an
+    # international standard when one of its valid codes is flagged so in the taxonomy, and a
+    # certificate is expiring when its code's unbroken validity ends within the window.
+    rows: dict[int, list[FirmCertification]] = {}
+    for row in session.scalars(select(FirmCertification)):
+        rows.setdefault(row.firm_pk, []).append(row)
     international: set[int] = set()
     expiring = 0
     horizon = today + dt.timedelta(days=EXPIRY_WINDOW_DAYS)
-    for row in session.scalars(select(FirmCertification)):
-        cert = _certification(row)
-        if cert is None or not cert.is_valid(today):
-            continue
-        if is_international(cert.code):
-            international.add(row.firm_pk)
-        last = cert.expires()
-        if last is not None and today <= last <= horizon:
-            expiring += 1
+    for firm_pk, mine in rows.items():
+        for code, answer in certificate_status(stored_certificates(mine), on=today).items():
+            if not answer.valid:
+                continue
+            if is_international(code):
+                international.add(firm_pk)
+            if answer.valid_until is not None and answer.valid_until <= horizon:
+                expiring += 1
 
     furthest: dict[tuple[str, str], int] = {}
     latest: dict[tuple[str, str], str] = {}

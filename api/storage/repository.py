@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from api.storage import enrich
@@ -30,6 +30,7 @@ from api.storage.models import (
     ShortlistRun,
 )
 from api.storage.outcomes import check_transition
+from features.certifications import Certification, as_certification, valid_codes
 from features.exceptions import CnhtError
 from features.geo import geocode
 from features.text import fold
@@ -68,6 +69,8 @@ __all__ = [
     "match_history",
     "list_outcomes",
     "certification_is_valid",
+    "stored_certificates",
+    "firms_holding",
 ]
 
 FIRM_FIELDS: tuple[str, ...] = (
@@ -94,8 +97,6 @@ NEED_CODE_FIELDS: dict[str, str] = {
     "sector": "sector", "processes": "process", "materials": "material",
     "mandatory_certifications": "certification", "preferred_certifications": "certification",
 }  # fmt: skip
-# An ISO-style certificate runs three years; one with no end date counts as valid that long.
-_DEFAULT_VALIDITY_DAYS = 3 * 365
 
 
 # --- snapshots and audit -------------------------------------------------------------
@@ -616,37 +617,50 @@ def _has_code(column: Any, code: str) -> Any:
     return column.like(f"%;{escaped};%", escape="\\")
 
 
-def certification_is_valid(
-    valid_until: dt.date | None, issued: dt.date | None, on: dt.date
-) -> bool:
-    """True when a certificate is in force on ``on``.
+def stored_certificates(rows: Iterable[object]) -> list[Certification]:
+    """Stored certificates as records of the one validity rule (:mod:`features.certifications`).
 
-    A certificate with an end date is valid up to and including it; one without an end date
-    counts as valid for three years from issue (the usual ISO cycle), and one with neither
-    date counts as valid (staff verify it).
+    ``rows`` are :class:`FirmCertification` rows or mappings of their fields. A code the
+    taxonomy no longer knows counts for nothing; a version it does not list is read as
+    unknown (the API stores versions as typed).
     """
+    records = (as_certification(row, strict=False) for row in rows)
+    return [record for record in records if record is not None]
+
+
+def certification_is_valid(
+    valid_until: dt.date | None, issued: dt.date | None, on: dt.date, *, code: str | None = None,
+    version: str | None = None,
+) -> bool:
+    """True when a certificate is in force on ``on``, by the one validity rule when ``code`` is given.
+
+    Deprecated: read stored rows with :func:`stored_certificates` and ask
+    :func:`features.certifications.certificate_status`. Without ``code`` (the old call, kept
+    for callers not yet moved) the code's validity years and superseded versions cannot apply,
+    and a certificate with no end date counts for three years from issue, as before.
+    """
+    if code is not None:
+        records = stored_certificates([{"code": code, "version": version, "issued": issued,
+                                        "valid_until": valid_until}])  # fmt: skip
+        return code in valid_codes(records, as_of=on)
     if valid_until is not None:
         return valid_until >= on
     if issued is not None:
-        return issued <= on <= issued + dt.timedelta(days=_DEFAULT_VALIDITY_DAYS)
+        return issued <= on <= issued + dt.timedelta(days=3 * 365)
     return True
 
 
-def _valid_certification_clause(code: str, on: dt.date) -> Any:
-    c = FirmCertification
-    return exists().where(
-        c.firm_pk == Firm.id,
-        c.code == code,
-        or_(
-            c.valid_until >= on,
-            and_(c.valid_until.is_(None), c.issued.is_(None)),
-            and_(
-                c.valid_until.is_(None),
-                c.issued <= on,
-                c.issued >= on - dt.timedelta(days=_DEFAULT_VALIDITY_DAYS),
-            ),
-        ),
-    )
+def firms_holding(session: Session, code: str, on: dt.date) -> set[int]:
+    """Primary keys of the firms whose certificates of ``code`` are valid on ``on``.
+
+    The one validity rule (:func:`features.certifications.valid_codes`) over every stored
+    record of the code, several per firm (a certificate and its renewal), rather than an SQL
+    approximation of it.
+    """
+    rows: dict[int, list[FirmCertification]] = {}
+    for row in session.scalars(select(FirmCertification).where(FirmCertification.code == code)):
+        rows.setdefault(row.firm_pk, []).append(row)
+    return {pk for pk, mine in rows.items() if code in valid_codes(stored_certificates(mine), as_of=on)}
 
 
 def _page(session: Session, query: Select, order: Any, limit: int, offset: int) -> tuple[list, int]:
@@ -701,7 +715,9 @@ def list_firms(
         query = query.where(_has_code(Firm.process_codes, resolve_code(process, "process", "process")))
     if certification:
         code = resolve_code(certification, "certification", "certification")
-        query = query.where(_valid_certification_clause(code, today or dt.date.today()))
+        holders = sorted(firms_holding(session, code, today or dt.date.today()))
+        # Rendered as literals (integers only): no bound-parameter limit for 100,000 holders.
+        query = query.where(Firm.id.in_(bindparam("holders", holders, expanding=True, literal_execute=True)))
     if district:
         query = query.where(_like_fold(Firm.district_folded, district))
     if q:
