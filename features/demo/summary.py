@@ -31,8 +31,9 @@ class DemoSummary:
     Attributes
     ----------
     firms_by_sector : pandas.Series
-        Firm rows per sector code (a firm with two sectors counts in both;
-        ``unresolved`` for sector text the taxonomy does not know, ``(none)`` for empty).
+        Firms per sector code, largest first, by :func:`features.sectors.firm_sectors` (the
+        rule of ``GET /kpi``: stated sectors and those the description, products and
+        materials name; a firm with two sectors counts in both, one with none nowhere).
     n_firms : int
         Firms accepted by ingestion (duplicates and rows without identity left out).
     n_firm_rows, n_duplicates, n_unique_firm_ids : int
@@ -81,25 +82,20 @@ def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
     """
     from features.certifications import valid_codes
     from features.ingest import read_firms
-    from features.taxonomy import load_taxonomy
+    from features.sectors import firm_sectors, firms_by_sector
 
     as_of = as_of or date.today()
     raw_firms = _read(folder, "firms")
     # The plan counts firms, not rows: ingestion drops the duplicate rows (and says so).
     ingested = read_firms(folder / "firms.csv")
-    firms = ingested.data[["firm_id", "sectors", "certifications"]].astype(object).fillna("")
+    firms = ingested.data.astype(object).fillna("")
     rejected = ingested.duplicates[~ingested.duplicates["kept"]] if len(ingested.duplicates) else ingested.duplicates
     n_duplicates = int(rejected["row"].nunique())  # a branch with its own code is kept, not a duplicate
     buyers = _read(folder, "buyers")
     needs = _read(folder, "needs")
     outcomes = _read(folder, "outcomes")
-    taxonomy = load_taxonomy()
-    sectors: list[str] = []
-    for cell in firms["sectors"]:
-        codes, unresolved = taxonomy.resolve_many(cell, kind="sector")
-        sectors.extend(codes + ["unresolved"] * bool(unresolved))
-        if not codes and not unresolved:
-            sectors.append("(none)")
+    # The rule of every tool (features.sectors): stated sectors and those the texts name.
+    by_sector = firms_by_sector(firm_sectors(firm) for firm in firms.to_dict("records"))
     international = firms["certifications"].map(
         lambda text: bool(valid_codes(text, as_of=as_of, international_only=True))
     )
@@ -108,7 +104,7 @@ def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
     )
     final = ordered.groupby(["need_id", "firm_id"], sort=True)["status"].last()
     return DemoSummary(
-        firms_by_sector=pd.Series(sectors, dtype=str).value_counts(),
+        firms_by_sector=pd.Series(by_sector, dtype="int64").sort_values(ascending=False, kind="stable"),
         n_firms=len(firms),
         n_firm_rows=len(raw_firms),
         n_duplicates=n_duplicates,
