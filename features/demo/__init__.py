@@ -19,7 +19,6 @@ import pandas as pd
 from features.columns import BUYER_COLUMNS, FIRM_COLUMNS, NEED_COLUMNS, OUTCOME_COLUMNS
 from features.demo.files import fixed_timestamp, write_csv, write_template, write_xlsx
 from features.demo.generator import (
-    INTERNATIONAL_CODES,
     N_FIRMS,
     N_VALID_INTERNATIONAL,
     REFERENCE_DATE,
@@ -37,7 +36,6 @@ __all__ = [
     "REFERENCE_DATE",
     "N_FIRMS",
     "N_VALID_INTERNATIONAL",
-    "INTERNATIONAL_CODES",
 ]
 
 DEFAULT_SEED = 2025

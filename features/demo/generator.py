@@ -33,6 +33,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from features.certifications import international_codes
 from features.demo.phrases import (
     DOMESTIC_CUSTOMERS,
     FDI_NAME_PARTS,
@@ -59,7 +60,6 @@ __all__ = [
     "REFERENCE_DATE",
     "N_FIRMS",
     "N_VALID_INTERNATIONAL",
-    "INTERNATIONAL_CODES",
     "ISO_SURVEY_2020",
     "ISO_SURVEY_2014_BY_INDUSTRY",
     "SECTOR_CERTIFICATION_PROPENSITY",
@@ -72,10 +72,6 @@ REFERENCE_DATE = date(2026, 11, 1)
 N_FIRMS = 900
 N_VALID_INTERNATIONAL = 402
 N_DUPLICATES = 6
-INTERNATIONAL_CODES: tuple[str, ...] = (
-    "iso_9001", "iso_14001", "iso_45001", "iso_50001", "iatf_16949", "iso_13485", "as9100",
-    "iso_17025", "iso_27001", "iso_3834",
-)
 # ISO Survey, Viet Nam, 2020: certificates by standard.
 ISO_SURVEY_2020: dict[str, int] = {"iso_9001": 4207, "iso_14001": 1928, "iso_27001": 348}
 # ISO Survey, Viet Nam, 2014: (ISO 9001, ISO 14001) certificates by industry.
@@ -149,7 +145,7 @@ class FirmTruth:
 
     def valid_international(self, day: date = REFERENCE_DATE) -> bool:
         """True when at least one international-standard certification is in force."""
-        return any(code in INTERNATIONAL_CODES for code in self.valid_codes(day))
+        return any(code in international_codes() for code in self.valid_codes(day))  # the taxonomy's flag
 
 
 def _weighted(rng: np.random.Generator, pairs: tuple[tuple[str, float], ...] | list[tuple[str, float]]) -> str:
