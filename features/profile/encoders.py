@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from features.certifications import certificate_status
 from features.profile._common import (
     _TAXONOMY_KIND,
     CAPABILITY_KINDS,
@@ -156,8 +157,9 @@ class CertificationEncoder(TransformerMixin, BaseEstimator):
 
     Reads the ``certifications`` column of :func:`features.profile.build_profiles`
     (tuples of :class:`features.certifications.Certification`). A certificate counts when
-    ``Certification.is_valid(as_of)``; several certificates of one standard keep the latest
-    expiry. A valid certificate with no expiry date gets ``horizon_days``.
+    :func:`features.certifications.certificate_status` says it is held on ``as_of``; several
+    certificates of one standard count as one, to the end of its unbroken validity (renewals).
+    A valid certificate with no expiry date gets ``horizon_days``.
 
     Parameters
     ----------
@@ -218,14 +220,14 @@ class CertificationEncoder(TransformerMixin, BaseEstimator):
     def _row(self, certifications: object) -> np.ndarray:
         k = len(self.codes_)
         row = np.zeros(2 * k + 1)
-        for certification in _cell_items(certifications):
-            j = self.index_.get(certification.code)
-            if j is None or not certification.is_valid(self.as_of_):
+        # The one validity rule: a renewal continues a certificate, so days left run to its end.
+        for code, answer in certificate_status(list(_cell_items(certifications)), on=self.as_of_).items():
+            j = self.index_.get(code)
+            if j is None or not answer.valid:
                 continue
             row[j] = 1.0
-            expires = certification.expires()
-            days = self.horizon_days if expires is None else (expires - self.as_of_).days
-            row[k + j] = max(row[k + j], float(min(max(days, 0), self.horizon_days)))
+            days = self.horizon_days if answer.valid_until is None else (answer.valid_until - self.as_of_).days
+            row[k + j] = float(min(max(days, 0), self.horizon_days))
         row[2 * k] = row[:k].sum()
         return row
 
