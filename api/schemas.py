@@ -691,7 +691,10 @@ class KpiPublic(BaseModel):
     firms_international_certified: int
     international_certified_target: int
     firms_connected_to_multinationals: int
-    outcome_funnel: dict[str, int]
+    outcome_funnel: dict[str, int] = Field(
+        description="Need-firm pairs that reached each stage or beyond (suggested >= contacted >= "
+        "meeting >= sample >= audit >= order); 'rejected': pairs whose latest outcome is rejected."
+    )
     certificates_expiring_90_days: int
     as_of: dt.date
 

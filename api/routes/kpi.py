@@ -39,8 +39,9 @@ def kpi(
     ] = None,
 ) -> KpiPublic:
     """Firms by sector, internationally certified firms against the target, firms connected to
-    a multinational (an outcome at meeting or beyond), the outcome funnel (pairs per furthest
-    status; ``rejected`` counts pairs that ended rejected) and certificates expiring within 90 days."""
+    a multinational (an outcome at meeting or beyond), the outcome funnel (need-firm pairs that
+    reached each stage or beyond, so each stage holds at most the one before; ``rejected`` counts
+    pairs that ended rejected) and certificates expiring within 90 days."""
     today = as_of or dt.date.today()
     total = session.scalar(select(func.count()).select_from(Firm)) or 0
     # Stored at write time by features.sectors, the rule `cnht demo` counts with too.
@@ -78,9 +79,12 @@ def kpi(
             furthest[pair] = max(furthest.get(pair, 0), OUTCOME_PATH.index(status))
         if status in CONNECTED_STATUSES:
             connected.add(firm_id)
+    # A funnel: a pair counts at every stage up to the furthest it reached (an order went
+    # through the earlier stages even when they were not recorded), so stages never grow.
     funnel = {status: 0 for status in OUTCOME_PATH}
     for index in furthest.values():
-        funnel[OUTCOME_PATH[index]] += 1
+        for status in OUTCOME_PATH[: index + 1]:
+            funnel[status] += 1
     funnel["rejected"] = sum(1 for status in latest.values() if status == "rejected")
 
     return KpiPublic(

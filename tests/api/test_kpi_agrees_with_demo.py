@@ -23,6 +23,8 @@ TABLES = {
         "need_id,firm_id,status,reason,at,by\n"
         "N-0001,F0001,suggested,,2026-01-05 09:00,demo\n"
         "N-0001,F0001,contacted,,2026-01-06 09:00,demo\n"
+        "N-0001,F0001,meeting,,2026-01-07 09:00,demo\n"
+        "N-0001,F0001,sample,,2026-01-08 09:00,demo\n"
         "N-0001,F0001,audit,,2026-01-09 09:00,demo\n"
         "N-0001,F0002,suggested,,2026-01-05 09:00,demo\n"
         "N-0001,F0002,contacted,,2026-01-06 09:00,demo\n"
@@ -50,3 +52,13 @@ def test_firms_by_sector_are_the_same_in_cnht_demo_and_kpi(app, client, analyst,
     assert kpi["firms_by_sector"] == {"electronics": 3, "mechanical": 2}
     assert summary.n_firms == kpi["firms_total"] == 4
 
+
+def test_the_outcome_funnel_counts_pairs_that_reached_each_stage_or_beyond(app, client, analyst, tmp_path):
+    """Issue 9: audit 739 > sample 296 was no funnel (pairs per furthest stage). F0001 reached
+    audit, F0002 was contacted then rejected, F0003 only suggested."""
+    seed_demo(app.state.sessionmaker, _folder(tmp_path))
+    kpi = client.get("/api/v1/kpi", headers=analyst).json()
+    assert kpi["outcome_funnel"] == {"suggested": 3, "contacted": 2, "meeting": 1, "sample": 1,
+                                     "audit": 1, "order": 0, "rejected": 1}  # fmt: skip
+    stages = [kpi["outcome_funnel"][s] for s in ("suggested", "contacted", "meeting", "sample", "audit", "order")]
+    assert stages == sorted(stages, reverse=True)

@@ -56,7 +56,8 @@ def test_kpi_counts_known_by_construction(client, staff, analyst, make_key):
     assert kpi["firms_international_certified"] == 2
     assert kpi["international_certified_target"] == 400
     assert kpi["firms_connected_to_multinationals"] == 1
-    assert kpi["outcome_funnel"] == {"suggested": 1, "contacted": 0, "meeting": 1, "sample": 0,
+    # Pairs that reached each stage or beyond: F0001 (meeting) and F0002 (suggested, rejected).
+    assert kpi["outcome_funnel"] == {"suggested": 2, "contacted": 1, "meeting": 1, "sample": 0,
                                      "audit": 0, "order": 0, "rejected": 1}  # fmt: skip
     assert kpi["certificates_expiring_90_days"] == 1  # F0003's ISO 14001 on 2026-07-15
     later = client.get("/api/v1/kpi", params={"as_of": "2026-07-16"}, headers=staff).json()
