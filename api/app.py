@@ -33,6 +33,7 @@ from api.schemas import Message
 from api.settings import Settings, get_settings
 from api.storage.errors import IllegalTransitionError
 from api.storage.session import make_engine, make_sessionmaker, migrate
+from api.web import install_web
 from features.exceptions import CnhtError
 
 __all__ = ["create_app", "API_PREFIX"]
@@ -142,7 +143,8 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
             "Authenticate with `Authorization: Bearer <key>` (`cnht keys create`)."
         ),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc: api.web, with their assets served offline
+        redoc_url=None,
         dependencies=[Depends(reject_nul_characters)],
         lifespan=_lifespan,
     )
@@ -165,6 +167,7 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
                        auth_failures_per_minute=settings.auth_failures_per_minute)  # fmt: skip
     for router in (*ROUTERS, shortlists.router, match.router, suggestions.router):
         app.include_router(router, prefix=API_PREFIX)
+    install_web(app)
     _document_error_body(app)
     return app
 
