@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from features import clock
 from features.columns import LIST_SEPARATOR, NEED_COLUMNS
 from features.numbers import read_number
 from features.text import normalize
@@ -370,7 +371,7 @@ def parse_need(
         malformed (numbers are read the Vietnamese way: ``5.000`` is five thousand, ``1,5``
         one and a half; dates day first: ``03/05/2026`` is 3 May), or a key is unknown.
     """
-    today = today or date.today()
+    today = today or clock.today()
     if isinstance(need, str):
         fields: dict[str, object] = {"description": need}
     elif isinstance(need, pd.Series):
@@ -622,7 +623,7 @@ def parse_needs(
             f"Expected needs as {_ACCEPTED}; got {type(needs).__name__} ({needs!r:.60}). "
             "Pass e.g. 'vỏ nhôm CNC, ISO 9001', {'title': ..., 'processes': ...} or a needs table."
         )
-    day = today or date.today()
+    day = today or clock.today()
     out: list[NeedQuery] = []
     for position, need in enumerate(needs, start=1):
         if isinstance(need, NeedQuery):

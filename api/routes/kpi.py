@@ -16,6 +16,7 @@ from api.schemas import KpiPublic
 from api.storage.models import Firm, FirmCertification, Outcome
 from api.storage.outcomes import CONNECTED_STATUSES
 from api.storage.repository import stored_certificates
+from features import clock
 from features.certifications import certificate_status, is_international
 from features.columns import OUTCOME_PATH
 from features.sectors import firms_by_sector
@@ -35,14 +36,14 @@ def kpi(
     principal: ReaderDep,
     as_of: Annotated[
         dt.date | None,
-        Query(description="Reference day (default today)", ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31)),
+        Query(description="Reference day (default today in Hanoi)", ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31)),
     ] = None,
 ) -> KpiPublic:
     """Firms by sector, internationally certified firms against the target, firms connected to
     a multinational (an outcome at meeting or beyond), the outcome funnel (need-firm pairs that
     reached each stage or beyond, so each stage holds at most the one before; ``rejected`` counts
     pairs that ended rejected) and certificates expiring within 90 days."""
-    today = as_of or dt.date.today()
+    today = as_of or clock.today()
     total = session.scalar(select(func.count()).select_from(Firm)) or 0
     # Stored at write time by features.sectors, the rule `cnht demo` counts with too.
     by_sector = firms_by_sector(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from features import clock
 from features.exceptions import CnhtError
 
 __all__ = ["DemoSummary", "DemoFilesMissingError", "summarize", "PLAN_FIRMS", "PLAN_INTERNATIONAL"]
@@ -74,7 +75,7 @@ def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
     folder : Path
         Folder holding firms.csv, buyers.csv, needs.csv and outcomes.csv.
     as_of : date, optional
-        Day on which certifications must be valid. Default: today.
+        Day on which certifications must be valid. Default: today in Hanoi (features.clock).
 
     Returns
     -------
@@ -84,7 +85,7 @@ def summarize(folder: Path, as_of: date | None = None) -> DemoSummary:
     from features.ingest import read_firms
     from features.sectors import firm_sectors, firms_by_sector
 
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     raw_firms = _read(folder, "firms")
     # The plan counts firms, not rows: ingestion drops the duplicate rows (and says so).
     ingested = read_firms(folder / "firms.csv")

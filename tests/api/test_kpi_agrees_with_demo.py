@@ -62,3 +62,13 @@ def test_the_outcome_funnel_counts_pairs_that_reached_each_stage_or_beyond(app, 
                                      "audit": 1, "order": 0, "rejected": 1}  # fmt: skip
     stages = [kpi["outcome_funnel"][s] for s in ("suggested", "contacted", "meeting", "sample", "audit", "order")]
     assert stages == sorted(stages, reverse=True)
+
+
+def test_kpi_takes_today_from_the_hanoi_clock(client, analyst):
+    """Issue 9: "today" was the host's local date."""
+    from datetime import date
+
+    from features import clock
+
+    with clock.frozen(date(2031, 7, 8)):
+        assert client.get("/api/v1/kpi", headers=analyst).json()["as_of"] == "2031-07-08"
