@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from features.certifications import CertificateStatus, international_codes, status_from_periods
-from features.text import fold
+from features.text import fold, stem
 from matching.exceptions import HyperParameterError
 from matching.needs import NeedQuery
 
@@ -248,13 +248,14 @@ class Component(abc.ABC):
 
 
 def _as_written(text: str, folded_term: str) -> str:
-    """The words of ``text`` whose folded form is ``folded_term`` (``nhom`` -> ``nhôm``),
-    or the folded term itself when the text does not hold it word for word."""
+    """The words of ``text`` whose folded (and stemmed) form is ``folded_term`` (``nhom`` ->
+    ``nhôm``, ``stamp`` -> ``stamped``), or the term itself when the text does not hold it word
+    for word (a Japanese word of a longer run is quoted as the whole word the analyser cut)."""
     wanted = folded_term.split()
     words = re.findall(r"[^\W_]+", text)
     for i in range(len(words) - len(wanted) + 1):
         window = words[i : i + len(wanted)]
-        if [fold(w) for w in window] == wanted:
+        if [stem(fold(w)) for w in window] == wanted or [fold(w) for w in window] == wanted:
             return " ".join(window)
     return folded_term
 
