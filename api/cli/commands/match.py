@@ -1,4 +1,5 @@
-"""``cnht match``: rank the firms of any CSV/XLSX (or the demo data) against a need, no database."""
+"""``cnht match``: rank firms against a need: those of the service's database (``CNHT_DATABASE_URL``),
+or of any CSV/XLSX given with ``--firms`` (then no database is needed)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import typer
 
 from features.demo import default_folder
 
-DEMO_DIR = default_folder()
+DEMO_DIR = default_folder()  # the committed demo files, for --data
 
 __all__ = ["register", "match_command", "load_table", "Format"]
 
@@ -184,20 +185,25 @@ def print_results(results: list[dict], fmt: Format, title: str, understood: dict
 
 def match_command(
     need: Annotated[str | None, typer.Option("--need", help="The need as free text (vi/en/ja).")] = None,
-    need_id: Annotated[str | None, typer.Option("--need-id", help="A need of the demo data (needs.csv), e.g. N-0001.")] = None,
-    firms: Annotated[Path | None, typer.Option("--firms", help="CSV/XLSX with at least firm_id (your own IDs), name, description; other columns are ignored with a note.")] = None,
-    data_dir: Annotated[Path, typer.Option("--data", help="Folder with firms.csv, buyers.csv, needs.csv.")] = DEMO_DIR,
+    need_id: Annotated[str | None, typer.Option("--need-id", help="A need of the database (CNHT_DATABASE_URL, default cnht.db), or of --needs/--data files, e.g. N-0001.")] = None,
+    firms: Annotated[Path | None, typer.Option("--firms", help="CSV/XLSX with at least firm_id (your own IDs), name, description; other columns are ignored with a note. Default: the firms of the database.")] = None,
+    needs_file: Annotated[Path | None, typer.Option("--needs", help="Needs CSV/XLSX to take --need-id from (default: the database).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data", help="Folder with firms.csv, buyers.csv, needs.csv to use instead of the database (e.g. data/demo).")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="How many firms to list.")] = 10,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
     lang: Annotated[str, typer.Option("--lang", help="Reasons in vi, en or both.")] = "both",
-    no_geocode: Annotated[bool, typer.Option("--no-geocode", help="Skip address geocoding (faster).")] = False,
+    no_geocode: Annotated[bool, typer.Option("--no-geocode", help="Skip address geocoding of --firms files (faster).")] = False,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX --firms file (default: the first).")] = None,
 ) -> None:
     """Xếp hạng doanh nghiệp cho một nhu cầu / Rank firms for a need, with reasons.
 
-    Ad hoc: ``cnht match --firms firms.csv --need "vỏ nhôm CNC cho camera, ISO 9001" --top 5``.
-    Demo: ``cnht match --need-id N-0001`` (data/demo/needs.csv, buyers.csv, firms.csv).
+    Database (the service's, CNHT_DATABASE_URL, default cnht.db): ``cnht match --need-id N-0001``
+    or ``cnht match --need "vỏ nhôm CNC"``: a need created through the API or imported is known.
+    Files: ``cnht match --firms firms.csv --need "vỏ nhôm CNC cho camera, ISO 9001" --top 5``;
+    ``cnht match --need-id N-0001 --data data/demo``.
     """
+    from contextlib import nullcontext
+
     from features.exceptions import CnhtError
     from matching.matcher import SupplierMatcher
     from matching.need_facts import understood
@@ -208,33 +214,65 @@ def match_command(
     if (need is None) == (need_id is None):
         raise typer.BadParameter("Expected exactly one of --need TEXT or --need-id ID, got "
                                  + ("both." if need else "neither."))
+    firms_from_db = firms is None and data_dir is None
+    need_from_db = need_id is not None and needs_file is None and data_dir is None
     if firms is not None:
         firms_table = load_adhoc_firms(firms, sheet)
-    else:
+    elif data_dir is not None:
         firms_table = load_table(data_dir / "firms.csv", "firms")
-    buyers = None
-    if need_id is not None:
-        needs = load_table(data_dir / "needs.csv", "needs")
-        chosen = needs[needs["need_id"].astype(str) == need_id]
-        if chosen.empty:
-            raise typer.BadParameter(
-                f"Expected a need_id of {data_dir / 'needs.csv'} (e.g. {needs['need_id'].iloc[0]}), got {need_id!r}."
-            )
-        need_value = {k: v for k, v in chosen.iloc[0].to_dict().items() if k in _NEED_KEYS()}
-        buyers_path = data_dir / "buyers.csv"
-        buyers = load_table(buyers_path, "buyers") if buyers_path.exists() else None
-        title = f"{need_id}: {need_value.get('title') or ''}"
-    else:
-        need_value = need
-        title = f"“{need}”"
-    try:
-        matcher = SupplierMatcher(geocode=not no_geocode).fit(firms_table, buyers=buyers)
-        ranked = matcher.rank(need_value, k=top)
-        results = _results(matcher, ranked, need_value, lang)
-        facts = understood(parse_need(need_value, taxonomy=matcher.taxonomy), matcher.taxonomy)
-    except CnhtError as error:  # every domain error is the user's to fix: say so, no traceback
-        raise typer.BadParameter(str(error)) from None
+    from api.cli.database import database_session, fitted_on_database
+
+    with database_session() if (firms_from_db or need_from_db) else nullcontext() as session:
+        buyers = None
+        if need_id is not None and need_from_db:
+            need_value, title, buyers = _database_need(session, need_id)
+        elif need_id is not None:
+            need_value, title = _file_need(needs_file or data_dir / "needs.csv", need_id)
+            buyers_path = (data_dir or needs_file.parent) / "buyers.csv"
+            buyers = load_table(buyers_path, "buyers") if buyers_path.exists() else None
+        else:
+            need_value, title = need, f"“{need}”"
+        try:
+            if firms_from_db:
+                matcher = fitted_on_database(session).matcher
+            else:
+                matcher = SupplierMatcher(geocode=not no_geocode).fit(firms_table, buyers=buyers)
+            ranked = matcher.rank(need_value, k=top)
+            results = _results(matcher, ranked, need_value, lang)
+            facts = understood(parse_need(need_value, taxonomy=matcher.taxonomy), matcher.taxonomy)
+        except CnhtError as error:  # every domain error is the user's to fix: say so, no traceback
+            raise typer.BadParameter(str(error)) from None
     print_results(results, fmt, title, understood=facts)
+
+
+def _file_need(path: Path, need_id: str) -> tuple[dict, str]:
+    needs = load_table(path, "needs")
+    chosen = needs[needs["need_id"].astype(str) == need_id]
+    if chosen.empty:
+        example = f" (e.g. {needs['need_id'].iloc[0]})" if len(needs) else ""
+        raise typer.BadParameter(f"Expected a need_id of {path}{example}, got {need_id!r}.")
+    value = {k: v for k, v in chosen.iloc[0].to_dict().items() if k in _NEED_KEYS()}
+    return value, f"{need_id}: {value.get('title') or ''}"
+
+
+def _database_need(session, need_id: str):
+    """The stored need as a record, its title line, and the database's buyers (to place it)."""
+    from sqlalchemy import select
+
+    from api.ranking import buyers_frame, need_record
+    from api.storage import repository
+    from api.storage.errors import NotFoundError
+    from api.storage.models import Buyer
+
+    try:
+        stored = repository.get_need(session, need_id)
+    except NotFoundError as exc:
+        raise typer.BadParameter(
+            f"{exc} The database is CNHT_DATABASE_URL (default cnht.db); give --needs FILE or --data "
+            "FOLDER to take the need from files."
+        ) from None
+    buyers = buyers_frame(list(session.scalars(select(Buyer).order_by(Buyer.buyer_id))))
+    return need_record(stored), f"{need_id}: {stored.title or ''}", buyers
 
 
 def _NEED_KEYS() -> set[str]:
