@@ -108,6 +108,7 @@ def render(request: Request, name: str, context: dict[str, Any], *, principal: P
         "datetime": lambda value: i18n.format_datetime(value, lang),
         "num": lambda value, decimals=0: i18n.format_number(value, lang, decimals),
         "status_label": lambda status: i18n.STATUS_LABELS.get(status or "", {}).get(lang, status or "—"),
+        "sector_label": lambda code: _sector_label(code, lang) if code else "—",
         "component_label": lambda name: i18n.COMPONENT_LABELS.get(name, {}).get(lang, name),
         "lang_url": lambda code: _url_with(request, lang=code),
         "url_with": lambda **changes: _url_with(request, **changes),
