@@ -32,6 +32,7 @@ from api.routes import ROUTERS, match, shortlists, suggestions
 from api.schemas import Message
 from api.settings import Settings, get_settings
 from api.storage.errors import IllegalTransitionError
+from api.storage.imports import fail_interrupted_jobs
 from api.storage.session import make_engine, make_sessionmaker, migrate
 from api.web import install_web
 from features.exceptions import CnhtError
@@ -151,6 +152,9 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    if migrate_database:
+        # An import whose server was killed can never finish: say so in its job.
+        fail_interrupted_jobs(app.state.sessionmaker)
     # An in-memory SQLite database exists once, in the main engine: probe that one.
     in_memory = ":memory:" in settings.database_url
     app.state.probe_engine = engine if in_memory else make_engine(settings, probe=True)

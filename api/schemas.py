@@ -24,6 +24,7 @@ from stdnum.vn import mst
 
 from features.columns import OUTCOME_STATUSES, OWNERSHIP_TYPES
 from features.identity import ID_MAX_LENGTH, ID_PATTERN, normalize_id
+from features.limits import MAX_TEXT_CHARS
 from features.text import normalize
 
 __all__ = [
@@ -78,7 +79,19 @@ Status = Literal["suggested", "contacted", "meeting", "sample", "audit", "order"
 assert set(Ownership.__args__) == set(OWNERSHIP_TYPES)  # noqa: S101 - contract guard
 assert set(Status.__args__) == set(OUTCOME_STATUSES)  # noqa: S101
 
-_Text = str | None
+def _bounded_text(value: Any) -> Any:
+    # Named limit first: pydantic's own max_length message would not say which setting.
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ValueError(
+            f"expected at most {MAX_TEXT_CHARS:,} characters (limit max_text_chars), got "
+            f"{len(value):,}; shorten the text"
+        )
+    return value
+
+
+# Free text of a record (a firm's description, a need's description, products): at most
+# MAX_TEXT_CHARS, as on import (setting max_text_chars); longer text made ranking crawl.
+_Text = Annotated[str | None, Field(max_length=MAX_TEXT_CHARS), BeforeValidator(_bounded_text)]
 _Name = Field(min_length=1, max_length=300)
 _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 

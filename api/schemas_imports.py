@@ -32,12 +32,18 @@ class ImportRejectPublic(BaseModel):
 
 
 class ImportJobSummary(BaseModel):
-    """One import job, without its rejects (listing)."""
+    """One import job, without its rejects (listing).
+
+    ``running`` (``stage``: ``reading`` or ``storing``) until it is ``done`` or ``failed``;
+    a job whose server stopped half-way is marked ``failed`` with its reason when a server
+    starts again, and nothing of its file is stored.
+    """
 
     job_id: int
     kind: str
     filename: str
-    status: Literal["done", "failed"]
+    status: Literal["running", "done", "failed"]
+    stage: Literal["reading", "storing"] | None = None
     read: int
     inserted: int
     updated: int
@@ -47,6 +53,7 @@ class ImportJobSummary(BaseModel):
     error: str | None = None
     by: str | None = None
     created_at: dt.datetime
+    finished_at: dt.datetime | None = None
 
 
 class ImportJobPublic(ImportJobSummary):

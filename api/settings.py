@@ -13,6 +13,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from features.limits import MAX_TEXT_CHARS, ReadLimits
+
 __all__ = ["Settings", "get_settings"]
 
 
@@ -46,6 +48,28 @@ class Settings(BaseSettings):
         read; uploads may hold ``max_upload_bytes`` plus their form's overhead).
     auth_failures_per_minute : int, default 30
         Failed key checks allowed per client address in a minute; more answer 429.
+    max_uncompressed_bytes : int, default 100 MiB
+        An XLSX's parts once inflated, declared and really inflated (a zip bomb answers 422
+        before it inflates further).
+    max_zip_members : int, default 1000
+        Parts of an XLSX (a one-table workbook has about a dozen).
+    max_xml_node_bytes : int, default 1 MiB
+        Longest single piece of an XLSX's XML: a text node (cell, shared string), a comment,
+        a tag. A DTD or entity declaration is refused whatever its size.
+    max_columns : int, default 256
+        Cells in one row of an import.
+    max_cell_chars : int, default 32767
+        Characters of one cell of an import (Excel's own maximum).
+    max_text_chars : int, default 10000
+        Characters of one text field (a firm's description, a need's description, products);
+        the API's schemas refuse longer text with 422 and an import leaves such a cell out of
+        its row, reported. It may be lowered for imports; the API keeps its schema's 10000.
+    max_blank_rows : int, default 100000
+        Blank rows or lines read in one import.
+    max_parse_seconds : float, default 60
+        Time reading and parsing one import may take, checked while reading (422 past it).
+
+    Every import limit refuses with a message naming it (:class:`features.ingest.ReadLimits`).
     """
 
     model_config = SettingsConfigDict(env_prefix="CNHT_", extra="ignore")
@@ -60,6 +84,18 @@ class Settings(BaseSettings):
     ranking_concurrency: int = Field(default=2, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     auth_failures_per_minute: int = Field(default=30, gt=0)
+    max_uncompressed_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    max_zip_members: int = Field(default=1000, gt=0)
+    max_xml_node_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_columns: int = Field(default=256, gt=0)
+    max_cell_chars: int = Field(default=32_767, gt=0)
+    max_text_chars: int = Field(default=MAX_TEXT_CHARS, gt=0, le=MAX_TEXT_CHARS)
+    max_blank_rows: int = Field(default=100_000, gt=0)
+    max_parse_seconds: float = Field(default=60.0, gt=0)
+
+    def read_limits(self) -> ReadLimits:
+        """The import limits of these settings, for :func:`features.ingest.read_table`."""
+        return ReadLimits(**{name: getattr(self, name) for name in ReadLimits.__dataclass_fields__})
 
 
 @lru_cache(maxsize=1)

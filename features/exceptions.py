@@ -23,6 +23,17 @@ class IngestError(CnhtError):
     """A file cannot be read at all (not a row-level problem: those are rejects)."""
 
 
+class IngestLimitError(IngestError):
+    """A file passes one of the limits of :class:`features.limits.ReadLimits`.
+
+    ``limit`` is the limit's name (that of the service setting), also named in the message.
+    """
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class GeoError(CnhtError):
     """An address or a place cannot be resolved."""
 
@@ -31,4 +42,7 @@ class CertificationError(CnhtError):
     """A certification record or the certification taxonomy cannot be used as asked."""
 
 
-__all__ = ["CnhtError", "TaxonomyError", "UnknownCodeError", "IngestError", "GeoError", "CertificationError"]
+__all__ = [
+    "CnhtError", "TaxonomyError", "UnknownCodeError", "IngestError", "IngestLimitError", "GeoError",
+    "CertificationError",
+]

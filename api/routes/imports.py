@@ -1,12 +1,16 @@
 """Imports: ``POST /imports/{kind}`` uploads a CSV or XLSX of firms, buyers, needs or
 outcomes; ``GET /imports`` and ``GET /imports/{job_id}`` show what each import did.
 
-The row count is checked before any cell is parsed; the file is then read by
-:func:`features.ingest.read_table` (bad cells and rows become rejects) and the accepted rows
-are stored by :func:`api.storage.imports.import_result` in ONE transaction together with the
-job record: a database failure half-way leaves the database as it was, and a failed job is
-stored on its own so it can be looked up. Re-importing the same file changes nothing; a file
-with fewer columns changes only those columns.
+The job is recorded (committed, ``running``) before the file is read. The file is read by
+:func:`features.ingest.read_table` within the import limits of the settings
+(:meth:`api.settings.Settings.read_limits`: inflated size, XML pieces, columns, cells, rows,
+blank rows, parse time; a file past one answers 422 naming it), bad cells and rows becoming
+rejects; the accepted rows are stored by :func:`api.storage.imports.import_result` in ONE
+transaction that also marks the job ``done``. A database failure half-way leaves the
+database as it was and the job ``failed`` with its reason; a server killed half-way leaves
+the job ``running`` until a server of the same host starts again and marks it ``failed``
+(:func:`api.storage.imports.fail_interrupted_jobs`). Re-importing the same file changes
+nothing; a file with fewer columns changes only those columns.
 """
 
 from __future__ import annotations
@@ -22,10 +26,18 @@ from sqlalchemy.exc import DBAPIError
 from api.deps import SessionDep, StaffDep
 from api.schemas_imports import ImportJobPublic, ImportJobsPublic, ImportJobSummary
 from api.storage.errors import NotFoundError, UploadInvalidError, UploadTooLargeError
-from api.storage.imports import count_rejected_cells, import_result, reject_records
+from api.storage.imports import (
+    count_rejected_cells,
+    fail_job,
+    finish_job,
+    import_result,
+    reject_records,
+    set_stage,
+    start_job,
+)
 from api.storage.models import ImportJob
 from features.exceptions import IngestError
-from features.ingest import has_more_rows_than, read_table
+from features.ingest import read_table
 
 __all__ = ["router"]
 
@@ -63,6 +75,7 @@ def _too_many_rows(filename: str, limit: int, rows: int | None = None) -> Upload
 def _summary(job: ImportJob) -> dict[str, Any]:
     return {
         "job_id": job.id, "kind": job.kind, "filename": job.filename, "status": job.status,
+        "stage": job.stage, "finished_at": job.finished_at,
         "read": job.rows_read or 0, "inserted": job.inserted or 0, "updated": job.updated or 0,
         "unchanged": job.unchanged or 0, "rejected": job.rejected or 0,
         "cells_rejected": count_rejected_cells(job.rejects or []), "error": job.error,
@@ -89,8 +102,11 @@ def _public(job: ImportJob) -> ImportJobPublic:
                 "properties": {"detail": {"type": "string"}, "job_id": {"type": "integer"}},
             }}},
         },  # fmt: skip
-        413: {"description": "File too large"},
-        422: {"description": "Unreadable file or too many rows"},
+        413: {"description": "File too large (max_upload_bytes)"},
+        422: {"description": "Unreadable file, or past an import limit (the message names it: "
+              "max_uncompressed_bytes, max_xml_node_bytes, max_columns, max_cell_chars, "
+              "max_upload_rows, max_blank_rows, max_parse_seconds ...); the failed job is "
+              "recorded"},
     },
 )
 def import_table(
@@ -108,46 +124,39 @@ def import_table(
     filename = (file.filename or f"{kind}.csv")[:_FILENAME_LENGTH]
     actor = principal.actor[:_ACTOR_LENGTH]
     data = _read_upload(file, settings.max_upload_bytes)
-    if not data:
-        raise UploadInvalidError(f"File {filename!r} is empty. Upload a CSV or XLSX with a header row.")
-    if has_more_rows_than(data, settings.max_upload_rows):
-        raise _too_many_rows(filename, settings.max_upload_rows)
+    # Recorded before any work: whatever happens next, the job says what became of the file.
+    job_id = start_job(factory, kind, filename, actor)
     try:
-        result = read_table(kind, data, filename=filename)
-    except IngestError as exc:
-        raise UploadInvalidError(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - the upload is client input: never a 500
-        # The reader should raise IngestError for every unreadable file; anything else it
-        # raises (csv.Error on a stray newline, a broken XLSX) still means "cannot read".
-        logger.warning("read_table(%r) raised %s on %r", kind, type(exc).__name__, filename)
-        raise UploadInvalidError(
-            f"Cannot read {filename!r} as a {kind} table ({type(exc).__name__}: {exc}). "
-            "Save it as CSV (UTF-8) or XLSX with a header row and upload it again."
-        ) from exc
-    if result.rows_read > settings.max_upload_rows:  # a count the quick check could not see
-        raise _too_many_rows(filename, settings.max_upload_rows, result.rows_read)
+        if not data:
+            raise UploadInvalidError(
+                f"File {filename!r} is empty. Upload a CSV or XLSX with a header row."
+            )
+        try:
+            result = read_table(kind, data, filename=filename, limits=settings.read_limits())
+        except IngestError as exc:
+            raise UploadInvalidError(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - the upload is client input: never a 500
+            # The reader should raise IngestError for every unreadable file; anything else it
+            # raises (csv.Error on a stray newline, a broken XLSX) still means "cannot read".
+            logger.warning("read_table(%r) raised %s on %r", kind, type(exc).__name__, filename)
+            raise UploadInvalidError(
+                f"Cannot read {filename!r} as a {kind} table ({type(exc).__name__}: {exc}). "
+                "Save it as CSV (UTF-8) or XLSX with a header row and upload it again."
+            ) from exc
+        if result.rows_read > settings.max_upload_rows:  # lines that were no text count too
+            raise _too_many_rows(filename, settings.max_upload_rows, result.rows_read)
+    except UploadInvalidError as exc:
+        fail_job(factory, job_id, str(exc))
+        raise
+    set_stage(factory, job_id, "storing")
     try:
         with factory() as session, session.begin():
             counts = import_result(session, result, actor)
-            job = ImportJob(
-                kind=kind, filename=filename, status="done", rows_read=counts.read,
-                inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
-                rejected=counts.rows_rejected, rejects=counts.rejects, by=actor,
-            )  # fmt: skip
-            session.add(job)
-            session.flush()
-            answer = _public(job)
+            answer = _public(finish_job(session, job_id, counts))
     except DBAPIError as exc:
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
-        with factory() as session, session.begin():
-            job = ImportJob(
-                kind=kind, filename=filename, status="failed", rows_read=result.rows_read,
-                rejected=result.rows_rejected, rejects=reject_records(result.rejects),
-                error=reason, by=actor,
-            )  # fmt: skip
-            session.add(job)
-            session.flush()
-            job_id = job.id
+        fail_job(factory, job_id, reason, rows_read=result.rows_read,
+                 rejected=result.rows_rejected, rejects=reject_records(result.rejects))  # fmt: skip
         return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={
             "detail": f"The database refused a row of {filename!r} ({reason}); the import was "
             "rolled back and nothing was changed. Fix the row and import the file again; "
@@ -167,7 +176,8 @@ def list_imports(
     principal: StaffDep,
     kind: Kind | None = None,
     job_status: Annotated[
-        Literal["done", "failed"] | None, Query(alias="status", description="done or failed")
+        Literal["running", "done", "failed"] | None,
+        Query(alias="status", description="running, done or failed"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,

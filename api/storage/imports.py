@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import socket
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import Integer, String, select, text
 from sqlalchemy.exc import DataError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.storage import repository as repo
 from api.storage.errors import IllegalTransitionError, ServiceError, UploadInvalidError
-from api.storage.models import Buyer, Firm, FirmCertification, Need, Outcome
-from api.storage.outcomes import check_transition
+from api.storage.models import Buyer, Firm, FirmCertification, ImportJob, Need, Outcome
+from api.storage.outcomes import OUTCOME_IMPORT_LOCK_ID, RECORDED_ORDER, check_transition
 from features.certifications import parse_certifications
 
 if TYPE_CHECKING:
@@ -45,12 +47,20 @@ __all__ = [
     "count_rejected_cells",
     "reject_records",
     "IMPORT_LOCK_ID",
+    "start_job",
+    "set_stage",
+    "finish_job",
+    "fail_job",
+    "fail_interrupted_jobs",
+    "this_runner",
 ]
 
 # PostgreSQL advisory lock taken by every import: concurrent imports queue instead of
 # racing on the same ids (SQLite gets the same effect from BEGIN IMMEDIATE).
 IMPORT_LOCK_ID = 4_204_2020
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+# How far ahead of the server's clock an outcome's time may be (time zones, clock skew).
+FUTURE_TOLERANCE = dt.timedelta(days=1)
 _INT32 = 2**31 - 1  # PostgreSQL's integer; SQLite would take more, the results must agree
 _MODELS = {"firms": Firm, "buyers": Buyer, "needs": Need, "outcomes": Outcome}
 # Columns without which a row cannot be stored: a bad value there rejects the row.
@@ -389,12 +399,18 @@ class _OutcomeLog:
     """
 
     def __init__(self, session: Session) -> None:
+        if session.get_bind().dialect.name == "postgresql":
+            # No move may be recorded between loading the history and committing the import
+            # (moves take this lock shared; SQLite's write lock already excludes them).
+            session.execute(text("select pg_advisory_xact_lock(:id)"),
+                            {"id": OUTCOME_IMPORT_LOCK_ID})  # fmt: skip
+        self.now = dt.datetime.now(dt.UTC)
         self.need_ids = set(session.scalars(select(Need.need_id)))
         self.firm_ids = set(session.scalars(select(Firm.firm_id)))
         self.history: dict[tuple[str, str], list[tuple[str, dt.datetime]]] = {}
         rows = session.execute(
             select(Outcome.need_id, Outcome.firm_id, Outcome.status, Outcome.at)
-            .order_by(Outcome.at, Outcome.id)
+            .order_by(*RECORDED_ORDER)
         )  # fmt: skip
         for need_id, firm_id, status, at in rows:
             self.history.setdefault((need_id, firm_id), []).append((status, at))
@@ -409,6 +425,13 @@ class _OutcomeLog:
                     f"Import the {column.split('_')[0]}s file first, or correct the id.",
                 )
         at = _as_datetime(record.get("at"))
+        if at is not None and at > self.now + FUTURE_TOLERANCE:
+            raise _RowRejected(
+                "at",
+                f"The event is dated {at:%Y-%m-%d %H:%M} UTC, in the future: an outcome is "
+                "recorded after it happens.",
+                "Correct the date (dd/mm/yyyy) or leave it empty for today.",
+            )
         history = self.history.setdefault((need_id, firm_id), [])
         if any(s == status and (at is None or _same_instant(a, at)) for s, a in history):
             return "unchanged"
@@ -567,3 +590,111 @@ def import_result(session: Session, result: IngestResult, actor: str) -> ImportC
     counts.read_rejected = result.rows_rejected
     counts.rejects = read_rejects + counts.rejects
     return counts
+
+
+# --- import jobs: recorded before the work, finished with it --------------------------------
+
+
+def this_runner() -> str:
+    """``host:pid`` of this server process (``ImportJob.runner``)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def start_job(factory: sessionmaker[Session], kind: str, filename: str, actor: str) -> int:
+    """Record (and commit) a ``running`` job before any of the file is read; its id.
+
+    Parameters
+    ----------
+    factory : sessionmaker
+    kind, filename, actor : str
+        ``filename`` and ``actor`` already cut to their columns' lengths.
+
+    Returns
+    -------
+    int
+        The job's id.
+    """
+    with factory() as session, session.begin():
+        job = ImportJob(kind=kind, filename=filename, status="running", stage="reading",
+                        runner=this_runner(), by=actor)  # fmt: skip
+        session.add(job)
+        session.flush()
+        return job.id
+
+
+def set_stage(factory: sessionmaker[Session], job_id: int, stage: str) -> None:
+    """Commit the stage (``reading``, ``storing``) of a running job."""
+    with factory() as session, session.begin():
+        session.get_one(ImportJob, job_id).stage = stage
+
+
+def finish_job(session: Session, job_id: int, counts: ImportCounts) -> ImportJob:
+    """Mark the job ``done`` with its counts, in ``session``: the transaction that stores
+    the rows, so the job is done exactly when they are."""
+    job = session.get_one(ImportJob, job_id)
+    job.status, job.stage, job.finished_at = "done", None, dt.datetime.now(dt.UTC)
+    job.rows_read, job.inserted, job.updated = counts.read, counts.inserted, counts.updated
+    job.unchanged, job.rejected, job.rejects = counts.unchanged, counts.rows_rejected, counts.rejects
+    session.flush()
+    return job
+
+
+def fail_job(
+    factory: sessionmaker[Session],
+    job_id: int,
+    reason: str,
+    *,
+    rows_read: int = 0,
+    rejected: int = 0,
+    rejects: list[dict[str, Any]] | None = None,
+) -> ImportJob:
+    """Commit the job as ``failed`` with ``reason`` (nothing of its file was stored)."""
+    with factory() as session, session.begin():
+        job = session.get_one(ImportJob, job_id)
+        job.status, job.error, job.finished_at = "failed", reason, dt.datetime.now(dt.UTC)
+        job.rows_read, job.rejected, job.rejects = rows_read, rejected, rejects or []
+        session.flush()
+        return job
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of another user has the pid
+        return True
+    return True
+
+
+def fail_interrupted_jobs(factory: sessionmaker[Session]) -> list[int]:
+    """Mark ``failed`` the jobs whose server process stopped before finishing them.
+
+    Called when a server process starts. A ``running`` job of this host whose process is
+    gone (killed, crashed, or this very process's pid, reused) can never finish: its
+    transaction died with it, so nothing of its file is stored, and the job says so. Jobs
+    of live processes (other workers) and of other hosts are left to them.
+
+    Returns
+    -------
+    list of int
+        The ids of the jobs marked failed.
+    """
+    host, me = socket.gethostname(), os.getpid()
+    failed = []
+    with factory() as session, session.begin():
+        for job in session.scalars(select(ImportJob).where(ImportJob.status == "running")):
+            runner_host, _, pid = (job.runner or "").rpartition(":")
+            if runner_host and runner_host != host:
+                continue
+            if pid.isdigit() and int(pid) != me and _process_alive(int(pid)):
+                continue
+            stage = job.stage or "reading"
+            job.status, job.finished_at = "failed", dt.datetime.now(dt.UTC)
+            job.error = (
+                f"The server process running this import ({job.runner or 'unknown'}) stopped "
+                f"while {stage} the file (killed or crashed); nothing of the file was stored. "
+                "Import the file again."
+            )
+            failed.append(job.id)
+    return failed

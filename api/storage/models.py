@@ -300,7 +300,14 @@ class Outcome(Base):
 
 
 class ImportJob(Base):
-    """One uploaded file and what importing it did."""
+    """One uploaded file and what importing it did.
+
+    Recorded (committed) as ``running`` before the file is read; ``stage`` says whether it is
+    ``reading`` or ``storing``; ``done`` is written in the transaction that stores the rows,
+    so a job is ``done`` exactly when its rows are stored. ``runner`` names the server
+    process (``host:pid``) running it: a job whose runner died is marked ``failed`` when a
+    server of that host starts (:func:`api.storage.imports.fail_interrupted_jobs`).
+    """
 
     __tablename__ = "import_jobs"
 
@@ -308,6 +315,9 @@ class ImportJob(Base):
     kind: Mapped[str] = mapped_column(String(16))
     filename: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    runner: Mapped[str | None] = mapped_column(String(200))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)

@@ -20,6 +20,10 @@ Reasons and fixes come in English and Vietnamese. Counts always add up:
   python-stdnum; Vietnamese numbers (``1.200``, ``1,5``, ``khoảng 300``) and dates
   (dd/mm/yyyy, yyyy-mm-dd, Excel dates) parsed; needs' processes, materials, sector and
   certifications resolved to taxonomy codes.
+* What reading may cost is bounded by :class:`ReadLimits` (file and inflated size, XML
+  pieces, columns, cell and text length, rows, blank rows, parse time); a file past one
+  raises :class:`IngestLimitError` naming it, a text field past ``max_text_chars`` is left
+  out of its row and reported.
 * A firm row without a firm_id but with a valid tax code gets ``F`` + the tax code digits,
   so re-importing the file gives the same id.
 
@@ -36,12 +40,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from features.exceptions import IngestLimitError
 from features.ingest._read import Source, has_more_rows_than
 from features.ingest._result import IngestResult, read_table
+from features.limits import MAX_TEXT_CHARS, ReadLimits
 from features.schemas import KINDS
 
 __all__ = [
     "IngestResult",
+    "IngestLimitError",
+    "ReadLimits",
+    "MAX_TEXT_CHARS",
     "KINDS",
     "read_table",
     "read_firms",
@@ -56,31 +65,35 @@ Progress = Callable[[int, int], None]
 
 def read_firms(
     source: Source, sheet: str | None = None, *, filename: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, limits: ReadLimits | None = None,
 ) -> IngestResult:
     """Read a firms table; see :func:`read_table`."""
-    return read_table("firms", source, sheet, filename=filename, progress=progress)
+    return read_table("firms", source, sheet, filename=filename, progress=progress,
+                      limits=limits)
 
 
 def read_buyers(
     source: Source, sheet: str | None = None, *, filename: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, limits: ReadLimits | None = None,
 ) -> IngestResult:
     """Read a buyers table; see :func:`read_table`."""
-    return read_table("buyers", source, sheet, filename=filename, progress=progress)
+    return read_table("buyers", source, sheet, filename=filename, progress=progress,
+                      limits=limits)
 
 
 def read_needs(
     source: Source, sheet: str | None = None, *, filename: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, limits: ReadLimits | None = None,
 ) -> IngestResult:
     """Read a needs table; see :func:`read_table`."""
-    return read_table("needs", source, sheet, filename=filename, progress=progress)
+    return read_table("needs", source, sheet, filename=filename, progress=progress,
+                      limits=limits)
 
 
 def read_outcomes(
     source: Source, sheet: str | None = None, *, filename: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, limits: ReadLimits | None = None,
 ) -> IngestResult:
     """Read an outcomes (match event log) table; see :func:`read_table`."""
-    return read_table("outcomes", source, sheet, filename=filename, progress=progress)
+    return read_table("outcomes", source, sheet, filename=filename, progress=progress,
+                      limits=limits)

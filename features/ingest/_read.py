@@ -10,7 +10,9 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Any
 
-from features.exceptions import IngestError
+from features.exceptions import IngestError, IngestLimitError
+from features.ingest._xlsx_package import check_xlsx_package
+from features.limits import Deadline, ReadLimits
 from features.text import fold, normalize
 
 Source = str | PathLike[str] | bytes | bytearray | IO[bytes]
@@ -39,30 +41,59 @@ class RawTable:
     sheet_names: list[str] = field(default_factory=list)
 
 
-def read_bytes(source: Source) -> tuple[bytes, str | None]:
-    """Bytes of ``source`` and its file name when it has one."""
+def read_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str | None]:
+    """Bytes of ``source`` and its file name when it has one.
+
+    ``max_bytes`` (``max_upload_bytes``) refuses a larger file before it is read whole: a
+    path by its size on disk, a file object as soon as the bytes read pass it.
+    """
     if isinstance(source, (bytes, bytearray)):
-        return bytes(source), None
-    if isinstance(source, (str, PathLike)):
+        data, name = bytes(source), None
+    elif isinstance(source, (str, PathLike)):
         path = Path(source)
         if not path.is_file():
             raise IngestError(
                 f"Expected a readable file, got {str(path)!r} which does not exist or is not a "
                 "file. Fix the path."
             )
-        return path.read_bytes(), path.name
-    if hasattr(source, "read"):
-        data = source.read()
-        if isinstance(data, str):
-            raise IngestError(
-                "Expected a binary file object (open(..., 'rb') or an upload), got a text "
-                "stream. Open the file in binary mode."
-            )
-        return bytes(data), getattr(source, "name", None)
-    raise IngestError(
-        f"Expected a path, bytes or a binary file object, got {type(source).__name__}. "
-        "Pass the file path or its bytes."
-    )
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise _file_too_large(path.stat().st_size, max_bytes)
+        data, name = path.read_bytes(), path.name
+    elif hasattr(source, "read"):
+        chunks, size = [], 0
+        while True:
+            chunk = source.read(_READ_CHUNK)
+            if isinstance(chunk, str):
+                raise IngestError(
+                    "Expected a binary file object (open(..., 'rb') or an upload), got a text "
+                    "stream. Open the file in binary mode."
+                )
+            if not chunk:
+                break
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise _file_too_large(size, max_bytes, at_least=True)
+            chunks.append(bytes(chunk))
+        data, name = b"".join(chunks), getattr(source, "name", None)
+    else:
+        raise IngestError(
+            f"Expected a path, bytes or a binary file object, got {type(source).__name__}. "
+            "Pass the file path or its bytes."
+        )
+    if max_bytes is not None and len(data) > max_bytes:
+        raise _file_too_large(len(data), max_bytes)
+    return data, name
+
+
+_READ_CHUNK = 1 << 16
+
+
+def _file_too_large(size: int, limit: int, at_least: bool = False) -> IngestLimitError:
+    has = f"more than {limit:,}" if at_least else f"{size:,}"
+    return IngestLimitError("max_upload_bytes", (
+        f"The file has {has} bytes; the limit is {limit:,} bytes (max_upload_bytes). Split it "
+        "into smaller files and import them one by one."
+    ))  # fmt: skip
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -221,13 +252,17 @@ def _line_problem(
             "fix": fix, "scope": scope, "reason_vi": reason_vi, "fix_vi": fix_vi}
 
 
+_SNIFF_CHARS = 64 * 1024
+
+
 def sniff_delimiter(text: str) -> str:
     """The delimiter of a CSV text: ``,``, ``;``, tab or ``|``, judged on the first lines."""
-    sample = "\n".join(text.splitlines()[:20])
+    # Only the head: a file of millions of lines must not be split whole to find its delimiter.
+    sample = "\n".join(text[:_SNIFF_CHARS].splitlines()[:20])
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
-        header = text.splitlines()[0] if text else ""
+        header = text[:_SNIFF_CHARS].split("\n", 1)[0]
         counts = {d: header.count(d) for d in ",;\t|"}
         return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
@@ -236,83 +271,220 @@ def _is_blank(cells: list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not normalize(c)) for c in cells)
 
 
-def read_csv_text(text: str) -> tuple[list[str], list[tuple[int, list[Any]]], str]:
+class _Rows:
+    """The header and the non-blank rows of a table, with the limits checked as rows come.
+
+    Every row, blank or not, is checked against ``max_columns`` (trailing empty cells do not
+    count) and ``max_cell_chars``; blank rows count against ``max_blank_rows``, data rows
+    against ``max_upload_rows``; the deadline is checked every few hundred rows.
+    """
+
+    def __init__(self, limits: ReadLimits, deadline: Deadline, where: str) -> None:
+        self.limits, self.deadline, self.where = limits, deadline, where
+        self.header: list[str] | None = None
+        self.rows: list[tuple[int, list[Any]]] = []
+        self.blank = 0
+        self.last_row = 0  # number of the last non-blank row (the header included)
+        self.width = 0  # cells of the widest row, trailing empty cells left out
+
+    def add(self, number: int, cells: list[Any]) -> None:
+        if number % 256 == 0:
+            self.deadline.check(f"reading row {number:,} of {self.where}")
+        while cells and (cells[-1] is None or cells[-1] == ""):
+            cells.pop()
+        limits = self.limits
+        if len(cells) > limits.max_columns:
+            raise IngestLimitError("max_columns", (
+                f"Row {number:,} of {self.where} has {len(cells):,} cells; the limit is "
+                f"{limits.max_columns:,} columns (max_columns). Delete the unused columns, or "
+                "check the separator of a CSV file."
+            ))  # fmt: skip
+        for position, cell in enumerate(cells):
+            if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
+                raise IngestLimitError("max_cell_chars", (
+                    f"Row {number:,}, column {position + 1} of {self.where} holds "
+                    f"{len(cell):,} characters; the limit is {limits.max_cell_chars:,} "
+                    "(max_cell_chars). Shorten the cell."
+                ))  # fmt: skip
+        if _is_blank(cells):
+            self.blank += 1
+            if self.blank > limits.max_blank_rows:
+                raise IngestLimitError("max_blank_rows", (
+                    f"{self.where.capitalize()} has more than {limits.max_blank_rows:,} blank "
+                    f"rows or lines (seen by row {number:,}); the limit is "
+                    f"{limits.max_blank_rows:,} (max_blank_rows). Delete the empty rows at the "
+                    "end of the sheet, or export the table again."
+                ))  # fmt: skip
+            return
+        self.last_row = number
+        self.width = max(self.width, len(cells))
+        if self.header is None:
+            self.header = [normalize(c) for c in cells]
+            return
+        self.rows.append((number, cells))
+        if len(self.rows) > limits.max_upload_rows:
+            raise IngestLimitError("max_upload_rows", (
+                f"The file has more than {limits.max_upload_rows:,} rows; the limit is "
+                f"{limits.max_upload_rows:,} (max_upload_rows). Split it and import the parts "
+                "one by one."
+            ))  # fmt: skip
+
+
+def read_csv_text(
+    text: str, limits: ReadLimits | None = None, deadline: Deadline | None = None
+) -> tuple[list[str], list[tuple[int, list[Any]]], str]:
+    limits = limits or ReadLimits()
+    deadline = deadline or limits.deadline()
     delimiter = sniff_delimiter(text)
-    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header: list[str] | None = None
-    rows: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(records, start=1):
-        if header is None:
-            if _is_blank(cells):
-                continue
-            header = [normalize(c) for c in cells]
-            continue
-        if not _is_blank(cells):
-            rows.append((number, cells))
-    if header is None:
+    collected = _Rows(limits, deadline, "the file")
+    number = 0
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+            collected.add(number, cells)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise IngestLimitError("max_cell_chars", (
+                f"Row {number + 1:,} of the file holds a cell of more than "
+                f"{csv.field_size_limit():,} characters; the limit is "
+                f"{limits.max_cell_chars:,} (max_cell_chars). Shorten the cell, or check that "
+                "its quotes are closed."
+            )) from exc  # fmt: skip
+        raise
+    if collected.header is None:
         raise IngestError("Expected a header row and data rows, got an empty file. Fix the file.")
-    return header, rows, delimiter
+    return collected.header, collected.rows, delimiter
 
 
-def read_xlsx(
-    data: bytes, sheet: str | None
-) -> tuple[list[str], list[tuple[int, list[Any]]], str, list[str]]:
+def _open_workbook(data: bytes):
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged zip
         raise IngestError(
             f"Expected an .xlsx workbook, got a file openpyxl cannot open ({exc}). "
             "Re-save it from Excel as .xlsx or export it as CSV UTF-8."
         ) from exc
+
+
+def _pick_sheet(book: Any, sheet: str | None) -> Any:
+    """The sheet named ``sheet`` (exact, else without diacritics or case), or the first."""
+    if sheet is None:
+        return book.worksheets[0]
+    names = {fold(n): n for n in book.sheetnames}
+    names.update({normalize(n): n for n in book.sheetnames})
+    key = normalize(sheet) if normalize(sheet) in names else fold(sheet)
+    if key not in names:
+        raise IngestError(
+            f"Expected a sheet named {sheet!r}, got sheets {book.sheetnames}. "
+            "Pass one of these with --sheet."
+        )
+    return book[names[key]]
+
+
+def read_xlsx(
+    data: bytes,
+    sheet: str | None,
+    limits: ReadLimits | None = None,
+    deadline: Deadline | None = None,
+    *,
+    checked: bool = False,
+) -> tuple[list[str], list[tuple[int, list[Any]]], str, list[str], list[dict[str, Any]]]:
+    """Header, rows, sheet title, sheet names and problems (notes) of one sheet.
+
+    The package is checked first (:func:`check_xlsx_package`) unless ``checked``. Rows are
+    read whatever size the sheet declares (openpyxl's read-only mode would stop at a stale
+    declared size and drop the rest without a word); a sheet whose data passes its declared
+    size gets a ``note`` saying so.
+    """
+    limits = limits or ReadLimits()
+    deadline = deadline or limits.deadline()
+    if not checked:
+        check_xlsx_package(data, limits, deadline)
+    book = _open_workbook(data)
     try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        else:
-            # exact name first, then the same name typed without diacritics or case
-            names = {fold(n): n for n in book.sheetnames}
-            names.update({normalize(n): n for n in book.sheetnames})
-            key = normalize(sheet) if normalize(sheet) in names else fold(sheet)
-            if key not in names:
-                raise IngestError(
-                    f"Expected a sheet named {sheet!r}, got sheets {book.sheetnames}. "
-                    "Pass one of these with --sheet."
-                )
-            ws = book[names[key]]
-        header: list[str] | None = None
-        rows: list[tuple[int, list[Any]]] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = list(values)
-            if header is None:
-                if _is_blank(cells):
-                    continue
-                header = [normalize(c) for c in cells]
-                continue
-            if not _is_blank(cells):
-                rows.append((number, cells))
+        ws = _pick_sheet(book, sheet)
         title = ws.title
+        declared_rows, declared_columns = ws.max_row, ws.max_column
+        ws.reset_dimensions()
+        collected = _Rows(limits, deadline, f"sheet {title!r}")
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            collected.add(number, list(values))
         sheet_names = list(book.sheetnames)
     finally:
         book.close()
-    if header is None:
+    if collected.header is None:
         raise IngestError(
             f"Expected a header row and data rows in sheet {title!r}, got an empty sheet. "
             "Fix the sheet or pass another one with --sheet."
         )
+    header = collected.header
     # trailing empty header cells (formatting only) are not columns
     while header and not header[-1]:
         header.pop()
-    return header, rows, title, sheet_names
+    problems = _stale_size(title, declared_rows, declared_columns, collected)
+    return header, collected.rows, title, sheet_names, problems
 
 
-def read_raw(source: Source, sheet: str | None = None, filename: str | None = None) -> RawTable:
-    """Read ``source`` into a :class:`RawTable` (CSV or XLSX, told apart by content)."""
-    data, name = read_bytes(source)
+def _stale_size(title: str, declared_rows: int | None, declared_columns: int | None,
+                collected: _Rows) -> list[dict[str, Any]]:  # fmt: skip
+    """A note when the data passes the sheet's declared size (its ``<dimension>``)."""
+    if declared_rows is None or declared_columns is None:
+        return []
+    if collected.last_row <= declared_rows and collected.width <= declared_columns:
+        return []
+    return [{
+        "row": declared_rows + 1, "column": "", "value": "",
+        "reason": f"sheet {title!r} declares {declared_rows:,} rows x {declared_columns:,} "
+                  f"columns but holds data down to row {collected.last_row:,} and across "
+                  f"{collected.width:,} columns; every row was read",
+        "fix": "Nothing to do; saving the file again from Excel corrects its declared size.",
+        "scope": "note",
+        "reason_vi": f"sheet {title!r} khai báo {declared_rows:,} dòng x {declared_columns:,} "
+                     f"cột nhưng có dữ liệu đến dòng {collected.last_row:,} và "
+                     f"{collected.width:,} cột; mọi dòng đều đã được đọc",
+        "fix_vi": "Không cần làm gì; lưu lại tệp bằng Excel sẽ sửa kích thước khai báo.",
+    }]  # fmt: skip
+
+
+def read_raw(
+    source: Source,
+    sheet: str | None = None,
+    filename: str | None = None,
+    limits: ReadLimits | None = None,
+    deadline: Deadline | None = None,
+    *,
+    checked: bool = False,
+) -> RawTable:
+    """Read ``source`` into a :class:`RawTable` (CSV or XLSX, told apart by content).
+
+    Parameters
+    ----------
+    source : path, bytes or binary file object
+    sheet : str, optional
+    filename : str, optional
+    limits : ReadLimits, optional
+        Default ``ReadLimits()``.
+    deadline : Deadline, optional
+        Default: ``limits.max_parse_seconds`` from now.
+    checked : bool, default False
+        The XLSX package was already checked (another sheet of the same file).
+
+    Raises
+    ------
+    IngestLimitError
+        The file passes one of ``limits`` (``.limit`` names it).
+    """
+    limits = limits or ReadLimits()
+    deadline = deadline or limits.deadline()
+    data, name = read_bytes(source, limits.max_upload_bytes)
     name = filename or name
     if data.startswith(_ZIP):
-        header, rows, title, sheet_names = read_xlsx(data, sheet)
-        return RawTable(header, rows, None, None, title, sheet_names=sheet_names)
+        header, rows, title, sheet_names, problems = read_xlsx(
+            data, sheet, limits, deadline, checked=checked
+        )
+        return RawTable(header, rows, None, None, title, problems=problems,
+                        sheet_names=sheet_names)  # fmt: skip
     if data.startswith(_OLE):
         raise IngestError(
             f"Expected .xlsx or CSV, got a legacy Excel .xls file ({name or 'upload'}). "
@@ -324,17 +496,22 @@ def read_raw(source: Source, sheet: str | None = None, filename: str | None = No
             f"file ({name or 'upload'}). Drop --sheet or pass the workbook."
         )
     text, encoding, problems = decode_lines(data)
-    header, rows, delimiter = read_csv_text(text)
+    deadline.check("decoding the file")
+    header, rows, delimiter = read_csv_text(text, limits, deadline)
     return RawTable(header, rows, encoding, delimiter, None, problems=problems)
 
 
-def has_more_rows_than(source: Source, limit: int, sheet: str | None = None) -> bool:
+def has_more_rows_than(
+    source: Source, limit: int, sheet: str | None = None, limits: ReadLimits | None = None
+) -> bool:
     """Whether ``source`` holds more than ``limit`` non-blank data rows (header excluded).
 
     Cheap enough to run before :func:`read_table` on an upload: no cell is parsed, and
     reading stops at the ``limit + 1``-th row. A CSV whose line count is within the limit
-    is not read at all; an XLSX whose declared dimension is within the limit is not
-    iterated. A file that cannot be read answers False: :func:`read_table` reports why.
+    is not read at all. An XLSX is counted row by row whatever size it declares, after its
+    package is checked against ``limits`` (a file that passes them raises
+    :class:`IngestLimitError`). A file that cannot be read answers False: :func:`read_table`
+    reports why.
 
     Parameters
     ----------
@@ -343,6 +520,8 @@ def has_more_rows_than(source: Source, limit: int, sheet: str | None = None) -> 
         Most data rows allowed (>= 0).
     sheet : str, optional
         Sheet of an XLSX workbook (default: the first sheet).
+    limits : ReadLimits, optional
+        Default ``ReadLimits()``.
 
     Returns
     -------
@@ -357,9 +536,10 @@ def has_more_rows_than(source: Source, limit: int, sheet: str | None = None) -> 
     """
     if limit < 0:
         raise IngestError(f"Expected a row limit >= 0, got limit={limit}. Pass a count of rows.")
-    data, _ = read_bytes(source)
+    limits = limits or ReadLimits()
+    data, _ = read_bytes(source, limits.max_upload_bytes)
     if data.startswith(_ZIP):
-        return _xlsx_has_more_rows_than(data, limit, sheet)
+        return _xlsx_has_more_rows_than(data, limit, sheet, limits)
     if data.startswith(_OLE) or sheet is not None:
         return False
     # Every line break of UTF-8, cp1258 and UTF-16 text contains a 0x0A or 0x0D byte, so the
@@ -369,16 +549,20 @@ def has_more_rows_than(source: Source, limit: int, sheet: str | None = None) -> 
     try:
         text, _ = decode(data)
         reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
-        return _count_beyond(reader, limit) > limit
+        return _count_beyond(reader, limit, limits.max_blank_rows) > limit
     except (IngestError, csv.Error):
         return False
 
 
-def _count_beyond(rows: Any, limit: int) -> int:
-    """Non-blank rows after the header, counted up to ``limit + 1``."""
-    header_seen, count = False, 0
+def _count_beyond(rows: Any, limit: int, max_blank: int) -> int:
+    """Non-blank rows after the header, counted up to ``limit + 1`` (or until more than
+    ``max_blank`` blank rows were passed: :func:`read_raw` refuses those)."""
+    header_seen, count, blank = False, 0, 0
     for cells in rows:
         if _is_blank(list(cells)):
+            blank += 1
+            if blank > max_blank:
+                break
             continue
         if not header_seen:
             header_seen = True
@@ -389,27 +573,19 @@ def _count_beyond(rows: Any, limit: int) -> int:
     return count
 
 
-def _xlsx_has_more_rows_than(data: bytes, limit: int, sheet: str | None) -> bool:
-    from openpyxl import load_workbook
-
+def _xlsx_has_more_rows_than(data: bytes, limit: int, sheet: str | None,
+                             limits: ReadLimits) -> bool:  # fmt: skip
+    check_xlsx_package(data, limits, limits.deadline())
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - read_table reports the damaged workbook
+        book = _open_workbook(data)
+    except IngestError:  # read_table reports the damaged workbook
         return False
     try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        else:
-            names = {fold(n): n for n in book.sheetnames}
-            names.update({normalize(n): n for n in book.sheetnames})
-            key = normalize(sheet) if normalize(sheet) in names else fold(sheet)
-            if key not in names:
-                return False
-            ws = book[names[key]]
-        declared = ws.max_row
-        # The declared used range counts the header and formatted blank rows: an upper bound.
-        if declared is not None and declared - 1 <= limit:
+        try:
+            ws = _pick_sheet(book, sheet)
+        except IngestError:
             return False
-        return _count_beyond(ws.iter_rows(values_only=True), limit) > limit
+        ws.reset_dimensions()  # a stale declared size must not hide rows
+        return _count_beyond(ws.iter_rows(values_only=True), limit, limits.max_blank_rows) > limit
     finally:
         book.close()

@@ -18,6 +18,7 @@ from features.exceptions import IngestError
 from features.ingest import _tables as t
 from features.ingest._parse import CellProblem, is_empty
 from features.ingest._read import RawTable, Source, read_bytes, read_raw
+from features.limits import Deadline, ReadLimits
 from features.schemas import COLUMNS, KINDS, SCHEMAS, failure_cases
 from features.text import fold, normalize
 
@@ -261,14 +262,15 @@ def _missing_columns_error(
     )
 
 
-def _find_sheet(kind: str, data: bytes, raw: RawTable, filename: str | None):
+def _find_sheet(kind: str, data: bytes, raw: RawTable, filename: str | None,
+                limits: ReadLimits, deadline: Deadline):  # fmt: skip
     """When the first sheet of a workbook lacks the table's columns (a cover page), the
     first other sheet that has them: (raw table, header mapping) or ``None``."""
     for name in raw.sheet_names:
         if name == raw.sheet:
             continue
         try:
-            other = read_raw(data, name, filename)
+            other = read_raw(data, name, filename, limits, deadline, checked=True)
         except IngestError:  # an empty sheet
             continue
         mapped = _map_headers(kind, other.header)
@@ -283,7 +285,16 @@ def _display(value: Any) -> str:
     return normalize(value)
 
 
-def _parse_rows(kind, raw, mapping, progress):
+def _text_too_long(number: int, column: str, value: str, limit: int) -> dict[str, Any]:
+    return {"row": number, "column": column, "value": value[:80] + "…",
+            "reason": f"{len(value):,} characters; the limit is {limit:,} (max_text_chars)",
+            "fix": f"Shorten the text to at most {limit:,} characters and import the row again.",
+            "scope": "field",
+            "reason_vi": f"{len(value):,} ký tự; giới hạn là {limit:,} (max_text_chars)",
+            "fix_vi": f"Rút gọn còn tối đa {limit:,} ký tự rồi nhập lại dòng này."}  # fmt: skip
+
+
+def _parse_rows(kind, raw, mapping, progress, limits: ReadLimits, deadline: Deadline):
     parsers = t.parsers(kind)
     defaults = t.DEFAULTS[kind]
     accepted: dict[int, dict[str, Any]] = {}
@@ -294,6 +305,8 @@ def _parse_rows(kind, raw, mapping, progress):
     for i, (number, cells) in enumerate(raw.rows):
         if progress is not None and (i % 500 == 0 or i == total - 1):
             progress(i + 1, total)
+        if i % 256 == 0:
+            deadline.check(f"parsing row {number:,}")
         problems: list[dict] = []
         extra = [c for c in cells[width:] if not is_empty(c)]
         if extra:
@@ -327,6 +340,9 @@ def _parse_rows(kind, raw, mapping, progress):
                                      "reason": piece.reason, "fix": piece.fix,
                                      "scope": piece.scope, "reason_vi": piece.reason_vi,
                                      "fix_vi": piece.fix_vi})
+            if isinstance(parsed, str) and len(parsed) > limits.max_text_chars:
+                problems.append(_text_too_long(number, column, parsed, limits.max_text_chars))
+                parsed = None
             row[column] = parsed
         for column, default in defaults.items():
             if row.get(column) is None:
@@ -354,7 +370,8 @@ def _name_key(name: str) -> str:
     return " ".join(_LEGAL_FORMS.sub(" ", fold(name)).split())
 
 
-def _duplicates(kind: str, accepted: dict[int, dict[str, Any]]) -> list[dict]:
+def _duplicates(kind: str, accepted: dict[int, dict[str, Any]],
+                deadline: Deadline | None = None) -> list[dict]:  # fmt: skip
     """Rows that repeat an earlier one, and firms' branches.
 
     A duplicate has the same id as an earlier row; for firms also the same full tax code,
@@ -416,7 +433,9 @@ def _duplicates(kind: str, accepted: dict[int, dict[str, Any]]) -> list[dict]:
                  f"chi nhánh của dòng {head} (trụ sở {code[:10]}): doanh nghiệp riêng, "
                  "vẫn giữ", kept=True)
     by_address: dict[str, list[tuple[int, str, str | None]]] = {}
-    for number, row in accepted.items():
+    for i, (number, row) in enumerate(accepted.items()):
+        if deadline is not None and i % 256 == 0:
+            deadline.check("looking for duplicate firms")
         if number in dropped or not row.get("address") or not row.get("name"):
             continue
         address = " ".join(re.findall(r"[^\W_]+", fold(row["address"])))
@@ -464,6 +483,8 @@ def read_table(
     sheet: str | None = None,
     filename: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    limits: ReadLimits | None = None,
 ) -> IngestResult:
     """Read one table of ``kind`` from a CSV or XLSX file, keeping good rows and
     reporting every problem.
@@ -479,6 +500,10 @@ def read_table(
         Name used in the report when ``source`` has none.
     progress : callable(done, total), optional
         Called every 500 rows while cells are parsed (the CLI draws a progress bar).
+    limits : ReadLimits, optional
+        What reading may cost (size, columns, cells, rows, time); default ``ReadLimits()``.
+        A text field longer than ``limits.max_text_chars`` is left out of its row and
+        reported.
 
     Returns
     -------
@@ -489,18 +514,23 @@ def read_table(
     IngestError
         When the file cannot be read at all or lacks a required column (the message names
         it and lists the accepted headers). Bad rows and cells never raise: they are rejects.
+    IngestLimitError
+        When the file passes one of ``limits``; ``.limit`` and the message name it.
     """
     if kind not in KINDS:
         raise IngestError(
             f"Expected a table kind in {KINDS}, got {kind!r}. Use firms, buyers, needs or outcomes."
         )
-    data, name = read_bytes(source)  # once: a file object cannot be read twice
+    limits = (limits or ReadLimits()).check()
+    deadline = limits.deadline()
+    # once: a file object cannot be read twice
+    data, name = read_bytes(source, limits.max_upload_bytes)
     filename = filename or name
-    raw = read_raw(data, sheet, filename)
+    raw = read_raw(data, sheet, filename, limits, deadline)
     mapping, unknown, header_rejects, missing = _map_headers(kind, raw.header)
     notices: list[dict[str, str]] = []
     if missing and sheet is None and len(raw.sheet_names) > 1:
-        found = _find_sheet(kind, data, raw, filename)
+        found = _find_sheet(kind, data, raw, filename, limits, deadline)
         if found is None:
             raise _missing_columns_error(kind, raw, missing)
         first, (raw, (mapping, unknown, header_rejects, missing)) = raw.sheet, found
@@ -512,12 +542,12 @@ def read_table(
         })
     if missing:
         raise _missing_columns_error(kind, raw, missing)
-    accepted, rejects, rejected_rows = _parse_rows(kind, raw, mapping, progress)
+    accepted, rejects, rejected_rows = _parse_rows(kind, raw, mapping, progress, limits, deadline)
     for problem in raw.problems:  # lines that were no text, lines read as cp1258
         rejects.append(problem)
         if problem["scope"] == "row":
             rejected_rows.add(problem["row"])
-    duplicates = sorted(_duplicates(kind, accepted), key=lambda d: d["row"])
+    duplicates = sorted(_duplicates(kind, accepted, deadline), key=lambda d: d["row"])
     for d in duplicates:
         if d["kept"]:
             continue
