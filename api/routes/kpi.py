@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from api.deps import ReaderDep, SessionDep
 from api.schemas import KpiPublic
 from api.storage.models import Firm, FirmCertification, Outcome
-from api.storage.outcomes import CONNECTED_STATUSES
+from api.storage.outcomes import CONNECTED_STATUSES, RECORDED_ORDER
 from api.storage.repository import stored_certificates
 from features import clock
 from features.certifications import certificate_status, is_international
@@ -72,7 +72,7 @@ def kpi(
     latest: dict[tuple[str, str], str] = {}
     connected: set[str] = set()
     for need_id, firm_id, status in session.execute(
-        select(Outcome.need_id, Outcome.firm_id, Outcome.status).order_by(Outcome.at, Outcome.id)
+        select(Outcome.need_id, Outcome.firm_id, Outcome.status).order_by(*RECORDED_ORDER)
     ):
         pair = (need_id, firm_id)
         latest[pair] = status

@@ -3,6 +3,15 @@
 suggested → contacted → meeting → sample → audit → order, or rejected (with a reason) from
 any non-final status. ``order`` and ``rejected`` are final.
 
+A pair's status is that of its last *recorded* event (:data:`RECORDED_ORDER`: the row id,
+which grows with every insert), never of the event claiming the latest time (``at``): an
+event imported with the date 2199 must not hide, and so reopen, the moves recorded after it.
+Moves are checked and recorded one pair at a time: on SQLite every writer holds the write
+lock for its whole transaction (``BEGIN IMMEDIATE``); on PostgreSQL a move holds the pair's
+transaction-level advisory lock (:func:`api.storage.repository.lock_pair`) and, shared,
+:data:`OUTCOME_IMPORT_LOCK_ID`, which an outcomes import holds exclusively while it checks
+its rows against the history it loaded.
+
 Examples
 --------
 >>> allowed_next("meeting")
@@ -14,6 +23,7 @@ Examples
 from __future__ import annotations
 
 from api.storage.errors import IllegalTransitionError, ServiceError
+from api.storage.models import Outcome
 from features.columns import OUTCOME_PATH, OUTCOME_STATUSES
 
 __all__ = [
@@ -22,7 +32,14 @@ __all__ = [
     "UnknownStatusError",
     "FINAL_STATUSES",
     "CONNECTED_STATUSES",
+    "RECORDED_ORDER",
+    "OUTCOME_IMPORT_LOCK_ID",
 ]
+
+# Order of a pair's events as they were recorded (ascending); its last one is its status.
+RECORDED_ORDER = (Outcome.id,)
+# PostgreSQL advisory lock: held exclusively by an outcomes import, shared by each move.
+OUTCOME_IMPORT_LOCK_ID = 4_204_2021
 
 FINAL_STATUSES: tuple[str, ...] = ("order", "rejected")
 # A firm counts as connected to a multinational once a match reaches a meeting.

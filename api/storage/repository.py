@@ -29,7 +29,7 @@ from api.storage.models import (
     ShortlistEntry,
     ShortlistRun,
 )
-from api.storage.outcomes import check_transition
+from api.storage.outcomes import OUTCOME_IMPORT_LOCK_ID, RECORDED_ORDER, check_transition
 from features.certifications import Certification, as_certification, valid_codes
 from features.exceptions import CnhtError
 from features.geo import geocode
@@ -786,11 +786,16 @@ def list_needs(
 
 
 def latest_status(session: Session, need_id: str, firm_id: str) -> str | None:
-    """The most recent status of the pair, None when nothing was recorded."""
+    """The pair's status: that of its last recorded event, None when nothing was recorded.
+
+    Events are ordered by when they were recorded (:data:`api.storage.outcomes.RECORDED_ORDER`),
+    not by the time they claim (``at``): an event dated in the future must not hide the moves
+    recorded after it.
+    """
     return session.scalar(
         select(Outcome.status)
         .where(Outcome.need_id == need_id, Outcome.firm_id == firm_id)
-        .order_by(Outcome.at.desc(), Outcome.id.desc())
+        .order_by(*(column.desc() for column in RECORDED_ORDER))
         .limit(1)
     )
 
@@ -805,6 +810,10 @@ def lock_pair(session: Session, need_id: str, firm_id: str) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
+    # Shared against an outcomes import, which holds it exclusively while it checks its
+    # rows against the history it loaded (api.storage.imports).
+    session.execute(text("select pg_advisory_xact_lock_shared(:key)"),
+                    {"key": OUTCOME_IMPORT_LOCK_ID})  # fmt: skip
     digest = hashlib.sha256(f"outcome\x1f{need_id}\x1f{firm_id}".encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
