@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.dates import DATE_FORMATS, read_date
 from features.exceptions import CnhtError
 
 __all__ = [
@@ -305,14 +306,17 @@ def temporal_split(outcomes: pd.DataFrame, split_date=None, test_share: float = 
     if split_date is None:
         split = pairs["first_at"].quantile(1 - test_share).normalize()
     else:
+        # Day first, as every date here: 01/05/2026 is 1 May, never 5 January.
+        day = read_date(split_date) if isinstance(split_date, str) else None
         try:
-            split = pd.Timestamp(split_date)
-        except (TypeError, ValueError) as exc:
-            raise EvaluationError(
-                f"Expected split_date as a date (yyyy-mm-dd), got split_date={split_date!r}."
-            ) from exc
+            split = pd.Timestamp(day if isinstance(split_date, str) else split_date)
+        except (TypeError, ValueError):
+            split = pd.NaT
         if split is pd.NaT:
-            raise EvaluationError(f"Expected split_date as a date (yyyy-mm-dd), got split_date={split_date!r}.")
+            raise EvaluationError(
+                f"Expected split_date as a date in one of the formats {', '.join(DATE_FORMATS)} (day "
+                f"before month), got split_date={split_date!r}."
+            )
         zone = pairs["first_at"].dt.tz
         if zone is not None and split.tz is None:
             split = split.tz_localize(zone)  # a plain date means midnight where the events were recorded
@@ -322,6 +326,14 @@ def temporal_split(outcomes: pd.DataFrame, split_date=None, test_share: float = 
     train_outcomes = events[events["at"] < split]
     train_pairs = pairs[pairs["first_at"] < split]
     test_pairs = pairs[pairs["first_at"] >= split]
+    if train_pairs.empty or test_pairs.empty:
+        first, last = pairs["first_at"].min(), pairs["first_at"].max()
+        side = "test" if test_pairs.empty else "training"
+        raise EvaluationError(
+            f"Expected a split date that leaves pairs on both sides, got {split.date()}: no {side} "
+            f"pair. The outcomes' pairs were first suggested from {first.date()} to {last.date()}; "
+            "choose a date in between, or leave it out (the last 25% of pairs are tested)."
+        )
     seen = train_pairs[["need_id", "firm_id"]]
     key = pd.MultiIndex.from_frame(seen)
     test_truth = test_pairs[test_pairs["relevance"] > 0]

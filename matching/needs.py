@@ -28,6 +28,7 @@ import pandas as pd
 
 from features import clock
 from features.columns import LIST_SEPARATOR, NEED_COLUMNS
+from features.dates import DATE_FORMATS, read_date
 from features.numbers import read_number
 from features.text import normalize
 from matching.exceptions import NeedError
@@ -174,11 +175,6 @@ def _as_float(value: object, column: str, need_id: str) -> float:
     return number
 
 
-DATE_FORMATS: tuple[str, ...] = ("yyyy-mm-dd", "yyyy/mm/dd", "dd/mm/yyyy", "dd-mm-yyyy", "dd.mm.yyyy")
-_YEAR_FIRST = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
-
-
 def _as_date(value: object, need_id: str, today: date | None, column: str = "created") -> date | None:
     """A date as written in Vietnam: ISO ``yyyy-mm-dd`` or day first (``03/05/2026`` is 3 May)."""
     if _missing(value):
@@ -187,16 +183,9 @@ def _as_date(value: object, need_id: str, today: date | None, column: str = "cre
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip()
-    year_first = _YEAR_FIRST.fullmatch(text)
-    day_first = _DAY_FIRST.fullmatch(text)
-    try:
-        if year_first:
-            return date(int(year_first[1]), int(year_first[2]), int(year_first[3]))
-        if day_first:
-            return date(int(day_first[4]), int(day_first[3]), int(day_first[1]))
-    except ValueError:
-        pass  # a day or month out of range: the same message as an unreadable date
+    day = read_date(str(value))  # features.dates: the one day-first reader
+    if day is not None:
+        return day
     raise NeedError(
         f"Need {need_id}: expected '{column}' as a date in one of the formats {', '.join(DATE_FORMATS)} "
         f"(day before month, as written in Vietnam), got {value!r}. Fix the date or leave it empty."

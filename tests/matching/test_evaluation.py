@@ -165,3 +165,30 @@ def test_split_date_on_zoned_events_and_bad_dates():
     assert set(split.test_truth["firm_id"]) == {"F2"}
     with pytest.raises(EvaluationError, match="split_date='garbage'"):
         temporal_split(events, split_date="garbage")
+
+
+def test_split_date_is_read_day_first_and_a_date_past_every_pair_is_refused():
+    """Issue 9: 01/05/2026 was read as 5 January, and 2030-01-01 ended in a traceback."""
+    from matching.evaluation import EvaluationError, temporal_split
+
+    outcomes = pd.DataFrame({
+        "need_id": ["N1", "N2", "N3"], "firm_id": ["F1", "F2", "F3"], "status": ["meeting"] * 3,
+        "at": ["2026-03-01 09:00", "2026-04-20 09:00", "2026-05-03 09:00"],
+    })  # fmt: skip
+    split = temporal_split(outcomes, split_date="01/05/2026")
+    assert split.split_date == pd.Timestamp("2026-05-01")
+    assert split.test_pairs["need_id"].tolist() == ["N3"]
+    with pytest.raises(EvaluationError, match="no test pair.*2026-03-01 to 2026-05-03"):
+        temporal_split(outcomes, split_date="2030-01-01")
+    with pytest.raises(EvaluationError, match="dd/mm/yyyy"):
+        temporal_split(outcomes, split_date="May 1st")
+
+
+def test_cnht_eval_with_a_split_date_after_every_pair_says_so_without_a_traceback():
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(app, ["eval", "--split-date", "2030-01-01"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "no test pair" in " ".join(result.output.split())

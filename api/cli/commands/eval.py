@@ -38,7 +38,7 @@ _METRIC_TITLES = {  # precision, recall and MRR count a grade >= 1 as relevant
 def eval_command(
     data_dir: Annotated[Path, typer.Option("--data", help="Demo mode: folder with firms.csv, buyers.csv, needs.csv, outcomes.csv (synthetic outcomes).")] = DEMO_DIR,
     split_date: Annotated[
-        str | None, typer.Option("--split-date", help="Demo mode: train before this date (yyyy-mm-dd), test after. Default: leaves the last 25% of pairs for test.")
+        str | None, typer.Option("--split-date", help="Demo mode: train before this date (dd/mm/yyyy or yyyy-mm-dd, day before month), test after. Default: leaves the last 25% of pairs for test.")
     ] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Length of each shortlist (NDCG, recall, MRR; precision stays at 5 on a labelled set).")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON instead.")] = False,
