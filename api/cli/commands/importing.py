@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from features.exceptions import CnhtError
 from features.ingest import read_table
 
-__all__ = ["register", "import_table"]
+__all__ = ["register", "import_table", "default_rejects_path"]
 
 _PROGRESS_FROM = 2000  # rows; smaller files finish before a bar would be readable
 
@@ -48,10 +48,16 @@ def import_table(
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run",
-        help="Chỉ kiểm tra: in báo cáo, ghi <tệp>.rejects.csv, không lưu / check only: print "
-        "the report, write <FILE>.rejects.csv, store nothing.",
+        help="Chỉ kiểm tra: in báo cáo, ghi báo cáo lỗi (--rejects), không lưu / check only: "
+        "print the report, write the problems (--rejects), store nothing.",
     ),
     lang: Lang = typer.Option(Lang.vi, "--lang", help="Ngôn ngữ báo cáo / report language."),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", dir_okay=False,
+        help="Nơi ghi báo cáo lỗi (CSV) / where to write the problems (CSV). Mặc định / default: "
+        "<FILE>.rejects.csv beside the file, or in the temporary folder when the file is in the "
+        "repository's data/ (its committed files stay as they are).",
+    ),
 ) -> None:
     """Nhập một bảng (doanh nghiệp, bên mua, nhu cầu, kết quả) từ CSV/XLSX, báo cáo dòng lỗi.
 
@@ -81,7 +87,8 @@ def import_table(
         console.print(f"[red]{'Lỗi' if vi else 'Error'}:[/red] {exc}")
         raise typer.Exit(code=2) from exc
     typer.echo(result.report(lang.value))
-    rejects_path = file.with_name(f"{file.stem}.rejects.csv")
+    rejects_path = rejects or default_rejects_path(file)
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
     if dry_run:
         result.write_rejects(rejects_path)
         typer.echo(
@@ -114,6 +121,24 @@ def import_table(
         f"Đã ghi {len(problems)} lỗi vào {rejects_path}" if vi else
         f"Wrote {len(problems)} problems to {rejects_path}"
     )
+
+
+def default_rejects_path(file: Path) -> Path:
+    """``<FILE>.rejects.csv`` beside the file, unless the file is in the repository's ``data/``.
+
+    The committed demo and template files are checked by the tests; a report written next to
+    them (as the README's own ``--dry-run`` example did) would break them, so it goes to
+    ``<temporary folder>/cnht-rejects/`` instead.
+    """
+    import tempfile
+
+    from features.demo import default_folder
+
+    name = f"{file.stem}.rejects.csv"
+    data = default_folder().resolve().parent
+    if file.resolve().is_relative_to(data):
+        return Path(tempfile.gettempdir()) / "cnht-rejects" / name
+    return file.with_name(name)
 
 
 def _store(kind: str, filename: str, result):
