@@ -338,6 +338,15 @@ class ConceptFit(Component):
         return out
 
 
+def _matched(span: str | None, firms: FirmArrays, code: str) -> tuple[str, str]:
+    """(vi, en) of a code the firm has: its own words, then the label in each language
+    (“ép phun” ↔ Ép nhựa / “ép phun” ↔ Injection moulding); no English inside the Vietnamese."""
+    vi, en = firms.label(code, "vi"), firms.label(code, "en")
+    if not span or fold(span) in (fold(vi), fold(en)):
+        return vi, en
+    return f"“{span}” ↔ {vi}", f"“{span}” ↔ {en}"
+
+
 class _CodeFit(Component):
     """Share of the need's codes of one kind that the firm has."""
 
@@ -366,9 +375,8 @@ class _CodeFit(Component):
         for code in self._need_codes(query):
             column = columns.get(code)
             if column is not None and firms.has[self.kind][column, row]:
-                span = evidence.get(code) or firms.label(code, "vi")
-                out.append(Reason(self.name, f"{span} ↔ {firms.label(code, 'en')}",
-                                  f"{span} ↔ {firms.label(code, 'en')}"))
+                vi, en = _matched(evidence.get(code), firms, code)
+                out.append(Reason(self.name, vi, en))
             else:
                 out.append(Reason(self.name, f"không có {self.word_vi} {firms.label(code, 'vi')}",
                                   f"no {self.word_en} {firms.label(code, 'en')}", positive=False))
@@ -497,15 +505,15 @@ class ProcessFit(_CodeFit):
             value = float(self._code_values(firms, code, one)[0])
             en = firms.label(code, "en")
             if value >= 1.0:
-                span = evidence.get(code) or firms.label(code, "vi")
-                out.append(Reason(self.name, f"{span} ↔ {en}", f"{span} ↔ {en}"))
+                out.append(Reason(self.name, *_matched(evidence.get(code), firms, code)))
                 continue
             related = [c for c in (*firms.descendants.get(code, ()), *firms.ancestors.get(code, ()))
                        if c in columns and firms.process_direct[columns[c], row]]
             if value > 0 and related:
                 have = related[0]
-                span = evidence.get(have) or firms.label(have, "vi")
-                out.append(Reason(self.name, f"{span} ↔ {en} (gần đúng)", f"{span} ↔ {en} (partial)"))
+                vi_have, en_have = _matched(evidence.get(have), firms, have)
+                out.append(Reason(self.name, f"{vi_have} ≈ {firms.label(code, 'vi')} (gần đúng)",
+                                  f"{en_have} ≈ {en} (partial)"))
             else:
                 out.append(Reason(self.name, f"không có công nghệ {firms.label(code, 'vi')}",
                                   f"no {en} process", positive=False))

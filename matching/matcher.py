@@ -47,21 +47,24 @@ from matching.needs import NeedCache, NeedQuery, parse_needs
 
 __all__ = ["SupplierMatcher", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "text": 0.30,
-    "concepts": 0.45,
-    "process_fit": 0.15,
-    "material_fit": 0.05,
-    "certification_fit": 0.10,
-    "capacity_fit": 0.06,
-    "distance": 0.08,
-    "experience": 0.03,
-    "completeness": 0.02,
+DEFAULT_WEIGHTS: dict[str, float] = {  # sum 1: a score is in [0, 1]
+    "text": 0.245,
+    "concepts": 0.36,
+    "process_fit": 0.12,
+    "material_fit": 0.04,
+    "certification_fit": 0.08,
+    "capacity_fit": 0.05,
+    "distance": 0.065,
+    "experience": 0.025,
+    "completeness": 0.015,
 }
 # A table with these columns is taken as already-built profiles (index or column firm_id).
 PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
 _ANCESTOR_WEIGHT = 0.5  # a more general concept implied by a named one (cnc_milling -> cnc_machining)
 _SECTOR_WEIGHT = 0.25  # the sector a need or firm names: a weak hint, shared by many firms
+# A firm's concept vector is divided by its norm to this power (1 would be the cosine): a firm
+# with several trades is not scored as if each were a sideline.
+_CONCEPT_LENGTH_NORM = 0.5
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
@@ -116,6 +119,11 @@ class SupplierMatcher(BaseEstimator):
         Relevance share of the MMR objective (1 = no diversity).
     max_exposure : int, optional
         Most lists of one batch a firm may enter (None: no cap).
+    expansion : float, default 0.3
+        Weight, in the need's word vector, of the names (labels and aliases in Vietnamese,
+        English, Japanese, Korean) of the concepts the need names, relative to its own words:
+        an English need "power cables" also looks for "cáp điện" and 電線 in the firms' own
+        words. 0 turns it off.
     fallback : int, default 50
         Constraint-passing firms without any text/process/material signal ranked with the
         firms that have one (those with the best profiles: completeness, exports). When a
@@ -147,6 +155,7 @@ class SupplierMatcher(BaseEstimator):
         mmr_lambda: float = 0.7,
         max_exposure: int | None = None,
         fallback: int = 50,
+        expansion: float = 0.3,
         taxonomy: object | None = None,
         geocode: bool = True,
     ) -> None:
@@ -157,6 +166,7 @@ class SupplierMatcher(BaseEstimator):
         self.mmr_lambda = mmr_lambda
         self.max_exposure = max_exposure
         self.fallback = fallback
+        self.expansion = expansion
         self.taxonomy = taxonomy
         self.geocode = geocode
 
@@ -198,6 +208,9 @@ class SupplierMatcher(BaseEstimator):
             raise HyperParameterError(
                 f"Expected max_exposure None or an integer >= 1, got max_exposure={self.max_exposure!r}."
             )
+        if (not isinstance(self.expansion, (int, float)) or isinstance(self.expansion, bool)
+                or not math.isfinite(self.expansion) or self.expansion < 0):
+            raise HyperParameterError(f"Expected expansion a number >= 0, got expansion={self.expansion!r}.")
         if not isinstance(self.fallback, int) or self.fallback < 0:
             raise HyperParameterError(f"Expected fallback an integer >= 0, got fallback={self.fallback!r}.")
         if not isinstance(self.require_sector, bool):
@@ -261,6 +274,7 @@ class SupplierMatcher(BaseEstimator):
         # Parsed needs and their text terms, by need: a refit starts them afresh.
         self._need_cache = NeedCache(_NEED_CACHE_SIZE)
         self._terms_cache = NeedCache(_NEED_CACHE_SIZE)
+        self._names_cache = {}  # concept -> tokens of its names (query expansion)
         self.buyers_ = self._buyers(buyers)
         self.needs_ = None
         if needs is not None:
@@ -462,7 +476,7 @@ class SupplierMatcher(BaseEstimator):
         idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
         matrix = matrix @ sp.diags(idf)
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        matrix = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix
+        matrix = sp.diags(1.0 / np.where(norms > 0, norms, 1.0) ** _CONCEPT_LENGTH_NORM) @ matrix
         return matrix.tocsc(), columns, idf
 
     @staticmethod
@@ -510,21 +524,43 @@ class SupplierMatcher(BaseEstimator):
         hyper-parameters (parsing with ``taxonomy``) are dropped at once.
         """
         super().set_params(**params)
+        self.__dict__.pop("_names_cache", None)
         for name in ("_need_cache", "_terms_cache"):
             cache = self.__dict__.get(name)
             if cache is not None:
                 cache.clear()
         return self
 
-    def _text_terms(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Index columns and L2-normalised tf-idf weights of a need's text (cached by text)."""
+    def _concept_names(self, code: str) -> Counter:
+        """Tokens of every name of a concept (labels, aliases), each counted once per name."""
+        names = self.__dict__.setdefault("_names_cache", {})
+        if code not in names:
+            taxonomy = self._taxonomy()
+            counts: Counter = Counter()
+            if code in taxonomy:
+                term = taxonomy.get(code)
+                for name in (term.label_vi, term.label_en, term.label_ja, term.label_ko, *term.aliases):
+                    counts.update(set(tokens(name)))
+            names[code] = counts
+        return names[code]
+
+    def _text_terms(self, text: str, concepts: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Index columns and L2-normalised tf-idf weights of a need's words, plus the names of
+        the ``concepts`` it names at weight ``expansion`` (cached by text and concepts)."""
         cache = self.__dict__.get("_terms_cache")
-        hit = cache.get(text) if cache is not None else None
+        key = (text, concepts)
+        hit = cache.get(key) if cache is not None else None
         if hit is not None:
             return hit
         firms = self.firms_
-        counts = Counter(tokens(text))
-        terms = [(firms.vocabulary[t], 1.0 + math.log(c)) for t, c in counts.items() if t in firms.vocabulary]
+        tf = {t: 1.0 + math.log(c) for t, c in Counter(tokens(text)).items()}
+        if self.expansion:
+            names: Counter = Counter()
+            for code in concepts:
+                names.update(self._concept_names(code))
+            for term, count in names.items():
+                tf[term] = tf.get(term, 0.0) + self.expansion * (1.0 + math.log(count))
+        terms = [(firms.vocabulary[t], w) for t, w in tf.items() if t in firms.vocabulary]
         if terms:
             cols = np.fromiter((t for t, _ in terms), dtype=np.int64, count=len(terms))
             weights = np.fromiter((w for _, w in terms), dtype=float, count=len(terms)) * firms.idf[cols]
@@ -534,7 +570,7 @@ class SupplierMatcher(BaseEstimator):
             weights = np.zeros(0)
         cols.flags.writeable = weights.flags.writeable = False  # shared by every hit
         if cache is not None:
-            cache.put(text, (cols, weights))
+            cache.put(key, (cols, weights))
         return cols, weights
 
     def _context(self, need: NeedQuery) -> QueryContext:
@@ -545,7 +581,7 @@ class SupplierMatcher(BaseEstimator):
                 f"Need {need.need_id}: expected exclude_firms among the firm_ids the matcher was fitted on "
                 f"(e.g. {self.firm_ids_[0]!r}), got unknown {unknown}. Fix the ids or drop them."
             )
-        cols, weights = self._text_terms(need.text)
+        cols, weights = self._text_terms(need.text, (*need.processes, *need.materials, *need.product_groups))
         if len(cols):
             csc = firms.text
             sparse = np.fromiter((int(c) not in firms.dense_text for c in cols), dtype=bool, count=len(cols))
@@ -596,7 +632,7 @@ class SupplierMatcher(BaseEstimator):
         weights = self._concept_weights(codes - implied, taxonomy)
         known = {firm.concept_columns[c]: w * firm.concept_idf[firm.concept_columns[c]]
                  for c, w in weights.items() if c in firm.concept_columns}
-        norm = math.sqrt(sum(v * v for v in known.values())) or 1.0
+        norm = (math.sqrt(sum(v * v for v in known.values())) or 1.0) ** _CONCEPT_LENGTH_NORM
         raw = sum(known.get(int(c), 0.0) / norm * w for c, w in zip(ctx.concept_columns, ctx.concept_weights, strict=True))
         return np.array([min(1.0, raw / ctx.concept_scale)])
 

@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold
 
+from features.taxonomy import load_taxonomy
 from matching import HyperParameterError, NeedError, SupplierMatcher, UnknownFirmError
 
 # Import-format firms (features.columns.FIRM_COLUMNS); profiles are built by fit().
@@ -76,7 +77,8 @@ def test_a_need_in_english_finds_a_firm_described_only_in_vietnamese(matcher):
     assert ranked["firm_id"].iloc[0] == "F0007"
     assert ranked["process_fit"].iloc[0] > 0
     reasons = [str(r) for r in matcher.explain("EDM machining and mould making", "F0007").reasons]
-    assert any("khuôn mẫu ↔" in r for r in reasons), reasons
+    # the firm's own Vietnamese words, quoted, and the shared concept named in English
+    assert any("“" in r and "khuôn" in r and "Mould" in r for r in reasons), reasons
 
 
 def test_same_need_without_diacritics_or_in_nfd_returns_the_same_top_10(matcher):
@@ -95,7 +97,8 @@ def test_reasons_name_the_evidence(matcher):
     explanation = matcher.explain({"title": "injection moulding", "materials": "PC",
                                    "preferred_certifications": "ISO 13485"}, "F0001")
     text = [str(r) for r in explanation.reasons]
-    assert any(r.startswith("Ép nhựa ↔ Injection moulding") for r in text), text
+    term = load_taxonomy().get("injection_moulding")
+    assert any(f"↔ {term.label_vi} / " in r and f"↔ {term.label_en}" in r for r in text), text
     assert any("ISO 13485 còn hiệu lực đến 12/2027" in r and "valid until 12/2027" in r for r in text), text
     assert {r.component for r in explanation.reasons} >= {"process_fit", "material_fit", "certification_fit"}
     assert explanation.score == pytest.approx(sum(explanation.contributions.values()))
