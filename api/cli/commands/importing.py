@@ -82,7 +82,11 @@ def import_table(
                     task = bar.add_task("Đang kiểm tra" if vi else "Checking", total=total)
                 bar.update(task, completed=done)
 
-            result = read_table(kind.value, file, sheet, progress=progress)
+            from api.settings import get_settings
+
+            # The service's import limits (CNHT_MAX_UPLOAD_ROWS, ...) apply here too.
+            result = read_table(kind.value, file, sheet, progress=progress,
+                                limits=get_settings().read_limits())  # fmt: skip
     except CnhtError as exc:
         console.print(f"[red]{'Lỗi' if vi else 'Error'}:[/red] {exc}")
         raise typer.Exit(code=2) from exc
