@@ -41,6 +41,7 @@ __all__ = [
     "NEED_FIELDS",
     "CERTIFICATION_FIELDS",
     "snapshot",
+    "check_park",
     "audit",
     "get_firm",
     "get_buyer",
@@ -494,6 +495,30 @@ def delete_firm(session: Session, firm: Firm, actor: str) -> None:
     audit(session, actor, "delete", "firm", before["firm_id"], before, None)
 
 
+def check_park(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``values`` with its ``park_id`` as a park id of :func:`features.geo.parks` (a name
+    such as ``KCN Thăng Long`` is read as its id); empty means no park.
+
+    Raises
+    ------
+    InvalidFieldError
+        An unknown park; the message lists the known ids.
+    """
+    park = values.get("park_id")
+    if park is None or not str(park).strip():
+        return {**values, "park_id": None} if "park_id" in values else values
+    from features.geo import parks, resolve_park
+
+    known = list(parks().index)
+    park_id = park if park in known else resolve_park(str(park))
+    if park_id is None:
+        raise InvalidFieldError(
+            f"Field 'park_id': expected an industrial park of features/data/industrial_parks.csv, "
+            f"got {park!r}. Known parks: {', '.join(known)}.", "park_id",
+        )
+    return {**values, "park_id": park_id}
+
+
 def create_buyer(session: Session, values: Mapping[str, Any], actor: str) -> Buyer:
     """Insert a buyer; :class:`ConflictError` when the id is taken."""
     buyer_id = values["buyer_id"]
@@ -502,6 +527,7 @@ def create_buyer(session: Session, values: Mapping[str, Any], actor: str) -> Buy
             f"Buyer {buyer_id} already exists. Use PATCH /api/v1/buyers/{buyer_id} to change it."
         )
     buyer = Buyer(buyer_id=buyer_id, name=values["name"], is_demo=False)
+    values = check_park(values)
     _assign(buyer, BUYER_FIELDS, values)
     _refresh_buyer(buyer)
     session.add(buyer)
@@ -513,6 +539,7 @@ def create_buyer(session: Session, values: Mapping[str, Any], actor: str) -> Buy
 def update_buyer(session: Session, buyer: Buyer, values: Mapping[str, Any], actor: str) -> bool:
     """Change a buyer's fields; True when something changed."""
     before = snapshot(buyer)
+    values = check_park(values)
     if not _assign(buyer, BUYER_FIELDS, values):
         return False
     _refresh_buyer(buyer)

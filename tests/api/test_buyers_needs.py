@@ -112,3 +112,13 @@ def test_buyers_and_needs_keep_their_own_ids(client, staff):
     assert read.status_code == 200 and read.json()["buyer_id"] == "CANON TL"
     bad = client.post("/api/v1/needs", json=make_need(need_id="a/b"), headers=staff)
     assert bad.status_code == 422 and "need_id" in bad.json()["detail"]
+
+
+def test_an_unknown_park_is_refused_with_the_known_ones(client, staff):
+    refused = client.post("/api/v1/buyers", json=make_buyer(buyer_id="B-PARK", park_id="nowhere_park"), headers=staff)
+    assert refused.status_code == 422
+    assert "nowhere_park" in refused.json()["detail"] and "thang_long" in refused.json()["detail"]
+    named = client.post("/api/v1/buyers", json=make_buyer(buyer_id="B-PARK", park_id="KCN Thăng Long"), headers=staff)
+    assert named.status_code == 201 and named.json()["park_id"] == "thang_long"
+    moved = client.patch("/api/v1/buyers/B-PARK", json={"park_id": "atlantis"}, headers=staff)
+    assert moved.status_code == 422 and "noi_bai" in moved.json()["detail"]
