@@ -88,7 +88,7 @@ async def _database_slot(request: Request) -> AsyncIterator[None]:
 
 
 def get_session(
-    request: Request, _slot: Annotated[None, Depends(_database_slot)]
+    request: Request, _slot: Annotated[None, Depends(_database_slot, scope="function")]
 ) -> Iterator[Session]:
     """The request's one session and transaction (commit on success, rollback on error).
 
@@ -108,7 +108,9 @@ def get_session(
         session.commit()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the route returns, before the response is sent, so a
+# 201 means the write is stored (request scope would commit after the client has its answer).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_principal(
