@@ -65,6 +65,7 @@ _SECTOR_WEIGHT = 0.25  # the sector a need or firm names: a weak hint, shared by
 # A firm's concept vector is divided by its norm to this power (1 would be the cosine): a firm
 # with several trades is not scored as if each were a sideline.
 _CONCEPT_LENGTH_NORM = 0.5
+_CONTEXT_WEIGHT = 0.5  # a need's concept that names what the part is for ("for electric motors")
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
@@ -643,6 +644,9 @@ class SupplierMatcher(BaseEstimator):
         firms = self.firms_
         named = (*need.processes, *need.materials, *need.product_groups, *need.sectors)
         weights = self._concept_weights(named, self._taxonomy())
+        for code in need.context:  # what the part is for, not the part
+            if code in weights:
+                weights[code] *= _CONTEXT_WEIGHT
         known = [(firms.concept_columns[c], w) for c, w in weights.items() if c in firms.concept_columns]
         if not known:
             return np.zeros(0, dtype=np.int64), np.zeros(0)

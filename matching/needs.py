@@ -19,7 +19,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -64,6 +64,9 @@ class NeedQuery:
     product_groups : tuple of str
         Product concepts named in the text (taxonomy kind ``product_group``): what the buyer
         wants made (wire harness, corrugated cartons), compared by the concept channel.
+    context : tuple of str
+        Codes of the text that name what the part is for ("castings for electric motors":
+        motors), weighed less by the concept channel.
     mandatory_certifications, preferred_certifications : tuple of str
         Certification codes. Mandatory ones are hard constraints; free-text mentions are
         preferred unless the structured field lists them.
@@ -104,6 +107,7 @@ class NeedQuery:
     processes: tuple[str, ...] = ()
     materials: tuple[str, ...] = ()
     product_groups: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
     mandatory_certifications: tuple[str, ...] = ()
     preferred_certifications: tuple[str, ...] = ()
     min_monthly_capacity: float = math.nan
@@ -215,14 +219,16 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
     need for cnc_milling is not diluted by the generic cnc_machining.
     """
     found: dict = {"sectors": set(), "processes": set(), "materials": set(), "product_groups": set(),
-                   "sectors_implied": set(), "evidence": {}, "spans": []}
+                   "sectors_implied": set(), "evidence": {}, "spans": [], "context": set()}
     if not text:
         return found
     from features.capabilities import extract_capabilities
 
     tax = _default_taxonomy(taxonomy)
     key_of = {"sector": "sectors", "process": "processes", "material": "materials"}
-    for capability in extract_capabilities(text, taxonomy=tax):
+    capabilities = extract_capabilities(text, taxonomy=tax)
+    found["context"] = _application_context(text, capabilities)
+    for capability in capabilities:
         kind, code = capability.kind, capability.code
         if kind in key_of:
             found[key_of[kind]].add(code)
@@ -234,6 +240,48 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
         found["evidence"].setdefault(code, capability.text)
         found["spans"].append(tuple(capability.span))
     return found
+
+
+# What a part is FOR: "castings for electric motors", "linh kiện nhựa cho xe máy" (the marker
+# comes before the application), "OA機器向け樹脂部品", "자동차용 부품" (after it).
+_FOR_AFTER = re.compile(r"(?i)\b(?:for|used in|used for|applied to|cho|dùng cho|dung cho|phục vụ|phuc vu)\b")
+_FOR_BEFORE = re.compile(r"向け|向き|用(?![いう])|용(?=\s|$|[^\uac00-\ud7af])|위한")
+_ROLE_BEFORE = re.compile(
+    r"(?i)\b(?:partners?|suppliers?|vendors?|sources?|subcontractors?|contractors?|makers?|manufacturers?|"
+    r"nhà cung cấp|nha cung cap|đối tác|doi tac|nhà thầu|nha thau)\s*$"
+)
+_CLAUSE = re.compile(r"[,;.:!?()\[\]\n、。・（）]+")
+
+
+def _application_context(text: str, capabilities: Sequence) -> set[str]:
+    """Codes that name what the wanted part is for rather than the part itself.
+
+    Inside one clause, the codes after "for"/"cho"/"dùng cho" when a code comes before it,
+    and the codes before 向け/用/용/위한 when a code comes after it ("Iron castings for
+    electric motors": motors; "OA機器向け樹脂成形部品": OA equipment). They weigh less in the
+    concept channel; the part itself keeps its full weight.
+    """
+    context: set[str] = set()
+    bounds = [0, *(m.end() for m in _CLAUSE.finditer(text)), len(text) + 1]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        inside = [c for c in capabilities if start <= c.span[0] < end]
+        if len(inside) < 2:
+            continue
+        clause = text[start:end]
+        marker = _FOR_AFTER.search(clause)
+        if marker is not None and _ROLE_BEFORE.search(clause[: marker.start()]):
+            continue  # "EMS partner for SMT assembly": what follows is the need itself
+        if marker is not None:
+            at = start + marker.start()
+            if any(c.span[1] <= at for c in inside):
+                context.update(c.code for c in inside if c.span[0] >= at)
+            continue
+        marker = _FOR_BEFORE.search(clause)
+        if marker is not None:
+            at = start + marker.start()
+            if any(c.span[0] >= at for c in inside):
+                context.update(c.code for c in inside if c.span[1] <= at)
+    return context
 
 
 def _resolve(pieces: list[str], kind: str, need_id: str, taxonomy: object | None) -> list[str]:
@@ -438,6 +486,7 @@ def parse_need(
         processes=tuple(sorted(processes)),
         materials=tuple(sorted(materials)),
         product_groups=tuple(sorted(found["product_groups"])),
+        context=tuple(sorted(found["context"])),
         mandatory_certifications=tuple(sorted(mandatory)),
         preferred_certifications=tuple(sorted(preferred)),
         min_monthly_capacity=min_cap,

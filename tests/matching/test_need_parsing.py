@@ -257,3 +257,24 @@ def test_cli_match_json_carries_what_was_understood(tmp_path):
     assert out["understood"]["place"]["park_id"] == "thang_long"
     assert any("KCN Xyz" in w for w in out["understood"]["warnings"])
     assert [r["firm_id"] for r in out["results"]][0] == "acme-01"
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "kept"),
+    [
+        # the marker before the application (en, vi) ...
+        ("Iron castings for electric motors", {"electronics.motors"}, "sand_casting"),
+        ("Brackets for motorcycles, stamped steel", {"automotive"}, "mechanical.brackets_frames"),
+        ("linh kien nhua cho xe may", {"automotive"}, "mechanical.plastic_injection_parts"),
+        # ... and after it (ja, ko)
+        ("자동차용 프레스 부품", {"automotive"}, "stamping"),
+        # a role noun before "for" introduces the need itself, and one code alone is the need
+        ("EMS partner for SMT assembly", set(), "smt_assembly"),
+        ("Supplier for plastic parts", set(), "mechanical.plastic_injection_parts"),
+    ],
+)
+def test_what_a_part_is_for_is_context_not_the_part(text, context, kept):
+    need = parse_need(text)
+    assert set(need.context) == context
+    assert kept not in need.context
+    assert kept in (*need.processes, *need.product_groups)
