@@ -418,3 +418,81 @@ def test_products_name_the_processes_that_make_them(product, processes):
         path = TAXONOMY_DIR / "product_groups.yaml"
         raw = {r["code"]: r for r in yaml.safe_load(path.read_text(encoding="utf-8"))["terms"]}
     assert processes <= set(raw[product].get("made_by", [])), product
+
+
+# --- made_of: the material a product or process implies -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "materials"),
+    [
+        # rubber products and the rubber trade
+        ("mechanical.technical_rubber_parts", {"rubber"}),
+        ("mechanical.gaskets_seals", {"rubber"}),
+        ("mechanical.o_rings", {"rubber"}),
+        ("mechanical.rubber_metal_parts", {"rubber"}),
+        ("mechanical.hoses", {"rubber"}),
+        ("mechanical.belts", {"rubber"}),
+        ("automotive.tyres_tubes", {"rubber"}),
+        ("rubber_moulding", {"rubber"}),
+        # plastics
+        ("mechanical.plastic_injection_parts", {"plastic"}),
+        ("mechanical.plastic_containers_trays", {"plastic"}),
+        ("injection_moulding", {"plastic"}),
+        ("blow_moulding", {"plastic"}),
+        ("thermoforming", {"plastic"}),
+        ("packaging.plastic_films", {"pe"}),
+        ("packaging.plastic_bags", {"plastic"}),
+        ("packaging.flexible_packaging", {"plastic"}),
+        ("packaging.woven_bags_fibc", {"pp"}),
+        ("packaging.pet_preforms_bottles", {"pet"}),
+        ("packaging.protective_foam", {"foam"}),
+        # paper
+        ("packaging.corrugated_cartons", {"paperboard"}),
+        ("packaging.paper_packaging", {"paperboard"}),
+        # copper and laminate
+        ("electronics.power_cables", {"copper", "copper_wire"}),
+        ("cable_manufacturing", {"copper", "copper_wire"}),
+        ("electronics.pcb_bare_board", {"pcb_laminate"}),
+        ("pcb_fabrication", {"pcb_laminate"}),  # pcb_bare_board stands for it (same_as)
+        # metals
+        ("mechanical.steel_structures", {"carbon_steel"}),
+        ("mechanical.brackets_frames", {"carbon_steel"}),
+        ("mechanical.bolts_nuts", {"carbon_steel"}),
+        ("mechanical.screws", {"carbon_steel"}),
+        ("mechanical.leaf_springs", {"carbon_steel"}),
+        ("mechanical.coil_springs", {"carbon_steel"}),
+        ("mechanical.shafts", {"carbon_steel"}),
+        ("die_casting", {"aluminium"}),
+        ("anodizing", {"aluminium"}),
+        ("mechanical.injection_moulds", {"tool_steel"}),
+        ("mechanical.press_dies", {"tool_steel"}),
+        ("mechanical.die_casting_dies", {"tool_steel"}),
+        ("mould_making", {"tool_steel"}),
+        # leather and textiles
+        ("leather_footwear.leather_goods", {"leather"}),
+        ("leather_footwear.hides_leather_fabric", {"leather"}),
+        ("leather_tanning", {"leather"}),
+        ("textile_garment.sewing_thread", {"polyester"}),
+    ],
+)
+def test_products_and_processes_imply_their_material(tax, code, materials):
+    made_of = set(tax.get(code).attrs["made_of"])
+    assert made_of == materials, code
+    assert all(tax.get(m).kind == "material" for m in made_of), code
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # of mixed material: no firm-wide implication
+        "mechanical.plastic_rubber_products", "mechanical.rollers", "mechanical.pipes_tubes",
+        "mechanical.gears_sprockets", "mechanical.bearings_bushings", "packaging.pallets",
+        "textile_garment.fabrics", "textile_garment.yarn", "mechanical.castings_forgings",
+        "electronics.mechanical_plastic_parts", "mechanical.electrical_enclosures",
+        "sand_casting", "stamping", "extrusion", "shoe_sole_moulding", "packaging_printing",
+    ],
+)
+def test_concepts_of_mixed_material_imply_none(tax, code):
+    assert not tax.get(code).attrs.get("made_of"), code
+
