@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 __all__ = ["ImportRejectPublic", "ImportJobSummary", "ImportJobPublic", "ImportJobsPublic"]
 
@@ -29,6 +29,8 @@ class ImportRejectPublic(BaseModel):
     reason: str
     fix: str | None = None
     scope: str | None = None
+    reason_vi: str | None = Field(default=None, description="The reason in Vietnamese")
+    fix_vi: str | None = Field(default=None, description="How to fix it, in Vietnamese")
 
 
 class ImportJobSummary(BaseModel):

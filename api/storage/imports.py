@@ -170,6 +170,8 @@ def reject_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             "reason": str(item.get("reason") or ""),
             "fix": item.get("fix") or None,
             "scope": item.get("scope") or None,
+            "reason_vi": item.get("reason_vi") or None,
+            "fix_vi": item.get("fix_vi") or None,
         })  # fmt: skip
     return out
 
