@@ -42,6 +42,7 @@ from features.exceptions import GeoError
 from features.text import fold, normalize
 
 __all__ = [
+    "is_place_name",
     "GeoResult",
     "GEO_COLUMNS",
     "Park",
@@ -415,6 +416,27 @@ class GeoResult:
 
 
 GEO_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(GeoResult))
+
+
+@lru_cache(maxsize=1)
+def _place_name_keys() -> frozenset[str]:
+    legacy = _legacy_table()
+    keys: set[str] = set()
+    for column in ("provinceShortKey", "districtShortKey", "provinceKey", "districtKey"):
+        keys.update(str(k) for k in legacy[column].dropna())
+    return frozenset(keys)
+
+
+def is_place_name(text: str) -> bool:
+    """Whether ``text`` is, whole, the name of a province or district (legacy structure),
+    with or without diacritics, spaces or its type word ("Bắc Ninh", "huyen Dong Anh").
+
+    A cheap test before :func:`geocode` for free text that may or may not name a place.
+
+    >>> is_place_name("Bac Ninh"), is_place_name("ép nhựa")
+    (True, False)
+    """
+    return _squash(fold(text)) in _place_name_keys()
 
 
 def geocode(address: str, default_province: str | None = "Hà Nội") -> GeoResult:

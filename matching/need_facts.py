@@ -353,12 +353,12 @@ def _parks(text: str, scan: str) -> tuple[Place | None, list[str]]:
 
 def _geocoded(phrase: str) -> Place | None:
     """A province or district that ``phrase`` names entirely (never a guess from part of it)."""
-    from features.geo import geocode
+    from features.geo import geocode, is_place_name
 
     wanted = " ".join(re.findall(r"[a-z0-9]+", fold(phrase)))
     wanted = re.sub(r"^(?:tinh|thanh pho|tp|huyen|quan|thi xa)\s+", "", wanted)
-    if not wanted:
-        return None
+    if not wanted or not (is_place_name(wanted) or is_place_name(wanted.removesuffix(" city"))):
+        return None  # not a province or district name: no geocoding of every clause
     for default in (None, "Hà Nội"):
         found = geocode(phrase, default_province=default)
         if found.lat is None:
