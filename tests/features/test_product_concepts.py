@@ -323,7 +323,7 @@ PROSE = [
                                     "services.design_engineering"}),
     ("樹脂部品の成形と組立", {"mechanical.plastic_injection_parts"}),
     ("電線・ケーブルの製造販売", {"cable_manufacturing"}),
-    ("정밀부품 및 사출품 생산", {"mechanical.machine_parts", "injection_moulding"}),
+    ("정밀부품 및 사출품 생산", {"mechanical.machine_parts", "mechanical.plastic_injection_parts"}),
     ("산업용 기계 부품 제조", {"mechanical.machinery_equipment"}),
     ("자동화 장비 제작 전문 기업", {"high_tech.fa_equipment"}),
     ("Chuyên gia công chi tiết kim loại, linh kiện cơ khí chính xác", {"mechanical.machine_parts"}),
@@ -496,3 +496,64 @@ def test_products_and_processes_imply_their_material(tax, code, materials):
 def test_concepts_of_mixed_material_imply_none(tax, code):
     assert not tax.get(code).attrs.get("made_of"), code
 
+
+
+# --- product names that processes used to own --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "process"),
+    [
+        # rubber products name the product; the product is made by rubber moulding
+        ("sản phẩm cao su kỹ thuật", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("san pham cao su ky thuat", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("Sản phẩm cao su cho xe máy", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("san pham cao su", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("rubber parts for washing machines", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("rubber products", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("ゴム部品の量産", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("ゴム製品", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("고무부품 생산", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("고무 부품", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        ("고무제품", "mechanical.technical_rubber_parts", "rubber_moulding"),
+        # moulded plastic parts name the product; injection moulding makes it
+        ("linh kiện nhựa ép cho điều hòa", "mechanical.plastic_injection_parts", "injection_moulding"),
+        ("linh kien nhua ep", "mechanical.plastic_injection_parts", "injection_moulding"),
+        ("injection moulded parts", "mechanical.plastic_injection_parts", "injection_moulding"),
+        ("injection molded parts for printers", "mechanical.plastic_injection_parts", "injection_moulding"),
+        ("moulded parts", "mechanical.plastic_injection_parts", "injection_moulding"),
+        ("成形品の外観検査", "mechanical.plastic_injection_parts", "injection_moulding"),
+        ("사출품 납품", "mechanical.plastic_injection_parts", "injection_moulding"),
+        # mould parts name the mould components
+        ("金型部品の加工", "mechanical.mould_components", "mould_making"),
+    ],
+)
+def test_product_names_find_the_product_made_by_the_process(tax, text, product, process):
+    found = codes(text)
+    assert product in found, found
+    assert process not in found, found  # the product is the name; the process comes through made_by
+    assert process in tax.get(product).attrs["made_by"], product
+
+
+@pytest.mark.parametrize(
+    ("text", "process"),
+    [
+        ("ép cao su", "rubber_moulding"),
+        ("lưu hóa cao su", "rubber_moulding"),
+        ("ゴム成形", "rubber_moulding"),
+        ("고무성형", "rubber_moulding"),
+        ("ép nhựa", "injection_moulding"),
+        ("injection moulded", "injection_moulding"),
+        ("射出成形", "injection_moulding"),
+        ("사출", "injection_moulding"),
+        ("金型製作", "mould_making"),
+    ],
+)
+def test_process_names_stay_with_the_process(text, process):
+    assert process in codes(text), codes(text)
+
+
+def test_plastic_and_rubber_products_parent_keeps_the_mixed_names(tax):
+    assert tax.resolve("plastic and rubber products") == "mechanical.plastic_rubber_products"
+    assert tax.resolve("sản phẩm nhựa") == "mechanical.plastic_rubber_products"
+    assert tax.resolve("ゴム製品") == "mechanical.technical_rubber_parts"
