@@ -148,16 +148,17 @@ def create_key(
             raise KeyRequestError(
                 "A firm key needs the firm it belongs to: add --firm FIRM_ID (e.g. F0001)."
             )
-        if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is None:
+        firm_row_id = session.scalar(select(Firm.id).where(Firm.firm_id == firm_id))
+        if firm_row_id is None:
             # IDs keep their case; a typed 'f0001' still finds the one firm 'F0001'
-            same = list(session.scalars(
-                select(Firm.firm_id).where(func.lower(Firm.firm_id) == firm_id.lower()).limit(2)
+            same = list(session.execute(
+                select(Firm.firm_id, Firm.id).where(func.lower(Firm.firm_id) == firm_id.lower()).limit(2)
             ))  # fmt: skip
             if len(same) != 1:
                 raise NotFoundError(
                     f"Firm {firm_id} not found; create or import the firm before its key."
                 )
-            firm_id = same[0]
+            firm_id, firm_row_id = same[0]
     elif firm_id:
         raise KeyRequestError(
             f"--firm is only for role 'firm', got role {role!r} with firm {firm_id!r}."
@@ -168,6 +169,7 @@ def create_key(
         key_hash=hash_key(key),
         role=role,
         firm_id=firm_id,
+        firm_row_id=firm_row_id if role == "firm" else None,
         label=label,
     )
     session.add(row)
@@ -205,6 +207,17 @@ def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
 
 
+def _firm_still_there(session: Session, key: ApiKey) -> bool:
+    # Deleting a firm revokes its keys; this also refuses a key whose firm was removed some
+    # other way and its ID re-created: another row, or (SQLite may give a deleted last row's
+    # id again) a firm created after the key.
+    firm = session.execute(
+        select(Firm.id, Firm.created_at).where(Firm.firm_id == key.firm_id)
+    ).one_or_none()
+    return (firm is not None and key.firm_row_id == firm.id
+            and (firm.created_at is None or firm.created_at <= key.created_at))  # fmt: skip
+
+
 def authenticate(session: Session, authorization: str | None) -> Principal:
     """The caller of an ``Authorization: Bearer <key>`` header.
 
@@ -227,5 +240,10 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     if row is None or row.revoked_at is not None:
         raise AuthenticationError(
             f"Unknown or revoked API key; ask staff for a new one (`{cli_command('keys create')}`)."
+        )
+    if row.role == "firm" and not _firm_still_there(session, row):
+        raise AuthenticationError(
+            f"This firm key's firm {row.firm_id} was deleted or replaced; ask staff for a new "
+            f"key (`{cli_command('keys create --role firm --firm ' + str(row.firm_id))}`)."
         )
     return Principal(role=row.role, firm_id=row.firm_id, key_prefix=row.prefix)

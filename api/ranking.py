@@ -60,6 +60,7 @@ __all__ = [
     "reason_records",
     "ranked_entries",
     "needs_for_firm",
+    "FIRM_VISIBLE_NEEDS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -498,15 +499,26 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
     return out
 
 
-def needs_for_firm(session: Session, cache: MatcherCache, firm_id: str) -> set[str]:
-    """The needs a firm is suggested for: those it is on a shortlist or has an outcome for,
-    and the open needs whose hard constraints it passes.
+FIRM_VISIBLE_NEEDS = 20
+"""Most open needs a firm key reads by fit alone (those staff put it on come on top)."""
+
+
+def needs_for_firm(session: Session, cache: MatcherCache, firm_id: str, *,
+                   limit: int = FIRM_VISIBLE_NEEDS) -> set[str]:
+    """The needs a firm key may read: "needs it could plausibly fit".
+
+    Those staff put the firm on (a shortlist entry or an outcome of the pair), and the
+    ``limit`` open needs it fits best among those whose hard constraints it passes. The
+    firm's self-declared fields (processes, sectors, unverified certificates) can change
+    *which* open needs those are, never *how many*: declaring every trade does not open the
+    register.
 
     Parameters
     ----------
     session : Session
     cache : MatcherCache
     firm_id : str
+    limit : int, default FIRM_VISIBLE_NEEDS (20)
 
     Returns
     -------
@@ -523,6 +535,6 @@ def needs_for_firm(session: Session, cache: MatcherCache, firm_id: str) -> set[s
     if queries:
         fitted = cache.get(session)
         with cache.slot():
-            suggested = fitted.matcher.suggest_needs(firm_id, needs=queries, k=len(queries))
+            suggested = fitted.matcher.suggest_needs(firm_id, needs=queries, k=limit)
         visible |= set(suggested["need_id"].astype(str))
     return visible

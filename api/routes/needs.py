@@ -87,10 +87,11 @@ def read_need(
     need_id: NeedIdPath, session: SessionDep, principal: PrincipalDep, ranking: RankingDep
 ) -> NeedPrivate | NeedPublic:
     """One need; firm keys get it without confidential fields, if they are suggested for it."""
-    need = repo.get_need(session, need_id)
     if principal.role == "firm" and need_id not in needs_for_firm(session, ranking, principal.firm_id):
-        raise NotFoundError(f"Need {need_id} not found.")
-    return _public(need, principal)
+        # Checked before looking the need up, with the same message as a missing need: a
+        # hidden need and a missing one cost the same queries and answer the same 404.
+        raise NotFoundError(repo.not_found_message("Need", need_id))
+    return _public(repo.get_need(session, need_id), principal)
 
 
 @router.patch("/{need_id}", response_model=NeedPrivate, responses=_ERRORS | {404: {"description": "No such need or buyer"}})  # fmt: skip

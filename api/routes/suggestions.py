@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep
-from api.ranking import RankingDep, RankingError, reason_records
+from api.ranking import FIRM_VISIBLE_NEEDS, RankingDep, RankingError, reason_records
 from api.schemas import (
     FirmIdPath,
     GapPublic,
@@ -43,7 +43,7 @@ _ERRORS = {
 def _check_visible(session, principal: Principal, firm_id: str) -> None:
     # A firm key gets the same 404 for another firm as for a missing one: no data, no hint.
     if principal.role == "firm" and principal.firm_id != firm_id:
-        raise NotFoundError(f"Firm {firm_id} not found.")
+        raise NotFoundError(repo.not_found_message("Firm", firm_id))
     repo.get_firm(session, firm_id)
 
 
@@ -55,8 +55,14 @@ def suggestions(
     principal: PrincipalDep,
     k: Annotated[int, Query(ge=1, le=100, description="Needs to list")] = 10,
 ) -> SuggestionsPublic:
-    """The open needs a firm fits best, with score, reasons and gaps (vi/en)."""
+    """The open needs a firm fits best, with score, reasons and gaps (vi/en).
+
+    A firm key gets at most ``FIRM_VISIBLE_NEEDS`` (20): the needs it may read
+    (:func:`api.ranking.needs_for_firm`).
+    """
     _check_visible(session, principal, firm_id)
+    if principal.role == "firm":
+        k = min(k, FIRM_VISIBLE_NEEDS)
     fitted = ranking.get(session)
     queries = ranking.open_needs(session)
     matcher = fitted.matcher

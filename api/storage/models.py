@@ -339,6 +339,9 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     firm_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # firms.id of the firm the key was issued for: an ID re-created for another company is
+    # another row, so the old key cannot read it (migration 0006).
+    firm_row_id: Mapped[int | None] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

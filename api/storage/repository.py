@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from api.storage import enrich
 from api.storage.errors import ConflictError, NotFoundError, ServiceError
 from api.storage.models import (
+    ApiKey,
     AuditLog,
     Buyer,
     Firm,
@@ -256,8 +257,17 @@ def check_need_fields(values: Mapping[str, Any], need_id: str) -> None:
 def _one(session: Session, model: type, column: Any, value: str, label: str) -> Any:
     row = session.scalar(select(model).where(column == value))
     if row is None:
-        raise NotFoundError(f"{label} {value} not found. Check the id (list them with GET /api/v1/{label.lower()}s).")
+        raise NotFoundError(not_found_message(label, value))
     return row
+
+
+def not_found_message(label: str, value: object) -> str:
+    """The one 404 message of a record, missing or hidden from the caller alike.
+
+    >>> not_found_message("Need", "N-1")
+    'Need N-1 not found. Check the id (list them with GET /api/v1/needs).'
+    """
+    return f"{label} {value} not found. Check the id (list them with GET /api/v1/{label.lower()}s)."
 
 
 def get_firm(session: Session, firm_id: str) -> Firm:
@@ -477,7 +487,7 @@ def _refuse_delete_with_history(label: str, outcomes: int, entries: int, instead
 
 
 def delete_firm(session: Session, firm: Firm, actor: str) -> None:
-    """Delete a firm with its certificates.
+    """Delete a firm with its certificates and revoke its keys.
 
     Raises
     ------
@@ -490,9 +500,21 @@ def delete_firm(session: Session, firm: Firm, actor: str) -> None:
         "Keep the firm and correct its profile with PATCH instead.",
     )
     before = snapshot(firm)
+    _revoke_firm_keys(session, firm, actor)
     session.delete(firm)
     session.flush()
     audit(session, actor, "delete", "firm", before["firm_id"], before, None)
+
+
+def _revoke_firm_keys(session: Session, firm: Firm, actor: str) -> None:
+    # In the deleting transaction: a firm is never gone while a key of it still works.
+    keys = session.scalars(select(ApiKey).where(
+        ApiKey.revoked_at.is_(None), ApiKey.role == "firm", ApiKey.firm_id == firm.firm_id))  # fmt: skip
+    now = dt.datetime.now(dt.UTC)
+    for key in keys:
+        key.revoked_at = now
+        audit(session, actor, "revoke", "api_key", key.prefix, {"revoked_at": None},
+              {"revoked_at": now.isoformat(), "reason": f"firm {firm.firm_id} deleted"})  # fmt: skip
 
 
 def check_park(values: Mapping[str, Any]) -> Mapping[str, Any]:

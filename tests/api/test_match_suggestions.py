@@ -103,7 +103,8 @@ def test_suggestions_for_a_firm(client, seeded, make_key):
     assert any("Stamping" in g["en"] or "stamping" in g["en"].lower() for g in n2["gaps"])
     # A firm key sees nothing of another firm: the same 404 as a missing firm.
     hidden = client.get("/api/v1/firms/F0002/suggestions", headers=own)
-    assert hidden.status_code == 404 and hidden.json()["detail"] == "Firm F0002 not found."
+    missing = client.get("/api/v1/firms/F9998/suggestions", headers=seeded)
+    assert hidden.status_code == 404 and hidden.json()["detail"] == missing.json()["detail"].replace("F9998", "F0002")
     assert client.get("/api/v1/firms/F0002/upgrades", headers=own).status_code == 404
     assert client.get("/api/v1/firms/F9999/suggestions", headers=seeded).status_code == 404
     assert client.get("/api/v1/firms/F0001/suggestions", params={"k": 0}, headers=own).status_code == 422
