@@ -557,3 +557,22 @@ def test_plastic_and_rubber_products_parent_keeps_the_mixed_names(tax):
     assert tax.resolve("plastic and rubber products") == "mechanical.plastic_rubber_products"
     assert tax.resolve("sản phẩm nhựa") == "mechanical.plastic_rubber_products"
     assert tax.resolve("ゴム製品") == "mechanical.technical_rubber_parts"
+
+
+# --- salience: steps that qualify what is made weigh half ------------------------------------
+
+
+def test_steps_that_qualify_a_need_weigh_half_and_products_weigh_whole(tax):
+    qualifiers = {"mechanical_assembly", "inspection_testing", "cmm_inspection", "prototyping",
+                  "services.design_engineering"}
+    for code in qualifiers:
+        assert tax.get(code).attrs["salience"] == 0.5, code
+    # CMM inspection is a kind of inspection: it qualifies a need as its parent does
+    assert tax.get("cmm_inspection").parent == "inspection_testing"
+    # a code that names what is made (a product, or a trade that defines it) weighs whole
+    lowered = {t.code for t in tax.terms() if t.attrs.get("salience", 1.0) < 1}
+    assert qualifiers <= lowered
+    assert all(tax.get(c).kind == "process" or c.startswith("services.") for c in lowered), lowered
+    for code in ("packaging_printing", "surface_treatment", "heat_treatment",
+                 "mechanical.technical_rubber_parts", "packaging.corrugated_cartons"):
+        assert "salience" not in tax.get(code).attrs, code
