@@ -322,12 +322,16 @@ class ConceptFit(Component):
         hit = firms.concept[:, query.concept_columns].getrow(row).toarray().ravel() * query.concept_weights
         code_of = {c: code for code, c in firms.concept_columns.items()}
         named = set(query.need.processes) | set(query.need.materials) | set(query.need.product_groups)
+        # Processes and materials the need names are explained by ProcessFit and MaterialFit.
+        explained = set(query.need.processes) | set(query.need.materials)
         evidence = firms.evidence[row] or {}
         out: list[Reason] = []
-        for i in np.argsort(-hit)[:3]:
-            if hit[i] <= 0:
+        for i in np.argsort(-hit):
+            if hit[i] <= 0 or len(out) == 3:
                 break
             code = code_of[int(query.concept_columns[i])]
+            if code in explained:
+                continue
             labels = [firms.label(code, "vi"), firms.label(code, "en"), firms.labels_ja.get(code, "")]
             span = evidence.get(code) if isinstance(evidence, dict) else None
             words = [f"“{span}”"] if span and fold(span) not in {fold(x) for x in labels} else []
