@@ -2,7 +2,8 @@
 
 Public API: :class:`SupplierMatcher` (a scikit-learn estimator), the score components of
 :mod:`matching.components`, :func:`parse_need`, :func:`gaps`, :func:`best_upgrades`, and the labelled-set evaluation
-:func:`read_labelled_needs` / :func:`evaluate_labelled`.
+:func:`read_labelled_needs` / :func:`evaluate_labelled`, and weight tuning by cross-validation
+over labelled needs :func:`component_values` / :func:`score_weights` / :func:`tune_weights`.
 """
 
 from matching.components import (
@@ -24,6 +25,7 @@ from matching.gaps import Gap, best_upgrades, gaps
 from matching.labelled import LabelledSetError, evaluate_labelled, read_labelled_needs
 from matching.matcher import DEFAULT_WEIGHTS, SupplierMatcher
 from matching.needs import NeedQuery, parse_need, parse_needs
+from matching.tuning import WeightTuning, component_values, score_weights, tune_weights
 
 __all__ = [
     "SupplierMatcher",
@@ -53,4 +55,8 @@ __all__ = [
     "read_labelled_needs",
     "evaluate_labelled",
     "LabelledSetError",
+    "component_values",
+    "score_weights",
+    "tune_weights",
+    "WeightTuning",
 ]

@@ -45,6 +45,8 @@ def eval_command(
     firms: Annotated[Path | None, typer.Option("--firms", help="Labelled set: CSV/XLSX of firms with at least firm_id (your own IDs), name, description; other columns are ignored with a note.")] = None,
     needs: Annotated[Path | None, typer.Option("--needs", help='Labelled set: needs judged 0..3 per firm, JSON {"queries": [{"id", "lang", "text", "rel": {firm_id: grade}}]} or CSV need_id,lang,text,rel with rel "firm_id:grade; firm_id:grade".')] = None,
     models: Annotated[list[str] | None, typer.Option("--model", help="Labelled set: only these models (repeat the option): matcher, bm25, tfidf_words, tfidf_char, random.")] = None,
+    tune: Annotated[bool, typer.Option("--tune", help="Labelled set: tune the matcher's weights by cross-validation over needs and print the held-out NDCG against the current weights on the same folds, and the weights to use. Writes nothing.")] = False,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="With --tune: folds over needs.")] = 5,
 ) -> None:
     """Đánh giá mô hình / Evaluate the matcher against the baselines.
 
@@ -60,7 +62,15 @@ def eval_command(
     for each need with a relevant outcome after it (pairs shortlisted before the split are
     not counted), and is scored with precision, recall, NDCG, MAP and MRR at k, catalogue
     coverage and exposure Gini, on all test needs and on cold-start firms.
+
+    Weights (`--tune`, labelled set only): the matcher is fitted once, every firm's
+    component values kept, and a grid of weights around the current ones (text,
+    concepts, process, material and certificate fit) searched on the training needs of
+    each fold; the table gives each fold's held-out NDCG@k for the tuned and the current
+    weights. Nothing is written: copy the weights into the code if the gain holds.
     """
+    if tune and (firms is None or needs is None):
+        raise typer.BadParameter("--tune needs a labelled set: --firms FILE and --needs FILE.", param_hint="--tune")
     if firms is not None or needs is not None:
         if firms is None or needs is None:
             raise typer.BadParameter(
@@ -70,8 +80,16 @@ def eval_command(
         if split_date is not None:
             raise typer.BadParameter("--split-date applies to the demo outcomes, not to a labelled set.",
                                      param_hint="--split-date")
+        if tune:
+            if models:
+                raise typer.BadParameter("--model compares models; --tune tunes the matcher alone. Give one of them.",
+                                         param_hint="--model")
+            _tune_labelled(firms, needs, k, folds, as_json)
+            return
         _eval_labelled(firms, needs, k, as_json, models)
         return
+    if folds != 5:
+        raise typer.BadParameter("--folds applies with --tune on a labelled set.", param_hint="--folds")
     if models:
         raise typer.BadParameter("--model applies to a labelled set (--firms, --needs).", param_hint="--model")
     _eval_demo(data_dir, split_date, k, as_json)
@@ -152,6 +170,75 @@ def _eval_labelled(firms_path: Path, needs_path: Path, k: int, as_json: bool, on
             cells = ["–" if math.isnan(v) else f"[bold]{v:.3f}[/]" if v == best else f"{v:.3f}" for v in values]
             out.add_row(slice_name, str(int(rows["needs"].iloc[0])), *cells)
         console.print(out)
+
+
+def _tune_labelled(firms_path: Path, needs_path: Path, k: int, folds: int, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from api.cli.commands.match import load_adhoc_firms
+    from features.exceptions import CnhtError
+    from matching.labelled import LabelledSetError, check_judged_firms, read_labelled_needs
+    from matching.matcher import DEFAULT_WEIGHTS, SupplierMatcher
+    from matching.tuning import component_values, tune_weights
+
+    console = Console()
+    try:
+        needs, truth = read_labelled_needs(needs_path)
+    except LabelledSetError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--needs") from None
+    firms = load_adhoc_firms(firms_path)
+    try:
+        check_judged_firms(truth, firms["firm_id"])
+    except LabelledSetError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--needs") from None
+    with console.status("Fitting once and searching weights / Đang dò trọng số..."):
+        try:
+            # As in the labelled report: a labelled set has no plants to geocode.
+            values = component_values(SupplierMatcher(geocode=False), firms, needs)
+            result = tune_weights(values, truth, folds=folds, k=k)
+        except CnhtError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--folds" if "folds" in str(exc) else "--needs") from None
+    names = list(result.weights)
+    current = {n: float(DEFAULT_WEIGHTS.get(n, 0.0)) for n in names}
+    if as_json:
+        print(json.dumps({
+            "firms": str(firms_path), "needs": str(needs_path), "n_firms": len(firms), "n_needs": len(needs),
+            "k": k, "folds": folds, "grid_points": result.n_grid, "search": result.search,
+            "cv_ndcg": result.cv_ndcg, "cv_ndcg_current": result.cv_ndcg_base,
+            "cv_gain": result.cv_ndcg - result.cv_ndcg_base,
+            "per_fold": [{**row, "weights": weights} for row, weights
+                         in zip(result.folds.to_dict("records"), result.fold_weights, strict=True)],
+            "held_out": result.held_out.to_dict("records"),
+            "current_weights": current, "weights": result.weights,
+        }, indent=2, ensure_ascii=False))
+        return
+    console.print(
+        f"Weight tuning / Dò trọng số: {len(firms)} firms ({firms_path}), {len(result.held_out)} scored needs "
+        f"({needs_path}), {folds}-fold cross-validation over needs, {result.n_grid} grid points ({result.search})."
+    )
+    table = Table(title=f"Held-out NDCG@{k} / NDCG@{k} trên nhu cầu để riêng")
+    for column in ("fold", "train needs", "held-out needs", "train (tuned)", "held-out tuned", "held-out current",
+                   "gain"):
+        table.add_column(column, justify="right")
+    for row in result.folds.itertuples(index=False):
+        table.add_row(str(row.fold), str(row.n_train), str(row.n_test), f"{row.train_ndcg:.3f}",
+                      f"{row.test_ndcg:.3f}", f"{row.test_ndcg_base:.3f}", f"{row.test_ndcg - row.test_ndcg_base:+.3f}")
+    table.add_row("all", "", str(len(result.held_out)), "", f"[bold]{result.cv_ndcg:.3f}[/]",
+                  f"[bold]{result.cv_ndcg_base:.3f}[/]", f"[bold]{result.cv_ndcg - result.cv_ndcg_base:+.3f}[/]")
+    console.print(table)
+    weights = Table(title="Weights (sum 1) / Trọng số (tổng 1)")
+    weights.add_column("component", no_wrap=True)
+    for column in ("current", "tuned (all needs)", *(f"fold {i}" for i in range(1, len(result.fold_weights) + 1))):
+        weights.add_column(column, justify="right")
+    for name in names:
+        weights.add_row(name, f"{current[name]:.3f}", f"[bold]{result.weights[name]:.3f}[/]",
+                        *(f"{w[name]:.3f}" for w in result.fold_weights))
+    console.print(weights)
+    console.print(
+        "Nothing was written. The current weights were set on labelled needs too; if they are among these, their "
+        "held-out figure is optimistic. Change DEFAULT_WEIGHTS only when the gain holds on needs not used here."
+    )
 
 
 def _eval_demo(data_dir: Path, split_date: str | None, k: int, as_json: bool) -> None:
