@@ -232,6 +232,9 @@ def _english_stemmer():
     return snowballstemmer.stemmer("english")
 
 
+_VOWEL = re.compile("[aeiouy]")
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """English stem of a folded Latin word (``stamped``, ``stamping`` -> ``stamp``).
@@ -240,14 +243,17 @@ def stem(word: str) -> str:
     plural ``s``; Vietnamese syllables, which end in a vowel or ``c ch m n ng nh p t``,
     are left as they are by the Snowball rules.
 
-    >>> stem("moulded"), stem("harnesses"), stem("khuon")
-    ('mould', 'har', 'khuon')
+    >>> stem("moulded"), stem("harnesses"), stem("khuon"), stem("pcbas")
+    ('mould', 'har', 'khuon', 'pcba')
     """
     if not word.isascii() or not word.isalpha():
         return word
     if len(word) <= 4:
         return word[:-1] if len(word) == 4 and word.endswith("s") and word[-2] not in "siu" else word
-    return _english_stemmer().stemWord(word)
+    stemmed = _english_stemmer().stemWord(word)
+    if stemmed == word and word.endswith("as") and not _VOWEL.search(word[:-2]):
+        return word[:-1]  # an acronym's plural the Snowball rules keep: PCBAs
+    return stemmed
 
 
 def tokens(text: object, bigrams: bool = True, expand: bool = True, morphology: bool = True) -> list[str]:
