@@ -2,8 +2,8 @@
 
 Both take the :class:`api.schemas.ShortlistPublic` that the API returns
 (:func:`api.routes.shortlists.read_shortlist`), so the files hold exactly what the page shows.
-Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-a tab or a carriage return) are written with a leading apostrophe.
+Text cells that a spreadsheet would run as a formula are written with a leading apostrophe
+(:func:`features.cells.safe_cell`, the one rule of every export).
 
 Examples
 --------
@@ -21,19 +21,11 @@ from typing import Any
 
 from api.schemas import ShortlistPublic
 from api.web.i18n import COMPONENT_LABELS, STATUS_LABELS, format_date, format_number
+from features.cells import safe_cell
 
 __all__ = ["safe_cell", "shortlist_xlsx", "shortlist_pdf", "FONT_FOLDER"]
 
 FONT_FOLDER = Path(__file__).parent / "static" / "fonts"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """``value``, with a leading apostrophe when it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def _reasons(entry: Any, lang: str) -> list[str]:
     return [("✗ " if not r.positive else "") + (r.vi if lang == "vi" else r.en) for r in entry.reasons]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from features.cells import safe_frame
 from features.columns import FALLBACK_HEADERS
 from features.exceptions import IngestError
 from features.ingest import _tables as t
@@ -190,9 +191,13 @@ class IngestResult:
         return "\n".join(lines)
 
     def write_rejects(self, path: str | PathLike[str]) -> Path:
-        """Write :attr:`rejects` as CSV (UTF-8 with BOM so Excel shows Vietnamese) to ``path``."""
+        """Write :attr:`rejects` as CSV (UTF-8 with BOM so Excel shows Vietnamese) to ``path``.
+
+        Cells quoted from the file are written so a spreadsheet cannot run them
+        (:func:`features.cells.safe_frame`).
+        """
         path = Path(path)
-        self.rejects.to_csv(path, index=False, encoding="utf-8-sig")
+        safe_frame(self.rejects).to_csv(path, index=False, encoding="utf-8-sig")
         return path
 
 

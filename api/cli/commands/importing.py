@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy.exc import DBAPIError
 
+from features.cells import safe_frame
 from features.exceptions import CnhtError
 from features.ingest import read_table
 
@@ -120,7 +121,7 @@ def import_table(
     problems = pd.DataFrame.from_records(
         counts.rejects, columns=["row", "column", "value", "reason", "fix", "scope"]
     )
-    problems.to_csv(rejects_path, index=False, encoding="utf-8-sig")
+    safe_frame(problems).to_csv(rejects_path, index=False, encoding="utf-8-sig")
     typer.echo(
         f"Đã ghi {len(problems)} lỗi vào {rejects_path}" if vi else
         f"Wrote {len(problems)} problems to {rejects_path}"

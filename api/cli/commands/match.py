@@ -156,12 +156,14 @@ def print_results(results: list[dict], fmt: Format, title: str, understood: dict
     if fmt is Format.csv:
         import pandas as pd
 
+        from features.cells import safe_frame
+
         for warning in (understood or {}).get("warnings", []):
             print(f"warning: {warning}", file=sys.stderr)
 
         flat = [{"rank": r["rank"], "firm_id": r["firm_id"], "name": r["name"], "score": r["score"],
                  **r["components"], "reasons": " | ".join(r["reasons"])} for r in results]
-        print(pd.DataFrame(flat).to_csv(index=False), end="")
+        print(safe_frame(pd.DataFrame(flat)).to_csv(index=False), end="")
         return
     from rich.console import Console
     from rich.markup import escape
