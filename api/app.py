@@ -1,7 +1,8 @@
 """The FastAPI application: ``create_app()`` wires settings, database, routes and errors.
 
-Every client mistake answers 4xx with ``{"detail": "<human message>"}``: validation errors
-name the field, domain errors (:class:`features.exceptions.CnhtError`) carry their status.
+Every client mistake answers 4xx with ``{"detail": "<human message>", "request_id": ...}``:
+validation errors name the field, domain errors (:class:`features.exceptions.CnhtError`) carry
+their status. A bug answers 500 with the request ID only (:mod:`api.request_context`).
 
 Examples
 --------
@@ -13,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import reject_nul_characters, retry_after_seconds
 from api.limits import RequestLimits
 from api.ranking import MatcherCache
+from api.request_context import RequestContext
 from api.routes import ROUTERS, match, shortlists, suggestions
 from api.schemas import Message
 from api.settings import Settings, get_settings
@@ -38,6 +41,8 @@ from api.web import install_web
 from features.exceptions import CnhtError
 
 __all__ = ["create_app", "API_PREFIX"]
+
+logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
@@ -90,9 +95,11 @@ async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONRespon
                         headers=getattr(exc, "headers", None))  # fmt: skip
 
 async def _on_database_down(_request: Request, exc: OperationalError) -> JSONResponse:
+    # Logged with the request ID; the client learns nothing of the driver or its paths.
+    logger.warning("event=database_unavailable error=%s", type(exc.orig).__name__)
     return JSONResponse(
         status_code=503,
-        content={"detail": f"The database is unavailable ({type(exc.orig).__name__}). Try again shortly."},
+        content={"detail": "The database is unavailable. Try again shortly."},
     )
 
 async def _on_pool_timeout(request: Request, _exc: PoolTimeoutError) -> JSONResponse:
@@ -169,6 +176,8 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes,
                        auth_failures_per_minute=settings.auth_failures_per_minute)  # fmt: skip
+    # Outermost: request ID, security headers and opaque 500s for every answer, refusals included.
+    app.add_middleware(RequestContext)
     for router in (*ROUTERS, shortlists.router, match.router, suggestions.router):
         app.include_router(router, prefix=API_PREFIX)
     install_web(app)

@@ -15,7 +15,8 @@ nothing; a file with fewer columns changes only those columns.
 
 from __future__ import annotations
 
-import logging
+import csv
+import zipfile
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
@@ -24,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from api.deps import SessionDep, StaffDep
+from api.request_context import REQUEST_ID
 from api.schemas_imports import ImportJobPublic, ImportJobsPublic, ImportJobSummary
 from api.storage.errors import NotFoundError, UploadInvalidError, UploadTooLargeError
 from api.storage.imports import (
@@ -42,7 +44,6 @@ from features.ingest import read_table
 __all__ = ["router"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
-logger = logging.getLogger(__name__)
 
 Kind = Literal["firms", "buyers", "needs", "outcomes"]
 _CHUNK = 1 << 16
@@ -133,20 +134,22 @@ def import_table(
             )
         try:
             result = read_table(kind, data, filename=filename, limits=settings.read_limits())
-        except IngestError as exc:
-            raise UploadInvalidError(str(exc)) from exc
-        except Exception as exc:  # noqa: BLE001 - the upload is client input: never a 500
-            # The reader should raise IngestError for every unreadable file; anything else it
-            # raises (csv.Error on a stray newline, a broken XLSX) still means "cannot read".
-            logger.warning("read_table(%r) raised %s on %r", kind, type(exc).__name__, filename)
+        except (IngestError, csv.Error, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+            # The reader turns unreadable files into IngestError; the others are the same
+            # client mistake met by a library first.
             raise UploadInvalidError(
-                f"Cannot read {filename!r} as a {kind} table ({type(exc).__name__}: {exc}). "
-                "Save it as CSV (UTF-8) or XLSX with a header row and upload it again."
+                str(exc) if isinstance(exc, IngestError) else
+                f"Cannot read {filename!r} as a {kind} table. Save it as CSV (UTF-8) or XLSX "
+                "with a header row and upload it again."
             ) from exc
         if result.rows_read > settings.max_upload_rows:  # lines that were no text count too
             raise _too_many_rows(filename, settings.max_upload_rows, result.rows_read)
     except UploadInvalidError as exc:
         fail_job(factory, job_id, str(exc))
+        raise
+    except Exception:
+        # A bug, not the file: the job says so and the client gets a 500 with the request ID.
+        fail_job(factory, job_id, f"internal error while reading (request ID {REQUEST_ID.get()})")
         raise
     set_stage(factory, job_id, "storing")
     try:
@@ -163,6 +166,10 @@ def import_table(
             f"the failed job is GET /api/v1/imports/{job_id}.",
             "job_id": job_id,
         })  # fmt: skip
+    except Exception:
+        fail_job(factory, job_id, f"internal error while storing (request ID {REQUEST_ID.get()})",
+                 rows_read=result.rows_read)  # fmt: skip
+        raise
     return answer
 
 

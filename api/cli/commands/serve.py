@@ -77,6 +77,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.request_context import configure_logging
     from api.storage.demo import seed_demo
     from api.storage.errors import ServiceError
 
@@ -96,7 +97,9 @@ def serve(
     url = f"http://{host}:{port}"
     typer.echo(f"cnht-match API on {url}/api/v1  (docs: {url}/docs)")
     typer.echo(f"Create a key: {cnht_command()} keys create --role staff")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # key=value lines with the request ID; one line per request comes from api.request_context.
+    configure_logging()
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 
 def register(app: typer.Typer) -> None:
