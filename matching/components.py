@@ -285,13 +285,16 @@ class TextSimilarity(Component):
         # scores little and explains nothing.
         n = max(firms.text.shape[0], 1)
         indptr = firms.text.indptr
-        order = [
-            i
+        telling = [
+            inverse[int(query.term_columns[i])]
             for i in np.argsort(-hit)
             if hit[i] > 0
             and (indptr[int(query.term_columns[i]) + 1] - indptr[int(query.term_columns[i])]) / n < 0.1
-        ][:3]
-        terms = [inverse[int(query.term_columns[i])].replace("_", " ") for i in order]
+        ]
+        # Whole words: a pair of syllables ("chinh_xac") before a syllable of it ("xac").
+        pairs = [t for t in telling if "_" in t]
+        inside = {part for t in pairs[:3] for part in t.split("_")}
+        terms = [t.replace("_", " ") for t in [*pairs, *(t for t in telling if "_" not in t and t not in inside)]][:3]
         if not terms:
             return []
         if firms.raw_text is not None:

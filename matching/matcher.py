@@ -584,7 +584,8 @@ class SupplierMatcher(BaseEstimator):
                 f"Need {need.need_id}: expected exclude_firms among the firm_ids the matcher was fitted on "
                 f"(e.g. {self.firm_ids_[0]!r}), got unknown {unknown}. Fix the ids or drop them."
             )
-        cols, weights = self._text_terms(need.text, (*need.processes, *need.materials, *need.product_groups))
+        words = need.text if need.words is None else need.words
+        cols, weights = self._text_terms(words, (*need.processes, *need.materials, *need.product_groups))
         if len(cols):
             csc = firms.text
             sparse = np.fromiter((int(c) not in firms.dense_text for c in cols), dtype=bool, count=len(cols))

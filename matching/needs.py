@@ -91,6 +91,10 @@ class NeedQuery:
         Code -> the span of the need's text that mentioned it.
     deadline : datetime.date or None
         Date the buyer wants samples by (the ``deadline`` field, else read from the text).
+    words : str or None
+        The text the word channel compares: ``text`` without the phrases that became facts
+        of their own (the place, the quantities), whose words would otherwise favour firms
+        that merely mention "Thăng Long" or "tháng" (None: the whole ``text``).
     quantities : tuple of matching.need_facts.Quantity
         Quantities written in the text, with unit and period (the first in pieces per
         month or year sets ``target_capacity`` when no structured field does).
@@ -123,6 +127,7 @@ class NeedQuery:
     evidence: Mapping[str, str] = field(default_factory=dict)
     deadline: date | None = None
     quantities: tuple[Quantity, ...] = ()
+    words: str | None = None
     place: Place | None = None
     warnings: tuple[str, ...] = ()
 
@@ -504,7 +509,17 @@ def parse_need(
         quantities=facts.quantities,
         place=place,
         warnings=tuple(warnings),
+        words=_without(text, [q.text for q in facts.quantities] + ([facts.place.text] if facts.place else [])),
     )
+
+
+def _without(text: str, phrases: Iterable[str]) -> str | None:
+    """``text`` with each of ``phrases`` cut out (None when nothing was cut)."""
+    out = text
+    for phrase in phrases:
+        if phrase:
+            out = out.replace(phrase, " ")
+    return None if out == text else normalize(out)
 
 
 class NeedCache:

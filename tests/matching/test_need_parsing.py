@@ -278,3 +278,10 @@ def test_what_a_part_is_for_is_context_not_the_part(text, context, kept):
     assert set(need.context) == context
     assert kept not in need.context
     assert kept in (*need.processes, *need.product_groups)
+
+
+def test_the_word_channel_does_not_compare_the_place_and_the_quantity():
+    need = parse_need("vỏ nhôm CNC cho camera, 5.000 cái/tháng, gần KCN Thăng Long")
+    assert need.park_id == "thang_long" and need.target_capacity == 5000
+    assert "Thăng Long" not in need.words and "5.000" not in need.words
+    assert "vỏ nhôm CNC" in need.words and need.text.endswith("Thăng Long")  # the text stays as written
