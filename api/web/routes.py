@@ -31,10 +31,12 @@ from api.deps import SessionDep
 from api.ranking import RankingError, parse_stored_need, reason_records
 from api.routes.kpi import kpi as kpi_figures
 from api.routes.shortlists import create_shortlist, read_shortlist
+from api.routes.suggestions import suggestions, upgrades
 from api.schemas import ShortlistEntryResult, ShortlistPublic, ShortlistRequest
 from api.storage import repository as repo
 from api.storage.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from api.storage.models import Firm, Need, Outcome, ShortlistEntry, ShortlistRun
+from api.storage.interests import interests_of_need
+from api.storage.models import Buyer, Firm, Need, Outcome, ShortlistEntry, ShortlistRun
 from api.storage.outcomes import allowed_next
 from api.web import i18n
 from api.web.exports import shortlist_pdf, shortlist_xlsx
@@ -48,7 +50,9 @@ from api.web.session import (
     remember_key,
     safe_next,
 )
+from features.dates import read_date
 from features.exceptions import CnhtError
+from features.text import fold
 
 __all__ = ["router", "install", "templates"]
 
@@ -109,6 +113,7 @@ def render(request: Request, name: str, context: dict[str, Any], *, principal: P
         "num": lambda value, decimals=0: i18n.format_number(value, lang, decimals),
         "status_label": lambda status: i18n.STATUS_LABELS.get(status or "", {}).get(lang, status or "—"),
         "sector_label": lambda code: _sector_label(code, lang) if code else "—",
+        "country_name": lambda code: i18n.country_name(code, lang),
         "component_label": lambda name: i18n.COMPONENT_LABELS.get(name, {}).get(lang, name),
         "lang_url": lambda code: _url_with(request, lang=code),
         "url_with": lambda **changes: _url_with(request, **changes),
@@ -149,7 +154,7 @@ UserDep = Annotated[Principal, Depends(_signed_in)]
 def _reader(principal: Principal, lang: str) -> None:
     if principal.role not in ("staff", "analyst"):
         raise PermissionDeniedError(i18n.translate("forbidden_role", lang) + " "
-                                    + i18n.translate("firm_portal_soon", lang))  # fmt: skip
+                                    + i18n.translate("firm_portal_only", lang))  # fmt: skip
 
 
 def _staff(principal: Principal, lang: str) -> None:
@@ -171,7 +176,7 @@ def home(request: Request, session: SessionDep) -> Response:
         return RedirectResponse(_with_lang(request, "/login"), status_code=303)
     if principal.role in ("staff", "analyst"):
         return RedirectResponse(_with_lang(request, "/dashboard"), status_code=303)
-    return render(request, "firm_home.html", {}, principal=principal)
+    return RedirectResponse(_with_lang(request, "/portal"), status_code=303)
 
 
 def _with_lang(request: Request, path: str) -> str:
@@ -328,7 +333,11 @@ def _need_page(request: Request, session: Any, principal: Principal, need_id: st
                                    .order_by(Outcome.at, Outcome.id)):  # fmt: skip
         history[outcome.firm_id].append(outcome)
     component_max = max([v for e in (shortlist.data if shortlist else []) for v in e.components.values()] or [1.0]) or 1.0
+    interests = interests_of_need(session, need_id)
+    interested_names = dict(session.execute(select(Firm.firm_id, Firm.name).where(
+        Firm.firm_id.in_([i.firm_id for i in interests]))).all()) if interests else {}  # fmt: skip
     return render(request, "need.html", {
+        "interests": interests, "interested_names": interested_names,
         "need": need, "buyer": buyer, "facts": facts, "facts_error": facts_error,
         "shortlist": shortlist, "runs": runs, "latest_run": runs[0].id if runs else None,
         "history": history, "allowed_next": allowed_next, "component_max": component_max,
@@ -371,13 +380,8 @@ def _commit_before_redirect(session: Any) -> None:
 
 
 def _parse_day(text: str) -> dt.date | None:
-    text = text.strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
+    # the one day-first reader of the project (01/05/2026 is 1 May)
+    return read_date(text)
 
 
 def _outcome_time(day: dt.date, last: dt.datetime | None, lang: str) -> dt.datetime:
@@ -477,27 +481,117 @@ def firms_list(
     session: SessionDep,
     principal: UserDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    sector: Annotated[str | None, Query(max_length=60)] = None,
+    process: Annotated[str | None, Query(max_length=60)] = None,
+    certification: Annotated[str | None, Query(max_length=60)] = None,
+    on: Annotated[str | None, Query(max_length=20)] = None,
+    district: Annotated[str | None, Query(max_length=120)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """Firms, searched with or without diacritics (the API's ``list_firms``)."""
-    _reader(principal, _lang(request))
-    q = (q or "").strip() or None
-    firms, total = repo.list_firms(session, q=q, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    """Firms, searched with or without diacritics and filtered (the API's ``list_firms``)."""
+    lang = _lang(request)
+    _reader(principal, lang)
+    filters = {name: (value or "").strip() or None for name, value in
+               (("q", q), ("sector", sector), ("process", process), ("certification", certification),
+                ("district", district), ("on", on))}  # fmt: skip
+    error, firms, total = None, [], 0
+    day = _parse_day(filters["on"]) if filters["on"] else None
+    if filters["on"] and day is None:
+        error = {"vi": f"Ngày phải có dạng dd/mm/yyyy, nhận được {filters['on']!r}.",
+                 "en": f"Expected a date as dd/mm/yyyy, got {filters['on']!r}."}[lang]  # fmt: skip
+    else:
+        try:
+            firms, total = repo.list_firms(session, q=filters["q"], sector=filters["sector"],
+                                           process=filters["process"], certification=filters["certification"],
+                                           district=filters["district"], today=day,
+                                           limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
+        except CnhtError as exc:
+            error = str(exc)
     return render(request, "firms.html", {
-        "firms": firms, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "q": q or "",
+        "firms": firms, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+        "filters": filters, "q": filters["q"] or "", "error": error, "choices": taxonomy_choices(lang),
+        "filtered": any(v for k, v in filters.items() if k != "q"),
     }, principal=principal)  # fmt: skip
+
+
+def taxonomy_choices(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """``(code, label in lang)`` of the taxonomy's sectors, processes, materials and
+    certifications, sorted by label: the pick-lists of the pages."""
+    from features.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    return {kind: sorted(((term.code, term.label(lang)) for term in taxonomy.terms(kind)),
+                         key=lambda item: fold(item[1]))
+            for kind in ("sector", "process", "material", "certification")}  # fmt: skip
 
 
 @router.get("/firms/{firm_id}")
 def firm_page(request: Request, session: SessionDep, principal: UserDep, firm_id: str) -> Response:
-    """A firm: profile, certificates (valid or expired, verified), its outcomes."""
-    _reader(principal, _lang(request))
+    """A firm: profile, certificates, the needs it fits, its best upgrades, its outcomes.
+
+    A firm key sees its own in the portal; any other firm answers the very page of a firm
+    that does not exist (no hint that it does).
+    """
+    lang = _lang(request)
+    if principal.role == "firm":
+        if firm_id == principal.firm_id:
+            return RedirectResponse(_with_lang(request, "/portal"), status_code=303)
+        raise NotFoundError(f"Firm {firm_id} not found.")
+    _reader(principal, lang)
     firm = repo.get_firm(session, firm_id)
     outcomes, _ = repo.list_outcomes(session, firm_id=firm_id, limit=500)
-    today = dt.date.today()
-    certificates = [(c, repo.certification_is_valid(c.valid_until, c.issued, today)) for c in firm.certifications]
-    return render(request, "firm.html", {"firm": firm, "certificates": certificates,
-                                         "outcomes": outcomes[::-1]}, principal=principal)  # fmt: skip
+    fits, fits_error = firm_suggestions(request, session, principal, firm_id)
+    try:
+        best = upgrades(firm_id=firm_id, session=session, ranking=request.app.state.ranking,
+                        principal=principal, top=5, k=10).data  # fmt: skip
+        upgrades_error = None
+    except CnhtError as exc:
+        best, upgrades_error = [], str(exc)
+    return render(request, "firm.html", {
+        "firm": firm, "certificates": certificate_rows(firm), "outcomes": outcomes[::-1],
+        "fits": fits, "fits_error": fits_error, "upgrades": best, "upgrades_error": upgrades_error,
+        "today": dt.date.today(),
+    }, principal=principal)  # fmt: skip
+
+
+def certificate_rows(firm: Firm) -> list[tuple[Any, str]]:
+    """The firm's certificates with their state today by the one validity rule
+    (:func:`features.certifications.certificate_status`: ``held``, ``expired``, ``superseded``...),
+    ``expiring`` for one held that ends within 90 days."""
+    from features.certifications import certificate_status
+
+    rows = []
+    for cert in firm.certifications:
+        records = repo.stored_certificates([cert])
+        if not records:
+            rows.append((cert, "unknown"))
+            continue
+        today = dt.date.today()
+        status = certificate_status(records, on=today).get(cert.code)
+        state = status.status if status is not None else "unknown"
+        if state == "held" and status.valid_until is not None and status.valid_until <= today + dt.timedelta(days=90):
+            state = "expiring"
+        rows.append((cert, state))
+    return rows
+
+
+def firm_suggestions(request: Request, session: Any, principal: Principal, firm_id: str,
+                     k: int = 10) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    """The open needs ``firm_id`` fits (``GET /firms/{firm_id}/suggestions``' function), each
+    with its buyer's sector and country only (never the buyer's confidential fields)."""
+    try:
+        found = suggestions(firm_id=firm_id, session=session, ranking=request.app.state.ranking,
+                            principal=principal, k=k)  # fmt: skip
+    except CnhtError as exc:
+        return [], str(exc)
+    buyer_ids = sorted({s.buyer_id for s in found.data})
+    buyers = {b.buyer_id: b for b in session.scalars(select(Buyer).where(Buyer.buyer_id.in_(buyer_ids)))}
+    rows = []
+    for suggestion in found.data:
+        buyer = buyers.get(suggestion.buyer_id)
+        rows.append({"suggestion": suggestion, "buyer_sector": buyer.sector if buyer else None,
+                     "buyer_country": buyer.country if buyer else None})  # fmt: skip
+    return rows, None
 
 
 # --- API docs, offline ---------------------------------------------------------------
@@ -548,4 +642,10 @@ def install(app: FastAPI) -> None:
     """
     app.mount("/static/docs", StaticFiles(directory=str(_docs_assets())), name="docs-assets")
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    from api.web.portal import router as portal_router
+    from api.web.staff import router as staff_router
+
+    # before the main router: /needs/new must not be read as the need "new"
+    app.include_router(staff_router)
+    app.include_router(portal_router)
     app.include_router(router)

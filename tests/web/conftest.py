@@ -28,11 +28,15 @@ _CLI = [sys.executable, "-c", "from api.cli import main; main()"]
 
 @dataclass(frozen=True)
 class Served:
-    """The served app: its base URL, a staff and an analyst key."""
+    """The served app: its base URL, a staff and an analyst key, and a firm key of ``firm_id``
+    (a demo firm that open needs fit); ``other_firm_id`` is another existing firm."""
 
     url: str
     staff_key: str
     analyst_key: str
+    firm_key: str
+    firm_id: str
+    other_firm_id: str
 
 
 def _free_port() -> int:
@@ -56,6 +60,26 @@ def chromium_path() -> str:
             pytest.fail(message + " CI requires the browser tests to run.")
         pytest.skip(message)
     return found
+
+
+def _make_key(env: dict[str, str], role: str, firm_id: str | None = None) -> str:
+    firm = ["--firm", firm_id] if firm_id else []
+    made = subprocess.run([*_CLI, "keys", "create", "--role", role, *firm], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return made.stdout.strip().splitlines()[-1].strip()
+
+
+def _firm_with_suggestions(url: str, staff_key: str) -> tuple[str, str]:
+    """A demo firm with open needs to suggest, at least one with a gap, and another firm."""
+    headers = {"Authorization": f"Bearer {staff_key}"}
+    firms = httpx.get(f"{url}/api/v1/firms", params={"limit": 40}, headers=headers, timeout=60).json()["data"]
+    for firm in firms:
+        found = httpx.get(f"{url}/api/v1/firms/{firm['firm_id']}/suggestions", params={"k": 5},
+                          headers=headers, timeout=120).json()["data"]  # fmt: skip
+        if len(found) >= 2 and any(s["gaps"] for s in found):
+            other = next(f["firm_id"] for f in firms if f["firm_id"] != firm["firm_id"])
+            return firm["firm_id"], other
+    pytest.fail("No demo firm among the first 40 has two suggested needs with a gap.")
 
 
 @pytest.fixture(scope="session")
@@ -85,10 +109,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             time.sleep(0.5)
         keys = {}
         for role in ("staff", "analyst"):
-            made = subprocess.run([*_CLI, "keys", "create", "--role", role], env=env, cwd=ROOT,
-                                  capture_output=True, text=True, check=True)  # fmt: skip
-            keys[role] = made.stdout.strip().splitlines()[-1].strip()
-        yield Served(url=url, staff_key=keys["staff"], analyst_key=keys["analyst"])
+            keys[role] = _make_key(env, role)
+        firm_id, other_firm_id = _firm_with_suggestions(url, keys["staff"])
+        yield Served(url=url, staff_key=keys["staff"], analyst_key=keys["analyst"],
+                     firm_key=_make_key(env, "firm", firm_id), firm_id=firm_id, other_firm_id=other_firm_id)  # fmt: skip
     finally:
         process.terminate()
         try:
