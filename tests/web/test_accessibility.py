@@ -1,5 +1,6 @@
 """axe-core (vendored in tests/web/vendor, never served) finds no serious or critical
-accessibility problem on the main pages, in Vietnamese, at desktop and phone width."""
+accessibility problem on the main pages, in Vietnamese, at desktop and phone width; and no
+page is wider than the screen."""
 
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ def _problems(page) -> list[str]:
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
     }""")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result
-            if v["impact"] in ("serious", "critical")]
+    problems = [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result
+                if v["impact"] in ("serious", "critical")]
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    if width > page.viewport_size["width"]:  # a page wider than the phone scrolls sideways
+        problems.append(f"page is {width}px wide in a {page.viewport_size['width']}px viewport")
+    return problems
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
