@@ -66,6 +66,7 @@ _SECTOR_WEIGHT = 0.25  # the sector a need or firm names: a weak hint, shared by
 # with several trades is not scored as if each were a sideline.
 _CONCEPT_LENGTH_NORM = 0.5
 _CONTEXT_WEIGHT = 0.5  # a need's concept that names what the part is for ("for electric motors")
+_EXPANSION_TERMS = 32  # names of a need's concepts added to its words, the rarest first
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
@@ -561,7 +562,12 @@ class SupplierMatcher(BaseEstimator):
             names: Counter = Counter()
             for code in concepts:
                 names.update(self._concept_names(code))
-            for term, count in names.items():
+            # The most telling names only (rarest among the firms): each term read is a
+            # posting list gathered, and a concept can have a hundred aliases.
+            vocabulary, idf = firms.vocabulary, firms.idf
+            known = [(t, c) for t, c in names.items() if t in vocabulary]
+            known.sort(key=lambda tc: (-(1.0 + math.log(tc[1])) * idf[vocabulary[tc[0]]], tc[0]))
+            for term, count in known[:_EXPANSION_TERMS]:
                 tf[term] = tf.get(term, 0.0) + self.expansion * (1.0 + math.log(count))
         terms = [(firms.vocabulary[t], w) for t, w in tf.items() if t in firms.vocabulary]
         if terms:

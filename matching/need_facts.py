@@ -107,17 +107,19 @@ class NeedFacts:
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
+@lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
     if ord(char) >= 0x2000:  # kana keep their voicing marks: ダ is not タ
         return char
     base = unicodedata.normalize("NFD", char.lower())[:1] or char
-    return {"đ": "d"}.get(base, base)
+    base = {"đ": "d"}.get(base, base)
+    return base if len(base) == 1 else char
 
 
 def _scan_text(text: str) -> str:
     """Lower-case, accent-free ``text`` of the SAME length, so spans point into the original."""
     text = text.translate(_FULLWIDTH)
-    return "".join(_fold_char(c) if len(_fold_char(c)) == 1 else c for c in text)
+    return "".join(map(_fold_char, text))
 
 
 def _clauses(text: str) -> Iterable[tuple[int, int]]:
