@@ -57,7 +57,14 @@ from functools import lru_cache
 
 from features.exceptions import TaxonomyError
 from features.taxonomy import KINDS, Taxonomy, alias_key, load_taxonomy
-from features.text import abbreviation_blocked, abbreviation_key, abbreviations, fold, normalize, stem
+from features.text import (
+    abbreviation_blocked,
+    abbreviation_key,
+    abbreviations,
+    fold,
+    normalize,
+    stem,
+)
 
 __all__ = ["Capability", "extract_capabilities", "DEFAULT_KINDS"]
 
