@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["read_number", "read_numbers"]
+__all__ = ["read_number", "read_numbers", "format_number"]
 
 _PLAIN = re.compile(r"\d+")
 _ONE_SEPARATOR = re.compile(r"(\d+)([.,])(\d+)")
@@ -95,3 +95,18 @@ def read_numbers(values: Iterable[object]) -> np.ndarray:
                 pass
         out[i] = number
     return out
+
+
+def format_number(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    """``value`` with the thousands and decimal separators of ``lang`` (the one way figures are
+    written for people: pages, exports, reasons).
+
+    >>> format_number(1234.5, "vi", 1), format_number(1234.5, "en", 1), format_number(None, "vi")
+    ('1.234,5', '1,234.5', '—')
+    """
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text

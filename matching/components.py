@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from features.certifications import CertificateStatus, international_codes, status_from_periods
+from features.numbers import format_number
 from features.text import fold, stem
 from matching.exceptions import HyperParameterError
 from matching.needs import NeedQuery
@@ -670,10 +671,11 @@ class CapacityFit(Component):
         if math.isnan(capacity):
             return [Reason(self.name, "chưa khai công suất", "capacity not stated", positive=False)]
         if capacity >= target:
-            return [Reason(self.name, f"công suất {capacity:,.0f}/tháng ≥ {target:,.0f}",
-                           f"capacity {capacity:,.0f}/month ≥ {target:,.0f}")]
-        return [Reason(self.name, f"công suất {capacity:,.0f}/tháng < {target:,.0f}",
-                       f"capacity {capacity:,.0f}/month < {target:,.0f}", positive=False)]
+            return [Reason(self.name, f"công suất {format_number(capacity, 'vi')}/tháng ≥ {format_number(target, 'vi')}",
+                           f"capacity {format_number(capacity, 'en')}/month ≥ {format_number(target, 'en')}")]
+        return [Reason(self.name, f"công suất {format_number(capacity, 'vi')}/tháng < {format_number(target, 'vi')}",
+                       f"capacity {format_number(capacity, 'en')}/month < {format_number(target, 'en')}",
+                       positive=False)]
 
 
 class Distance(Component):

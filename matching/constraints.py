@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from features.numbers import format_number
 from matching.components import (
     CertificationFit,
     FirmArrays,
@@ -117,10 +118,10 @@ def describe_failures(firms: FirmArrays, query: QueryContext, row: int, *, requi
         out.append(Reason("constraint", f"không thuộc ngành {vi}", f"not in sector {en}", positive=False))
     if masks.get("capacity", [False])[0]:
         capacity = firms.capacity[row]
-        have_vi = "chưa khai" if math.isnan(capacity) else f"{capacity:,.0f}"
-        have_en = "not stated" if math.isnan(capacity) else f"{capacity:,.0f}"
+        have_vi = "chưa khai" if math.isnan(capacity) else format_number(capacity, "vi")
+        have_en = "not stated" if math.isnan(capacity) else format_number(capacity, "en")
         out.append(Reason("constraint",
-                          f"công suất {have_vi}/tháng dưới mức tối thiểu {need.min_monthly_capacity:,.0f}",
-                          f"capacity {have_en}/month below the minimum {need.min_monthly_capacity:,.0f}",
+                          f"công suất {have_vi}/tháng dưới mức tối thiểu {format_number(need.min_monthly_capacity, 'vi')}",
+                          f"capacity {have_en}/month below the minimum {format_number(need.min_monthly_capacity, 'en')}",
                           positive=False))
     return out

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from features.certifications import label as certification_label
+from features.numbers import format_number
 from matching.components import CertificationFit, FirmArrays, QueryContext
 from matching.constraints import check, passes
 from matching.exceptions import HyperParameterError
@@ -275,7 +276,7 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
         if kind == "certification":
             vi = en = certification_label(value)
         elif kind == "capacity":
-            vi, en = f"công suất lên {value:,.0f}/tháng", f"capacity to {value:,.0f}/month"
+            vi, en = f"công suất lên {format_number(value, 'vi')}/tháng", f"capacity to {format_number(value, 'en')}/month"
         else:
             vi, en = firms.label(value, "vi"), firms.label(value, "en")
         verb_vi, verb_en = ("nâng", "raise") if kind == "capacity" else ("thêm", "add")

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from features.numbers import format_number  # the one number format (re-exported for templates)
+
 __all__ = [
     "LANGUAGES",
     "DEFAULT_LANGUAGE",
@@ -399,16 +401,6 @@ def pick_language(query: str | None, cookie: str | None) -> str:
         if choice in LANGUAGES:
             return choice
     return DEFAULT_LANGUAGE
-
-
-def format_number(value: float | int | None, lang: str, decimals: int = 0) -> str:
-    """``value`` with thousands and decimal separators of ``lang`` (``1.234,5`` in vi)."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
 
 
 def format_date(value: dt.date | dt.datetime | str | None, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -27,7 +27,15 @@ from api.storage.models import Buyer, Need
 from api.storage.repository import InvalidFieldError
 from api.web.exports import safe_cell
 from api.web.portal import _validation_message
-from api.web.routes import UserDep, _commit_before_redirect, _lang, _PageRoute, _staff, render, taxonomy_choices
+from api.web.routes import (
+    UserDep,
+    _commit_before_redirect,
+    _lang,
+    _PageRoute,
+    _staff,
+    render,
+    taxonomy_choices,
+)
 from api.web.session import check_form
 from features.dates import read_date
 from features.exceptions import CnhtError

@@ -74,7 +74,7 @@ def test_minimum_capacity_unknown_capacity_fails(firms):
     assert failed["F1"] == ""
     assert failed["F2"] == "capacity"  # 800 < 1000
     assert failed["F3"] == "capacity"  # not stated
-    assert "dưới mức tối thiểu 1,000" in matcher.explain(_need(min_monthly_capacity=1000.0), "F2").failed[0].vi
+    assert "dưới mức tối thiểu 1.000" in matcher.explain(_need(min_monthly_capacity=1000.0), "F2").failed[0].vi
 
 
 def test_sector_required_by_need_or_hyper_parameter(firms):

@@ -55,7 +55,7 @@ def test_gaps_say_what_is_missing_in_both_languages():
     assert not any(g.blocking for g in weak)
     assert "không có công nghệ Sơn tĩnh điện / no Powder coating process" in text, text
     assert "không có ISO 14001 (ưu tiên) / no ISO 14001 (preferred)" in text
-    assert "công suất 2,000/tháng < 5,000 / capacity 2,000/month < 5,000" in text
+    assert "công suất 2.000/tháng < 5.000 / capacity 2,000/month < 5,000" in text  # each language its separators
     assert matcher.gaps("F1", _needs()[0]) == []
 
 
