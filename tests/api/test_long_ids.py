@@ -148,7 +148,9 @@ def test_upgrade_widens_in_place_and_downgrade_refuses_long_ids(settings):
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM firms WHERE firm_id = :id"), {"id": longest})
         _downgrade(engine, "0003")
-        narrowed = {(d[0][2], d[0][3]): (d[0][5].length, d[0][6].length) for d in _schema_diff(engine)}
+        # Type changes only: at 0003 the columns of later migrations (0005, 0006) are missing too.
+        narrowed = {(d[0][2], d[0][3]): (d[0][5].length, d[0][6].length) for d in _schema_diff(engine)
+                    if isinstance(d, list) and d[0][0] == "modify_type"}
         assert narrowed[("firms", "firm_id")] == (16, ID_MAX_LENGTH)
         assert narrowed[("audit_log", "entity_id")] == (40, AUDIT_ENTITY_ID_LENGTH)
         assert len(narrowed) == 11
