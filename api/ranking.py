@@ -37,6 +37,7 @@ from api.storage.errors import ServiceError
 from api.storage.models import Buyer, Firm, Need
 from api.storage.repository import stored_certificates
 from api.storage.session import READ_ONLY
+from features import clock
 from features.certifications import Certification, valid_codes
 from features.columns import NEED_COLUMNS
 from features.exceptions import CnhtError
@@ -250,7 +251,7 @@ def fit_matcher(session: Session, *, today: dt.date | None = None) -> FittedMatc
         )
     buyers = list(session.scalars(select(Buyer).order_by(Buyer.buyer_id)))
     matcher = SupplierMatcher(geocode=False).fit(
-        _profiles(firms, today or dt.date.today()), buyers=buyers_frame(buyers)
+        _profiles(firms, today or clock.today()), buyers=buyers_frame(buyers)
     )
     taxonomy_version = load_taxonomy().version
     model_version = f"SupplierMatcher-{taxonomy_version}-{version}"
