@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,13 @@ from typing import Any
 import pandas as pd
 
 from features.cells import safe_frame
-from features.columns import FALLBACK_HEADERS
+from features.columns import (
+    BUYER_COLUMNS,
+    FALLBACK_HEADERS,
+    FIRM_COLUMNS,
+    NEED_COLUMNS,
+    OUTCOME_COLUMNS,
+)
 from features.exceptions import IngestError
 from features.ingest import _tables as t
 from features.ingest._parse import CellProblem, is_empty
@@ -210,7 +216,8 @@ def _map_headers(
     unknown: list[str] = []
     rejects: list[dict] = []
     for position, written in enumerate(header):
-        if not written:
+        if not written or (t.header_key(written) in _ROW_NUMBER_HEADERS
+                           and t.header_key(written) not in aliases):
             continue
         column = aliases.get(t.header_key(written))
         if column is None or column in mapping.values():
@@ -249,6 +256,58 @@ def _map_headers(
     return mapping, unknown, rejects, missing
 
 
+# A row-number column ("STT", "Số TT", "No.") is the sheet's own numbering, not data: left
+# out without a word.
+_ROW_NUMBER_HEADERS = frozenset({"stt", "so tt", "so thu tu", "tt", "no", "nr", "n", "number"})
+# How far down a title row (or a few) may push the header of a sheet.
+_MAX_TITLE_ROWS = 5
+_DESCRIPTIONS = {"firms": FIRM_COLUMNS, "buyers": BUYER_COLUMNS, "needs": NEED_COLUMNS,
+                 "outcomes": OUTCOME_COLUMNS}  # fmt: skip
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else normalize(value)
+
+
+def _settle_header(kind: str, raw: RawTable) -> tuple[RawTable, list[dict[str, str]]]:
+    """The table as a person lays it out: title rows above the header skipped, the help rows
+    of the project's templates below it (canonical names, column descriptions) skipped.
+
+    Returns the table and notices (never rejects: none of these rows is data).
+    """
+    notices: list[dict[str, str]] = []
+    if _map_headers(kind, raw.header)[3] and raw.rows:
+        for position, (number, cells) in enumerate(raw.rows[:_MAX_TITLE_ROWS]):
+            header = [_cell_text(c) for c in cells]
+            while header and not header[-1]:
+                header.pop()
+            if _map_headers(kind, header)[3]:
+                continue
+            raw = replace(raw, header=header, rows=raw.rows[position + 1:])
+            notices.append({
+                "en": f"The headers are on row {number}; the {number - 1} row(s) above them "
+                      "(a title) were not imported.",
+                "vi": f"Tiêu đề cột nằm ở dòng {number}; {number - 1} dòng phía trên "
+                      "(tên bảng) không được nhập.",
+            })  # fmt: skip
+            break
+    mapping = _map_headers(kind, raw.header)[0]
+    descriptions = _DESCRIPTIONS[kind]
+    skipped = 0
+    while raw.rows and skipped < 2:
+        cells = raw.rows[0][1]
+        filled = [(i, _cell_text(c)) for i, c in enumerate(cells) if _cell_text(c)]
+        if not filled or not all(
+            i in mapping and (t.header_key(v) == t.header_key(mapping[i])
+                              or v == normalize(descriptions.get(mapping[i], "")))
+            for i, v in filled
+        ):  # fmt: skip
+            break
+        raw = replace(raw, rows=raw.rows[1:])
+        skipped += 1
+    return raw, notices
+
+
 def _missing_columns_error(
     kind: str, raw: RawTable, missing: list[tuple[str, ...]]
 ) -> IngestError:
@@ -278,6 +337,7 @@ def _find_sheet(kind: str, data: bytes, raw: RawTable, filename: str | None,
             other = read_raw(data, name, filename, limits, deadline, checked=True)
         except IngestError:  # an empty sheet
             continue
+        other, _ = _settle_header(kind, other)
         mapped = _map_headers(kind, other.header)
         if not mapped[3]:
             return other, mapped
@@ -532,8 +592,8 @@ def read_table(
     data, name = read_bytes(source, limits.max_upload_bytes)
     filename = filename or name
     raw = read_raw(data, sheet, filename, limits, deadline)
+    raw, notices = _settle_header(kind, raw)
     mapping, unknown, header_rejects, missing = _map_headers(kind, raw.header)
-    notices: list[dict[str, str]] = []
     if missing and sheet is None and len(raw.sheet_names) > 1:
         found = _find_sheet(kind, data, raw, filename, limits, deadline)
         if found is None:

@@ -483,6 +483,38 @@ def test_templates_have_only_known_headers(kind):
     assert result.rows_read == result.rows_accepted + result.rows_rejected
 
 
+def _filled_template(kind: str, title: str | None = None, numbered: bool = False) -> bytes:
+    """The project's template filled below its help rows with the first demo row."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(DEMO / "templates" / f"{kind}_template.xlsx")
+    sheet = book.worksheets[0]
+    names = [cell.value for cell in sheet[2]]
+    first = pd.read_csv(DEMO / f"{kind}.csv", dtype=str, keep_default_na=False).iloc[0]
+    sheet.append([first.get(name, "") or None for name in names])
+    if numbered:
+        sheet.insert_cols(1)
+        sheet.cell(row=1, column=1, value="STT")
+        sheet.cell(row=4, column=1, value=1)
+    if title:
+        sheet.insert_rows(1)
+        sheet.cell(row=1, column=1, value=title)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["firms", "buyers", "needs", "outcomes"])
+@pytest.mark.parametrize(("title", "numbered"), [(None, False), ("DANH SÁCH NĂM 2026", True)])
+def test_filled_templates_import_without_a_false_problem(kind, title, numbered):
+    result = read_table(kind, _filled_template(kind, title, numbered), filename=f"{kind}.xlsx")
+    assert result.rejects.empty, result.rejects.to_string()
+    assert result.unknown_columns == []
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (1, 1, 0)
+    if title:
+        assert any("row 2" in notice["en"] for notice in result.notices)
+
+
 def test_needs_certifications_accept_national_equivalents_and_versions():
     table = (
         "need_id,buyer_id,title,mandatory_certifications,preferred_certifications\n"
