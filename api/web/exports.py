@@ -23,7 +23,7 @@ from api.schemas import ShortlistPublic
 from api.web.i18n import COMPONENT_LABELS, STATUS_LABELS, format_date, format_number
 from features.cells import safe_cell
 
-__all__ = ["safe_cell", "shortlist_xlsx", "shortlist_pdf", "FONT_FOLDER"]
+__all__ = ["safe_cell", "shortlist_xlsx", "shortlist_pdf", "rich", "FONT_FOLDER", "CJK_FONTS"]
 
 FONT_FOLDER = Path(__file__).parent / "static" / "fonts"
 
@@ -93,6 +93,79 @@ _PDF_WORDS = {
 }  # fmt: skip
 
 
+# Reportlab's built-in CID fonts (Adobe's Asian font packs: the PDF names them, the reader
+# supplies the glyphs; no font file): DejaVu Sans has no Chinese characters, kana or hangul.
+CJK_FONTS = {"ja": "HeiseiKakuGo-W5", "ko": "HYGothic-Medium"}
+
+
+def _cjk_script(char: str) -> str | None:
+    """"ko" for hangul, "ja" for kana and Chinese characters (and CJK punctuation), else None."""
+    code = ord(char)
+    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return "ko"
+    if (0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF or 0x31F0 <= code <= 0x31FF):  # fmt: skip
+        return "han"
+    return None
+
+
+def _register_cjk(lang: str) -> str:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    name = CJK_FONTS[lang]
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(name))
+        for bold in (0, 1):  # <b> around a run: the same face (the packs have no bold)
+            for italic in (0, 1):
+                addMapping(name, bold, italic, name)
+    return name
+
+
+def rich(text: object) -> str:
+    """``text`` as Paragraph markup: escaped, runs of Japanese or Korean in a CID font.
+
+    Chinese characters go with Korean in a text that has hangul and no kana, else Japanese
+    (the firms' and buyers' own words are Japanese far more often).
+
+    >>> rich("ISO 9001 <ok>")
+    'ISO 9001 &lt;ok&gt;'
+    >>> rich("ép nhựa 射出成形")
+    'ép nhựa <font name="HeiseiKakuGo-W5">射出成形</font>'
+    """
+    from xml.sax.saxutils import escape
+
+    text = "" if text is None else str(text)
+    scripts = [_cjk_script(c) for c in text]
+    if not any(scripts):
+        return escape(text)
+    korean = "ko" in scripts and not any(0x3040 <= ord(c) <= 0x30FF for c in text)
+    out: list[str] = []
+    run: list[str] = []
+    current: str | None = None
+    for char, script in zip(text, scripts, strict=True):
+        lang = None if script is None else ("ko" if script == "ko" or korean else "ja")
+        if char == " " and current is not None:  # a space inside a CJK run stays in it
+            lang = current
+        if lang != current and run:
+            out.append(_run("".join(run), current))
+            run = []
+        current = lang
+        run.append(char)
+    if run:
+        out.append(_run("".join(run), current))
+    return "".join(out)
+
+
+def _run(text: str, lang: str | None) -> str:
+    from xml.sax.saxutils import escape
+
+    if lang is None:
+        return escape(text)
+    return f'<font name="{_register_cjk(lang)}">{escape(text)}</font>'
+
+
 def _register_fonts() -> tuple[str, str]:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -106,7 +179,8 @@ def _register_fonts() -> tuple[str, str]:
 
 
 def shortlist_pdf(shortlist: ShortlistPublic, need: Any, lang: str = "vi") -> bytes:
-    """The shortlist as an A4 landscape PDF (DejaVu Sans: every Vietnamese diacritic).
+    """The shortlist as an A4 landscape PDF (DejaVu Sans: every Vietnamese diacritic; runs of
+    Japanese or Korean in reportlab's CID fonts, see :func:`rich`).
 
     Parameters
     ----------
@@ -139,7 +213,7 @@ def shortlist_pdf(shortlist: ShortlistPublic, need: Any, lang: str = "vi") -> by
                                  title=f"{words['title']} {need.need_id}", author="cnht-match")  # fmt: skip
     story: list[Any] = [
         Paragraph(escape(words["title"]), title),
-        Paragraph(escape(f"{words['need']} {need.need_id}: {need.title}"), meta),
+        Paragraph(rich(f"{words['need']} {need.need_id}: {need.title}"), meta),
         Paragraph(escape(f"{words['buyer']} {need.buyer_id} · {words['run']} {shortlist.run_id} · "
                          f"{format_date(shortlist.created_at, lang)} · {shortlist.model_version}"), meta),
         Spacer(1, 5 * mm),
@@ -148,12 +222,12 @@ def shortlist_pdf(shortlist: ShortlistPublic, need: Any, lang: str = "vi") -> by
                               for key in ("rank", "firm", "score", "status", "reasons")]]  # fmt: skip
     for entry in shortlist.data:
         status = STATUS_LABELS.get(entry.status or "", {}).get(lang, entry.status or "")
-        reasons = "<br/>".join(escape(line) for line in _reasons(entry, lang))
+        reasons = "<br/>".join(rich(line) for line in _reasons(entry, lang))
         rows.append([
             Paragraph(str(entry.rank), body),
-            Paragraph(f"<b>{escape(entry.firm_name)}</b><br/>{escape(entry.firm_id)}", body),
+            Paragraph(f"<b>{rich(entry.firm_name)}</b><br/>{rich(entry.firm_id)}", body),
             Paragraph(format_number(entry.score, lang, 3), body),
-            Paragraph(escape(status), body),
+            Paragraph(rich(status), body),
             Paragraph(reasons or "—", body),
         ])  # fmt: skip
     if not shortlist.data:

@@ -61,3 +61,15 @@ def test_formatting_and_safe_redirects():
     assert pick_language("en", "vi") == "en" and pick_language("fr", None) == "vi"
     assert safe_next("/needs?q=x") == "/needs?q=x"
     assert safe_next("//evil.example") == "/" and safe_next("https://evil.example") == "/"
+
+
+def test_pdf_keeps_japanese_and_korean_reasons():
+    reasons = [{"component": "text", "vi": "khớp: 射出成形 金型 (ép nhựa)", "en": "matches 射出成形 金型",
+                "positive": True},
+               {"component": "text", "vi": "사출 성형 가능", "en": "사출 성형 가능", "positive": True}]  # fmt: skip
+    need = SimpleNamespace(need_id="N-0002", title="樹脂部品の射出成形", buyer_id="B002")
+    shortlist = make_shortlist(reasons=reasons, firm_name="Công ty ABC 日本支社")
+    text = PdfReader(io.BytesIO(shortlist_pdf(shortlist, need))).pages[0].extract_text()
+    text = "".join(text.split())
+    for words in ("射出成形", "金型", "樹脂部品の射出成形", "日本支社", "사출", "ép nhựa"):
+        assert "".join(words.split()) in text, (words, text)
