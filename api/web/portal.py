@@ -225,10 +225,13 @@ def portal_interest(
     """Say "we are interested" in an open need the firm fits; staff see it on the need's page."""
     check_form(request, csrf)
     firm_id = _firm_key(principal, _lang(request))
+    # A need the firm is not suggested for answers like a missing one, with the same
+    # queries in the same order (the firm's needs first, then the need), so neither the
+    # words nor the time tell a hidden need from a missing one.
+    fitting = needs_for_firm(session, request.app.state.ranking, firm_id)
     need = session.scalar(select(Need).where(Need.need_id == need_id))
-    # A need the firm is not suggested for answers like a missing one.
-    if need is None or need.status != "open" or need_id not in needs_for_firm(session, request.app.state.ranking, firm_id):
-        raise NotFoundError(f"Need {need_id} not found.")
+    if need is None or need.status != "open" or need_id not in fitting:
+        raise NotFoundError(repo.not_found_message("Need", need_id))
     record_interest(session, need_id, firm_id, note, principal.actor)
     _commit_before_redirect(session)
     return RedirectResponse(f"/portal?saved=interest#need-{need_id}", status_code=303)
