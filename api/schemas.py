@@ -621,12 +621,16 @@ class MatchPublic(BaseModel):
 
 
 class SuggestionPublic(BaseModel):
-    """An open need a firm fits, without the buyer's confidential fields."""
+    """A need a firm fits, without the buyer's confidential fields.
+
+    ``state`` is ``open`` unless the closed and past-deadline needs were asked for (``?all=true``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     rank: int
     need_id: str
+    state: Literal["open", "closed", "past_deadline"] = "open"
     buyer_id: str
     title: str
     sector: str | None

@@ -172,3 +172,31 @@ def test_cli_import_stores_into_the_database(tmp_path, monkeypatch):
         jobs = session.scalars(select(ImportJob).order_by(ImportJob.id)).all()
         assert [(j.inserted, j.unchanged, j.rejected) for j in jobs] == [(2, 0, 1), (0, 2, 1)]
     engine.dispose()
+
+
+def test_suggestions_list_open_needs_unless_all_asked(client, seeded, analyst):
+    """Closed and past-deadline needs are left out by default; ``?all=true`` adds them, marked.
+
+    The rule is :func:`matching.need_state.need_state`, the one ``cnht suggest`` uses.
+    """
+    from datetime import date
+
+    from features import clock
+
+    late = make_need(need_id="N-0004", deadline="2027-01-15", title="Vỏ nhựa ABS đợt 2")
+    assert client.post("/api/v1/needs", json=late, headers=seeded).status_code == 201
+    url = "/api/v1/firms/F0001/suggestions"
+    with clock.frozen(date(2027, 2, 1)):  # N-0004's deadline has passed; N-0003 is closed
+        default = client.get(url, params={"k": 10}, headers=analyst)
+        assert default.status_code == 200, default.text
+        listed = {s["need_id"]: s["state"] for s in default.json()["data"]}
+        assert "N-0001" in listed and "N-0003" not in listed and "N-0004" not in listed
+        assert set(listed.values()) == {"open"}
+        everything = client.get(url, params={"k": 10, "all": "true"}, headers=analyst)
+        assert everything.status_code == 200, everything.text
+        states = {s["need_id"]: s["state"] for s in everything.json()["data"]}
+    assert states["N-0003"] == "closed" and states["N-0004"] == "past_deadline"
+    assert states["N-0001"] == "open"
+    with clock.frozen(date(2027, 1, 15)):  # on its deadline day a need is still open
+        on_the_day = client.get(url, params={"k": 10}, headers=analyst).json()
+    assert {s["need_id"]: s["state"] for s in on_the_day["data"]}["N-0004"] == "open"
