@@ -116,7 +116,7 @@ class NeedQuery:
     preferred_certifications: tuple[str, ...] = ()
     min_monthly_capacity: float = math.nan
     target_capacity: float = math.nan
-    as_of: date = field(default_factory=date.today)
+    as_of: date = field(default_factory=clock.today)
     require_sector: bool | None = None
     exclude_firms: tuple[str, ...] = ()
     park_id: str = ""

@@ -31,6 +31,7 @@ from api.storage.models import (
     ShortlistRun,
 )
 from api.storage.outcomes import OUTCOME_IMPORT_LOCK_ID, RECORDED_ORDER, check_transition
+from features import clock
 from features.certifications import Certification, as_certification, valid_codes
 from features.exceptions import CnhtError
 from features.geo import geocode
@@ -764,7 +765,7 @@ def list_firms(
         query = query.where(_has_code(Firm.process_codes, resolve_code(process, "process", "process")))
     if certification:
         code = resolve_code(certification, "certification", "certification")
-        holders = sorted(firms_holding(session, code, today or dt.date.today()))
+        holders = sorted(firms_holding(session, code, today or clock.today()))
         # Rendered as literals (integers only): no bound-parameter limit for 100,000 holders.
         query = query.where(Firm.id.in_(bindparam("holders", holders, expanding=True, literal_execute=True)))
     if district:

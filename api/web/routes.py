@@ -50,6 +50,7 @@ from api.web.session import (
     remember_key,
     safe_next,
 )
+from features import clock
 from features.dates import read_date
 from features.exceptions import CnhtError
 from features.text import fold
@@ -274,7 +275,7 @@ def needs_list(
         total = open_total + closed_total
     return render(request, "needs.html", {
         "needs": needs, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
-        "q": q or "", "status": status or "all", "today": dt.date.today(),
+        "q": q or "", "status": status or "all", "today": clock.today(),
     }, principal=principal)  # fmt: skip
 
 
@@ -341,7 +342,7 @@ def _need_page(request: Request, session: Any, principal: Principal, need_id: st
         "need": need, "buyer": buyer, "facts": facts, "facts_error": facts_error,
         "shortlist": shortlist, "runs": runs, "latest_run": runs[0].id if runs else None,
         "history": history, "allowed_next": allowed_next, "component_max": component_max,
-        "today": dt.date.today(), "error": error, "saved": request.query_params.get("saved"),
+        "today": clock.today(), "error": error, "saved": request.query_params.get("saved"),
         "can_write": principal.role == "staff",
     }, principal=principal, status_code=status_code)  # fmt: skip
 
@@ -429,7 +430,7 @@ def entry_outcome(
     entry = repo.get_shortlist_entry(session, entry_id)
     back = f"/needs/{entry.need_id}?run={entry.run_id}"
     try:
-        when = _parse_day(day) if day.strip() else dt.date.today()
+        when = _parse_day(day) if day.strip() else clock.today()
         if when is None:
             raise _OutcomeDateError({"vi": f"Ngày phải có dạng dd/mm/yyyy, nhận được {day!r}.",
                                      "en": f"Expected a date as dd/mm/yyyy, got {day!r}."}[lang])  # fmt: skip
@@ -550,7 +551,7 @@ def firm_page(request: Request, session: SessionDep, principal: UserDep, firm_id
     return render(request, "firm.html", {
         "firm": firm, "certificates": certificate_rows(firm), "outcomes": outcomes[::-1],
         "fits": fits, "fits_error": fits_error, "upgrades": best, "upgrades_error": upgrades_error,
-        "today": dt.date.today(),
+        "today": clock.today(),
     }, principal=principal)  # fmt: skip
 
 
@@ -566,7 +567,7 @@ def certificate_rows(firm: Firm) -> list[tuple[Any, str]]:
         if not records:
             rows.append((cert, "unknown"))
             continue
-        today = dt.date.today()
+        today = clock.today()
         status = certificate_status(records, on=today).get(cert.code)
         state = status.status if status is not None else "unknown"
         if state == "held" and status.valid_until is not None and status.valid_until <= today + dt.timedelta(days=90):

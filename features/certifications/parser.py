@@ -43,6 +43,7 @@ from typing import Any
 
 import pandas as pd
 
+from features import clock
 from features.certifications.catalogue import _JOIN, _RUNS, _catalogue, _Standard
 from features.certifications.records import Certification, ParsedCertifications, _day
 from features.text import fold, normalize
@@ -463,7 +464,7 @@ def parse_certifications(
     >>> parse_certifications("ISO 45001 hiệu lực đến 31/12/2026")[0].valid_until
     datetime.date(2026, 12, 31)
     """
-    as_of = _day(as_of, "as_of") or date.today()
+    as_of = _day(as_of, "as_of") or clock.today()
     result = ParsedCertifications()
     if text is None or (
         not isinstance(text, str) and pd.api.types.is_scalar(text) and pd.isna(text)

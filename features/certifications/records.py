@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from features import clock
 from features.certifications.catalogue import _standard_of
 from features.exceptions import CertificationError, UnknownCodeError
 from features.text import fold
@@ -161,7 +162,7 @@ class Certification:
         >>> c.is_valid(date(2024, 12, 31)), c.is_valid(date(2025, 1, 1))
         (True, False)
         """
-        as_of = _day(as_of, "as_of") or date.today()
+        as_of = _day(as_of, "as_of") or clock.today()
         period = self.period()
         if period is None:
             return False
@@ -228,7 +229,7 @@ class Certification:
                 f"Expected lang 'vi' or 'en', got {lang!r}. Pass one of those two."
             )
         valid, expired, unknown, future = texts[lang]
-        as_of = _day(as_of, "as_of") or date.today()
+        as_of = _day(as_of, "as_of") or clock.today()
         last = self.expires()
         said = _STATUS_TEXT[lang].get(self.status)
         if self.status == "planned" and self.issued is not None:

@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from features import clock
 from features.certifications.catalogue import is_international, label
 from features.certifications.records import Certification, _day, as_certification
 from features.exceptions import CertificationError
@@ -239,7 +240,7 @@ def validity_periods(certs: Iterable[object] | str | None) -> dict[str, tuple[Pe
     {'iso_9001': ((None, datetime.date(2029, 2, 28), False),)}
     """
     by_code: dict[str, list] = {}
-    for span in _spans(_records(certs, date.today())):
+    for span in _spans(_records(certs, clock.today())):
         by_code.setdefault(span[3].code, []).append(span)
     return {
         code: tuple((_day_of(s), _day_of(e), v) for s, e, v in _merge(spans))
@@ -256,7 +257,7 @@ def status_from_periods(code: str, periods: Iterable[Period], on: date) -> Certi
     >>> status_from_periods("iso_9001", [(None, date(2025, 6, 30), True)], date(2026, 1, 1)).describe("en")
     'ISO 9001 expired 06/2025'
     """
-    on = _day(on, "on") or date.today()
+    on = _day(on, "on") or clock.today()
     day = float(on.toordinal())
     spans = sorted((_ordinal(s, -math.inf), _ordinal(e, math.inf), bool(v)) for s, e, v in periods)
     for i, (first, last, verified) in enumerate(spans):
@@ -341,7 +342,7 @@ def certificate_status(
     >>> {code: a.status for code, a in answers.items()}
     {'iatf_16949': 'pending', 'iso_14001': 'lacking', 'iso_9001': 'lacking'}
     """
-    on = _day(on, "on") or date.today()
+    on = _day(on, "on") or clock.today()
     records = _records(certs, on)
     by_code: dict[str, list[Certification]] = {}
     for record in records:

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from features import clock
 from features.exceptions import CnhtError
 
 __all__ = ["ProfileError", "CAPABILITY_KINDS"]
@@ -95,7 +96,7 @@ def _cell_items(cell: object) -> Iterable:
 
 def _as_of(value: date | str | None) -> date:
     if value is None:
-        return date.today()
+        return clock.today()
     if isinstance(value, date):
         return value
     try:
