@@ -10,6 +10,12 @@ and ``GET /imports/{job_id}``' :func:`~api.routes.imports.get_import`; :func:`ap
 from __future__ import annotations
 
 import io
+import json
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile
@@ -20,7 +26,7 @@ from sqlalchemy import select
 from api.auth import ROLES, Principal, create_key, list_keys, revoke_key
 from api.deps import SessionDep
 from api.routes.buyers import create_buyer
-from api.routes.imports import get_import, import_table, list_imports
+from api.routes.imports import _read_upload, get_import, import_table, list_imports
 from api.routes.needs import create_need
 from api.schemas import BuyerCreate, NeedCreate
 from api.storage.models import Buyer, Need
@@ -37,8 +43,10 @@ from api.web.routes import (
     taxonomy_choices,
 )
 from api.web.session import check_form
+from features.columns import VI_HEADERS
 from features.dates import read_date
 from features.exceptions import CnhtError
+from features.ingest import TablePreview, preview_table
 
 __all__ = ["router"]
 
@@ -55,10 +63,14 @@ class _FormError(CnhtError):
 
 
 def _imports_page(request: Request, session: Any, principal: Principal, *, error: str | None = None,
-                  kind: str = "firms", status_code: int = 200) -> HTMLResponse:  # fmt: skip
+                  kind: str = "firms", status_code: int = 200, preview: TablePreview | None = None,
+                  token: str | None = None, filename: str | None = None) -> HTMLResponse:  # fmt: skip
     jobs = list_imports(session=session, principal=principal, kind=None, job_status=None, limit=15, offset=0)
     return render(request, "imports.html", {"jobs": jobs.data, "kinds": KINDS, "kind": kind, "error": error,
-                                            "job": None}, principal=principal, status_code=status_code)  # fmt: skip
+                                            "job": None, "preview": preview, "token": token,
+                                            "filename": filename, "vi_headers": VI_HEADERS},
+                  principal=principal,
+                  status_code=status_code)  # fmt: skip
 
 
 @router.get("/imports")
@@ -66,6 +78,44 @@ def imports_page(request: Request, session: SessionDep, principal: UserDep) -> R
     """Upload a CSV or XLSX of firms, buyers, needs or outcomes (staff); recent imports."""
     _staff(principal, _lang(request))
     return _imports_page(request, session, principal)
+
+
+# An upload waits here between its preview and the staff member's confirmation (a file
+# per upload, named by a random token, bound to the one who uploaded it; gone after an hour).
+_PENDING = FilePath(tempfile.gettempdir()) / "cnht-import-previews"
+_PENDING_SECONDS = 3600
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,60}")
+
+
+def _keep_pending(data: bytes, filename: str, kind: str, actor: str) -> str:
+    _PENDING.mkdir(mode=0o700, parents=True, exist_ok=True)
+    now = time.time()
+    for old in _PENDING.glob("*"):
+        try:
+            if now - old.stat().st_mtime > _PENDING_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
+    token = secrets.token_urlsafe(24)
+    (_PENDING / f"{token}.bin").write_bytes(data)
+    (_PENDING / f"{token}.json").write_text(json.dumps({"filename": filename, "kind": kind, "actor": actor}))
+    return token
+
+
+def _take_pending(token: str, actor: str) -> tuple[bytes, dict[str, str]] | None:
+    if not _TOKEN.fullmatch(token):
+        return None
+    data_path, meta_path = _PENDING / f"{token}.bin", _PENDING / f"{token}.json"
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("actor") != actor or time.time() - meta_path.stat().st_mtime > _PENDING_SECONDS:
+            return None
+        data = data_path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    data_path.unlink(missing_ok=True)
+    meta_path.unlink(missing_ok=True)
+    return data, meta
 
 
 @router.post("/imports")
@@ -77,7 +127,7 @@ def imports_upload(
     kind: Annotated[str, Form(max_length=20)] = "firms",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Import the file with ``POST /imports/{kind}``' function, then show the job."""
+    """Read the file and show its first rows under the columns they go to; import on confirm."""
     check_form(request, csrf)
     lang = _lang(request)
     _staff(principal, lang)
@@ -89,14 +139,50 @@ def imports_upload(
         return _imports_page(request, session, principal, kind=kind, status_code=422,
                              error={"vi": "Chưa chọn tệp. Chọn một tệp CSV hoặc XLSX rồi nhập lại.",
                                     "en": "No file chosen. Pick a CSV or XLSX file and import again."}[lang])  # fmt: skip
+    settings = request.app.state.settings
+    filename = file.filename[:200]
     try:
-        answer = import_table(kind=kind, file=file, request=request, principal=principal)
-    except CnhtError as exc:  # unreadable file, past an import limit: the failed job is recorded
+        data = _read_upload(file, settings.max_upload_bytes)
+        if not data:
+            raise _FormError({"vi": f"Tệp {filename!r} trống. Chọn một tệp CSV hoặc XLSX có dòng tiêu đề.",
+                              "en": f"File {filename!r} is empty. Pick a CSV or XLSX file with a header row."}[lang])  # fmt: skip
+        preview = preview_table(kind, data, filename=filename, limits=settings.read_limits())
+    except CnhtError as exc:  # unreadable, no required column, past a limit: nothing was imported
         return _imports_page(request, session, principal, kind=kind, error=str(exc),
+                             status_code=getattr(exc, "status_code", 422))  # fmt: skip
+    except Exception:  # a file the readers choke on (a broken zip, a stray encoding)
+        return _imports_page(request, session, principal, kind=kind, status_code=422, error={
+            "vi": f"Không đọc được {filename!r} như một bảng. Lưu lại dạng CSV (UTF-8) hoặc XLSX có dòng tiêu đề.",
+            "en": f"Cannot read {filename!r} as a table. Save it as CSV (UTF-8) or XLSX with a header row."}[lang])  # fmt: skip
+    token = _keep_pending(data, filename, kind, principal.actor)
+    return _imports_page(request, session, principal, kind=kind, preview=preview, token=token, filename=filename)
+
+
+@router.post("/imports/confirm")
+def imports_confirm(
+    request: Request,
+    session: SessionDep,
+    principal: UserDep,
+    token: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Import the previewed file with ``POST /imports/{kind}``' function, then show the job."""
+    check_form(request, csrf)
+    lang = _lang(request)
+    _staff(principal, lang)
+    pending = _take_pending(token, principal.actor)
+    if pending is None:
+        return _imports_page(request, session, principal, status_code=410, error={
+            "vi": "Bản xem trước đã hết hạn hoặc đã được nhập. Chọn lại tệp.",
+            "en": "The preview has expired or was already imported. Choose the file again."}[lang])  # fmt: skip
+    data, meta = pending
+    upload = UploadFile(file=io.BytesIO(data), filename=meta["filename"])
+    try:
+        answer = import_table(kind=meta["kind"], file=upload, request=request, principal=principal)
+    except CnhtError as exc:  # unreadable file, past an import limit: the failed job is recorded
+        return _imports_page(request, session, principal, kind=meta["kind"], error=str(exc),
                              status_code=getattr(exc, "status_code", 400))  # fmt: skip
     if isinstance(answer, JSONResponse):  # the database refused a row: nothing imported
-        import json
-
         detail = json.loads(bytes(answer.body))
         return RedirectResponse(f"/imports/{detail['job_id']}", status_code=303)
     return RedirectResponse(f"/imports/{answer.job_id}", status_code=303)
@@ -110,7 +196,7 @@ def import_job_page(request: Request, session: SessionDep, principal: UserDep,
     job = get_import(job_id=job_id, session=session, principal=principal)
     jobs = list_imports(session=session, principal=principal, kind=None, job_status=None, limit=15, offset=0)
     return render(request, "imports.html", {"jobs": jobs.data, "kinds": KINDS, "kind": job.kind, "error": None,
-                                            "job": job}, principal=principal)  # fmt: skip
+                                            "job": job, "preview": None}, principal=principal)  # fmt: skip
 
 
 def rejects_xlsx(job: Any, lang: str) -> bytes:

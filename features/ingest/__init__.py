@@ -42,7 +42,7 @@ from collections.abc import Callable
 
 from features.exceptions import IngestLimitError
 from features.ingest._read import Source, has_more_rows_than
-from features.ingest._result import IngestResult, read_table
+from features.ingest._result import IngestResult, TablePreview, preview_table, read_table
 from features.limits import MAX_TEXT_CHARS, ReadLimits
 from features.schemas import KINDS
 
@@ -53,6 +53,8 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "KINDS",
     "read_table",
+    "preview_table",
+    "TablePreview",
     "read_firms",
     "read_buyers",
     "read_needs",

@@ -693,3 +693,65 @@ def _entered_share(raw, mapping, column, rows, present) -> float:
         if positions[0] < len(cells[n]) and not is_empty(cells[n][positions[0]])
     )
     return filled / len(wanted)
+
+
+@dataclass
+class TablePreview:
+    """The first rows of a file as the import will read them, before anything is stored.
+
+    ``columns`` pairs each written header with the column it is imported into (``None``:
+    not imported); ``rows`` are (spreadsheet row or line number, cells as text) under those
+    headers; ``total`` counts every data row; ``notices`` say what was skipped (a title row).
+    """
+
+    kind: str
+    columns: list[tuple[str, str | None]]
+    rows: list[tuple[int, list[str]]]
+    total: int
+    sheet: str | None
+    notices: list[dict[str, str]]
+
+
+def preview_table(kind: str, source: Source, sheet: str | None = None, filename: str | None = None,
+                  rows: int = 10, *, limits: ReadLimits | None = None) -> TablePreview:  # fmt: skip
+    """The header mapping and the first ``rows`` data rows of a table, read as
+    :func:`read_table` reads them (title row, help rows, another sheet), nothing parsed.
+
+    Raises the same :class:`IngestError` as :func:`read_table` when the table lacks a
+    required column.
+
+    Examples
+    --------
+    >>> p = preview_table("firms", b"STT,Ten doanh nghiep,MST,Ghi chu\\n1,Cong ty A,0100109106,x\\n")
+    >>> p.columns, p.rows, p.total
+    ([('STT', None), ('Ten doanh nghiep', 'name'), ('MST', 'tax_code'), ('Ghi chu', None)], [(2, ['1', 'Cong ty A', '0100109106', 'x'])], 1)
+    """
+    if kind not in KINDS:
+        raise IngestError(f"Expected a table kind in {KINDS}, got {kind!r}.")
+    limits = (limits or ReadLimits()).check()
+    deadline = limits.deadline()
+    data, name = read_bytes(source, limits.max_upload_bytes)
+    raw = read_raw(data, sheet, filename or name, limits, deadline)
+    raw, notices = _settle_header(kind, raw)
+    mapping, _, _, missing = _map_headers(kind, raw.header)
+    if missing and sheet is None and len(raw.sheet_names) > 1:
+        found = _find_sheet(kind, data, raw, filename or name, limits, deadline)
+        if found is not None:
+            raw, (mapping, _, _, missing) = found
+    if missing:
+        raise _missing_columns_error(kind, raw, missing)
+    width = len(raw.header)
+    shown = [(number, [_display_cell(c) for c in (list(cells) + [None] * width)[:width]])
+             for number, cells in raw.rows[:rows]]  # fmt: skip
+    return TablePreview(kind=kind, columns=[(h, mapping.get(i)) for i, h in enumerate(raw.header)],
+                        rows=shown, total=len(raw.rows), sheet=raw.sheet, notices=notices)  # fmt: skip
+
+
+def _display_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "strftime"):  # an Excel date: as a person reads it
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return normalize(value)

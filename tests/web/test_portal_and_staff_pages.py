@@ -121,7 +121,15 @@ def test_staff_imports_a_file_with_bad_rows(page, served, tmp_path):
                    "WEB-3,Công ty Ba,01-0234,abc,Gia Lâm\n", encoding="utf-8")  # fmt: skip
     page.get_by_label("Loại dữ liệu").select_option("firms")
     page.locator("#file").set_input_files(str(bad))
-    _submit(page, page.get_by_role("button", name="Nhập tệp"))
+    _submit(page, page.get_by_role("button", name="Đọc tệp và xem trước"))
+    # the preview: each written header over the column it goes into, the first rows as read
+    heads = page.locator("#preview-rows thead th").all_inner_texts()
+    assert [h.split("\n")[0] for h in heads] == ["Dòng", "firm_id", "name", "tax_code", "employees", "district"]
+    assert "→ Tên doanh nghiệp" in heads[2]
+    rows = page.locator("#preview-rows tbody tr")
+    assert rows.count() == 3 and rows.nth(2).locator("td").all_inner_texts() == ["4", "WEB-3", "Công ty Ba", "01-0234", "abc", "Gia Lâm"]
+    screenshot(page, "import-preview")
+    _submit(page, page.get_by_role("button", name=re.compile("Xác nhận nhập")))
     assert re.fullmatch(r"/imports/\d+", urlsplit(page.url).path)
     counts = {k: page.locator(f"#counts dd[data-count='{k}']").inner_text() for k in ("read", "inserted", "rejected")}
     assert counts == {"read": "3", "inserted": "2", "rejected": "1"}
@@ -139,8 +147,51 @@ def test_staff_imports_a_file_with_bad_rows(page, served, tmp_path):
     empty = tmp_path / "trong.csv"
     empty.write_bytes(b"")
     page.locator("#file").set_input_files(str(empty))
-    _submit(page, page.get_by_role("button", name="Nhập tệp"))
-    assert "is empty" in page.get_by_role("alert").inner_text()
+    _submit(page, page.get_by_role("button", name="Đọc tệp và xem trước"))
+    assert "trống" in page.get_by_role("alert").inner_text()
+
+
+def test_staff_imports_a_filled_template_with_a_title_row_and_stt(page, served, tmp_path):
+    """The project's own template, a title above its headers and an STT column, filled in below
+    its help rows: the preview shows the data row only, and the import has no problem."""
+    from openpyxl import load_workbook as load
+
+    book = load("data/demo/templates/firms_template.xlsx")
+    sheet = book.worksheets[0]
+    sheet.append(["WEB-T1", "Công ty Mẫu Biểu", None, "12 Lê Lợi", "Đông Anh", 2005, 80])
+    sheet.insert_cols(1)
+    sheet.cell(row=1, column=1, value="STT")
+    sheet.cell(row=4, column=1, value=1)
+    sheet.insert_rows(1)
+    sheet.cell(row=1, column=1, value="DANH SÁCH DOANH NGHIỆP CÔNG NGHIỆP HỖ TRỢ")
+    path = tmp_path / "mau-doanh-nghiep.xlsx"
+    book.save(path)
+    sign_in(page, served.staff_key)
+    page.goto("/imports")
+    page.get_by_label("Loại dữ liệu").select_option("firms")
+    page.locator("#file").set_input_files(str(path))
+    _submit(page, page.get_by_role("button", name="Đọc tệp và xem trước"))
+    assert "dòng 2" in page.locator("#preview .alert").inner_text()  # the title row, said in words
+    rows = page.locator("#preview-rows tbody tr")
+    assert rows.count() == 1 and rows.first.locator("td").all_inner_texts()[:3] == ["5", "1", "WEB-T1"]
+    assert "không nhập" in page.locator("#preview-rows thead th").nth(1).inner_text()  # STT
+    _submit(page, page.get_by_role("button", name=re.compile("Xác nhận nhập")))
+    counts = {k: page.locator(f"#counts dd[data-count='{k}']").inner_text() for k in ("read", "inserted", "rejected")}
+    assert counts == {"read": "1", "inserted": "1", "rejected": "0"}
+    assert page.locator("#rejects").count() == 0
+    assert _api(served, "/firms/WEB-T1")["name"] == "Công ty Mẫu Biểu"
+
+
+def test_interest_in_a_hidden_need_answers_like_a_missing_one(page, served):
+    sign_in(page, served.firm_key)
+    csrf = page.locator("input[name=csrf]").first.input_value()
+    fits = {s["need_id"] for s in _api(served, f"/firms/{served.firm_id}/suggestions", k=50)["data"]}
+    hidden = next(n["need_id"] for n in _api(served, "/needs", limit=200)["data"] if n["need_id"] not in fits)
+    answers = {}
+    for need_id in (hidden, "N-NO-SUCH"):
+        answer = page.request.post(f"/portal/needs/{need_id}/interest", form={"csrf": csrf, "note": ""})
+        answers[need_id] = (answer.status, answer.text().replace(need_id, "<id>"))
+    assert answers[hidden] == answers["N-NO-SUCH"] and answers[hidden][0] == 404
 
 
 def test_staff_creates_and_revokes_a_key(browser, page, served):

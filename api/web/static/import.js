@@ -1,11 +1,13 @@
-// While a file imports, say so and keep the button from sending it twice (plain form otherwise).
+// While a file is read or imports, say so and keep the button from sending it twice (plain forms otherwise).
 document.addEventListener("DOMContentLoaded", function () {
-  var form = document.getElementById("import-form");
   var progress = document.getElementById("import-progress");
-  if (!form || !progress) return;
-  form.addEventListener("submit", function () {
-    progress.textContent = form.dataset.running;
-    progress.hidden = false;
-    form.querySelector("button[type=submit]").disabled = true;
+  ["import-form", "confirm-form"].forEach(function (id) {
+    var form = document.getElementById(id);
+    if (!form || !progress) return;
+    form.addEventListener("submit", function () {
+      progress.textContent = form.dataset.running;
+      progress.hidden = false;
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    });
   });
 });
