@@ -113,13 +113,18 @@ def fold(text: object) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip().lower()
 
 
+@lru_cache(maxsize=65536)
+def _abbreviation_key(word: str) -> str:
+    return normalize(word).lower()
+
+
 def abbreviation_key(word: object) -> str:
     """Lookup key of an abbreviation: its spelling in lower case, diacritics kept.
 
     ``SX``, ``sx`` and ``Sx`` share a key; ``ĐT`` (điện tử) and ``DT`` do not, nor do
     ``LĐ`` (lao động) and ``LD`` (liên doanh).
     """
-    return normalize(word).lower()
+    return _abbreviation_key(word) if isinstance(word, str) else normalize(word).lower()
 
 
 @lru_cache(maxsize=1)

@@ -126,6 +126,7 @@ class FirmArrays:
     concept: sp.csc_matrix | None = None
     concept_columns: dict[str, int] = field(default_factory=dict)
     concept_idf: np.ndarray | None = None
+    concept_dense: dict[int, np.ndarray] = field(default_factory=dict)  # frequent concepts, dense
     labels_ja: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:

@@ -95,6 +95,7 @@ def _one_row(firms: FirmArrays, row: int) -> FirmArrays:
         multinationals=firms.multinationals[rows], completeness=firms.completeness[rows],
         evidence=firms.evidence[rows],
         dense_text={},  # text similarity comes from the query's precomputed values
+        concept_dense={},
         experience_base=None if firms.experience_base is None else firms.experience_base[rows],
         capacity_or_zero=None,  # apply_upgrade may change capacity: read it from ``capacity``
         place_km={},  # distances from the firm's own lat/lon

@@ -378,6 +378,9 @@ class SupplierMatcher(BaseEstimator):
                     cert_to[column, row, slot] = math.inf if last is None else last.toordinal()
                     cert_verified[column, row, slot] = verified
         concept, concept_columns, concept_idf = self._concept_matrix(profiles, taxonomy)
+        concept_df = np.diff(concept.indptr)
+        concept_dense = {int(c): concept[:, c].toarray().ravel()
+                         for c in np.flatnonzero(concept_df >= max(_DENSE_MIN_DF, n // 50))}
         export_cells = [_tuple(v) for v in profiles["export_markets"]] if "export_markets" in profiles else [()] * n
         countries = sorted({c.upper() for cell in export_cells for c in cell})
         export_matrix = self._multi_hot([[c.upper() for c in cell] for cell in export_cells],
@@ -427,6 +430,7 @@ class SupplierMatcher(BaseEstimator):
             concept=concept,
             concept_columns=concept_columns,
             concept_idf=concept_idf,
+            concept_dense=concept_dense,
             labels_ja={t.code: t.label_ja for t in taxonomy.terms()},
         )
 
@@ -548,6 +552,22 @@ class SupplierMatcher(BaseEstimator):
             names[code] = counts
         return names[code]
 
+    def _expansion(self, concepts: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+        """(term, 1 + log count) of the ``_EXPANSION_TERMS`` most telling names of a set of
+        concepts: the rarest among the firms (each term read is a posting list gathered, and a
+        concept can have a hundred aliases). Needs share concepts: cached by the set."""
+        cache = self.__dict__.setdefault("_names_cache", {})
+        key = ("expansion", concepts)
+        if key not in cache:
+            names: Counter = Counter()
+            for code in concepts:
+                names.update(self._concept_names(code))
+            vocabulary, idf = self.firms_.vocabulary, self.firms_.idf
+            known = [(t, 1.0 + math.log(c)) for t, c in names.items() if t in vocabulary]
+            known.sort(key=lambda tw: (-tw[1] * idf[vocabulary[tw[0]]], tw[0]))
+            cache[key] = tuple(known[:_EXPANSION_TERMS])
+        return cache[key]
+
     def _text_terms(self, text: str, concepts: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
         """Index columns and L2-normalised tf-idf weights of a need's words, plus the names of
         the ``concepts`` it names at weight ``expansion`` (cached by text and concepts)."""
@@ -559,16 +579,8 @@ class SupplierMatcher(BaseEstimator):
         firms = self.firms_
         tf = {t: 1.0 + math.log(c) for t, c in Counter(tokens(text)).items()}
         if self.expansion:
-            names: Counter = Counter()
-            for code in concepts:
-                names.update(self._concept_names(code))
-            # The most telling names only (rarest among the firms): each term read is a
-            # posting list gathered, and a concept can have a hundred aliases.
-            vocabulary, idf = firms.vocabulary, firms.idf
-            known = [(t, c) for t, c in names.items() if t in vocabulary]
-            known.sort(key=lambda tc: (-(1.0 + math.log(tc[1])) * idf[vocabulary[tc[0]]], tc[0]))
-            for term, count in known[:_EXPANSION_TERMS]:
-                tf[term] = tf.get(term, 0.0) + self.expansion * (1.0 + math.log(count))
+            for term, weight in self._expansion(tuple(sorted(set(concepts)))):
+                tf[term] = tf.get(term, 0.0) + self.expansion * weight
         terms = [(firms.vocabulary[t], w) for t, w in tf.items() if t in firms.vocabulary]
         if terms:
             cols = np.fromiter((t for t, _ in terms), dtype=np.int64, count=len(terms))
@@ -592,27 +604,10 @@ class SupplierMatcher(BaseEstimator):
             )
         words = need.text if need.words is None else need.words
         cols, weights = self._text_terms(words, (*need.processes, *need.materials, *need.product_groups))
-        if len(cols):
-            csc = firms.text
-            sparse = np.fromiter((int(c) not in firms.dense_text for c in cols), dtype=bool, count=len(cols))
-            if sparse.any():
-                # Postings of the rare terms gathered in one go (same products, same order as
-                # concatenating term by term), summed per firm.
-                starts = csc.indptr[cols[sparse]]
-                lengths = csc.indptr[cols[sparse] + 1] - starts
-                first = np.cumsum(lengths) - lengths
-                positions = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
-                values = csc.data[positions] * np.repeat(weights[sparse], lengths)
-                text_values = np.bincount(csc.indices[positions], weights=values, minlength=len(firms))
-            else:
-                text_values = np.zeros(len(firms))
-            scratch = np.empty(len(firms))
-            for column, weight in zip(cols[~sparse], weights[~sparse], strict=True):
-                text_values += np.multiply(firms.dense_text[int(column)], weight, out=scratch)
-        else:
-            text_values = np.zeros(len(firms))
+        text_values = self._postings(firms.text, cols, weights, len(firms), firms.dense_text)
         concept_cols, concept_weights = self._concept_terms(need)
-        concept_values = self._postings(firms.concept, concept_cols, concept_weights, len(firms))
+        concept_values = self._postings(firms.concept, concept_cols, concept_weights, len(firms),
+                                        firms.concept_dense)
         # Channels are fused on one scale: each relative to the need's best firm on it (the
         # cosines of a long description and of a short one are not comparable across needs,
         # nor words with concepts).
@@ -662,16 +657,28 @@ class SupplierMatcher(BaseEstimator):
         return cols, values / np.linalg.norm(values)
 
     @staticmethod
-    def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-        """``csc[:, cols] @ weights`` for every firm, from the postings of ``cols`` only."""
+    def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int,
+                  dense: Mapping[int, np.ndarray] | None = None) -> np.ndarray:
+        """``csc[:, cols] @ weights`` for every firm: the postings of rare columns gathered in
+        one go (same products, same order as term by term), the frequent ones added from their
+        dense copy (adding 100,000 floats beats gathering tens of thousands of postings)."""
+        out = np.zeros(n)
         if not len(cols):
-            return np.zeros(n)
-        starts = csc.indptr[cols]
-        lengths = csc.indptr[cols + 1] - starts
-        first = np.cumsum(lengths) - lengths
-        positions = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
-        values = csc.data[positions] * np.repeat(weights, lengths)
-        return np.bincount(csc.indices[positions], weights=values, minlength=n)
+            return out
+        dense = dense or {}
+        sparse = np.fromiter((int(c) not in dense for c in cols), dtype=bool, count=len(cols))
+        if sparse.any():
+            starts = csc.indptr[cols[sparse]]
+            lengths = csc.indptr[cols[sparse] + 1] - starts
+            first = np.cumsum(lengths) - lengths
+            positions = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
+            values = csc.data[positions] * np.repeat(weights[sparse], lengths)
+            out = np.bincount(csc.indices[positions], weights=values, minlength=n)
+        if not sparse.all():
+            scratch = np.empty(n)
+            for column, weight in zip(cols[~sparse], weights[~sparse], strict=True):
+                out += np.multiply(dense[int(column)], weight, out=scratch)
+        return out
 
     def _park_place(self, park_id: str) -> tuple[float, float, str, str]:
         """(lat, lon, short vi name, short en name) of a park; the parks table is read once."""
