@@ -12,6 +12,7 @@ import pandas as pd
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
+from features.dates import DATE_FORMATS, read_date
 from features.numbers import read_number
 from features.text import fold, normalize
 
@@ -186,15 +187,20 @@ def decimal(value: Any, low: float, high: float, units_hint: str = "") -> float 
 
 # --- dates -------------------------------------------------------------------------------
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ t](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_YMD = re.compile(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})$")
+# A day in one of DATE_FORMATS (read by features.dates.read_date), then an optional time.
+_DAY_AND_TIME = re.compile(r"^(\S+?)(?:[ t](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+# The shapes of DATE_FORMATS whatever the numbers: such a cell that read_date refuses is not a
+# real calendar day (31/02/2026, 2026-13-01).
+_DATE_SHAPE = re.compile(r"^(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}([/.-])\d{1,2}\1\d{4})$")
 _VI_DATE = re.compile(r"^ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})$")
 
 
 def date(value: Any) -> pd.Timestamp | None:
-    """dd/mm/yyyy (also ``-`` or ``.``), yyyy-mm-dd, ISO 8601 date-times, Excel dates and
-    serial numbers, ``ngày 5 tháng 3 năm 2025``. Time zones are converted to Vietnam time
-    and dropped."""
+    """A day read by :func:`features.dates.read_date` (ISO or day first: ``01/05/2026`` is
+    1 May), optionally followed by a time (``05/01/2026 09:30``); on top of it, what
+    spreadsheets hold: Excel dates and serial numbers, ISO 8601 date-times with a zone
+    (converted to Vietnam time and dropped), and ``ngày 5 tháng 3 năm 2025``. Anything else
+    is refused with the accepted formats."""
     if is_empty(value):
         return None
     if isinstance(value, pd.Timestamp):
@@ -210,32 +216,37 @@ def date(value: Any) -> pd.Timestamp | None:
                           f"cần một ngày, nhận số {value!r}", _DATE_FIX_VI)
     raw = normalize(value)
     folded = fold(raw)
-    try:
-        if m := _DMY.match(folded):
-            d, mo, y, hh, mm, ss = m.groups()
-            return pd.Timestamp(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-        if m := _YMD.match(folded):
-            y, mo, d = m.groups()
-            return pd.Timestamp(int(y), int(mo), int(d))
-        if m := _VI_DATE.match(folded):
-            d, mo, y = m.groups()
-            return pd.Timestamp(int(y), int(mo), int(d))
-        if re.fullmatch(r"\d{5}", folded):
-            return date(int(folded))
-        if re.match(r"^\d{4}-\d{2}-\d{2}[ t]\d{1,2}:\d{2}", folded):
+    if m := _VI_DATE.match(folded):
+        folded = f"{m[1]}/{m[2]}/{m[3]}"
+    if re.fullmatch(r"\d{5}", folded):
+        return date(int(folded))
+    if m := _DAY_AND_TIME.match(folded):
+        day = read_date(m[1])
+        if day is not None:
+            try:
+                return pd.Timestamp(dt.datetime.combine(day, dt.time(int(m[2] or 0), int(m[3] or 0), int(m[4] or 0))))
+            except ValueError:
+                pass  # an impossible time: refused below
+        elif _DATE_SHAPE.match(m[1]):
+            raise CellProblem(f"expected a real calendar date, got {raw!r}", _DATE_FIX,
+                              f"ngày không có trong lịch: {raw!r}", _DATE_FIX_VI)
+    if re.match(r"^\d{4}-\d{2}-\d{2}[ t]\d{1,2}:\d{2}", folded):
+        try:
             stamp = pd.Timestamp(raw)
+        except ValueError:
+            stamp = None
+        if stamp is not None and read_date(raw[:10]) is not None:
             if stamp.tzinfo is not None:
                 stamp = stamp.tz_convert("Asia/Ho_Chi_Minh").tz_localize(None)
             return stamp
-    except ValueError:
-        raise CellProblem(f"expected a real calendar date, got {raw!r}", _DATE_FIX,
-                          f"ngày không có trong lịch: {raw!r}", _DATE_FIX_VI) from None
     raise CellProblem(f"expected a date, got {raw!r}", _DATE_FIX,
                       f"cần một ngày, nhận {raw!r}", _DATE_FIX_VI)
 
 
-_DATE_FIX = "Write the date as dd/mm/yyyy (25/12/2026) or yyyy-mm-dd (2026-12-25)."
-_DATE_FIX_VI = "Ghi ngày dạng dd/mm/yyyy (25/12/2026) hoặc yyyy-mm-dd (2026-12-25)."
+_DATE_FIX = (f"Write the date in one of the formats {', '.join(DATE_FORMATS)} (25/12/2026 is "
+             "25 December), or as ngày 25 tháng 12 năm 2026.")
+_DATE_FIX_VI = (f"Ghi ngày theo một trong các dạng {', '.join(DATE_FORMATS)} (25/12/2026 là "
+                "ngày 25 tháng 12), hoặc ngày 25 tháng 12 năm 2026.")
 
 
 # --- booleans ----------------------------------------------------------------------------

@@ -604,3 +604,21 @@ def test_province_stands_in_for_a_missing_address():
     both = read_firms("firm_id,name,address,province\nVN-1,A,12 Lê Lợi,Hà Nội\n".encode())
     assert both.firms.loc[2, "address"] == "12 Lê Lợi"
     assert both.unknown_columns == ["province"]
+
+
+@pytest.mark.parametrize("text", ["01/05/2026", "1-5-2026", "01.05.2026", "2026-05-01", "2026/5/1",
+                                  "31/02/2026", "2026.05.01", "05/01-2026", "May 1 2026"])  # fmt: skip
+def test_import_dates_follow_the_one_date_reader(text):
+    """A date cell reads as :func:`features.dates.read_date` reads it (day first), or is refused
+    with the accepted formats; Excel serials and "ngày 5 tháng 3 năm 2025" come on top."""
+    from features.dates import DATE_FORMATS, read_date
+    from features.ingest._parse import CellProblem, date
+
+    expected = read_date(text)
+    if expected is not None:
+        assert date(text) == pd.Timestamp(expected)
+        return
+    with pytest.raises(CellProblem) as refused:
+        date(text)
+    assert all(f in refused.value.fix for f in DATE_FORMATS), refused.value.fix
+    assert all(f in refused.value.fix_vi for f in DATE_FORMATS), refused.value.fix_vi
