@@ -305,14 +305,18 @@ class TextSimilarity(Component):
         return [Reason(self.name, f"mô tả có {joined}", f"description mentions {joined}")]
 
 
+_JAPANESE = re.compile("[\u3040-\u30ff]|[\u4e00-\u9fff]")
+
+
 class ConceptFit(Component):
     """Cosine similarity of the concepts of need and firm: the cross-lingual channel.
 
     Concepts are taxonomy codes (processes, materials, product concepts) found in either
     text in any language, with their more general ancestors at a lower weight and rarer
     concepts weighing more (idf). An English or Japanese need reaches a firm whose text is
-    only Vietnamese through them, and the reason names the shared concept in its words and
-    in Vietnamese, English and Japanese: ``“dập kim loại” ↔ Dập kim loại ↔ Metal stamping ↔ プレス加工``.
+    only Vietnamese through them, and the reason names the shared concept in the firm's own
+    words and in each language (``“dập” ↔ Dập kim loại`` / ``“dập” ↔ Metal stamping``, with
+    ``プレス加工`` when the need is written in Japanese).
     """
 
     name = "concepts"
@@ -337,13 +341,16 @@ class ConceptFit(Component):
             code = code_of[int(query.concept_columns[i])]
             if code in explained:
                 continue
-            labels = [firms.label(code, "vi"), firms.label(code, "en"), firms.labels_ja.get(code, "")]
+            vi, en = firms.label(code, "vi"), firms.label(code, "en")
+            # The Japanese name joins only when the need is written in Japanese: the bridge it used.
+            ja = firms.labels_ja.get(code, "") if _JAPANESE.search(query.need.text) else ""
             span = evidence.get(code) if isinstance(evidence, dict) else None
-            words = [f"“{span}”"] if span and fold(span) not in {fold(x) for x in labels} else []
-            chain = " ↔ ".join(dict.fromkeys(w for w in [*words, *labels] if w))
-            related = "" if code in named else " (liên quan)"
-            out.append(Reason(self.name, f"cùng khái niệm{related}: {chain}",
-                              f"shared concept{' (related)' if related else ''}: {chain}"))
+            words = [f"“{span}”"] if span and fold(span) not in {fold(vi), fold(en), fold(ja)} else []
+            chain_vi = " ↔ ".join(dict.fromkeys(w for w in [*words, vi, ja] if w))
+            chain_en = " ↔ ".join(dict.fromkeys(w for w in [*words, en, ja] if w))
+            related = code not in named
+            out.append(Reason(self.name, f"cùng khái niệm{' (liên quan)' if related else ''}: {chain_vi}",
+                              f"shared concept{' (related)' if related else ''}: {chain_en}"))
         return out
 
 
