@@ -23,12 +23,13 @@ from matching.exceptions import HyperParameterError, MatchingError, NeedError, U
 from matching.explain import Explanation
 from matching.gaps import Gap, best_upgrades, gaps
 from matching.labelled import LabelledSetError, evaluate_labelled, read_labelled_needs
-from matching.matcher import DEFAULT_WEIGHTS, SupplierMatcher
+from matching.matcher import DEFAULT_WEIGHTS, Firms, SupplierMatcher
 from matching.needs import NeedQuery, parse_need, parse_needs
 from matching.tuning import WeightTuning, component_values, score_weights, tune_weights
 
 __all__ = [
     "SupplierMatcher",
+    "Firms",
     "DEFAULT_WEIGHTS",
     "Component",
     "TextSimilarity",

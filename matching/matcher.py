@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -45,7 +46,7 @@ from matching.constraints import check, describe_failures, passes
 from matching.exceptions import HyperParameterError, NeedError, UnknownFirmError
 from matching.needs import NeedCache, NeedQuery, parse_needs
 
-__all__ = ["SupplierMatcher", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
+__all__ = ["SupplierMatcher", "Firms", "DEFAULT_WEIGHTS", "PROFILE_COLUMNS"]
 
 DEFAULT_WEIGHTS: dict[str, float] = {  # sum 1: a score is in [0, 1]
     "text": 0.19,
@@ -101,6 +102,33 @@ def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _number(values: Iterable, n: int) -> np.ndarray:
     return read_numbers(values) if n else np.zeros(0)
+
+
+@dataclass(frozen=True, eq=False)
+class Firms:
+    """The firms (and buyers) of a fit whose ``X`` are needs: the ``GridSearchCV`` form.
+
+    ``search.fit(needs, relevant, firms=Firms(profiles, buyers=buyers))``. scikit-learn cuts
+    every array-like fit parameter with as many rows as ``X`` into the fold's rows; this holder
+    is not array-like (no ``len``, ``shape`` or ``__array__``), so every fold is fitted on all
+    the firms and buyers, whatever their number.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The firms, as :meth:`SupplierMatcher.fit` reads them as ``X``.
+    buyers : pandas.DataFrame, optional
+        As ``fit(buyers=...)``.
+
+    Examples
+    --------
+    >>> from sklearn.utils.validation import _is_arraylike
+    >>> _is_arraylike(Firms(pd.DataFrame({"firm_id": ["F1"]})))
+    False
+    """
+
+    table: pd.DataFrame
+    buyers: pd.DataFrame | None = None
 
 
 class SupplierMatcher(BaseEstimator):
@@ -222,7 +250,7 @@ class SupplierMatcher(BaseEstimator):
         self.components_ = components
         self.weights_ = {n: float(weights.get(n, 0.0)) for n in names}
 
-    def fit(self, X: pd.DataFrame, y: object = None, *, firms: pd.DataFrame | None = None,
+    def fit(self, X: pd.DataFrame, y: object = None, *, firms: Firms | None = None,
             buyers: pd.DataFrame | None = None, needs: object = None) -> SupplierMatcher:
         """Build the firm arrays and the inverted index.
 
@@ -231,13 +259,17 @@ class SupplierMatcher(BaseEstimator):
         X : pandas.DataFrame
             The firms (import format of ``features.columns.FIRM_COLUMNS``, or a profile
             table from ``build_profiles``). When ``firms`` is given, ``X`` are training
-            needs instead (the ``GridSearchCV`` form: ``search.fit(needs, relevant, firms=...)``);
-            they become the open needs.
+            needs instead (the ``GridSearchCV`` form:
+            ``search.fit(needs, relevant, firms=Firms(profiles, buyers=buyers))``); they become
+            the open needs.
         y : ignored
-        firms : pandas.DataFrame, optional
-            The firms, when ``X`` holds needs.
+        firms : Firms, optional
+            The firms (and buyers), when ``X`` holds needs. A :class:`Firms` holder, not a
+            DataFrame: scikit-learn would cut a DataFrame with as many rows as ``X`` to a
+            fold's rows.
         buyers : pandas.DataFrame, optional
-            ``buyer_id``, ``country``, ``park_id`` of buyers, to place the plant of a need.
+            ``buyer_id``, ``country``, ``park_id`` of buyers, to place the plant of a need
+            (with ``X`` the firms; with ``firms=Firms(...)`` give them there).
         needs : optional
             Open needs for :meth:`suggest_needs` and :meth:`best_upgrades`.
 
@@ -247,8 +279,20 @@ class SupplierMatcher(BaseEstimator):
         """
         self._validate_params()
         if firms is not None:
+            if not isinstance(firms, Firms):
+                raise HyperParameterError(
+                    f"Expected firms=Firms(table) when X holds needs, got {type(firms).__name__}: "
+                    "GridSearchCV cuts a fit parameter with as many rows as X to the fold's rows, "
+                    "so a DataFrame of firms could be fitted on a slice. Write "
+                    "fit(needs, y, firms=Firms(firms, buyers=buyers)), or fit(firms) without needs."
+                )
+            if buyers is not None:
+                raise HyperParameterError(
+                    "Expected the buyers inside firms=Firms(table, buyers=...) when X holds needs, "
+                    "got buyers= as well: GridSearchCV could cut them to the fold's rows."
+                )
             needs = X if needs is None else needs
-            X = firms
+            X, buyers = firms.table, firms.buyers
         if not isinstance(X, pd.DataFrame):
             raise HyperParameterError(
                 f"Expected firms as a pandas DataFrame, got {type(X).__name__}. Read the file with "

@@ -12,7 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold
 
 from features.taxonomy import load_taxonomy
-from matching import HyperParameterError, NeedError, SupplierMatcher, UnknownFirmError
+from matching import Firms, HyperParameterError, NeedError, SupplierMatcher, UnknownFirmError
 
 # Import-format firms (features.columns.FIRM_COLUMNS); profiles are built by fit().
 FIRMS = pd.DataFrame(
@@ -165,10 +165,44 @@ def test_clone_set_params_and_grid_search(profiles):
     relevant = ["F0001", "F0007", "F0005", "F0008", "F0006"]
     grid = {"weights": [{"text": 1.0}, {"text": 0.0, "completeness": 1.0}]}
     search = GridSearchCV(matcher, grid, cv=KFold(n_splits=2))
-    search.fit(needs, relevant, firms=profiles)
+    search.fit(needs, relevant, firms=Firms(profiles))
     assert search.best_params_ == {"weights": {"text": 1.0}}
     assert search.best_score_ > search.cv_results_["mean_test_score"].min()
     assert search.best_estimator_.score(needs, relevant) == pytest.approx(1.0)
+
+
+class _FitRecorder(SupplierMatcher):
+    """A SupplierMatcher that notes the firms of every fit (clone keeps the class)."""
+
+    fitted_firms: list[tuple[str, ...]] = []
+
+    def fit(self, X, y=None, **fit_params):
+        super().fit(X, y, **fit_params)
+        _FitRecorder.fitted_firms.append(tuple(self.firm_ids_))
+        return self
+
+
+def test_grid_search_fits_every_fold_on_all_the_firms(profiles):
+    """X are the needs, cut into folds; the firms pass whole to every fold, even when there
+    are as many firms as needs (scikit-learn cuts such array-like fit parameters)."""
+    firms = profiles.iloc[:6]
+    needs = pd.DataFrame({"description": ["ép nhựa vỏ thiết bị y tế phòng sạch", "vỏ thiết bị điện tử nhựa ABS",
+                                          "linh kiện nhựa kỹ thuật cho điện tử", "phay CNC vỏ nhôm anod",
+                                          "may áo sơ mi xuất khẩu", "dập kim loại tấm sơn tĩnh điện"]})
+    relevant = ["F0001", "F0002", "F0003", "F0004", "F0005", "F0006"]
+    assert len(needs) == len(firms)  # the case scikit-learn would slice
+    _FitRecorder.fitted_firms = []
+    search = GridSearchCV(_FitRecorder(), {"weights": [{"text": 1.0}, {"text": 1.0, "process_fit": 1.0}]}, cv=3)
+    search.fit(needs, relevant, firms=Firms(firms))
+    all_firms = tuple(firms["firm_id"] if "firm_id" in firms.columns else firms.index)
+    assert len(_FitRecorder.fitted_firms) == 2 * 3 + 1  # 2 candidates x 3 folds, then the refit
+    assert set(_FitRecorder.fitted_firms) == {all_firms}
+    assert search.best_estimator_.n_firms_fit_ == 6 and search.best_score_ > 0
+    # A DataFrame of firms beside needs is refused, not silently cut to a fold's rows.
+    with pytest.raises(HyperParameterError, match=r"firms=Firms\(table\)"):
+        SupplierMatcher(geocode=False).fit(needs, relevant, firms=firms)
+    with pytest.raises(HyperParameterError, match=r"Firms\(table, buyers=...\)"):
+        SupplierMatcher(geocode=False).fit(needs, relevant, firms=Firms(firms), buyers=pd.DataFrame({"buyer_id": ["B1"]}))
 
 
 @pytest.mark.parametrize(
