@@ -42,7 +42,7 @@ from collections.abc import Callable
 
 from features.exceptions import IngestLimitError
 from features.ingest._read import Source, has_more_rows_than
-from features.ingest._result import IngestResult, TablePreview, preview_table, read_table
+from features.ingest._pipeline import IngestResult, TablePreview, preview_table, read_table
 from features.limits import MAX_TEXT_CHARS, ReadLimits
 from features.schemas import KINDS
 

@@ -1,4 +1,4 @@
-"""Speed round 2 (issue #4 §5): the fitted park distances and the mask-built candidate sets
+"""The fitted park distances and the mask-built candidate sets (fast paths of issue #4 §5)
 give exactly the answers of their plain definitions (haversine per query, np.union1d)."""
 
 from __future__ import annotations

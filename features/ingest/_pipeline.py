@@ -22,7 +22,7 @@ from features.columns import (
     OUTCOME_COLUMNS,
 )
 from features.exceptions import IngestError
-from features.ingest import _tables as t
+from features.ingest import _column_rules as t
 from features.ingest._parse import CellProblem, is_empty
 from features.ingest._read import RawTable, Source, read_bytes, read_raw
 from features.limits import Deadline, ReadLimits
