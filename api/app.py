@@ -40,7 +40,7 @@ from api.storage.session import make_engine, make_sessionmaker, migrate
 from api.web import install_web
 from features.exceptions import CnhtError
 
-__all__ = ["create_app", "API_PREFIX"]
+__all__ = ["create_app", "create_worker_app", "API_PREFIX"]
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Fit the matcher in the background from the start, so the first ranking does not wait
     # for it and /ready turns ready on its own.
     app.state.ranking.warm_up(app.state.sessionmaker)
+    if getattr(app.state, "fit_before_serving", False):
+        # One of several worker processes: take no request before this process's matcher is
+        # fitted (the other workers, already serving, take them meanwhile).
+        await anyio.to_thread.run_sync(app.state.ranking.wait_for_warm_up, _WORKER_FIT_SECONDS)
     yield
 
 
@@ -182,6 +186,26 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
         app.include_router(router, prefix=API_PREFIX)
     install_web(app)
     _document_error_body(app)
+    return app
+
+
+_WORKER_FIT_SECONDS = 600.0  # a worker serves anyway after this (requests then fit on demand)
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one worker process of ``cnht serve --workers N`` (a uvicorn factory).
+
+    ``cnht serve`` migrated the database (and seeded the demo, failed interrupted import
+    jobs) once before starting the workers, so a worker does neither: an import running in one
+    worker must not be failed by another worker starting. Each worker fits its own matcher
+    from the database before it takes requests and refits it, like any server, when the
+    firms or buyers change (:class:`api.ranking.MatcherCache`).
+    """
+    from api.request_context import configure_logging
+
+    configure_logging()
+    app = create_app(get_settings(), migrate_database=False)
+    app.state.fit_before_serving = True
     return app
 
 

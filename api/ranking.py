@@ -371,6 +371,13 @@ class MatcherCache:
             self._warming = threading.Thread(target=fit, name="cnht-matcher-warm-up", daemon=True)
             self._warming.start()
 
+    def wait_for_warm_up(self, timeout: float | None = None) -> bool:
+        """Wait until a :meth:`warm_up` fit ends (at most ``timeout`` s); True when fitted."""
+        warming = self._warming
+        if warming is not None:
+            warming.join(timeout)
+        return self._fitted is not None
+
     @property
     def warming_up(self) -> bool:
         """True while a :meth:`warm_up` fit runs."""

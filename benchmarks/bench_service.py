@@ -64,8 +64,9 @@ def _percentiles(values: list[float]) -> dict[str, float | int]:
 class Server:
     """``cnht serve --demo`` in a subprocess; its log goes to a file beside the database."""
 
-    def __init__(self, database_url: str, workdir: Path) -> None:
+    def __init__(self, database_url: str, workdir: Path, workers: int = 1) -> None:
         self.env = {**os.environ, "CNHT_DATABASE_URL": database_url}
+        self.workers = workers
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / "server.log"
@@ -74,7 +75,8 @@ class Server:
     def __enter__(self) -> Server:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [CNHT, "serve", "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
+                [CNHT, "serve", "--demo", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--workers", str(self.workers)],
                 env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -82,7 +84,9 @@ class Server:
                 raise SystemExit(f"the server stopped: see {self.log}")
             try:
                 ready = httpx.get(f"{self.base}/api/v1/ready", timeout=5)
-                if ready.status_code == 200:
+                # Several workers: each fits its matcher before it serves; wait for them all.
+                started = self.log.read_text(errors="replace").count("Application startup complete")
+                if ready.status_code == 200 and started >= self.workers:
                     return self
             except httpx.HTTPError:
                 pass
@@ -249,15 +253,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=40, help="Most requests per client and phase")
     parser.add_argument("--seconds", type=float, default=30, help="Most seconds per phase")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--workers", type=int, default=1, help="Server worker processes (cnht serve --workers)")
     args = parser.parse_args(argv)
     if args.postgres and not re.match(r"postgresql(\+psycopg)?://", args.postgres):
         parser.error(f"--postgres expects a postgresql+psycopg:// URL, got {args.postgres!r}")
     data = _demo_ids()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="cnht-bench-") as folder:
         url = args.postgres or f"sqlite:///{Path(folder) / 'cnht.db'}"
         report: dict = {"database": "postgresql" if args.postgres else "sqlite", "cores": os.cpu_count(),
+                        "workers": args.workers,
                         "requests_per_client": args.requests, "seconds_per_phase": args.seconds, "phases": {}}  # fmt: skip
-        with Server(url, Path(folder)) as server:
+        with Server(url, Path(folder), args.workers) as server:
             key = server.key()
             for clients in args.clients:
                 name = f"staff_{clients}"
@@ -270,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
             result["goals"] = _goals(name, result)
             report["phases"][name] = result
             report["load_average"] = os.getloadavg()
+        report["load_average_before"] = load_before
     print(json.dumps(report, indent=2))
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from api.deps import ReaderDep, SessionDep
 from api.schemas import KpiPublic
@@ -30,8 +31,45 @@ INTERNATIONAL_TARGET = 400
 EXPIRY_WINDOW_DAYS = 90
 
 
+def _certificate_counts(request: Request, session: Session, today: dt.date) -> tuple[int, int]:
+    """Firms meeting an international standard and certificates expiring, on ``today``.
+
+    Reading and judging every firm's certificates is most of the KPI's cost, and they change
+    only with the firms: the counts are kept per app (so per database) and computed again
+    when the day or the firms' or certificates' version (rows, latest update, latest id)
+    changed. Every certificate write goes through a firm write (its ``updated_at``).
+    """
+    firms = session.execute(select(func.count(Firm.id), func.max(Firm.updated_at))).one()
+    certificates = session.execute(select(func.count(FirmCertification.id), func.max(FirmCertification.id))).one()
+    key = (today, int(firms[0] or 0), str(firms[1]), int(certificates[0] or 0), int(certificates[1] or 0))
+    cached = getattr(request.app.state, "kpi_certificates", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    # The one validity rule over each firm's records (renewals included): a firm meets an
+    # international standard when one of its valid codes is flagged so in the taxonomy, and a
+    # certificate is expiring when its code's unbroken validity ends within the window.
+    rows: dict[int, list[FirmCertification]] = {}
+    for row in session.scalars(select(FirmCertification)):
+        rows.setdefault(row.firm_pk, []).append(row)
+    international: set[int] = set()
+    expiring = 0
+    horizon = today + dt.timedelta(days=EXPIRY_WINDOW_DAYS)
+    for firm_pk, mine in rows.items():
+        for code, answer in certificate_status(stored_certificates(mine), on=today).items():
+            if not answer.valid:
+                continue
+            if is_international(code):
+                international.add(firm_pk)
+            if answer.valid_until is not None and answer.valid_until <= horizon:
+                expiring += 1
+    counts = (len(international), expiring)
+    request.app.state.kpi_certificates = (key, counts)
+    return counts
+
+
 @router.get("", response_model=KpiPublic, responses={401: {"description": "Missing or unknown key"}, 403: {"description": "Staff and analysts only"}})  # fmt: skip
 def kpi(
+    request: Request,
     session: SessionDep,
     principal: ReaderDep,
     as_of: Annotated[
@@ -53,20 +91,7 @@ def kpi(
     # The one validity rule over each firm's records (renewals included): a firm meets an
     # international standard when one of its valid codes is flagged so in the taxonomy, and a
     # certificate is expiring when its code's unbroken validity ends within the window.
-    rows: dict[int, list[FirmCertification]] = {}
-    for row in session.scalars(select(FirmCertification)):
-        rows.setdefault(row.firm_pk, []).append(row)
-    international: set[int] = set()
-    expiring = 0
-    horizon = today + dt.timedelta(days=EXPIRY_WINDOW_DAYS)
-    for firm_pk, mine in rows.items():
-        for code, answer in certificate_status(stored_certificates(mine), on=today).items():
-            if not answer.valid:
-                continue
-            if is_international(code):
-                international.add(firm_pk)
-            if answer.valid_until is not None and answer.valid_until <= horizon:
-                expiring += 1
+    international, expiring = _certificate_counts(request, session, today)
 
     furthest: dict[tuple[str, str], int] = {}
     latest: dict[tuple[str, str], str] = {}
@@ -92,7 +117,7 @@ def kpi(
         firms_total=total,
         firms_target=FIRMS_TARGET,
         firms_by_sector=by_sector,
-        firms_international_certified=len(international),
+        firms_international_certified=international,
         international_certified_target=INTERNATIONAL_TARGET,
         firms_connected_to_multinationals=len(connected),
         outcome_funnel=funnel,

@@ -182,7 +182,11 @@ def create_shortlist(
                {"run_id": run.id, "model_version": fitted.model_version, "k": body.k,
                 "diversity": body.diversity, "filters": body.filters.model_dump(),
                 "firms": [r["firm_id"] for r in ranked]})  # fmt: skip
-    return read_shortlist(session, need_id)
+    # Stored: end the write here (SQLite: the write lock is held no longer than the writes)
+    # and read the answer back in a read-only transaction.
+    session.commit()
+    with reading(session) as reader:
+        return read_shortlist(reader, need_id)
 
 
 @router.get("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)

@@ -65,6 +65,24 @@ def test_kpi_counts_known_by_construction(client, staff, analyst, make_key):
     assert client.get("/api/v1/kpi", headers=bearer(make_key("firm", "F0001"))).status_code == 403
 
 
+def test_kpi_follows_certificate_changes_after_an_answer(client, staff):
+    """The certificate counts are kept between answers; a firm's write renews them."""
+    _firm(client, staff, "F0001", "cơ khí", [{"code": "iso_9001", "valid_until": "2099-12-31"}])
+    kpi = client.get("/api/v1/kpi", params={"as_of": AS_OF}, headers=staff).json()
+    assert kpi["firms_international_certified"] == 1 and kpi["certificates_expiring_90_days"] == 0
+    expiring = [{"code": "iso_9001", "valid_until": "2026-07-01"}]
+    answer = client.patch("/api/v1/firms/F0001", json={"certifications": expiring}, headers=staff)
+    assert answer.status_code == 200, answer.text
+    kpi = client.get("/api/v1/kpi", params={"as_of": AS_OF}, headers=staff).json()
+    assert kpi["firms_international_certified"] == 1 and kpi["certificates_expiring_90_days"] == 1
+    _firm(client, staff, "F0002", "điện tử", [{"code": "iso_14001", "valid_until": "2099-12-31"}])
+    kpi = client.get("/api/v1/kpi", params={"as_of": AS_OF}, headers=staff).json()
+    assert kpi["firms_international_certified"] == 2
+    assert client.delete("/api/v1/firms/F0001", headers=staff).status_code in (200, 204)
+    kpi = client.get("/api/v1/kpi", params={"as_of": AS_OF}, headers=staff).json()
+    assert kpi["firms_international_certified"] == 1 and kpi["certificates_expiring_90_days"] == 0
+
+
 def test_migrations_match_the_models(app):
     with app.state.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -128,6 +146,52 @@ def test_cnht_serve_migrates_seeds_and_serves(tmp_path):
         output = process.communicate(timeout=30)[0]
     assert "demo firms: 2 inserted" in output
     assert f"http://127.0.0.1:{port}" in output and "cnht keys create --role staff" in output
+
+
+@pytest.mark.slow
+def test_cnht_serve_with_two_workers_serves_once_both_are_fitted(tmp_path):
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    for name, content in DEMO.items():
+        (demo / name).write_text(content, encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "CNHT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+           "CNHT_DEMO_FOLDER": str(demo)}  # fmt: skip
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port),
+             "--demo", "--workers", "2"],
+            env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if log.read_text().count("Application startup complete") >= 2:
+                break
+            time.sleep(0.2)
+        text = log.read_text()
+        assert text.count("Fitted SupplierMatcher") == 2, text  # each worker fits its own
+        for _ in range(6):  # fresh connections, whichever worker takes them
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+                assert http.get("/api/v1/ready").json()["status"] == "ready"
+                assert http.get("/api/v1/firms").status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    text = log.read_text()
+    assert "demo firms: 2 inserted" in text and "2 worker processes" in text
+    assert text.count("demo firms") == 1  # seeded once, by the parent
+
+
+def test_cnht_serve_refuses_workers_on_an_in_memory_database(monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    monkeypatch.setenv("CNHT_DATABASE_URL", "sqlite:///:memory:")
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+    assert result.exit_code == 2 and "in-memory" in result.output
 
 
 @pytest.mark.slow

@@ -72,6 +72,15 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Seed data/demo/*.csv into an empty database")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Worker processes (each fits its own matcher before serving). Several suit "
+            "PostgreSQL; on SQLite their writes queue for the one database file.",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate the database (alembic upgrade head), seed the demo on --demo, and serve."""
     import uvicorn
@@ -82,6 +91,11 @@ def serve(
     from api.storage.errors import ServiceError
 
     settings = get_settings()
+    if workers > 1 and settings.database_url.startswith("sqlite") and ":memory:" in settings.database_url:
+        typer.echo("--workers above 1 needs a database the processes share; an in-memory "
+                   "SQLite database exists in one process only. Use --workers 1 or a file.",
+                   err=True)  # fmt: skip
+        raise typer.Exit(code=2)
     app = create_app(settings)
     if demo:
         try:
@@ -99,7 +113,16 @@ def serve(
     typer.echo(f"Create a key: {cnht_command()} keys create --role staff")
     # key=value lines with the request ID; one line per request comes from api.request_context.
     configure_logging()
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+        return
+    # The database is migrated (and seeded, interrupted imports failed) once, above; each
+    # worker builds its own app without doing it again (api.app.create_worker_app).
+    app.state.engine.dispose()
+    app.state.probe_engine.dispose()
+    typer.echo(f"{workers} worker processes")
+    uvicorn.run("api.app:create_worker_app", factory=True, workers=workers, host=host,
+                port=port, log_config=None, access_log=False)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
