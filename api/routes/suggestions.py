@@ -56,8 +56,9 @@ _ERRORS = {
 }
 
 
-def suggestable_needs(session, ranking: MatcherCache, *, include_all: bool = False
-                      ) -> tuple[list[NeedQuery], dict[str, str]]:
+def suggestable_needs(
+    session, ranking: MatcherCache, *, include_all: bool = False
+) -> tuple[list[NeedQuery], dict[str, str]]:
     """The needs to suggest from, parsed, and each one's state (``open``/``closed``/``past_deadline``).
 
     Open needs only unless ``include_all``; the state is :func:`matching.need_state.need_state`
@@ -72,7 +73,9 @@ def suggestable_needs(session, ranking: MatcherCache, *, include_all: bool = Fal
     queries = [q for q in ranking.open_needs(session)
                if include_all or states.get(q.need_id) == "open"]  # fmt: skip
     if include_all:
-        for need in session.scalars(select(Need).where(Need.status != "open").order_by(Need.need_id)):
+        for need in session.scalars(
+            select(Need).where(Need.status != "open").order_by(Need.need_id)
+        ):
             try:
                 queries.append(parse_stored_need(need))
             except RankingError as exc:
@@ -94,8 +97,13 @@ def suggestions(
     ranking: RankingDep,
     principal: PrincipalDep,
     k: Annotated[int, Query(ge=1, le=100, description="Needs to list")] = 10,
-    include_all: Annotated[bool, Query(alias="all", description=(
-        "Also closed and past-deadline needs, each marked by its state"))] = False,
+    include_all: Annotated[
+        bool,
+        Query(
+            alias="all",
+            description=("Also closed and past-deadline needs, each marked by its state"),
+        ),
+    ] = False,
 ) -> SuggestionsPublic:
     """The open needs a firm fits best, with score, reasons and gaps (vi/en).
 

@@ -41,8 +41,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from features.exceptions import IngestLimitError
-from features.ingest._read import Source, has_more_rows_than
 from features.ingest._pipeline import IngestResult, TablePreview, preview_table, read_table
+from features.ingest._read import Source, has_more_rows_than
 from features.limits import MAX_TEXT_CHARS, ReadLimits
 from features.schemas import KINDS
 

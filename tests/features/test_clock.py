@@ -54,5 +54,7 @@ def test_product_paths_without_a_day_take_the_hanoi_day(monkeypatch):
     monkeypatch.setattr(clock, "datetime", _Clock)
     answer = status_from_periods("iso_9001", [(None, date(2026, 5, 31), True)], None)
     assert (answer.on, answer.status) == (date(2026, 6, 1), "expired")
-    assert certificate_status("ISO 9001:2015 hiệu lực đến 31/05/2026", codes=["iso_9001"])["iso_9001"].on == date(2026, 6, 1)
+    assert certificate_status("ISO 9001:2015 hiệu lực đến 31/05/2026", codes=["iso_9001"])[
+        "iso_9001"
+    ].on == date(2026, 6, 1)
     assert NeedQuery(need_id="N-1", text="ép nhựa").as_of == date(2026, 6, 1)
