@@ -7,6 +7,7 @@ schema of its own (``search_path``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,8 @@ READ_ONLY = "cnht_read_only"
 # Overflow connections beyond ``database_pool_size`` for work outside requests (the matcher's
 # warm-up, the CLI inside a served process, tests); requests never use them.
 _POOL_OVERFLOW = 5
+# Key of a pooled SQLite connection's info: it holds the process's writer lock.
+_WRITER_HOLDS_LOCK = "cnht_writer_lock"
 # Seconds a readiness probe may wait for the database before it reports it unreachable.
 PROBE_TIMEOUT_SECONDS = 2
 
@@ -83,6 +86,16 @@ def make_engine(settings: Settings, *, probe: bool = False) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             cursor.close()
 
+        # Writers of this process queue in order on a lock of their own before asking SQLite
+        # for its write lock: SQLite's busy handler polls with sleeps of up to 100 ms and no
+        # order, so under load a writer could lose the race again and again for seconds.
+        # Other processes (a second worker, `cnht import`) still queue on busy_timeout.
+        writers = threading.Lock() if not probe and ":memory:" not in url else None
+
+        def _release_writer(dbapi_conn, info) -> None:
+            if writers is not None and info is not None and info.pop(_WRITER_HOLDS_LOCK, False):
+                writers.release()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # Writers take the write lock at the start of their transaction, so two concurrent
@@ -90,8 +103,33 @@ def make_engine(settings: Settings, *, probe: bool = False) -> Engine:
             # work (execution option READ_ONLY) begins deferred and never waits for a writer.
             if conn.get_execution_options().get(READ_ONLY):
                 conn.exec_driver_sql("BEGIN")
-            else:
+                return
+            info = conn.connection.info
+            if writers is not None and not info.get(_WRITER_HOLDS_LOCK):
+                # Past busy_timeout, go on without it: SQLite's own wait still applies.
+                if writers.acquire(timeout=busy_ms / 1000):
+                    info[_WRITER_HOLDS_LOCK] = True
+            try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release_writer(None, info)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_end(conn):
+            # Just before the COMMIT or ROLLBACK: the next writer's BEGIN IMMEDIATE then waits
+            # on busy_timeout for at most the time this one takes to finish.
+            _release_writer(None, conn.connection.info)
+
+        # A connection returned or dropped mid-transaction (an error, a killed request) must
+        # not keep the lock: the pool rolls it back without a "rollback" event.
+        event.listen(engine, "checkin", lambda dbapi_conn, record: _release_writer(dbapi_conn, getattr(record, "info", None)))
+        event.listen(engine, "invalidate", lambda dbapi_conn, record, _exc: _release_writer(dbapi_conn, getattr(record, "info", None)))
+
+        @event.listens_for(engine, "reset")
+        def _sqlite_reset(dbapi_connection, connection_record, reset_state):
+            _release_writer(dbapi_connection, getattr(connection_record, "info", None))
 
         return engine
     connect_args: dict = {}
