@@ -85,6 +85,20 @@ def normalize(text: object) -> str:
     if text is None or (isinstance(text, float) and text != text):
         return ""
     text = str(text)
+    if len(text) <= _CACHED_LENGTH:  # the same short strings come back (names, clauses, keys)
+        return _normalize_short(text)
+    return _normalize(text)
+
+
+_CACHED_LENGTH = 160
+
+
+@lru_cache(maxsize=65536)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
     text = unicodedata.normalize("NFD", text)
@@ -106,6 +120,15 @@ def fold(text: object) -> str:
     True
     """
     text = normalize(text)
+    return _fold_short(text) if len(text) <= _CACHED_LENGTH else _fold(text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("đ", "d").replace("Đ", "D")
     text = _MARKS.sub("", unicodedata.normalize("NFD", text))

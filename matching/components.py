@@ -127,6 +127,7 @@ class FirmArrays:
     concept_columns: dict[str, int] = field(default_factory=dict)
     concept_idf: np.ndarray | None = None
     concept_dense: dict[int, np.ndarray] = field(default_factory=dict)  # frequent concepts, dense
+    concept_sectors: frozenset[int] = frozenset()  # concept columns that are sectors
     labels_ja: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -158,6 +159,8 @@ class QueryContext:
     concept_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
     concept_values: np.ndarray = field(default_factory=lambda: np.zeros(0))
     concept_scale: float = 1.0  # the best firm's raw cosine, which concept_values are divided by
+    # Firms sharing a concept other than a sector with the need (candidates, like a word match).
+    concept_signal: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 ALL = slice(None)  # ``rows=ALL``: every firm, read without gathering rows

@@ -96,6 +96,7 @@ def _one_row(firms: FirmArrays, row: int) -> FirmArrays:
         evidence=firms.evidence[rows],
         dense_text={},  # text similarity comes from the query's precomputed values
         concept_dense={},
+        concept_sectors=firms.concept_sectors,
         experience_base=None if firms.experience_base is None else firms.experience_base[rows],
         capacity_or_zero=None,  # apply_upgrade may change capacity: read it from ``capacity``
         place_km={},  # distances from the firm's own lat/lon
@@ -200,7 +201,8 @@ def _enters(matcher, ctx: QueryContext, local: QueryContext, firm: FirmArrays, r
     if check(firm, local, one, require_sector=matcher.require_sector)[0]:
         return False
     # The firm's concepts follow its processes and materials (an upgrade adds one).
-    local = replace(local, concept_values=matcher.concept_value(firm, ctx))
+    values, signal = matcher.concept_value(firm, ctx)
+    local = replace(local, concept_values=values, concept_signal=signal)
     score = matcher._score_rows(local, one, firm)[0][0]
     if matcher._signal(local, firm)[0]:
         (rows, scores), wanted = rivals.with_signal, k
@@ -244,7 +246,8 @@ def best_upgrades(matcher, firm_id: str, needs: object = None, top: int = 5, k: 
     firms = matcher.firms_
     contexts = [matcher._context(q) for q in queries]
     one = _one_row(firms, row)
-    local = [replace(ctx, text_values=ctx.text_values[[row]], concept_values=ctx.concept_values[[row]])
+    local = [replace(ctx, text_values=ctx.text_values[[row]], concept_values=ctx.concept_values[[row]],
+                     concept_signal=ctx.concept_signal[[row]])
              for ctx in contexts]
     rivals = [_rivals(matcher, ctx, row, k) for ctx in contexts]
     already = {ctx.need.need_id for ctx, lc, rv in zip(contexts, local, rivals, strict=True)

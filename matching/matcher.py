@@ -475,6 +475,8 @@ class SupplierMatcher(BaseEstimator):
             concept_columns=concept_columns,
             concept_idf=concept_idf,
             concept_dense=concept_dense,
+            concept_sectors=frozenset(c for code, c in concept_columns.items()
+                                      if code in taxonomy and taxonomy.get(code).kind == "sector"),
             labels_ja={t.code: t.label_ja for t in taxonomy.terms()},
         )
 
@@ -603,12 +605,25 @@ class SupplierMatcher(BaseEstimator):
         cache = self.__dict__.setdefault("_names_cache", {})
         key = ("expansion", concepts)
         if key not in cache:
+            # Each concept's own most telling names (cached per concept), then the most telling
+            # of their union: the same terms as ranking every name of every concept, far cheaper.
             names: Counter = Counter()
             for code in concepts:
-                names.update(self._concept_names(code))
-            vocabulary, idf = self.firms_.vocabulary, self.firms_.idf
-            known = [(t, 1.0 + math.log(c)) for t, c in names.items() if t in vocabulary]
+                names.update(dict(self._telling_names(code)))
+            idf, vocabulary = self.firms_.idf, self.firms_.vocabulary
+            known = [(t, 1.0 + math.log(c)) for t, c in names.items()]
             known.sort(key=lambda tw: (-tw[1] * idf[vocabulary[tw[0]]], tw[0]))
+            cache[key] = tuple(known[:_EXPANSION_TERMS])
+        return cache[key]
+
+    def _telling_names(self, code: str) -> tuple[tuple[str, int], ...]:
+        """(term, count) of a concept's names known to the firms, the ``_EXPANSION_TERMS`` rarest."""
+        cache = self.__dict__.setdefault("_names_cache", {})
+        key = ("telling", code)
+        if key not in cache:
+            idf, vocabulary = self.firms_.idf, self.firms_.vocabulary
+            known = [(t, c) for t, c in self._concept_names(code).items() if t in vocabulary]
+            known.sort(key=lambda tc: (-(1.0 + math.log(tc[1])) * idf[vocabulary[tc[0]]], tc[0]))
             cache[key] = tuple(known[:_EXPANSION_TERMS])
         return cache[key]
 
@@ -650,8 +665,15 @@ class SupplierMatcher(BaseEstimator):
         cols, weights = self._text_terms(words, (*need.processes, *need.materials, *need.product_groups))
         text_values = self._postings(firms.text, cols, weights, len(firms), firms.dense_text)
         concept_cols, concept_weights = self._concept_terms(need)
-        concept_values = self._postings(firms.concept, concept_cols, concept_weights, len(firms),
-                                        firms.concept_dense)
+        # Sectors apart: a firm that shares only the need's sector is no candidate on that alone.
+        sector = np.fromiter((int(c) in firms.concept_sectors for c in concept_cols), dtype=bool,
+                             count=len(concept_cols))
+        concept_values = self._postings(firms.concept, concept_cols[~sector], concept_weights[~sector],
+                                        len(firms), firms.concept_dense)
+        concept_signal = concept_values > 0
+        if sector.any():
+            concept_values += self._postings(firms.concept, concept_cols[sector], concept_weights[sector],
+                                             len(firms), firms.concept_dense)
         # Channels are fused on one scale: each relative to the need's best firm on it (the
         # cosines of a long description and of a short one are not comparable across needs,
         # nor words with concepts).
@@ -669,12 +691,14 @@ class SupplierMatcher(BaseEstimator):
         return QueryContext(need=need, term_columns=cols, term_weights=weights, text_values=text_values,
                             concept_columns=concept_cols, concept_weights=concept_weights,
                             concept_values=concept_values, concept_scale=concept_scale,
+                            concept_signal=concept_signal,
                             place=place, as_of_ordinal=float(need.as_of.toordinal()), buyer_country=country)
 
-    def concept_value(self, firm: FirmArrays, ctx: QueryContext) -> np.ndarray:
+    def concept_value(self, firm: FirmArrays, ctx: QueryContext) -> tuple[np.ndarray, np.ndarray]:
         """Concept channel of a one-firm copy of the arrays (as :mod:`matching.gaps` changes a
-        firm's processes or materials), on the scale of ``ctx`` (capped at 1)."""
-        codes = {firm.codes[kind][c] for kind in ("process", "material", "product_group")
+        firm's processes or materials), on the scale of ``ctx`` (capped at 1), and whether the
+        firm shares a concept other than a sector with the need (its signal)."""
+        codes = {firm.codes[kind][c] for kind in ("process", "material", "product_group", "sector")
                  for c in np.flatnonzero(firm.has[kind][:, 0])}
         taxonomy = self._taxonomy()
         implied = {a for c in codes if c in taxonomy for a in taxonomy.ancestors(c)}
@@ -682,8 +706,11 @@ class SupplierMatcher(BaseEstimator):
         known = {firm.concept_columns[c]: w * firm.concept_idf[firm.concept_columns[c]]
                  for c, w in weights.items() if c in firm.concept_columns}
         norm = (math.sqrt(sum(v * v for v in known.values())) or 1.0) ** _CONCEPT_LENGTH_NORM
-        raw = sum(known.get(int(c), 0.0) / norm * w for c, w in zip(ctx.concept_columns, ctx.concept_weights, strict=True))
-        return np.array([min(1.0, raw / ctx.concept_scale)])
+        shared = [(int(c), known.get(int(c), 0.0) / norm * w)
+                  for c, w in zip(ctx.concept_columns, ctx.concept_weights, strict=True)]
+        raw = sum(v for _, v in shared)
+        signal = any(v > 0 and c not in firm.concept_sectors for c, v in shared)
+        return np.array([min(1.0, raw / ctx.concept_scale)]), np.array([signal])
 
     def _concept_terms(self, need: NeedQuery) -> tuple[np.ndarray, np.ndarray]:
         """Columns and L2-normalised idf weights of the need's concepts."""
@@ -743,7 +770,7 @@ class SupplierMatcher(BaseEstimator):
         of that firm only (as :func:`matching.gaps.best_upgrades` scores a changed firm).
         """
         firms = self.firms_ if firms is None else firms
-        signal = (ctx.text_values > 0) | (ctx.concept_values > 0)
+        signal = (ctx.text_values > 0) | ctx.concept_signal
         for kind, codes in (("process", ctx.need.processes), ("material", ctx.need.materials)):
             related = set(codes)
             if kind == "process":
