@@ -68,6 +68,7 @@ _SECTOR_WEIGHT = 0.25  # the sector a need or firm names: a weak hint, shared by
 _CONCEPT_LENGTH_NORM = 0.5
 _CONTEXT_WEIGHT = 0.5  # a need's concept that names what the part is for ("for electric motors")
 _EXPANSION_TERMS = 32  # names of a need's concepts added to its words, the rarest first
+_COMMON_SHARE = 0.2  # a need's word in more firms than this share is left out of its word vector
 _DENSE_TERMS = 128  # most frequent terms kept as dense columns
 _DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
@@ -640,7 +641,12 @@ class SupplierMatcher(BaseEstimator):
         if self.expansion:
             for term, weight in self._expansion(tuple(sorted(set(concepts)))):
                 tf[term] = tf.get(term, 0.0) + self.expansion * weight
-        terms = [(firms.vocabulary[t], w) for t, w in tf.items() if t in firms.vocabulary]
+        # A word in more than a fifth of the firms (and in 50 or more) tells nothing, and costs
+        # the most to read; small sets keep every word.
+        n = len(firms)
+        common = 1.0 + math.log((1.0 + n) / (1.0 + max(_COMMON_SHARE * n, 50.0)))
+        terms = [(c, w) for t, w in tf.items()
+                 if (c := firms.vocabulary.get(t)) is not None and firms.idf[c] > common]
         if terms:
             cols = np.fromiter((t for t, _ in terms), dtype=np.int64, count=len(terms))
             weights = np.fromiter((w for _, w in terms), dtype=float, count=len(terms)) * firms.idf[cols]
