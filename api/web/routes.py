@@ -232,7 +232,7 @@ def dashboard(request: Request, session: SessionDep, principal: UserDep) -> Resp
     """The plan's figures (GET /kpi's function), the outcome funnel and recent shortlists."""
     lang = _lang(request)
     _reader(principal, lang)
-    figures = kpi_figures(session=session, principal=principal, as_of=None)
+    figures = kpi_figures(request=request, session=session, principal=principal, as_of=None)
     sectors = sorted(((_sector_label(code, lang), count) for code, count in figures.firms_by_sector.items()),
                      key=lambda item: -item[1])  # fmt: skip
     recent = session.execute(
