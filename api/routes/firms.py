@@ -89,7 +89,7 @@ def _firm_certifications(
 ) -> list[dict]:
     """Certificates a firm submits: it may not verify them; unchanged ones keep their flag."""
     verified = {
-        repo._certification_tuple(c)[:-2]: c.verified for c in firm.certifications
+        repo.certification_tuple(c)[:-2]: c.verified for c in firm.certifications
     }  # key without (verified, raw)
     out = []
     for cert in submitted:

@@ -330,7 +330,7 @@ def _upsert_firm(session: Session, row: _Row, actor: str) -> str:
         values["certifications_text"] = record.get("certifications")
         certs = _certificates(row)
         # Staff verification survives a re-import of the same certificate.
-        verified = {repo._certification_tuple(c)[:-2]: c.verified for c in firm.certifications}
+        verified = {repo.certification_tuple(c)[:-2]: c.verified for c in firm.certifications}
         for cert in certs:
             key = tuple(cert[n] for n in repo.CERTIFICATION_FIELDS)[:-2]
             cert["verified"] = verified.get(key, False)

@@ -1,0 +1,128 @@
+"""Recording and listing the outcomes of (need, firm) pairs, one pair at a time under its lock.
+
+The state machine the moves are checked by is :mod:`api.storage.outcomes`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from api.storage.models import Outcome
+from api.storage.outcomes import OUTCOME_IMPORT_LOCK_ID, RECORDED_ORDER, check_transition
+from api.storage.repository.audit_log import audit, snapshot
+from api.storage.repository.firms import get_firm
+from api.storage.repository.needs import get_need
+from api.storage.repository.queries import _page
+
+__all__ = ["latest_status", "lock_pair", "record_outcome", "suggest_pair", "list_outcomes"]
+
+
+def latest_status(session: Session, need_id: str, firm_id: str) -> str | None:
+    """The pair's status: that of its last recorded event, None when nothing was recorded.
+
+    Events are ordered by when they were recorded (:data:`api.storage.outcomes.RECORDED_ORDER`),
+    not by the time they claim (``at``): an event dated in the future must not hide the moves
+    recorded after it.
+    """
+    return session.scalar(
+        select(Outcome.status)
+        .where(Outcome.need_id == need_id, Outcome.firm_id == firm_id)
+        .order_by(*(column.desc() for column in RECORDED_ORDER))
+        .limit(1)
+    )
+
+
+def lock_pair(session: Session, need_id: str, firm_id: str) -> None:
+    """Hold the (need, firm) pair's lock until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock keyed by the pair, so two requests moving
+    the same pair run one after the other and the second sees the first's status (read
+    committed: each statement sees what committed before it). SQLite already serialises
+    writers (``BEGIN IMMEDIATE``), so nothing is needed there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # Shared against an outcomes import, which holds it exclusively while it checks its
+    # rows against the history it loaded (api.storage.imports).
+    session.execute(text("select pg_advisory_xact_lock_shared(:key)"),
+                    {"key": OUTCOME_IMPORT_LOCK_ID})  # fmt: skip
+    digest = hashlib.sha256(f"outcome\x1f{need_id}\x1f{firm_id}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def record_outcome(
+    session: Session,
+    need_id: str,
+    firm_id: str,
+    status: str,
+    *,
+    reason: str | None,
+    by: str,
+    at: dt.datetime | None = None,
+    shortlist_entry_id: int | None = None,
+) -> Outcome:
+    """Record the next status of a (need, firm) pair, checked by the state machine.
+
+    Raises
+    ------
+    NotFoundError
+        The need or the firm does not exist.
+    IllegalTransitionError
+        ``status`` cannot follow the pair's latest status (``.allowed`` says what can).
+    """
+    get_need(session, need_id)
+    get_firm(session, firm_id)
+    lock_pair(session, need_id, firm_id)
+    check_transition(latest_status(session, need_id, firm_id), status, reason)
+    outcome = Outcome(
+        need_id=need_id,
+        firm_id=firm_id,
+        status=status,
+        reason=reason,
+        by=by,
+        at=at or dt.datetime.now(dt.UTC),
+        shortlist_entry_id=shortlist_entry_id,
+    )
+    session.add(outcome)
+    session.flush()
+    audit(session, by, "create", "outcome", f"{need_id}/{firm_id}", None, snapshot(outcome))
+    return outcome
+
+
+def suggest_pair(
+    session: Session, need_id: str, firm_id: str, *, by: str, shortlist_entry_id: int | None = None
+) -> Outcome | None:
+    """Record ``suggested`` for a pair that has no history yet (under the pair's lock).
+
+    Returns
+    -------
+    Outcome or None
+        None when the pair already has a status (it keeps it).
+    """
+    lock_pair(session, need_id, firm_id)
+    if latest_status(session, need_id, firm_id) is not None:
+        return None
+    return record_outcome(session, need_id, firm_id, "suggested", reason=None, by=by,
+                          shortlist_entry_id=shortlist_entry_id)  # fmt: skip
+
+
+def list_outcomes(
+    session: Session,
+    *,
+    need_id: str | None = None,
+    firm_id: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> tuple[list[Outcome], int]:
+    """Status history of the matching pairs, oldest first."""
+    query = select(Outcome)
+    if need_id:
+        query = query.where(Outcome.need_id == need_id)
+    if firm_id:
+        query = query.where(Outcome.firm_id == firm_id)
+    return _page(session, query, (Outcome.at, Outcome.id), limit, offset)
