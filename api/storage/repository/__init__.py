@@ -25,7 +25,6 @@ from api.storage.repository.buyers import (
 )
 from api.storage.repository.certificates import (
     CERTIFICATION_FIELDS,
-    certification_is_valid,
     certification_tuple,
     firms_holding,
     stored_certificates,
@@ -98,7 +97,6 @@ __all__ = [
     "suggest_pair",
     "match_history",
     "list_outcomes",
-    "certification_is_valid",
     "stored_certificates",
     "firms_holding",
 ]

@@ -20,7 +20,6 @@ __all__ = [
     "CERTIFICATION_FIELDS",
     "certification_tuple",
     "stored_certificates",
-    "certification_is_valid",
     "firms_holding",
 ]
 
@@ -59,28 +58,6 @@ def stored_certificates(rows: Iterable[object]) -> list[Certification]:
     """
     records = (as_certification(row, strict=False) for row in rows)
     return [record for record in records if record is not None]
-
-
-def certification_is_valid(
-    valid_until: dt.date | None, issued: dt.date | None, on: dt.date, *, code: str | None = None,
-    version: str | None = None,
-) -> bool:
-    """True when a certificate is in force on ``on``, by the one validity rule when ``code`` is given.
-
-    Deprecated: read stored rows with :func:`stored_certificates` and ask
-    :func:`features.certifications.certificate_status`. Without ``code`` (the old call, kept
-    for callers not yet moved) the code's validity years and superseded versions cannot apply,
-    and a certificate with no end date counts for three years from issue, as before.
-    """
-    if code is not None:
-        records = stored_certificates([{"code": code, "version": version, "issued": issued,
-                                        "valid_until": valid_until}])  # fmt: skip
-        return code in valid_codes(records, as_of=on)
-    if valid_until is not None:
-        return valid_until >= on
-    if issued is not None:
-        return issued <= on <= issued + dt.timedelta(days=3 * 365)
-    return True
 
 
 def firms_holding(session: Session, code: str, on: dt.date) -> set[int]:
