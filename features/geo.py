@@ -766,6 +766,12 @@ def _park_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1)
+def _park_name_words() -> int:
+    """Words in the longest park name or alias."""
+    return max((len(name.split()) for name in _park_names()), default=0)
+
+
 def resolve_park(text: str) -> str | None:
     """The park id a name refers to, or ``None``.
 
@@ -785,8 +791,12 @@ def resolve_park(text: str) -> str | None:
     names = _park_names()
     if key in names:
         return names[key]
-    padded = f" {key} "
-    inside = [name for name in names if f" {name} " in padded]
+    # The names inside: runs of whole words of the key (a dict lookup per run, not a scan of
+    # every name for every text).
+    words = key.split()
+    longest_name = _park_name_words()
+    inside = [name for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest_name) + 1)
+              if (name := " ".join(words[i:j])) in names]
     if not inside:
         return None
     longest = max(len(n) for n in inside)

@@ -237,6 +237,11 @@ class Component(abc.ABC):
         """An upper bound of :meth:`values` that is cheap to compute (default 1)."""
         return 1.0
 
+    def coarse_upper(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray | float:
+        """A looser bound that reads nothing per firm beyond the query's own arrays (default 1):
+        the matcher's first pruning pass bounds every candidate with it before any gather."""
+        return 1.0
+
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         """Reasons (vi/en) for one firm; empty when the component has nothing to say."""
         return []
@@ -277,6 +282,8 @@ class TextSimilarity(Component):
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         return np.clip(query.text_values[rows], 0.0, 1.0)
+
+    coarse_upper = values  # the channel is computed for every firm already
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         if query.term_columns.size == 0:
@@ -327,6 +334,8 @@ class ConceptFit(Component):
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         return np.clip(query.concept_values[rows], 0.0, 1.0)
+
+    coarse_upper = values  # the channel is computed for every firm already
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         if firms.concept is None or query.concept_columns.size == 0:
@@ -594,7 +603,15 @@ class CertificationFit(Component):
             return none, none
         with np.errstate(invalid="ignore"):
             inside = (firms.cert_from[column, rows] <= as_of) & (firms.cert_to[column, rows] >= as_of)
-        return inside.any(axis=-1), (inside & firms.cert_verified[column, rows]).any(axis=-1)
+        checked = inside & firms.cert_verified[column, rows]
+        if inside.shape[-1] == 0:
+            return inside.any(axis=-1), checked.any(axis=-1)
+        # One |= per slot: numpy's any() over the short last axis is many times slower.
+        valid, verified = inside[..., 0].copy(), checked[..., 0].copy()
+        for slot in range(1, inside.shape[-1]):
+            valid |= inside[..., slot]
+            verified |= checked[..., slot]
+        return valid, verified
 
     @staticmethod
     def valid(firms: FirmArrays, code: str, rows: np.ndarray, as_of: float) -> np.ndarray:
@@ -723,6 +740,9 @@ class Distance(Component):
         if query.place is None:
             return 0.0
         return np.isfinite(firms.lat[rows]).astype(float)  # 1 at best, 0 where the firm is not placed
+
+    def coarse_upper(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray | float:
+        return 0.0 if query.place is None else 1.0
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         km = self.km(firms, query, rows)
