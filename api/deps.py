@@ -1,4 +1,4 @@
-"""Typed dependencies of the routes: the database session and the caller.
+"""Typed dependencies of the routes: the database session, the caller and the ranking service.
 
 ``SessionDep`` is the request's one database session: committed when the route returns,
 rolled back when it raises, so a failed request leaves nothing behind. The key check
@@ -8,12 +8,16 @@ connection and no number of concurrent requests can wait on each other for the p
 A request waits for its connection on the event loop (an :class:`anyio.Semaphore` sized
 like the pool, ``database_pool_size``), never in a worker thread, and for at most
 ``queue_wait_seconds``: then it answers 503 with ``Retry-After`` (:class:`ServiceBusyError`).
+
+``RankingDep`` is the service's :class:`api.ranking.MatcherCache` (made once by ``create_app``);
+:func:`reading` lets a route rank in a read-only transaction of the request's session.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import anyio
@@ -22,6 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, authenticate
+from api.ranking import MatcherCache
 from api.storage.errors import PermissionDeniedError, ServiceError
 from api.storage.session import READ_ONLY
 
@@ -37,6 +42,9 @@ __all__ = [
     "require_staff",
     "require_reader",
     "reject_nul_characters",
+    "get_ranking",
+    "RankingDep",
+    "reading",
 ]
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `cnht keys create --role staff`")
@@ -178,3 +186,31 @@ def reject_nul_characters(request: Request) -> None:
             raise InvalidParameterError(
                 f"Parameter '{name}' contains a NUL character (\\x00); remove it and retry."
             )
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """The request's session in a read-only transaction (SQLite: no write lock) for ranking.
+
+    A POST that ranks and then stores must not hold SQLite's write lock for the seconds a
+    refit can take: it ranks in a read-only transaction of its own session, ended when the
+    block ends (nothing was written), and its writes begin a new transaction afterwards.
+    A session already in a transaction (a GET's read-only one) is used as it is.
+    """
+    if session.in_transaction():
+        yield session
+        return
+    session.connection(execution_options={READ_ONLY: True})
+    try:
+        yield session
+    finally:
+        session.rollback()  # only read; ends the read-only transaction
+
+
+def get_ranking(request: Request) -> MatcherCache:
+    """The service's :class:`MatcherCache` (``app.state.ranking``, made by ``create_app``)."""
+    return request.app.state.ranking
+
+
+RankingDep = Annotated[MatcherCache, Depends(get_ranking)]
+

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
 
 from api.auth import Principal
-from api.deps import PrincipalDep, SessionDep, StaffDep
-from api.ranking import MatcherCache, RankingDep, needs_for_firm
+from api.deps import PrincipalDep, RankingDep, SessionDep, StaffDep
+from api.ranking import MatcherCache, needs_for_firm
 from api.schemas import BuyerCreate, BuyerIdPath, BuyerPublic, BuyersPublic, BuyerUpdate
 from api.storage import repository as repo
 from api.storage.errors import NotFoundError

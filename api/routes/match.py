@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ReaderDep, SessionDep
-from api.ranking import RankingDep, RankingError, ranked_entries, reading
+from api.deps import RankingDep, ReaderDep, SessionDep, reading
+from api.ranking import RankingError, ranked_entries
 from api.schemas import MatchEntryPublic, MatchPublic, MatchRequest
 from features.exceptions import CnhtError
 from matching import parse_need

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.auth import Principal
-from api.deps import PrincipalDep, SessionDep, StaffDep
-from api.ranking import RankingDep, needs_for_firm
+from api.deps import PrincipalDep, RankingDep, SessionDep, StaffDep
+from api.ranking import needs_for_firm
 from api.schemas import (
     IdQuery,
     NeedCreate,

@@ -19,14 +19,12 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import ReaderDep, SessionDep, StaffDep
+from api.deps import RankingDep, ReaderDep, SessionDep, StaffDep, reading
 from api.ranking import (
     FittedMatcher,
-    RankingDep,
     RankingError,
     parse_stored_need,
     ranked_entries,
-    reading,
     reason_records,
 )
 from api.schemas import NeedIdPath, ShortlistEntryResult, ShortlistPublic, ShortlistRequest

@@ -19,11 +19,10 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.auth import Principal
-from api.deps import PrincipalDep, SessionDep
+from api.deps import PrincipalDep, RankingDep, SessionDep
 from api.ranking import (
     FIRM_VISIBLE_NEEDS,
     MatcherCache,
-    RankingDep,
     RankingError,
     parse_stored_need,
     reason_records,

@@ -1,0 +1,287 @@
+"""The service-side matcher: a :class:`matching.SupplierMatcher` fitted on the database, cached.
+
+Fitting builds every firm's profile (taxonomy codes, certificates, places) and takes seconds
+for the demo's 900 firms, so the fitted matcher is kept and refitted only when the firms or
+buyers changed. What "changed" means is read from the database itself (number of rows and
+latest ``updated_at`` of firms and buyers), so a write by another process (``cnht import``,
+a second server) is noticed as well as one by this service. The open needs, parsed into
+:class:`matching.NeedQuery` objects, are cached the same way on the needs' version.
+
+Examples
+--------
+>>> cache = MatcherCache()                                        # doctest: +SKIP
+>>> fitted = cache.get(session)                                    # doctest: +SKIP
+>>> fitted.model_version                                           # doctest: +SKIP
+'SupplierMatcher-2026.11.1-5c1e0a9d2b'
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.ranking.fitting import (
+    FittedMatcher,
+    RankingError,
+    data_version,
+    fit_matcher,
+    needs_version,
+    parse_stored_need,
+)
+from api.storage.models import Firm, Need
+from api.storage.session import READ_ONLY
+from features.exceptions import CnhtError
+from matching import NeedQuery
+
+__all__ = [
+    "MatcherCache",
+    "reason_records",
+    "ranked_entries",
+    "needs_for_firm",
+    "FIRM_VISIBLE_NEEDS",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class MatcherCache:
+    """The fitted matcher of one service, refitted only when firms or buyers changed.
+
+    Thread-safe: requests read the data version without a lock; a stale or missing matcher
+    is refitted under a lock by one request while the others wait for it (and then reuse
+    it) instead of fitting in parallel.
+
+    Ranking is CPU-bound and runs in the routes' worker threads, off the event loop; at most
+    ``slots`` rankings run at once (:meth:`slot`), so they cannot crowd out the event loop
+    and the other requests. A ranking that finds no free slot within ``wait_seconds``
+    answers 503 with ``Retry-After``.
+
+    Parameters
+    ----------
+    slots : int, default 2
+        Rankings computed at once (setting ``ranking_concurrency``).
+    wait_seconds : float, default 5.0
+        Longest wait for a slot (setting ``queue_wait_seconds``).
+
+    Attributes
+    ----------
+    fits : int
+        How many times a matcher was fitted (refits included).
+    """
+
+    def __init__(self, slots: int = 2, wait_seconds: float = 5.0) -> None:
+        self.slots = slots
+        self.wait_seconds = wait_seconds
+        self._slots = threading.BoundedSemaphore(slots)
+        self._lock = threading.Lock()
+        self._fitted: FittedMatcher | None = None
+        self._needs: tuple[str, list[NeedQuery]] | None = None
+        self._warming: threading.Thread | None = None
+        self.warm_up_error: str | None = None
+        self.fits = 0
+
+    @property
+    def fitted(self) -> FittedMatcher | None:
+        """The matcher fitted last (possibly at an older data version), or None before any fit."""
+        return self._fitted
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the ``slots`` ranking slots while ranking.
+
+        Raises
+        ------
+        ServiceBusyError
+            No slot came free within ``wait_seconds`` (503 with ``Retry-After``).
+        """
+        from api.deps import ServiceBusyError, retry_after_seconds
+
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise ServiceBusyError(
+                f"All {self.slots} ranking slots stayed busy for {self.wait_seconds:g} s "
+                "(limits ranking_concurrency, queue_wait_seconds); retry shortly.",
+                retry_after_seconds(self.wait_seconds),
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def warm_up(self, factory: sessionmaker[Session]) -> None:
+        """Fit the matcher in a background thread, unless fitted or already fitting.
+
+        Readiness (``GET /ready``) waits for this: a server is ready once its matcher is
+        fitted. A database without firms leaves nothing to fit (``warm_up_error`` says so).
+        """
+
+        def fit() -> None:
+            try:
+                with factory() as session, session.begin():
+                    session.connection(execution_options={READ_ONLY: True})
+                    self.get(session)
+                self.warm_up_error = None
+            except Exception as exc:  # reported by /ready, logged here; never kills the server
+                self.warm_up_error = str(exc)
+                logger.warning("Matcher warm-up failed: %s", exc)
+
+        with self._lock:
+            if self._fitted is not None or (self._warming is not None and self._warming.is_alive()):
+                return
+            self._warming = threading.Thread(target=fit, name="cnht-matcher-warm-up", daemon=True)
+            self._warming.start()
+
+    def wait_for_warm_up(self, timeout: float | None = None) -> bool:
+        """Wait until a :meth:`warm_up` fit ends (at most ``timeout`` s); True when fitted."""
+        warming = self._warming
+        if warming is not None:
+            warming.join(timeout)
+        return self._fitted is not None
+
+    @property
+    def warming_up(self) -> bool:
+        """True while a :meth:`warm_up` fit runs."""
+        return self._warming is not None and self._warming.is_alive()
+
+    def get(self, session: Session) -> FittedMatcher:
+        """The matcher fitted at the database's current data version (fit when stale)."""
+        version = data_version(session)
+        fitted = self._fitted
+        if fitted is not None and fitted.data_version == version:
+            return fitted
+        with self._lock:
+            fitted = self._fitted
+            if fitted is not None and fitted.data_version == version:
+                return fitted
+            fitted = fit_matcher(session)
+            self._fitted = fitted
+            self.fits += 1
+            logger.info("Fitted %s on %d firms", fitted.model_version, fitted.matcher.n_firms_fit_)
+            return fitted
+
+    def open_needs(self, session: Session) -> list[NeedQuery]:
+        """The open needs, parsed (cached on the needs' version); unparseable needs are skipped.
+
+        A need that does not parse cannot be ranked, but must not hide the other needs from a
+        firm: it is logged and left out.
+        """
+        version = needs_version(session)
+        cached = self._needs
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        queries = []
+        for need in session.scalars(select(Need).where(Need.status == "open").order_by(Need.need_id)):
+            try:
+                queries.append(parse_stored_need(need))
+            except RankingError as exc:
+                logger.warning("%s", exc)
+        with self._lock:
+            self._needs = (version, queries)
+        return queries
+
+
+
+def reason_records(reasons: Iterable[Any]) -> list[dict[str, Any]]:
+    """Reasons as JSON records ``{component, vi, en, positive}``.
+
+    Plain strings (entries stored by hand or by older versions) become a positive reason
+    with the same text in both languages.
+    """
+    out = []
+    for reason in reasons:
+        if isinstance(reason, str):
+            out.append({"component": "", "vi": reason, "en": reason, "positive": True})
+        elif isinstance(reason, Mapping):
+            out.append({"component": str(reason.get("component", "")), "vi": str(reason.get("vi", "")),
+                        "en": str(reason.get("en", "")), "positive": bool(reason.get("positive", True))})  # fmt: skip
+        else:
+            out.append({"component": reason.component, "vi": reason.vi, "en": reason.en,
+                        "positive": bool(reason.positive)})  # fmt: skip
+    return out
+
+
+def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity: bool = False) -> list[dict[str, Any]]:
+    """Rank the firms for ``query``: rank, firm, score, contributions and reasons (vi/en).
+
+    Parameters
+    ----------
+    fitted : FittedMatcher
+    query : NeedQuery
+    k : int
+        Firms wanted (fewer when fewer pass the need's constraints).
+    diversity : bool, default False
+        Re-rank by maximal marginal relevance.
+
+    Returns
+    -------
+    list of dict
+        ``rank, firm_id, firm_name, score, components, reasons`` in rank order.
+
+    Raises
+    ------
+    RankingError
+        The need names something the matcher cannot use (an unknown park).
+    """
+    matcher = fitted.with_diversity(diversity)
+    try:
+        frame = matcher.rank(query, k=k)
+        out = []
+        for row in frame.to_dict("records"):
+            explanation = matcher.explain(query, row["firm_id"])
+            out.append({
+                "rank": int(row["rank"]),
+                "firm_id": str(row["firm_id"]),
+                "firm_name": fitted.names.get(str(row["firm_id"]), ""),
+                "score": float(row["score"]),
+                "components": {name: float(row[name]) for name in matcher.weights_},
+                "reasons": reason_records(explanation.failed + explanation.reasons),
+            })  # fmt: skip
+    except CnhtError as exc:
+        raise RankingError(f"Need {query.need_id} cannot be ranked: {exc}") from exc
+    return out
+
+
+FIRM_VISIBLE_NEEDS = 20
+"""Most open needs a firm key reads by fit alone (those staff put it on come on top)."""
+
+
+def needs_for_firm(session: Session, cache: MatcherCache, firm_id: str, *,
+                   limit: int = FIRM_VISIBLE_NEEDS) -> set[str]:
+    """The needs a firm key may read: "needs it could plausibly fit".
+
+    Those staff put the firm on (a shortlist entry or an outcome of the pair), and the
+    ``limit`` open needs it fits best among those whose hard constraints it passes. The
+    firm's self-declared fields (processes, sectors, unverified certificates) can change
+    *which* open needs those are, never *how many*: declaring every trade does not open the
+    register.
+
+    Parameters
+    ----------
+    session : Session
+    cache : MatcherCache
+    firm_id : str
+    limit : int, default FIRM_VISIBLE_NEEDS (20)
+
+    Returns
+    -------
+    set of str
+        Need ids (empty when the firm does not exist).
+    """
+    from api.storage.models import Outcome, ShortlistEntry
+
+    visible = set(session.scalars(select(ShortlistEntry.need_id).where(ShortlistEntry.firm_id == firm_id)))
+    visible |= set(session.scalars(select(Outcome.need_id).where(Outcome.firm_id == firm_id)))
+    if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is None:
+        return visible
+    queries = cache.open_needs(session)
+    if queries:
+        fitted = cache.get(session)
+        with cache.slot():
+            suggested = fitted.matcher.suggest_needs(firm_id, needs=queries, k=limit)
+        visible |= set(suggested["need_id"].astype(str))
+    return visible
