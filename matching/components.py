@@ -109,8 +109,6 @@ class FirmArrays:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (vi, en)
     ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     descendants: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Columns of the most frequent terms, dense (adding 100,000 floats beats gathering postings).
-    dense_text: dict[int, np.ndarray] = field(default_factory=dict)
     # Need-independent part of Experience: 0.4 * exports + 0.3 * min(multinationals, 3) / 3.
     experience_base: np.ndarray | None = None
     # Capacity with NaN (not stated) as 0, for the capacity component.
@@ -126,7 +124,6 @@ class FirmArrays:
     concept: sp.csc_matrix | None = None
     concept_columns: dict[str, int] = field(default_factory=dict)
     concept_idf: np.ndarray | None = None
-    concept_dense: dict[int, np.ndarray] = field(default_factory=dict)  # frequent concepts, dense
     concept_sectors: frozenset[int] = frozenset()  # concept columns that are sectors
     labels_ja: dict[str, str] = field(default_factory=dict)
 

@@ -94,8 +94,6 @@ def _one_row(firms: FirmArrays, row: int) -> FirmArrays:
         export_countries={k: v[rows] for k, v in firms.export_countries.items()},
         multinationals=firms.multinationals[rows], completeness=firms.completeness[rows],
         evidence=firms.evidence[rows],
-        dense_text={},  # text similarity comes from the query's precomputed values
-        concept_dense={},
         concept_sectors=firms.concept_sectors,
         experience_base=None if firms.experience_base is None else firms.experience_base[rows],
         capacity_or_zero=None,  # apply_upgrade may change capacity: read it from ``capacity``

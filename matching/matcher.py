@@ -69,8 +69,6 @@ _CONCEPT_LENGTH_NORM = 0.5
 _CONTEXT_WEIGHT = 0.5  # a need's concept that names what the part is for ("for electric motors")
 _EXPANSION_TERMS = 32  # names of a need's concepts added to its words, the rarest first
 _COMMON_SHARE = 0.2  # a need's word in more firms than this share is left out of its word vector
-_DENSE_TERMS = 128  # most frequent terms kept as dense columns
-_DENSE_MIN_DF = 2000
 _NEED_CACHE_SIZE = 1024  # parsed needs (and text terms) kept per fit: a few KB each
 _CODE_KINDS = ("sector", "product_group", "process", "material")
 _PROFILE_KIND_COLUMN = {"sector": "sectors", "product_group": "product_groups", "process": "processes",
@@ -102,6 +100,40 @@ def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
         values /= top  # in place: the channel arrays are the caller's own
         return values, top
     return values, 1.0
+
+
+try:  # the C++ kernel behind scipy.sparse's products: y += A @ x for a CSC block
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover - a SciPy that moved its kernels: the numpy path below
+    _csc_matvec = None
+
+
+def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """``csc[:, cols] @ weights`` for every one of the ``n`` firms: only the postings of the
+    need's columns are read, each added in place where it lies in the index.
+
+    scipy's own ``csc[:, cols] @ weights`` copies the columns first (a gather of every posting)
+    and checks the result's format, several times the cost of the product itself; numpy's
+    gather-then-``bincount`` as well. Here each column is one call to the kernel scipy's
+    product uses, on views of the matrix's arrays: one pass over its postings, summed in
+    column order (the same floats as the columns added one by one).
+    """
+    out = np.zeros(n)
+    if not len(cols):
+        return out
+    indptr, indices, data = csc.indptr, csc.indices, csc.data
+    if _csc_matvec is not None and data.dtype == np.float64 and indices.dtype == indptr.dtype:
+        span = np.zeros(2, dtype=indptr.dtype)  # one column: postings 0 .. length of the views
+        weight = np.empty(1)
+        for column, value in zip(cols.tolist(), weights.tolist(), strict=True):
+            start, end = indptr[column], indptr[column + 1]
+            span[1], weight[0] = end - start, value
+            _csc_matvec(n, 1, span, indices[start:end], data[start:end], weight, out)
+        return out
+    starts = indptr[cols]
+    lengths = indptr[cols + 1] - starts
+    positions = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return np.bincount(indices[positions], weights=data[positions] * np.repeat(weights, lengths), minlength=n)
 
 
 def _number(values: Iterable, n: int) -> np.ndarray:
@@ -426,10 +458,6 @@ class SupplierMatcher(BaseEstimator):
                     cert_to[column, row, slot] = math.inf if last is None else last.toordinal()
                     cert_verified[column, row, slot] = verified
         concept, concept_columns, concept_idf = self._concept_matrix(profiles, taxonomy)
-        concept_df = np.diff(concept.indptr)
-        # Dense copies in float32: half the memory read per need (the sums stay float64).
-        concept_dense = {int(c): concept[:, c].toarray().ravel().astype(np.float32)
-                         for c in np.flatnonzero(concept_df >= max(_DENSE_MIN_DF, n // 50))}
         export_cells = [_tuple(v) for v in profiles["export_markets"]] if "export_markets" in profiles else [()] * n
         countries = sorted({c.upper() for cell in export_cells for c in cell})
         export_matrix = self._multi_hot([[c.upper() for c in cell] for cell in export_cells],
@@ -442,9 +470,6 @@ class SupplierMatcher(BaseEstimator):
             return _number(profiles[name], n) if name in profiles.columns else np.full(n, np.nan)
 
         csc = matrix.tocsc()
-        frequent = np.argsort(-df, kind="stable")[:_DENSE_TERMS] if n else np.zeros(0, dtype=np.int64)
-        frequent = [int(c) for c in frequent if df[c] >= max(_DENSE_MIN_DF, n // 50)]
-        dense_text = {c: csc[:, c].toarray().ravel().astype(np.float32) for c in frequent}
         return FirmArrays(
             firm_ids=profiles.index.to_numpy(dtype=object),
             names=profiles["name"].fillna("").astype(str).to_numpy(object) if "name" in profiles else
@@ -470,7 +495,6 @@ class SupplierMatcher(BaseEstimator):
             labels=labels,
             ancestors=ancestors,
             descendants=descendants,
-            dense_text=dense_text,
             capacity_or_zero=np.nan_to_num(col("monthly_capacity"), nan=0.0),
             raw_text=profiles["text"].fillna("").astype(str).to_numpy(object) if "text" in profiles else None,
             experience_base=0.4 * (export_matrix.sum(axis=1) > 0)
@@ -479,7 +503,6 @@ class SupplierMatcher(BaseEstimator):
             concept=concept,
             concept_columns=concept_columns,
             concept_idf=concept_idf,
-            concept_dense=concept_dense,
             concept_sectors=frozenset(c for code, c in concept_columns.items()
                                       if code in taxonomy and taxonomy.get(code).kind == "sector"),
             labels_ja={t.code: t.label_ja for t in taxonomy.terms()},
@@ -673,17 +696,15 @@ class SupplierMatcher(BaseEstimator):
             )
         words = need.text if need.words is None else need.words
         cols, weights = self._text_terms(words, (*need.processes, *need.materials, *need.product_groups))
-        text_values = self._postings(firms.text, cols, weights, len(firms), firms.dense_text)
+        text_values = _postings(firms.text, cols, weights, len(firms))
         concept_cols, concept_weights = self._concept_terms(need)
         # Sectors apart: a firm that shares only the need's sector is no candidate on that alone.
         sector = np.fromiter((int(c) in firms.concept_sectors for c in concept_cols), dtype=bool,
                              count=len(concept_cols))
-        concept_values = self._postings(firms.concept, concept_cols[~sector], concept_weights[~sector],
-                                        len(firms), firms.concept_dense)
+        concept_values = _postings(firms.concept, concept_cols[~sector], concept_weights[~sector], len(firms))
         concept_signal = concept_values > 0
         if sector.any():
-            concept_values += self._postings(firms.concept, concept_cols[sector], concept_weights[sector],
-                                             len(firms), firms.concept_dense)
+            concept_values += _postings(firms.concept, concept_cols[sector], concept_weights[sector], len(firms))
         # Channels are fused on one scale: each relative to the need's best firm on it (the
         # cosines of a long description and of a short one are not comparable across needs,
         # nor words with concepts).
@@ -736,33 +757,6 @@ class SupplierMatcher(BaseEstimator):
         cols = np.fromiter((c for c, _ in known), dtype=np.int64, count=len(known))
         values = np.fromiter((w for _, w in known), dtype=float, count=len(known)) * firms.concept_idf[cols]
         return cols, values / np.linalg.norm(values)
-
-    @staticmethod
-    def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int,
-                  dense: Mapping[int, np.ndarray] | None = None) -> np.ndarray:
-        """``csc[:, cols] @ weights`` for every firm: the postings of rare columns gathered in
-        one go (same products, same order as term by term), the frequent ones added from their
-        dense float32 copy (adding 100,000 floats beats gathering tens of thousands of postings;
-        float32 rounding, about 1e-7 of a value, is far below any difference a ranking shows)."""
-        out = np.zeros(n)
-        if not len(cols):
-            return out
-        dense = dense or {}
-        sparse = np.fromiter((int(c) not in dense for c in cols), dtype=bool, count=len(cols))
-        if sparse.any():
-            starts = csc.indptr[cols[sparse]]
-            lengths = csc.indptr[cols[sparse] + 1] - starts
-            first = np.cumsum(lengths) - lengths
-            positions = np.arange(int(lengths.sum())) + np.repeat(starts - first, lengths)
-            values = csc.data[positions] * np.repeat(weights[sparse], lengths)
-            out = np.bincount(csc.indices[positions], weights=values, minlength=n)
-        if not sparse.all():
-            # float32 copies summed in float32 (half the memory traffic), added once to the float64 sum.
-            scratch, part = np.empty(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
-            for column, weight in zip(cols[~sparse].tolist(), weights[~sparse].tolist(), strict=True):
-                part += np.multiply(dense[column], np.float32(weight), out=scratch)
-            out += part
-        return out
 
     def _park_place(self, park_id: str) -> tuple[float, float, str, str]:
         """(lat, lon, short vi name, short en name) of a park; the parks table is read once."""
@@ -867,43 +861,36 @@ class SupplierMatcher(BaseEstimator):
     def _prune(self, ctx: QueryContext, rows: np.ndarray, depth: int) -> np.ndarray:
         """Drop firms that cannot reach the top ``depth`` (exact: bounds, not approximations).
 
-        The cheap components are exact; every other component is bounded by its ``upper``
-        (1, or 0 for distance when the firm is not placed). The full score of the ``probe``
-        firms with the best bound gives a floor (their depth-th best); a firm whose bound
-        stays below it cannot enter the list.
+        First a coarse bound: the two channels (already read for every firm) exactly, every
+        other component at a bound that reads nothing per firm (its ``coarse_upper``: 1, or 0
+        for distance when the need has no place). The full score of the ``probe`` firms with
+        the best coarse bound gives a floor (their depth-th best); a firm whose bound stays
+        below it cannot enter the list. Of tens of thousands of candidates a few thousand stay;
+        on them a tighter bound, the cheap components exact and the others at their ``upper``,
+        meets the same floor.
         """
         probe = max(4 * depth, 64)
         if len(rows) <= 2 * probe:
             return rows
-        # First pass: the channels (already read for every firm) exactly, every other component
-        # at a bound that reads nothing per firm. It leaves a few thousand of tens of thousands.
         bound = np.zeros(len(rows))
         for component in self.components_:
             weight = self.weights_[component.name]
             if weight:
                 bound += weight * component.coarse_upper(self.firms_, ctx, rows)
-        rows, floor = self._cut(ctx, rows, bound, probe, depth, -np.inf)
+        head = np.argpartition(-bound, probe - 1)[:probe]
+        head_scores, _ = self._score_rows(ctx, rows[head])
+        floor = float(np.partition(head_scores, len(head_scores) - depth)[len(head_scores) - depth]) - 1e-12
+        # (The small tolerance keeps ties and rounding on the safe side.)
+        rows = rows[bound >= floor]
         if len(rows) <= 2 * probe:
             return rows
-        # Second pass: the cheap components exactly, the others at their own bound.
         # Whole columns are faster than a gather when most firms are candidates.
-        cheap = self._cheap_scores(ctx, ALL)[rows] if 3 * len(rows) > len(self.firms_) else self._cheap_scores(ctx, rows)
-        bound = cheap.copy()
+        bound = self._cheap_scores(ctx, ALL)[rows] if 3 * len(rows) > len(self.firms_) else self._cheap_scores(ctx, rows)
         for component in self.components_:
             weight = self.weights_[component.name]
             if weight and not component.cheap:
                 bound += weight * component.upper(self.firms_, ctx, rows)
-        return self._cut(ctx, rows, bound, probe, depth, floor)[0]
-
-    def _cut(self, ctx: QueryContext, rows: np.ndarray, bound: np.ndarray, probe: int, depth: int,
-             floor: float) -> tuple[np.ndarray, float]:
-        """The ``rows`` whose ``bound`` reaches the floor, and the floor: the ``depth``-th best
-        full score of the ``probe`` rows with the best bound (or the ``floor`` given, if higher)."""
-        head = np.argpartition(-bound, probe - 1)[:probe]
-        head_scores, _ = self._score_rows(ctx, rows[head])
-        floor = max(floor, float(np.partition(head_scores, len(head_scores) - depth)[len(head_scores) - depth]))
-        # A small tolerance keeps ties and rounding on the safe side.
-        return rows[bound >= floor - 1e-12], floor
+        return rows[bound >= floor]
 
     def _fallback_rows(self, mask: np.ndarray, count: int) -> np.ndarray:
         """The first ``count`` firms of ``mask`` in fallback order (best profiles first), in that order."""

@@ -157,3 +157,28 @@ def test_a_batch_is_the_single_lists_one_after_another(matcher):
                for i, frame in enumerate(singles, start=1)]
     pd.testing.assert_frame_equal(batch, pd.concat(singles, ignore_index=True), check_exact=True)
     assert set(batch["need_id"]) == {"N-1", "N-2", "N-3", "adhoc-4"}
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["scipy-kernel", "numpy-fallback"])
+def test_postings_equal_the_sparse_product_of_the_need_columns(kernel, monkeypatch):
+    """The channel sum read from the postings is ``csc[:, cols] @ weights``, on either path
+    (scipy's C++ kernel on views of the index, or numpy's gather when SciPy lacks it)."""
+    import scipy.sparse as sp
+
+    import matching.matcher as matcher_module
+
+    if not kernel:
+        monkeypatch.setattr(matcher_module, "_csc_matvec", None)
+    elif matcher_module._csc_matvec is None:
+        pytest.fail("scipy.sparse._sparsetools.csc_matvec is missing: the fast path is never taken")
+    rng = np.random.default_rng(5)
+    dense = rng.random((300, 40)) * (rng.random((300, 40)) < 0.2)
+    dense[:, 7] = 0.0  # an empty column
+    matrix = sp.csc_matrix(dense)
+    for cols in ([3], [7], [0, 5, 39, 12], list(range(40)), []):
+        cols = np.asarray(cols, dtype=np.int64)
+        weights = rng.random(len(cols))
+        expected = matrix[:, cols] @ weights if len(cols) else np.zeros(300)
+        got = matcher_module._postings(matrix, cols, weights, 300)
+        assert got.shape == (300,)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
