@@ -31,7 +31,7 @@ from api.deps import reject_nul_characters, retry_after_seconds
 from api.limits import RequestLimits
 from api.ranking import MatcherCache
 from api.request_context import RequestContext
-from api.routes import ROUTERS, match, shortlists, suggestions
+from api.routes import ROUTERS
 from api.schemas import Message
 from api.settings import Settings, get_settings
 from api.storage.errors import IllegalTransitionError
@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
                        auth_failures_per_minute=settings.auth_failures_per_minute)  # fmt: skip
     # Outermost: request ID, security headers and opaque 500s for every answer, refusals included.
     app.add_middleware(RequestContext)
-    for router in (*ROUTERS, shortlists.router, match.router, suggestions.router):
+    for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     install_web(app)
     _document_error_body(app)

@@ -1,8 +1,23 @@
-"""One APIRouter per resource, mounted under ``/api/v1`` by :func:`api.app.create_app`."""
+"""One APIRouter per resource, mounted under ``/api/v1`` by :func:`api.app.create_app`.
+
+:data:`ROUTERS` is the one list of them, in the order they are mounted (the order of the
+OpenAPI document's paths).
+"""
 
 from __future__ import annotations
 
-from api.routes import buyers, firms, health, imports, kpi, needs, outcomes
+from api.routes import (
+    buyers,
+    firms,
+    health,
+    imports,
+    kpi,
+    match,
+    needs,
+    outcomes,
+    shortlists,
+    suggestions,
+)
 
 ROUTERS = (
     health.router,
@@ -13,6 +28,9 @@ ROUTERS = (
     outcomes.shortlists_router,
     imports.router,
     kpi.router,
+    shortlists.router,
+    match.router,
+    suggestions.router,
 )
 
 __all__ = ["ROUTERS"]
