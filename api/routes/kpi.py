@@ -1,4 +1,7 @@
-"""``GET /kpi``: the indicators of Plan 04/KH-UBND (900 firms, 400 at international standard).
+"""``GET /kpi``: the indicators of Plan 04/KH-UBND (900 firms, 400 at international standard);
+``GET /kpi/progress``: where they stood at each of the last 12 month-ends; ``GET /kpi/expiring``:
+the certificates expiring within 90 days. One function each in :mod:`api.storage.certificate_dates`,
+called by the dashboard too.
 
 Staff and analysts only.
 """
@@ -6,7 +9,9 @@ Staff and analysts only.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
@@ -14,68 +19,69 @@ from sqlalchemy.orm import Session
 
 from api.deps import ReaderDep, SessionDep
 from api.schemas import KpiPublic
+from api.schemas_kpi import (
+    ExpiringCertificatePublic,
+    ExpiringCertificatesPublic,
+    KpiProgressPublic,
+    PlanStandingPublic,
+)
+from api.storage.certificate_dates import (
+    EXPIRY_WINDOW_DAYS,
+    certificate_counts,
+    expiring_certificates,
+    month_ends,
+    plan_standings,
+)
 from api.storage.models import Firm, FirmCertification, Outcome
 from api.storage.outcomes import CONNECTED_STATUSES, RECORDED_ORDER
-from api.storage.repository import stored_certificates
 from features import clock
-from features.certifications import certificate_status, is_international
 from features.columns import OUTCOME_PATH
 from features.sectors import firms_by_sector
 
-__all__ = ["router", "FIRMS_TARGET", "INTERNATIONAL_TARGET", "EXPIRY_WINDOW_DAYS"]
+__all__ = ["router", "FIRMS_TARGET", "INTERNATIONAL_TARGET", "EXPIRY_WINDOW_DAYS", "PROGRESS_MONTHS"]
 
 router = APIRouter(prefix="/kpi", tags=["kpi"])
 
 FIRMS_TARGET = 900
 INTERNATIONAL_TARGET = 400
-EXPIRY_WINDOW_DAYS = 90
+PROGRESS_MONTHS = 12
+T = TypeVar("T")
 
 
-def _certificate_counts(request: Request, session: Session, today: dt.date) -> tuple[int, int]:
-    """Firms meeting an international standard and certificates expiring, on ``today``.
+def _per_version(request: Request, session: Session, name: str, day: dt.date, compute: Callable[[], T]) -> T:
+    """``compute()``, kept per app (so per database) until the firms or certificates change.
 
     Reading and judging every firm's certificates is most of the KPI's cost, and they change
-    only with the firms: the counts are kept per app (so per database) and computed again
-    when the day or the firms' or certificates' version (rows, latest update, latest id)
-    changed. Every certificate write goes through a firm write (its ``updated_at``).
+    only with the firms: an answer is computed again when the firms' or certificates'
+    version (rows, latest update, latest id) changed, or for another ``day``. Every
+    certificate write goes through a firm write (its ``updated_at``).
     """
     firms = session.execute(select(func.count(Firm.id), func.max(Firm.updated_at))).one()
     certificates = session.execute(select(func.count(FirmCertification.id), func.max(FirmCertification.id))).one()
-    key = (today, int(firms[0] or 0), str(firms[1]), int(certificates[0] or 0), int(certificates[1] or 0))
-    cached = getattr(request.app.state, "kpi_certificates", None)
-    if cached is not None and cached[0] == key:
+    version = (int(firms[0] or 0), str(firms[1]), int(certificates[0] or 0), int(certificates[1] or 0))
+    kept: dict[tuple[str, dt.date], tuple[tuple, Any]] | None = getattr(request.app.state, "kpi_certificates", None)
+    if kept is None:
+        kept = request.app.state.kpi_certificates = {}
+    cached = kept.get((name, day))
+    if cached is not None and cached[0] == version:
         return cached[1]
-    # The one validity rule over each firm's records (renewals included): a firm meets an
-    # international standard when one of its valid codes is flagged so in the taxonomy, and a
-    # certificate is expiring when its code's unbroken validity ends within the window.
-    rows: dict[int, list[FirmCertification]] = {}
-    for row in session.scalars(select(FirmCertification)):
-        rows.setdefault(row.firm_pk, []).append(row)
-    international: set[int] = set()
-    expiring = 0
-    horizon = today + dt.timedelta(days=EXPIRY_WINDOW_DAYS)
-    for firm_pk, mine in rows.items():
-        for code, answer in certificate_status(stored_certificates(mine), on=today).items():
-            if not answer.valid:
-                continue
-            if is_international(code):
-                international.add(firm_pk)
-            if answer.valid_until is not None and answer.valid_until <= horizon:
-                expiring += 1
-    counts = (len(international), expiring)
-    request.app.state.kpi_certificates = (key, counts)
-    return counts
+    if len(kept) > 64:  # days asked for by hand: keep the store small
+        kept.clear()
+    answer = compute()
+    kept[(name, day)] = (version, answer)
+    return answer
 
 
-@router.get("", response_model=KpiPublic, responses={401: {"description": "Missing or unknown key"}, 403: {"description": "Staff and analysts only"}})  # fmt: skip
+_AS_OF = Query(description="Reference day (default today in Hanoi)", ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31))
+_READER_ERRORS = {401: {"description": "Missing or unknown key"}, 403: {"description": "Staff and analysts only"}}
+
+
+@router.get("", response_model=KpiPublic, responses=_READER_ERRORS)
 def kpi(
     request: Request,
     session: SessionDep,
     principal: ReaderDep,
-    as_of: Annotated[
-        dt.date | None,
-        Query(description="Reference day (default today in Hanoi)", ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31)),
-    ] = None,
+    as_of: Annotated[dt.date | None, _AS_OF] = None,
 ) -> KpiPublic:
     """Firms by sector, internationally certified firms against the target, firms connected to
     a multinational (an outcome at meeting or beyond), the outcome funnel (need-firm pairs that
@@ -91,7 +97,8 @@ def kpi(
     # The one validity rule over each firm's records (renewals included): a firm meets an
     # international standard when one of its valid codes is flagged so in the taxonomy, and a
     # certificate is expiring when its code's unbroken validity ends within the window.
-    international, expiring = _certificate_counts(request, session, today)
+    international, expiring = _per_version(request, session, "counts", today,
+                                           lambda: certificate_counts(session, today, EXPIRY_WINDOW_DAYS))
 
     furthest: dict[tuple[str, str], int] = {}
     latest: dict[tuple[str, str], str] = {}
@@ -124,3 +131,41 @@ def kpi(
         certificates_expiring_90_days=expiring,
         as_of=today,
     )
+
+
+@router.get("/progress", response_model=KpiProgressPublic, responses=_READER_ERRORS)
+def kpi_progress(
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    as_of: Annotated[dt.date | None, _AS_OF] = None,
+) -> KpiProgressPublic:
+    """Firms in the field and firms with a valid international-standard certificate at each of the
+    last 12 month-ends (the current month's at ``as_of``), against the targets.
+
+    A firm counts from the day it was recorded; certificates are judged by the one validity rule
+    on each day. The last point is ``GET /kpi``'s ``firms_total`` and
+    ``firms_international_certified`` on ``as_of``."""
+    today = as_of or clock.today()
+    days = month_ends(today, PROGRESS_MONTHS)
+    standings = _per_version(request, session, "progress", today, lambda: plan_standings(session, days))
+    data = [PlanStandingPublic(on=s.on, firms_total=s.firms, firms_international_certified=s.international)
+            for s in standings]  # fmt: skip
+    return KpiProgressPublic(as_of=today, firms_target=FIRMS_TARGET, international_certified_target=INTERNATIONAL_TARGET,
+                             data=data, count=len(data))  # fmt: skip
+
+
+@router.get("/expiring", response_model=ExpiringCertificatesPublic, responses=_READER_ERRORS)
+def kpi_expiring(
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    as_of: Annotated[dt.date | None, _AS_OF] = None,
+) -> ExpiringCertificatesPublic:
+    """The valid certificates whose unbroken validity (renewals included) ends within 90 days of
+    ``as_of``, soonest first: the ones ``GET /kpi`` counts in ``certificates_expiring_90_days``."""
+    today = as_of or clock.today()
+    found = _per_version(request, session, "expiring", today,
+                         lambda: expiring_certificates(session, today, EXPIRY_WINDOW_DAYS))  # fmt: skip
+    data = [ExpiringCertificatePublic(**asdict(c)) for c in found]
+    return ExpiringCertificatesPublic(as_of=today, window_days=EXPIRY_WINDOW_DAYS, data=data, count=len(data))
