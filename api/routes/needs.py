@@ -1,4 +1,5 @@
-"""``/needs``: buyers' component requirements.
+"""``/needs``: buyers' component requirements; ``/needs/{need_id}/interest(s)``: firms that say
+they are interested in one.
 
 Staff write; staff and analysts see everything; a firm key sees only the needs it is suggested
 for (:func:`api.ranking.needs_for_firm`), without the buyer's confidential fields (``target_price_usd``, ``internal_notes``): a separate schema,
@@ -7,13 +8,16 @@ for (:func:`api.ranking.needs_for_firm`), without the buyer's confidential field
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.auth import Principal
-from api.deps import PrincipalDep, RankingDep, SessionDep, StaffDep
-from api.ranking import needs_for_firm
+from api.deps import PrincipalDep, RankingDep, ReaderDep, SessionDep, StaffDep
+from api.ranking import MatcherCache, needs_for_firm
 from api.schemas import (
     IdQuery,
     NeedCreate,
@@ -24,11 +28,13 @@ from api.schemas import (
     NeedsPublic,
     NeedUpdate,
 )
+from api.schemas_interests import InterestCreate, InterestPublic, InterestsPublic
 from api.storage import repository as repo
-from api.storage.errors import NotFoundError
+from api.storage.errors import NotFoundError, PermissionDeniedError
+from api.storage.interests import interests_of_firm, interests_of_need, record_interest
 from api.storage.models import Need
 
-__all__ = ["router"]
+__all__ = ["router", "check_interest_allowed"]
 
 router = APIRouter(prefix="/needs", tags=["needs"])
 
@@ -109,3 +115,53 @@ def delete_need(need_id: NeedIdPath, session: SessionDep, principal: StaffDep) -
     """Delete a need without match history (staff); one with shortlists or outcomes answers 409."""
     repo.delete_need(session, repo.get_need(session, need_id), principal.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def check_interest_allowed(session: Session, ranking: MatcherCache, firm_id: str, need_id: str) -> None:
+    """Refuse (404, as for a missing need) a need the firm may not say it is interested in.
+
+    Only an open need the firm may read (:func:`api.ranking.needs_for_firm`). The firm's
+    needs are looked up first, then the need, in the same order whatever the answer, so
+    neither the words nor the time tell a hidden need from a missing one.
+
+    Raises
+    ------
+    NotFoundError
+    """
+    fitting = needs_for_firm(session, ranking, firm_id)
+    need = session.scalar(select(Need).where(Need.need_id == need_id))
+    if need is None or need.status != "open" or need_id not in fitting:
+        raise NotFoundError(repo.not_found_message("Need", need_id))
+
+
+@router.post("/{need_id}/interest", response_model=InterestPublic, status_code=status.HTTP_201_CREATED,
+             responses=_ERRORS | {200: {"description": "Said before: the first interest, unchanged"},
+                                  404: {"description": "No such need, or not one open to this firm"}})  # fmt: skip
+def say_interested(
+    need_id: NeedIdPath,
+    session: SessionDep,
+    principal: PrincipalDep,
+    ranking: RankingDep,
+    response: Response,
+    body: InterestCreate | None = None,
+) -> InterestPublic:
+    """A firm key says its firm is interested in an open need it fits (201); saying it again
+    changes nothing and answers the first (200). Staff see it with ``GET /needs/{need_id}/interests``."""
+    if principal.role != "firm" or not principal.firm_id:
+        raise PermissionDeniedError(
+            f"Only a firm key says its firm is interested; this key has role {principal.role!r}. "
+            "Sign in with the firm's key (staff: the firm's page shows its interests)."
+        )
+    check_interest_allowed(session, ranking, principal.firm_id, need_id)
+    if need_id in interests_of_firm(session, principal.firm_id):
+        response.status_code = status.HTTP_200_OK
+    note = body.note if body is not None else None
+    return InterestPublic(**asdict(record_interest(session, need_id, principal.firm_id, note, principal.actor)))
+
+
+@router.get("/{need_id}/interests", response_model=InterestsPublic, responses=_ERRORS | {404: {"description": "No such need"}})  # fmt: skip
+def list_interests(need_id: NeedIdPath, session: SessionDep, principal: ReaderDep) -> InterestsPublic:
+    """The firms that said they are interested in a need, first said first (staff and analysts)."""
+    repo.get_need(session, need_id)
+    data = [InterestPublic(**asdict(interest)) for interest in interests_of_need(session, need_id)]
+    return InterestsPublic(data=data, count=len(data))

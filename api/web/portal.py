@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from api.auth import Principal
 from api.deps import SessionDep
-from api.ranking import needs_for_firm
 from api.routes.firms import update_firm
+from api.routes.needs import check_interest_allowed
 from api.routes.outcomes import list_outcomes
 from api.schemas import CertificationIn, FirmUpdate
 from api.storage import repository as repo
-from api.storage.errors import NotFoundError, PermissionDeniedError
+from api.storage.errors import PermissionDeniedError
 from api.storage.interests import interests_of_firm, record_interest
 from api.storage.models import Firm, Need
 from api.web.routes import (
@@ -225,13 +225,8 @@ def portal_interest(
     """Say "we are interested" in an open need the firm fits; staff see it on the need's page."""
     check_form(request, csrf)
     firm_id = _firm_key(principal, _lang(request))
-    # A need the firm is not suggested for answers like a missing one, with the same
-    # queries in the same order (the firm's needs first, then the need), so neither the
-    # words nor the time tell a hidden need from a missing one.
-    fitting = needs_for_firm(session, request.app.state.ranking, firm_id)
-    need = session.scalar(select(Need).where(Need.need_id == need_id))
-    if need is None or need.status != "open" or need_id not in fitting:
-        raise NotFoundError(repo.not_found_message("Need", need_id))
+    # A need the firm is not suggested for answers like a missing one (POST /needs/{id}/interest's rule).
+    check_interest_allowed(session, request.app.state.ranking, firm_id, need_id)
     record_interest(session, need_id, firm_id, note, principal.actor)
     _commit_before_redirect(session)
     return RedirectResponse(f"/portal?saved=interest#need-{need_id}", status_code=303)
