@@ -1,4 +1,4 @@
-"""Benchmark: build_profiles + FirmProfiler.fit_transform on N resampled firms.
+"""Benchmark: build_profiles on N resampled firms.
 
 Usage::
 
@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._resample import load_demo_firms, resample_firms  # noqa: E402
-from features.profile import FirmProfiler, build_profiles  # noqa: E402
+from features.profile import build_profiles  # noqa: E402
 
 __all__ = ["run", "main"]
 
@@ -55,21 +55,11 @@ def run(
     profiles = build_profiles(firms, as_of, progress=not quiet)
     stages["build_profiles"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    profiler = FirmProfiler(as_of=as_of, text_min_df=2)
-    matrix = profiler.fit_transform(profiles)
-    stages["firm_profiler_fit_transform"] = time.perf_counter() - t0
-
     result = {
         "firms": n_firms,
         "demo_firms": len(demo_firms),
         "distinct_descriptions": int(firms["description"].nunique()),
         "seconds": {k: round(v, 2) for k, v in stages.items()},
-        "seconds_profile_total": round(
-            stages["build_profiles"] + stages["firm_profiler_fit_transform"], 2
-        ),
-        "matrix_shape": list(matrix.shape),
-        "matrix_nnz": int(matrix.nnz),
         "share_with_process_or_product_group": round(
             float(
                 ((profiles["processes"].map(len) + profiles["product_groups"].map(len)) > 0).mean()

@@ -1,25 +1,16 @@
-"""Firm profiles and the scikit-learn transformers that turn them into features.
+"""Firm profiles: one row per firm, built from firms in the import format.
 
-:func:`build_profiles` reads firms in the import format and returns one profile per firm
-(taxonomy codes with evidence, certifications, place, size, experience, completeness);
-:class:`FirmProfiler` turns firms or profiles into the feature matrix.
+:func:`build_profiles` reads firms and returns one profile per firm (taxonomy codes with
+evidence, certifications, place, size, experience, completeness); the matcher
+(:class:`matching.SupplierMatcher`) and the ranking service fit on these profiles.
 """
 
 from features.profile.build import (
     COMPLETENESS_FIELDS,
     PROFILE_COLUMNS,
     REQUIRED_COLUMNS,
-    build_profiles,
-)
-from features.profile.transformers import (
-    CAPABILITY_KINDS,
-    CapabilityEncoder,
-    CertificationEncoder,
-    FirmProfiler,
-    GeoEncoder,
     ProfileError,
-    SizeEncoder,
-    TextVectorizer,
+    build_profiles,
 )
 
 __all__ = [
@@ -27,12 +18,5 @@ __all__ = [
     "PROFILE_COLUMNS",
     "REQUIRED_COLUMNS",
     "COMPLETENESS_FIELDS",
-    "CAPABILITY_KINDS",
-    "TextVectorizer",
-    "CapabilityEncoder",
-    "CertificationEncoder",
-    "GeoEncoder",
-    "SizeEncoder",
-    "FirmProfiler",
     "ProfileError",
 ]

@@ -16,8 +16,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from features import clock
+from features.exceptions import CnhtError
 from features.numbers import read_numbers
-from features.profile._common import ProfileError, _as_of
 from features.profile._experience import (
     count_multinational_customers,
     parse_languages,
@@ -25,7 +26,13 @@ from features.profile._experience import (
 )
 from features.text import expand_abbreviations, fold, normalize, words
 
-__all__ = ["build_profiles", "PROFILE_COLUMNS", "REQUIRED_COLUMNS", "COMPLETENESS_FIELDS"]
+__all__ = [
+    "build_profiles",
+    "PROFILE_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "COMPLETENESS_FIELDS",
+    "ProfileError",
+]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("firm_id", "name", "description")
 PROFILE_COLUMNS: tuple[str, ...] = (
@@ -75,6 +82,24 @@ _KIND_COLUMN = {
     "process": "processes",
     "material": "materials",
 }
+
+
+class ProfileError(CnhtError, ValueError):
+    """Firm records (or the ``as_of`` date) do not have the expected shape or values."""
+
+
+def _as_of(value: date | str | None) -> date:
+    if value is None:
+        return clock.today()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ProfileError(
+            f"Expected as_of as a date or 'yyyy-mm-dd', got {value!r}. Pass e.g. "
+            f"as_of=date(2026, 1, 1)."
+        ) from exc
 
 
 def _is_missing(value: object) -> bool:
