@@ -1049,11 +1049,17 @@ class SupplierMatcher(BaseEstimator):
             (list of Reason, vi/en, each naming its component) and ``failed`` (the hard
             constraints the firm fails, as Reasons).
         """
+        return self.explain_many(need, [firm_id], today=today)[0]
+
+    def explain_many(self, need: object, firm_ids: Iterable[str], *, today: date | None = None) -> list:
+        """:meth:`explain` for several firms of one need, in the order given (a shortlist's
+        reasons): the need's channels over every firm are computed once, not once per firm."""
         from matching.explain import explain_pair
 
-        row = self._row(firm_id)
+        rows = [self._row(firm_id) for firm_id in firm_ids]
         (query,) = self._queries(need, today)[:1]
-        return explain_pair(self, self._context(query), row)
+        ctx = self._context(query)
+        return [explain_pair(self, ctx, row) for row in rows]
 
     def reasons(self, ctx: QueryContext, row: int) -> list[Reason]:
         """Reasons of every component with a positive weight: what speaks for the firm first

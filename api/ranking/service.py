@@ -229,10 +229,10 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
     """
     matcher = fitted.with_diversity(diversity)
     try:
-        frame = matcher.rank(query, k=k)
+        rows = matcher.rank(query, k=k).to_dict("records")
+        explanations = matcher.explain_many(query, [row["firm_id"] for row in rows])
         out = []
-        for row in frame.to_dict("records"):
-            explanation = matcher.explain(query, row["firm_id"])
+        for row, explanation in zip(rows, explanations, strict=True):
             out.append({
                 "rank": int(row["rank"]),
                 "firm_id": str(row["firm_id"]),

@@ -81,6 +81,17 @@ def test_a_need_in_english_finds_a_firm_described_only_in_vietnamese(matcher):
     assert any("“" in r and "khuôn" in r and "Mould" in r for r in reasons), reasons
 
 
+def test_explain_many_gives_each_firms_own_explanation_in_the_order_asked(matcher):
+    need = "Injection moulded PC housing for a medical device, ISO 13485, near Thang Long IP"
+    firm_ids = matcher.rank(need, k=5)["firm_id"].tolist()[::-1]
+    many = matcher.explain_many(need, firm_ids)
+    assert [e.firm_id for e in many] == firm_ids
+    assert many == [matcher.explain(need, firm_id) for firm_id in firm_ids]
+    assert matcher.explain_many(need, []) == []
+    with pytest.raises(UnknownFirmError):
+        matcher.explain_many(need, [firm_ids[0], "F9999"])
+
+
 def test_same_need_without_diacritics_or_in_nfd_returns_the_same_top_10(matcher):
     accented = "Vỏ nhựa ABS ép phun cho thiết bị điện tử, ISO 9001, khuôn mẫu chính xác, hòa bình"
     bare = "Vo nhua ABS ep phun cho thiet bi dien tu, ISO 9001, khuon mau chinh xac, hoa binh"

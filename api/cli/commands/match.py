@@ -104,8 +104,8 @@ def _results(matcher, ranked, need, lang: str) -> list[dict]:
     names = dict(zip(matcher.firm_ids_, matcher.firms_.names, strict=True))
     components = list(matcher.weights_)
     out = []
-    for _, row in ranked.iterrows():
-        explanation = matcher.explain(need, row["firm_id"])
+    explanations = matcher.explain_many(need, ranked["firm_id"].tolist())
+    for (_, row), explanation in zip(ranked.iterrows(), explanations, strict=True):
         out.append({
             "rank": int(row["rank"]),
             "firm_id": row["firm_id"],
