@@ -28,20 +28,20 @@ from api.deps import SessionDep, StaffDep
 from api.request_context import REQUEST_ID
 from api.schemas_imports import ImportJobPublic, ImportJobsPublic, ImportJobSummary
 from api.storage.errors import NotFoundError, UploadInvalidError, UploadTooLargeError
+from api.storage.import_stages import mark_storing
 from api.storage.imports import (
     count_rejected_cells,
     fail_job,
     finish_job,
     import_result,
     reject_records,
-    set_stage,
     start_job,
 )
 from api.storage.models import ImportJob
 from features.exceptions import IngestError
 from features.ingest import read_table
 
-__all__ = ["router"]
+__all__ = ["router", "run_import"]
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -120,13 +120,38 @@ def import_table(
 
     Only the file's columns are written; a rejected cell keeps the stored value.
     """
-    settings = request.app.state.settings
-    factory = request.app.state.sessionmaker
     filename = (file.filename or f"{kind}.csv")[:_FILENAME_LENGTH]
     actor = principal.actor[:_ACTOR_LENGTH]
-    data = _read_upload(file, settings.max_upload_bytes)
+    data = _read_upload(file, request.app.state.settings.max_upload_bytes)
     # Recorded before any work: whatever happens next, the job says what became of the file.
-    job_id = start_job(factory, kind, filename, actor)
+    job_id = start_job(request.app.state.sessionmaker, kind, filename, actor)
+    return run_import(request.app.state, job_id, kind, filename, data, actor)
+
+
+def run_import(state: Any, job_id: int, kind: str, filename: str, data: bytes, actor: str) -> Any:
+    """Read ``data`` and store its rows as the recorded ``running`` job ``job_id``.
+
+    The work of ``POST /imports/{kind}`` once the job is recorded (:func:`start_job`); the
+    import page runs it in a thread of its own and shows the job's stage meanwhile.
+
+    Parameters
+    ----------
+    state : starlette State
+        The app's state (``settings``, ``sessionmaker``).
+    job_id : int
+    kind, filename, data, actor
+        The table kind, the file's name and bytes, who imports it (cut to the columns).
+
+    Returns
+    -------
+    ImportJobPublic, or a 409 JSONResponse when the database refused a row.
+
+    Raises
+    ------
+    UploadInvalidError
+        An empty or unreadable file, or one past an import limit (the job is failed first).
+    """
+    settings, factory = state.settings, state.sessionmaker
     try:
         if not data:
             raise UploadInvalidError(
@@ -151,7 +176,8 @@ def import_table(
         # A bug, not the file: the job says so and the client gets a 500 with the request ID.
         fail_job(factory, job_id, f"internal error while reading (request ID {REQUEST_ID.get()})")
         raise
-    set_stage(factory, job_id, "storing")
+    # The rows read are known now: the job says how many it is storing.
+    mark_storing(factory, job_id, result.rows_read)
     try:
         with factory() as session, session.begin():
             counts = import_result(session, result, actor)

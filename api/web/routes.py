@@ -30,6 +30,7 @@ from api.auth import Principal, authenticate
 from api.deps import SessionDep
 from api.ranking import RankingError, parse_stored_need, reason_records
 from api.routes.kpi import kpi as kpi_figures
+from api.routes.kpi import kpi_expiring, kpi_progress
 from api.routes.shortlists import create_shortlist, read_shortlist
 from api.routes.suggestions import suggestions, upgrades
 from api.schemas import ShortlistEntryResult, ShortlistPublic, ShortlistRequest
@@ -229,7 +230,8 @@ def _sector_label(code: str, lang: str) -> str:
 
 @router.get("/dashboard")
 def dashboard(request: Request, session: SessionDep, principal: UserDep) -> Response:
-    """The plan's figures (GET /kpi's function), the outcome funnel and recent shortlists."""
+    """The plan's figures (GET /kpi's function) and their last 12 month-ends (GET /kpi/progress), the
+    outcome funnel, certificates expiring in 90 days (GET /kpi/expiring) and recent shortlists."""
     lang = _lang(request)
     _reader(principal, lang)
     figures = kpi_figures(request=request, session=session, principal=principal, as_of=None)
@@ -240,10 +242,25 @@ def dashboard(request: Request, session: SessionDep, principal: UserDep) -> Resp
         .order_by(ShortlistRun.id.desc()).limit(8)
     ).all()  # fmt: skip
     funnel = [(status, count) for status, count in figures.outcome_funnel.items()]
+    # GET /kpi/progress and GET /kpi/expiring on the KPI's day: the same figures as the API.
+    progress = kpi_progress(request=request, session=session, principal=principal, as_of=figures.as_of)
+    expiring = kpi_expiring(request=request, session=session, principal=principal, as_of=figures.as_of)
     return render(request, "dashboard.html", {
         "kpi": figures, "sectors": sectors, "sector_max": max([c for _, c in sectors] or [1]),
         "funnel": funnel, "funnel_max": max([c for _, c in funnel] or [1]) or 1, "recent": recent,
+        "standings": progress, "expiring": expiring, "month_label": lambda day: _month_label(day, lang),
     }, principal=principal)  # fmt: skip
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month_label(day: dt.date, lang: str) -> str:
+    """A chart's label under a month-end: ``T3`` in Vietnamese, ``Mar`` in English; a day that is
+    no month-end (today, standing for this month) as ``dd/mm``."""
+    if (day + dt.timedelta(days=1)).day != 1:
+        return day.strftime("%d/%m")
+    return i18n.translate("month_short", lang).format(m=day.month, name=_MONTHS_EN[day.month - 1])
 
 
 # --- needs ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Staff pages: import a file and read its problems, create and revoke keys, write a new need.
 
-Each calls the API's own function (``POST /imports/{kind}``' :func:`api.routes.imports.import_table`
-and ``GET /imports/{job_id}``' :func:`~api.routes.imports.get_import`; :func:`api.auth.create_key`,
+Each calls the API's own function (``POST /imports/{kind}``' :func:`api.routes.imports.run_import`,
+in a thread so the job's page can show its stage meanwhile, and ``GET /imports/{job_id}``' :func:`~api.routes.imports.get_import`; :func:`api.auth.create_key`,
 :func:`~api.auth.revoke_key`, :func:`~api.auth.list_keys`; ``POST /buyers`` and ``POST /needs``'
 :func:`api.routes.buyers.create_buyer`, :func:`api.routes.needs.create_need`), so the rules
 (import limits, a known park, codes the matcher can rank) live in one place.
@@ -9,11 +9,14 @@ and ``GET /imports/{job_id}``' :func:`~api.routes.imports.get_import`; :func:`ap
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
+import logging
 import re
 import secrets
 import tempfile
+import threading
 import time
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -26,9 +29,10 @@ from sqlalchemy import select
 from api.auth import ROLES, Principal, create_key, list_keys, revoke_key
 from api.deps import SessionDep
 from api.routes.buyers import create_buyer
-from api.routes.imports import _read_upload, get_import, import_table, list_imports
+from api.routes.imports import _read_upload, get_import, list_imports, run_import
 from api.routes.needs import create_need
 from api.schemas import BuyerCreate, NeedCreate
+from api.storage.imports import start_job
 from api.storage.models import Buyer, Need
 from api.storage.repository import InvalidFieldError
 from api.web.exports import safe_cell
@@ -50,6 +54,7 @@ from features.ingest import TablePreview, preview_table
 
 __all__ = ["router"]
 
+logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=_PageRoute)
 KINDS: tuple[str, ...] = ("firms", "buyers", "needs", "outcomes")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -166,7 +171,8 @@ def imports_confirm(
     token: Annotated[str, Form(max_length=100)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Import the previewed file with ``POST /imports/{kind}``' function, then show the job."""
+    """Import the previewed file with ``POST /imports/{kind}``' function, then show the job
+    (its stage while it runs, its counts and rejects once done)."""
     check_form(request, csrf)
     lang = _lang(request)
     _staff(principal, lang)
@@ -176,16 +182,39 @@ def imports_confirm(
             "vi": "Bản xem trước đã hết hạn hoặc đã được nhập. Chọn lại tệp.",
             "en": "The preview has expired or was already imported. Choose the file again."}[lang])  # fmt: skip
     data, meta = pending
-    upload = UploadFile(file=io.BytesIO(data), filename=meta["filename"])
+    # The job is recorded first, then runs in a thread of its own: the job's page shows its
+    # stage while it runs (a small file is done before the page is even asked for).
+    job_id = start_job(request.app.state.sessionmaker, meta["kind"], meta["filename"][:300],
+                       principal.actor[:120])  # fmt: skip
+    worker = threading.Thread(target=contextvars.copy_context().run, name=f"import-{job_id}", daemon=True,
+                              args=(_run_import, request.app.state, job_id, meta, data, principal.actor[:120]))  # fmt: skip
+    worker.start()
+    worker.join(timeout=_SHOW_RESULT_WITHIN_SECONDS)
+    return RedirectResponse(f"/imports/{job_id}", status_code=303)
+
+
+# A file imported within this time goes straight to its result; a longer one shows its stage.
+_SHOW_RESULT_WITHIN_SECONDS = 1.0
+
+
+def _run_import(state: Any, job_id: int, meta: dict[str, str], data: bytes, actor: str) -> None:
+    """``POST /imports/{kind}``' work on the recorded job; whatever fails is on the job already."""
     try:
-        answer = import_table(kind=meta["kind"], file=upload, request=request, principal=principal)
-    except CnhtError as exc:  # unreadable file, past an import limit: the failed job is recorded
-        return _imports_page(request, session, principal, kind=meta["kind"], error=str(exc),
-                             status_code=getattr(exc, "status_code", 400))  # fmt: skip
-    if isinstance(answer, JSONResponse):  # the database refused a row: nothing imported
-        detail = json.loads(bytes(answer.body))
-        return RedirectResponse(f"/imports/{detail['job_id']}", status_code=303)
-    return RedirectResponse(f"/imports/{answer.job_id}", status_code=303)
+        run_import(state, job_id, meta["kind"], meta["filename"][:300], data, actor)
+    except CnhtError:
+        pass  # an unreadable file or one past a limit: the job is failed with the reason
+    except Exception:  # a bug: the job is failed with the request ID; the log keeps the trace
+        logger.exception("Import job %s failed", job_id)
+
+
+@router.get("/imports/{job_id}/status.json")
+def import_job_status(request: Request, session: SessionDep, principal: UserDep,
+                      job_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:  # fmt: skip
+    """Where an import stands, for its page to poll: status, stage, rows read (no rejects)."""
+    _staff(principal, _lang(request))
+    job = get_import(job_id=job_id, session=session, principal=principal)
+    return JSONResponse({"job_id": job.job_id, "status": job.status, "stage": job.stage, "read": job.read},
+                        headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.get("/imports/{job_id}")

@@ -131,6 +131,7 @@ def test_staff_imports_a_file_with_bad_rows(page, served, tmp_path):
     screenshot(page, "import-preview")
     _submit(page, page.get_by_role("button", name=re.compile("Xác nhận nhập")))
     assert re.fullmatch(r"/imports/\d+", urlsplit(page.url).path)
+    page.locator("#counts").wait_for()  # a slow import shows its stage first, then its result
     counts = {k: page.locator(f"#counts dd[data-count='{k}']").inner_text() for k in ("read", "inserted", "rejected")}
     assert counts == {"read": "3", "inserted": "2", "rejected": "1"}
     rows = page.locator("#rejects tbody tr")
@@ -176,6 +177,7 @@ def test_staff_imports_a_filled_template_with_a_title_row_and_stt(page, served, 
     assert rows.count() == 1 and rows.first.locator("td").all_inner_texts()[:3] == ["5", "1", "WEB-T1"]
     assert "không nhập" in page.locator("#preview-rows thead th").nth(1).inner_text()  # STT
     _submit(page, page.get_by_role("button", name=re.compile("Xác nhận nhập")))
+    page.locator("#counts").wait_for()
     counts = {k: page.locator(f"#counts dd[data-count='{k}']").inner_text() for k in ("read", "inserted", "rejected")}
     assert counts == {"read": "1", "inserted": "1", "rejected": "0"}
     assert page.locator("#rejects").count() == 0
