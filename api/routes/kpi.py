@@ -32,10 +32,9 @@ from api.storage.certificate_dates import (
     month_ends,
     plan_standings,
 )
-from api.storage.models import Firm, FirmCertification, Outcome
-from api.storage.outcomes import CONNECTED_STATUSES, RECORDED_ORDER
+from api.storage.models import Firm, FirmCertification
+from api.storage.repository import outcome_funnel
 from features import clock
-from features.columns import OUTCOME_PATH
 from features.sectors import firms_by_sector
 
 __all__ = ["router", "FIRMS_TARGET", "INTERNATIONAL_TARGET", "EXPIRY_WINDOW_DAYS", "PROGRESS_MONTHS"]
@@ -100,25 +99,7 @@ def kpi(
     international, expiring = _per_version(request, session, "counts", today,
                                            lambda: certificate_counts(session, today, EXPIRY_WINDOW_DAYS))
 
-    furthest: dict[tuple[str, str], int] = {}
-    latest: dict[tuple[str, str], str] = {}
-    connected: set[str] = set()
-    for need_id, firm_id, status in session.execute(
-        select(Outcome.need_id, Outcome.firm_id, Outcome.status).order_by(*RECORDED_ORDER)
-    ):
-        pair = (need_id, firm_id)
-        latest[pair] = status
-        if status in OUTCOME_PATH:
-            furthest[pair] = max(furthest.get(pair, 0), OUTCOME_PATH.index(status))
-        if status in CONNECTED_STATUSES:
-            connected.add(firm_id)
-    # A funnel: a pair counts at every stage up to the furthest it reached (an order went
-    # through the earlier stages even when they were not recorded), so stages never grow.
-    funnel = {status: 0 for status in OUTCOME_PATH}
-    for index in furthest.values():
-        for status in OUTCOME_PATH[: index + 1]:
-            funnel[status] += 1
-    funnel["rejected"] = sum(1 for status in latest.values() if status == "rejected")
+    funnel, connected = outcome_funnel(session)
 
     return KpiPublic(
         firms_total=total,
@@ -126,7 +107,7 @@ def kpi(
         firms_by_sector=by_sector,
         firms_international_certified=international,
         international_certified_target=INTERNATIONAL_TARGET,
-        firms_connected_to_multinationals=len(connected),
+        firms_connected_to_multinationals=connected,
         outcome_funnel=funnel,
         certificates_expiring_90_days=expiring,
         as_of=today,

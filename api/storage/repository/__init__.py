@@ -54,8 +54,10 @@ from api.storage.repository.needs import (
 )
 from api.storage.repository.outcomes import (
     latest_status,
+    latest_statuses,
     list_outcomes,
     lock_pair,
+    outcome_funnel,
     record_outcome,
     suggest_pair,
 )
@@ -92,11 +94,13 @@ __all__ = [
     "list_buyers",
     "list_needs",
     "latest_status",
+    "latest_statuses",
     "lock_pair",
     "record_outcome",
     "suggest_pair",
     "match_history",
     "list_outcomes",
+    "outcome_funnel",
     "stored_certificates",
     "firms_holding",
 ]

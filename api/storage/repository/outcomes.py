@@ -12,13 +12,27 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api.storage.models import Outcome
-from api.storage.outcomes import OUTCOME_IMPORT_LOCK_ID, RECORDED_ORDER, check_transition
+from api.storage.outcomes import (
+    CONNECTED_STATUSES,
+    OUTCOME_IMPORT_LOCK_ID,
+    RECORDED_ORDER,
+    check_transition,
+)
 from api.storage.repository.audit_log import audit, snapshot
 from api.storage.repository.firms import get_firm
 from api.storage.repository.needs import get_need
 from api.storage.repository.queries import _page
+from features.columns import OUTCOME_PATH
 
-__all__ = ["latest_status", "lock_pair", "record_outcome", "suggest_pair", "list_outcomes"]
+__all__ = [
+    "latest_status",
+    "latest_statuses",
+    "lock_pair",
+    "record_outcome",
+    "suggest_pair",
+    "list_outcomes",
+    "outcome_funnel",
+]
 
 
 def latest_status(session: Session, need_id: str, firm_id: str) -> str | None:
@@ -34,6 +48,24 @@ def latest_status(session: Session, need_id: str, firm_id: str) -> str | None:
         .order_by(*(column.desc() for column in RECORDED_ORDER))
         .limit(1)
     )
+
+
+def latest_statuses(session: Session, need_id: str, firm_ids: list[str]) -> dict[str, str | None]:
+    """:func:`latest_status` of the need with each of ``firm_ids``, in one query (a shortlist's rows)."""
+    out: dict[str, str | None] = dict.fromkeys(firm_ids)
+    if not firm_ids:
+        return out
+    rows = session.execute(
+        select(Outcome.firm_id, Outcome.status)
+        .where(Outcome.need_id == need_id, Outcome.firm_id.in_(set(firm_ids)))
+        .order_by(*(column.desc() for column in RECORDED_ORDER))
+    )  # fmt: skip
+    seen: set[str] = set()
+    for firm_id, status in rows:
+        if firm_id not in seen:  # the first row of each firm is its last recorded event
+            seen.add(firm_id)
+            out[firm_id] = status
+    return out
 
 
 def lock_pair(session: Session, need_id: str, firm_id: str) -> None:
@@ -126,3 +158,38 @@ def list_outcomes(
     if firm_id:
         query = query.where(Outcome.firm_id == firm_id)
     return _page(session, query, (Outcome.at, Outcome.id), limit, offset)
+
+
+def outcome_funnel(session: Session) -> tuple[dict[str, int], int]:
+    """The outcome funnel and the firms connected to a multinational (``GET /kpi``).
+
+    Returns
+    -------
+    funnel : dict
+        Status of :data:`features.columns.OUTCOME_PATH` -> need-firm pairs that reached it or
+        a later stage (so each stage holds at most the one before), and ``rejected`` -> pairs
+        whose latest status is ``rejected``.
+    connected : int
+        Firms with an outcome at ``meeting`` or beyond
+        (:data:`api.storage.outcomes.CONNECTED_STATUSES`).
+    """
+    furthest: dict[tuple[str, str], int] = {}
+    latest: dict[tuple[str, str], str] = {}
+    connected: set[str] = set()
+    for need_id, firm_id, status in session.execute(
+        select(Outcome.need_id, Outcome.firm_id, Outcome.status).order_by(*RECORDED_ORDER)
+    ):
+        pair = (need_id, firm_id)
+        latest[pair] = status
+        if status in OUTCOME_PATH:
+            furthest[pair] = max(furthest.get(pair, 0), OUTCOME_PATH.index(status))
+        if status in CONNECTED_STATUSES:
+            connected.add(firm_id)
+    # A funnel: a pair counts at every stage up to the furthest it reached (an order went
+    # through the earlier stages even when they were not recorded), so stages never grow.
+    funnel = {status: 0 for status in OUTCOME_PATH}
+    for index in furthest.values():
+        for status in OUTCOME_PATH[: index + 1]:
+            funnel[status] += 1
+    funnel["rejected"] = sum(1 for status in latest.values() if status == "rejected")
+    return funnel, len(connected)
