@@ -126,9 +126,25 @@ class FirmArrays:
     concept_idf: np.ndarray | None = None
     concept_sectors: frozenset[int] = frozenset()  # concept columns that are sectors
     labels_ja: dict[str, str] = field(default_factory=dict)
+    # Column -> term and column -> concept code (the inverses of ``vocabulary`` and
+    # ``concept_columns``), for reasons; built at fit, or on first use when not given.
+    terms: np.ndarray | None = None
+    concept_codes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.firm_ids)
+
+    def term(self, column: int) -> str:
+        """The term of a text column."""
+        if self.terms is None:
+            self.terms = _inverse(self.vocabulary)
+        return str(self.terms[column])
+
+    def concept_code(self, column: int) -> str:
+        """The taxonomy code of a concept column."""
+        if self.concept_codes is None:
+            self.concept_codes = _inverse(self.concept_columns)
+        return str(self.concept_codes[column])
 
     def label(self, code: str, lang: str) -> str:
         """Label of a taxonomy code in ``lang`` (``"vi"`` or ``"en"``), the code when unknown."""
@@ -161,6 +177,33 @@ class QueryContext:
 
 
 ALL = slice(None)  # ``rows=ALL``: every firm, read without gathering rows
+
+
+def _inverse(columns: dict[str, int]) -> np.ndarray:
+    """Column -> name of a name -> column mapping, as an object array."""
+    out = np.empty(max(columns.values(), default=-1) + 1, dtype=object)
+    for name, column in columns.items():
+        out[column] = name
+    return out
+
+
+def row_entries(matrix: sp.csc_matrix, columns: np.ndarray, row: int) -> np.ndarray:
+    """``matrix[row, columns]`` as a dense vector, read from each column's postings (a binary
+    search in its sorted row indices), not by slicing the columns of every firm: a shortlist's
+    reasons read ten firms of 100,000."""
+    out = np.zeros(len(columns))
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    ordered = matrix.has_sorted_indices
+    for i, column in enumerate(np.asarray(columns).tolist()):
+        start, end = int(indptr[column]), int(indptr[column + 1])
+        if ordered:
+            at = start + int(np.searchsorted(indices[start:end], row))
+            if at < end and indices[at] == row:
+                out[i] = data[at]
+        else:
+            found = np.flatnonzero(indices[start:end] == row)
+            out[i] = data[start + found].sum() if len(found) else 0.0
+    return out
 
 
 def _n(firms: FirmArrays, rows: np.ndarray | slice) -> int:
@@ -285,17 +328,15 @@ class TextSimilarity(Component):
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         if query.term_columns.size == 0:
             return []
-        column_rows = firms.text[:, query.term_columns]
-        hit = column_rows.getrow(row).toarray().ravel() * query.term_weights
+        hit = row_entries(firms.text, query.term_columns, row) * query.term_weights
         if not np.any(hit > 0):
             return []
-        inverse = {c: t for t, c in firms.vocabulary.items()}
         # Quote only telling words: a term in a tenth of all firms ("san xuat", "viet nam")
         # scores little and explains nothing.
         n = max(firms.text.shape[0], 1)
         indptr = firms.text.indptr
         telling = [
-            inverse[int(query.term_columns[i])]
+            firms.term(int(query.term_columns[i]))
             for i in np.argsort(-hit)
             if hit[i] > 0
             and (indptr[int(query.term_columns[i]) + 1] - indptr[int(query.term_columns[i])]) / n < 0.1
@@ -337,8 +378,7 @@ class ConceptFit(Component):
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         if firms.concept is None or query.concept_columns.size == 0:
             return []
-        hit = firms.concept[:, query.concept_columns].getrow(row).toarray().ravel() * query.concept_weights
-        code_of = {c: code for code, c in firms.concept_columns.items()}
+        hit = row_entries(firms.concept, query.concept_columns, row) * query.concept_weights
         named = set(query.need.processes) | set(query.need.materials) | set(query.need.product_groups)
         # Processes and materials the need names are explained by ProcessFit and MaterialFit.
         explained = set(query.need.processes) | set(query.need.materials)
@@ -347,7 +387,7 @@ class ConceptFit(Component):
         for i in np.argsort(-hit):
             if hit[i] <= 0 or len(out) == 3:
                 break
-            code = code_of[int(query.concept_columns[i])]
+            code = firms.concept_code(int(query.concept_columns[i]))
             if code in explained:
                 continue
             vi, en = firms.label(code, "vi"), firms.label(code, "en")

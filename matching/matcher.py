@@ -39,6 +39,7 @@ from matching.components import (
     QueryContext,
     Reason,
     _any_of,
+    _inverse,
     default_components,
     haversine_km,
 )
@@ -476,6 +477,7 @@ class SupplierMatcher(BaseEstimator):
             np.full(n, "", dtype=object),
             text=csc,
             vocabulary=vocabulary,
+            terms=_inverse(vocabulary),
             idf=idf,
             codes=codes,
             columns=columns,
@@ -502,6 +504,7 @@ class SupplierMatcher(BaseEstimator):
             place_km=self._park_distances(col("lat"), col("lon")),
             concept=concept,
             concept_columns=concept_columns,
+            concept_codes=_inverse(concept_columns),
             concept_idf=concept_idf,
             concept_sectors=frozenset(c for code, c in concept_columns.items()
                                       if code in taxonomy and taxonomy.get(code).kind == "sector"),
@@ -1033,11 +1036,18 @@ class SupplierMatcher(BaseEstimator):
     def _pair(self, ctx: QueryContext, row: int, firms: FirmArrays | None = None) -> dict:
         firms = self.firms_ if firms is None else firms
         rows = np.array([row])
-        total, contributions = self._score_rows(ctx, rows, firms)
-        values = {c.name: float(np.clip(c.values(firms, ctx, rows)[0], 0.0, 1.0)) for c in self.components_}
+        # The arithmetic of _score_rows (weight x clipped value, summed in component order),
+        # each component's value computed once.
+        values, contributions, total = {}, {}, np.zeros(1)
+        for component in self.components_:
+            weight = self.weights_[component.name]
+            value = np.clip(component.values(firms, ctx, rows), 0.0, 1.0)
+            values[component.name] = float(value[0])
+            contribution = weight * value if weight else np.zeros(1)
+            contributions[component.name] = float(contribution[0])
+            total += contribution
         failed = str(check(firms, ctx, rows, require_sector=self.require_sector)[0])
-        return {"score": float(total[0]), "contributions": {n: float(v[0]) for n, v in contributions.items()},
-                "values": values, "failed": failed}
+        return {"score": float(total[0]), "contributions": contributions, "values": values, "failed": failed}
 
     def explain(self, need: object, firm_id: str, *, today: date | None = None):
         """Why ``firm_id`` scores what it does for ``need``.

@@ -118,13 +118,14 @@ def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
     firm_ids = [e.firm_id for e in entries]
     names = {fid: name for fid, name in session.execute(
         select(Firm.firm_id, Firm.name).where(Firm.firm_id.in_(firm_ids)))}  # fmt: skip
+    statuses = repo.latest_statuses(session, need_id, firm_ids)
     data = [
         ShortlistEntryResult(
             entry_id=e.id, run_id=e.run_id, need_id=e.need_id, rank=e.rank, firm_id=e.firm_id,
             firm_name=names.get(e.firm_id, ""), score=e.score,
             components={name: float(value) for name, value in (e.components or {}).items()},
             reasons=reason_records(e.reasons or []), model_version=e.model_version,
-            created_at=e.created_at, status=repo.latest_status(session, need_id, e.firm_id),
+            created_at=e.created_at, status=statuses[e.firm_id],
         )
         for e in entries
     ]  # fmt: skip

@@ -170,3 +170,17 @@ def test_outcomes_recorded_while_a_shortlist_is_computed(client, staff, pair):
     for firm, statuses in by_firm.items():
         assert _history_is_a_legal_path(statuses), (firm, statuses)
         assert statuses.count("suggested") == 1, (firm, statuses)
+
+
+def test_latest_statuses_in_one_query_equal_latest_status_pair_by_pair(app, client, staff, pair):
+    from api.storage import repository as repo
+
+    for status in ("suggested", "contacted", "meeting"):
+        client.post("/api/v1/outcomes", json={**pair, "status": status}, headers=staff)
+    client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": "F0002", "status": "suggested"}, headers=staff)  # fmt: skip
+    firm_ids = ["F0002", "F0001", "F9999"]  # F9999: no history
+    with transaction(app.state.sessionmaker) as session:
+        batch = repo.latest_statuses(session, "N-0001", firm_ids)
+        one_by_one = {f: repo.latest_status(session, "N-0001", f) for f in firm_ids}
+        assert repo.latest_statuses(session, "N-0001", []) == {}
+    assert batch == one_by_one == {"F0002": "suggested", "F0001": "meeting", "F9999": None}

@@ -182,3 +182,26 @@ def test_postings_equal_the_sparse_product_of_the_need_columns(kernel, monkeypat
         got = matcher_module._postings(matrix, cols, weights, 300)
         assert got.shape == (300,)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_row_entries_equal_the_matrix_row_at_the_columns_sorted_or_not():
+    """Reasons read one firm's entries from the postings: the same numbers as the matrix."""
+    import scipy.sparse as sp
+
+    from matching.components import row_entries
+
+    rng = np.random.default_rng(8)
+    dense = rng.random((50, 12)) * (rng.random((50, 12)) < 0.3)
+    matrix = sp.csc_matrix(dense)
+    shuffled = matrix.copy()
+    for column in range(12):  # the same matrix with each column's row indices out of order
+        start, end = shuffled.indptr[column], shuffled.indptr[column + 1]
+        order = rng.permutation(end - start)
+        shuffled.indices[start:end] = shuffled.indices[start:end][order]
+        shuffled.data[start:end] = shuffled.data[start:end][order]
+    shuffled.has_sorted_indices = False
+    columns = np.array([11, 0, 3, 3, 7])
+    for row in (0, 17, 49):
+        for m in (matrix, shuffled):
+            np.testing.assert_array_equal(row_entries(m, columns, row), dense[row, columns])
+    assert row_entries(matrix, np.zeros(0, dtype=np.int64), 3).shape == (0,)
