@@ -184,3 +184,39 @@ def test_latest_statuses_in_one_query_equal_latest_status_pair_by_pair(app, clie
         one_by_one = {f: repo.latest_status(session, "N-0001", f) for f in firm_ids}
         assert repo.latest_statuses(session, "N-0001", []) == {}
     assert batch == one_by_one == {"F0002": "suggested", "F0001": "meeting", "F9999": None}
+
+
+def test_outcome_funnel_counted_in_the_database_equals_the_definition_over_every_event(app, client, staff, pair):
+    """Stages: pairs that reached each stage or beyond; rejected: pairs whose last recorded
+    event is a rejection (by row, whatever date an event claims); connected: firms at meeting+."""
+    import datetime as dt
+    import random
+
+    from api.storage import repository as repo
+    from api.storage.models import Outcome
+    from api.storage.outcomes import CONNECTED_STATUSES
+    from features.columns import OUTCOME_PATH, OUTCOME_STATUSES
+
+    rng = random.Random(3)
+    events = []
+    for _ in range(60):
+        firm_id = rng.choice(["F0001", "F0002"])
+        status = rng.choice(OUTCOME_STATUSES)
+        at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=rng.randint(-400, 400))
+        events.append(("N-0001", firm_id, status, at))
+    with transaction(app.state.sessionmaker) as session:
+        for need_id, firm_id, status, at in events:  # one flush each: ids in recorded order
+            session.add(Outcome(need_id=need_id, firm_id=firm_id, status=status, at=at, by="test"))
+            session.flush()
+    furthest, latest, connected = {}, {}, set()
+    for need_id, firm_id, status, _ in events:
+        latest[(need_id, firm_id)] = status
+        if status in OUTCOME_PATH:
+            furthest[(need_id, firm_id)] = max(furthest.get((need_id, firm_id), 0), OUTCOME_PATH.index(status))
+        if status in CONNECTED_STATUSES:
+            connected.add(firm_id)
+    expected = {s: sum(1 for i in furthest.values() if i >= OUTCOME_PATH.index(s)) for s in OUTCOME_PATH}
+    expected["rejected"] = sum(1 for s in latest.values() if s == "rejected")
+    assert sum(expected.values()) > 0
+    with transaction(app.state.sessionmaker) as session:
+        assert repo.outcome_funnel(session) == (expected, len(connected))

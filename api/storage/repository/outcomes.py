@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import select, text
+from sqlalchemy import case, distinct, func, select, text
 from sqlalchemy.orm import Session
 
 from api.storage.models import Outcome
@@ -173,23 +173,24 @@ def outcome_funnel(session: Session) -> tuple[dict[str, int], int]:
         Firms with an outcome at ``meeting`` or beyond
         (:data:`api.storage.outcomes.CONNECTED_STATUSES`).
     """
-    furthest: dict[tuple[str, str], int] = {}
-    latest: dict[tuple[str, str], str] = {}
-    connected: set[str] = set()
-    for need_id, firm_id, status in session.execute(
-        select(Outcome.need_id, Outcome.firm_id, Outcome.status).order_by(*RECORDED_ORDER)
-    ):
-        pair = (need_id, firm_id)
-        latest[pair] = status
-        if status in OUTCOME_PATH:
-            furthest[pair] = max(furthest.get(pair, 0), OUTCOME_PATH.index(status))
-        if status in CONNECTED_STATUSES:
-            connected.add(firm_id)
+    # Counted in the database (a KPI call must not read every event of every pair):
+    # the furthest stage of each pair, the latest status of each pair, connected firms.
+    stage = case({status: index for index, status in enumerate(OUTCOME_PATH)}, value=Outcome.status)
+    furthest = (select(func.max(stage).label("stage"))
+                .where(Outcome.status.in_(OUTCOME_PATH))
+                .group_by(Outcome.need_id, Outcome.firm_id).subquery())  # fmt: skip
+    reached = dict(session.execute(select(furthest.c.stage, func.count()).group_by(furthest.c.stage)).all())
     # A funnel: a pair counts at every stage up to the furthest it reached (an order went
     # through the earlier stages even when they were not recorded), so stages never grow.
-    funnel = {status: 0 for status in OUTCOME_PATH}
-    for index in furthest.values():
-        for status in OUTCOME_PATH[: index + 1]:
-            funnel[status] += 1
-    funnel["rejected"] = sum(1 for status in latest.values() if status == "rejected")
-    return funnel, len(connected)
+    funnel = {status: sum(n for index, n in reached.items() if index is not None and index >= i)
+              for i, status in enumerate(OUTCOME_PATH)}
+    # The latest event of a pair is its last recorded one (RECORDED_ORDER: the row id).
+    last = select(func.max(Outcome.id).label("id")).group_by(Outcome.need_id, Outcome.firm_id).subquery()
+    funnel["rejected"] = session.scalar(
+        select(func.count()).select_from(Outcome).join(last, Outcome.id == last.c.id)
+        .where(Outcome.status == "rejected")
+    ) or 0  # fmt: skip
+    connected = session.scalar(
+        select(func.count(distinct(Outcome.firm_id))).where(Outcome.status.in_(CONNECTED_STATUSES))
+    ) or 0  # fmt: skip
+    return funnel, int(connected)
