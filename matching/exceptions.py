@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from features.exceptions import CnhtError
 
-__all__ = ["MatchingError", "HyperParameterError", "NeedError", "UnknownFirmError"]
+__all__ = ["MatchingError", "HyperParameterError", "NeedError", "UnknownFirmError", "EventError"]
 
 
 class MatchingError(CnhtError):
@@ -27,3 +27,8 @@ class UnknownFirmError(MatchingError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class EventError(MatchingError, ValueError):
+    """A business-matching event cannot be scheduled as described (zero tables, unknown
+    participant, a pair both requested and refused, unreadable event file)."""
