@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -282,6 +283,9 @@ class Outcome(Base):
     """One status change of a (need, firm) match: the rows form the status history."""
 
     __tablename__ = "outcomes"
+    # A pair's history in recorded order, with its statuses: a pair's latest status, the
+    # funnel and the connected firms are read from this index alone.
+    __table_args__ = (Index("ix_outcomes_pair_history", "need_id", "firm_id", "id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     need_id: Mapped[str] = mapped_column(
