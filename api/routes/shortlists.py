@@ -14,8 +14,9 @@ run's entries (the status belongs to the pair, not to the run).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -93,19 +94,22 @@ def excluded_firms(session: Session, fitted: FittedMatcher, body: ShortlistReque
     return sorted(excluded & all_firms) + sorted(excluded - all_firms)
 
 
-def read_shortlist(session: Session, need_id: str) -> ShortlistPublic:
-    """The latest stored shortlist run of ``need_id``.
+def read_shortlist(session: Session, need_id: str, run_id: int | None = None) -> ShortlistPublic:
+    """A stored shortlist run of ``need_id``: the latest, or run ``run_id`` (an earlier one).
 
     Raises
     ------
     NotFoundError
-        The need does not exist, or has no stored shortlist.
+        The need does not exist, has no stored shortlist, or no run ``run_id``.
     """
     need = repo.get_need(session, need_id)
-    run = session.scalar(
-        select(ShortlistRun).where(ShortlistRun.need_id == need_id)
-        .order_by(ShortlistRun.id.desc()).limit(1)
-    )  # fmt: skip
+    runs = select(ShortlistRun).where(ShortlistRun.need_id == need_id)
+    if run_id is not None:
+        run = session.scalar(runs.where(ShortlistRun.id == run_id))
+        if run is None:
+            raise NotFoundError(f"Need {need_id} has no shortlist run {run_id}.")
+    else:
+        run = session.scalar(runs.order_by(ShortlistRun.id.desc()).limit(1))
     if run is None:
         raise NotFoundError(
             f"Need {need_id} has no stored shortlist yet. Compute one with "
@@ -189,6 +193,12 @@ def create_shortlist(
 
 
 @router.get("/{need_id}/shortlist", response_model=ShortlistPublic, responses=_ERRORS)
-def get_shortlist(need_id: NeedIdPath, session: SessionDep, principal: ReaderDep) -> ShortlistPublic:
-    """The latest stored shortlist of a need (staff, analysts)."""
-    return read_shortlist(session, need_id)
+def get_shortlist(
+    need_id: NeedIdPath,
+    session: SessionDep,
+    principal: ReaderDep,
+    run_id: Annotated[int | None, Query(ge=1, description="An earlier run of the need (default: the latest); "
+                                                          "each POST creates a run")] = None,
+) -> ShortlistPublic:
+    """The latest stored shortlist of a need, or an earlier run of it (staff, analysts)."""
+    return read_shortlist(session, need_id, run_id)

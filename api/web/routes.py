@@ -28,16 +28,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Principal, authenticate
 from api.deps import SessionDep
-from api.ranking import RankingError, parse_stored_need, reason_records
+from api.ranking import RankingError, parse_stored_need
 from api.routes.kpi import kpi as kpi_figures
 from api.routes.kpi import kpi_expiring, kpi_progress
 from api.routes.shortlists import create_shortlist, read_shortlist
 from api.routes.suggestions import suggestions, upgrades
-from api.schemas import ShortlistEntryResult, ShortlistPublic, ShortlistRequest
+from api.schemas import ShortlistPublic, ShortlistRequest
 from api.storage import repository as repo
 from api.storage.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from api.storage.interests import interests_of_need
-from api.storage.models import Buyer, Firm, Need, Outcome, ShortlistEntry, ShortlistRun
+from api.storage.models import Buyer, Firm, Need, Outcome, ShortlistRun
 from api.storage.outcomes import allowed_next
 from api.web import i18n
 from api.web.exports import shortlist_pdf, shortlist_xlsx
@@ -302,26 +302,7 @@ def _read_run(session: Any, need_id: str, run_id: int | None) -> ShortlistPublic
                             .order_by(ShortlistRun.id.desc()).limit(1))  # fmt: skip
     if latest is None:
         return None
-    if run_id is None or run_id == latest:
-        return read_shortlist(session, need_id)
-    # TODO(issue 10): read_shortlist(session, need_id, run_id) once it takes a run; same fields.
-    run = session.scalar(select(ShortlistRun).where(ShortlistRun.need_id == need_id,
-                                                    ShortlistRun.id == run_id))  # fmt: skip
-    if run is None:
-        raise NotFoundError(f"Need {need_id} has no shortlist run {run_id}.")
-    entries = session.scalars(select(ShortlistEntry).where(ShortlistEntry.run_id == run.id)
-                              .order_by(ShortlistEntry.rank, ShortlistEntry.id)).all()  # fmt: skip
-    names = dict(session.execute(select(Firm.firm_id, Firm.name)
-                                 .where(Firm.firm_id.in_([e.firm_id for e in entries]))).all())  # fmt: skip
-    data = [ShortlistEntryResult(
-        entry_id=e.id, run_id=e.run_id, need_id=e.need_id, rank=e.rank, firm_id=e.firm_id,
-        firm_name=names.get(e.firm_id, ""), score=e.score,
-        components={k: float(v) for k, v in (e.components or {}).items()},
-        reasons=reason_records(e.reasons or []), model_version=e.model_version,
-        created_at=e.created_at, status=repo.latest_status(session, need_id, e.firm_id),
-    ) for e in entries]  # fmt: skip
-    return ShortlistPublic(need_id=need_id, run_id=run.id, model_version=run.model_version,
-                           created_at=run.created_at, data=data, count=len(data))  # fmt: skip
+    return read_shortlist(session, need_id, run_id)
 
 
 def _understood(need: Need) -> tuple[dict[str, Any] | None, str | None]:

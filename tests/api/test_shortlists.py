@@ -192,6 +192,24 @@ def test_recompute_keeps_every_entry_addressable(app, client, seeded):
     assert stored == 3 + 2 + other["count"]
 
 
+def test_an_earlier_run_reads_back_with_its_own_entries_and_todays_statuses(client, seeded):
+    first = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=seeded).json()
+    top = first["data"][0]
+    client.patch(f"/api/v1/shortlists/{top['entry_id']}/outcome", json={"status": "contacted"}, headers=seeded)
+    latest = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 2}, headers=seeded).json()
+    earlier = client.get("/api/v1/needs/N-0001/shortlist", params={"run_id": first["run_id"]}, headers=seeded)
+    assert earlier.status_code == 200, earlier.text
+    body = earlier.json()
+    assert body["run_id"] == first["run_id"] and body["count"] == 3
+    assert [e["entry_id"] for e in body["data"]] == [e["entry_id"] for e in first["data"]]
+    assert body["data"][0]["status"] == "contacted"  # the pair's status now, not when it was listed
+    default = client.get("/api/v1/needs/N-0001/shortlist", headers=seeded).json()
+    assert default["run_id"] == latest["run_id"]
+    missing = client.get("/api/v1/needs/N-0001/shortlist", params={"run_id": 999_999}, headers=seeded)
+    assert missing.status_code == 404 and "999999" in missing.json()["detail"]
+    assert client.get("/api/v1/needs/N-0001/shortlist", params={"run_id": 0}, headers=seeded).status_code == 422
+
+
 def test_recompute_matching_nothing_is_the_latest_list(client, seeded):
     full = client.post("/api/v1/needs/N-0001/shortlist", json={"k": 3}, headers=seeded).json()
     assert full["count"] >= 1
