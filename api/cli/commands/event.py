@@ -1,0 +1,151 @@
+"""``cnht event schedule``: the meeting schedule of a business-matching event (issue 13).
+
+Reads an event description (JSON/YAML, :func:`matching.events.read_event`; example
+``data/demo/event_demo.json``), scores the pairs with the matcher fitted on the event's firms
+from ``--data`` (firms.csv, buyers.csv, needs.csv), schedules the meetings
+(:func:`matching.events.schedule_meetings`), prints the summary and writes the schedule per
+participant, per table, and what was given up, as CSV files or one XLSX workbook.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.commands.match import DEMO_DIR, load_table
+
+__all__ = ["register", "schedule_command", "OutputFormat"]
+
+event_app = typer.Typer(
+    help="Sự kiện kết nối giao thương / Business-matching events: lịch gặp tối ưu (optimised meeting schedule).",
+    no_args_is_help=True,
+)
+
+
+class OutputFormat(StrEnum):
+    """Files written by ``cnht event schedule``."""
+
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def _tables(schedule, names: dict[str, str]):
+    """The three tables written: by participant, by table (the hall's sheet), given up."""
+    import pandas as pd
+
+    people = schedule.per_participant()
+    people.insert(2, "name", people["participant_id"].map(names).fillna(""))
+    people.insert(people.columns.get_loc("with_id") + 1, "with_name", people["with_id"].map(names).fillna(""))
+    hall = schedule.meetings.assign(buyer_name=schedule.meetings["buyer_id"].map(names).fillna(""),
+                                    firm_name=schedule.meetings["firm_id"].map(names).fillna(""))
+    people["value"] = people["value"].round(4)
+    hall = hall.assign(value=hall["value"].round(4))
+    hall = hall[["day", "start", "end", "slot_id", "table", "buyer_id", "buyer_name", "firm_id", "firm_name",
+                 "need_id", "value", "requested_by"]]
+    given_up = pd.concat([
+        schedule.unplaced_requests.assign(kind="request not placed / yêu cầu chưa xếp được"),
+        schedule.firms_below_minimum.assign(kind="firm below minimum / DN dưới số buổi tối thiểu"),
+    ], ignore_index=True)
+    columns = ["kind", "buyer_id", "firm_id", "requested_by", "meetings", "minimum", "reason"]
+    given_up = given_up.reindex(columns=columns)
+    return {"participants": people, "tables": hall, "given_up": given_up}
+
+
+def _write(tables: dict, out: Path, event_id: str, fmt: OutputFormat) -> list[Path]:
+    import pandas as pd
+
+    from features.cells import safe_frame
+
+    out.mkdir(parents=True, exist_ok=True)
+    if fmt is OutputFormat.xlsx:
+        path = out / f"{event_id}_schedule.xlsx"
+        sheets = {"participants": "Theo người - By participant", "tables": "Theo bàn - By table",
+                  "given_up": "Chưa xếp - Given up"}
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for key, frame in tables.items():
+                safe_frame(frame).to_excel(writer, sheet_name=sheets[key], index=False)
+        return [path]
+    paths = []
+    for key, frame in tables.items():
+        path = out / f"{event_id}_{key}.csv"
+        safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8
+        paths.append(path)
+    return paths
+
+
+def schedule_command(
+    event_file: Annotated[Path, typer.Argument(help="Tệp mô tả sự kiện / Event description (JSON or YAML), e.g. data/demo/event_demo.json.")],
+    data_dir: Annotated[Path, typer.Option("--data", help="Thư mục firms.csv, buyers.csv, needs.csv / Folder with the firms, buyers and needs.")] = DEMO_DIR,
+    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi lịch / Folder for the schedule files.")] = Path("."),
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="csv (3 files) or xlsx (one workbook, 3 sheets).")] = OutputFormat.xlsx,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Giây cho bộ giải / Seconds for the solver (best schedule so far returned).")] = 60.0,
+    as_json: Annotated[bool, typer.Option("--json", help="In tóm tắt dạng JSON / Print the summary as JSON.")] = False,
+) -> None:
+    """Xếp lịch gặp cho sự kiện kết nối giao thương / Schedule an event's meetings.
+
+    Đề xuất cặp gặp từ điểm ghép nối (best score over each buyer's needs), cộng yêu cầu của
+    người tham dự, rồi xếp vào khung giờ và bàn (MILP, HiGHS) sao cho tổng giá trị cao nhất và
+    mỗi doanh nghiệp đã đăng ký có ít nhất ``min_meetings`` buổi khi dữ liệu cho phép.
+    Example: ``cnht event schedule data/demo/event_demo.json --out lich --format xlsx``.
+    """
+    from features.exceptions import CnhtError
+    from matching.events import propose_meetings, read_event, schedule_meetings
+    from matching.matcher import SupplierMatcher
+
+    try:
+        event = read_event(event_file)
+    except CnhtError as error:
+        raise typer.BadParameter(str(error), param_hint="EVENT_FILE") from None
+    firms = load_table(data_dir / "firms.csv", "firms")
+    buyers = load_table(data_dir / "buyers.csv", "buyers")
+    needs = load_table(data_dir / "needs.csv", "needs")
+    wanted = {f.firm_id for f in event.firms}
+    event_firms = firms[firms["firm_id"].astype(str).isin(wanted)]
+    missing = sorted(wanted - set(event_firms["firm_id"].astype(str)))
+    if missing:
+        raise typer.BadParameter(f"Event {event.event_id}: firms {missing[:5]} ({len(missing)} in all) are not in "
+                                 f"{data_dir / 'firms.csv'}. Import them or remove them from the event.",
+                                 param_hint="EVENT_FILE")
+    try:
+        matcher = SupplierMatcher(geocode=False).fit(event_firms, buyers=buyers)
+        proposals = propose_meetings(event, matcher, needs)
+        schedule = schedule_meetings(event, proposals, time_limit=time_limit)
+    except CnhtError as error:  # the user's to fix: say so, no traceback
+        raise typer.BadParameter(str(error)) from None
+    names = dict(zip(firms["firm_id"].astype(str), firms["name"].astype(str), strict=False))
+    names |= {b: n for b, n in zip(buyers["buyer_id"].astype(str), buyers["name"].astype(str), strict=False)}
+    paths = _write(_tables(schedule, names), out, event.event_id, fmt)
+    summary = schedule.summary() | {"event_id": event.event_id, "files": [str(p) for p in paths],
+                                    "warnings": schedule.warnings}
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    gap = "—" if schedule.gap is None else f"{schedule.gap:.2%}"
+    bound = "—" if schedule.bound is None else f"{schedule.bound:.2f}"
+    lines = [
+        f"Sự kiện / Event {event.event_id}: {event.name}",
+        f"Buổi gặp / Meetings: {summary['meetings']} ({len(event.slots)} khung giờ / slots x {event.tables} bàn / tables)",
+        f"Tổng giá trị / Total value: {schedule.value:.2f}; cận trên / bound: {bound}; "
+        f"khoảng cách / gap: {gap}; {schedule.status}, {schedule.seconds:.1f} s",
+        f"DN có ít nhất một buổi / Firms with a meeting: {summary['firms_with_meeting']} of {len(event.firms)}",
+        f"DN dưới tối thiểu / Firms below the minimum ({event.min_meetings}): {summary['firms_below_minimum']}",
+        f"Yêu cầu chưa xếp / Requests not placed: {summary['requests_unplaced']} of {summary['requests']}",
+        f"Khung giờ chờ / Idle gaps: {summary['idle_gaps']}",
+    ]
+    for row in schedule.unplaced_requests.head(10).itertuples(index=False):
+        lines.append(f"  - {row.buyer_id} ↔ {row.firm_id}: {row.reason}")
+    for row in schedule.firms_below_minimum.head(10).itertuples(index=False):
+        lines.append(f"  - {row.firm_id} ({row.meetings}/{row.minimum}): {row.reason}")
+    lines += [f"⚠ {w}" for w in schedule.warnings]
+    lines += [f"Đã ghi / Written: {p}" for p in paths]
+    print("\n".join(lines))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cnht event schedule`` to the CLI."""
+    event_app.command("schedule")(schedule_command)
+    app.add_typer(event_app, name="event")
