@@ -407,3 +407,44 @@ def test_per_participant_lists_each_meeting_twice():
     assert len(table) == 2 * len(schedule.meetings)
     assert set(table.loc[table["participant_id"] == "B1", "with_id"]) == {"F1", "F2"}
     assert np.all(table["table"] >= 1)
+
+
+# ----------------------------------------------------------------------------- solver stops early
+def test_no_solution_within_the_time_limit_falls_back_to_the_baseline(monkeypatch):
+    import matching.events.solver as solver
+
+    class Stopped:
+        x, status, message, fun, mip_gap, mip_dual_bound = None, 1, "Time limit reached", None, None, -2.5
+
+    monkeypatch.setattr(solver, "milp", lambda *args, **kwargs: Stopped())
+    event = make_event(n_slots=2, tables=1, buyers=("B1",), firms=("F1", "F2"))
+    proposals = make_proposals(("B1", "F1", 0.9), ("B1", "F2", 0.8))
+    schedule = schedule_meetings(event, proposals, time_limit=1)
+    assert violations(event, proposals, schedule) == []
+    assert schedule.method.startswith("fcfs") and "Time limit" in schedule.status
+    assert schedule.bound == 2.5 and len(schedule.meetings) == 2
+
+
+# ----------------------------------------------------------------------------- proposals
+def test_proposals_take_each_pairs_best_need_and_name_unknown_needs():
+    from matching.events import propose_meetings
+    from matching.matcher import SupplierMatcher
+    from tests.matching.conftest import make_firm
+
+    firms = pd.DataFrame([make_firm("F1", text="ép nhựa ABS vỏ thiết bị", processes=("injection_moulding",)),
+                          make_firm("F2", text="may áo sơ mi xuất khẩu"),
+                          make_firm("F3", text="phay CNC vỏ nhôm")])
+    matcher = SupplierMatcher(geocode=False).fit(firms)
+    needs = pd.DataFrame({"need_id": ["N1", "N2"], "buyer_id": ["B1", "B1"],
+                          "title": ["vỏ nhựa ép ABS", "vỏ nhôm phay CNC"], "description": ["", ""]})
+    event = make_event(buyers=(EventBuyer("B1", need_ids=("N1", "N2")),), firms=("F1", "F2", "F3"))
+    proposals = propose_meetings(event, matcher, needs)
+    best = proposals.set_index("firm_id")
+    assert best.loc["F1", "need_id"] == "N1" and best.loc["F3", "need_id"] == "N2"
+    assert not proposals.duplicated(["buyer_id", "firm_id"]).any()
+    missing = make_event(buyers=(EventBuyer("B1", need_ids=("N9",)),), firms=("F1",))
+    with pytest.raises(EventError, match=r"brings needs \['N9'\]"):
+        propose_meetings(missing, matcher, needs)
+    stranger = make_event(buyers=("B1",), firms=("F1", "F7"))
+    with pytest.raises(EventError, match=r"firms \['F7'\]"):
+        propose_meetings(stranger, matcher, needs)
