@@ -178,9 +178,7 @@ def create_shortlist(
     ]  # fmt: skip
     session.add_all(entries)
     session.flush()
-    for entry in entries:
-        repo.suggest_pair(session, need_id, entry.firm_id, by=principal.actor,
-                          shortlist_entry_id=entry.id)  # fmt: skip
+    repo.suggest_pairs(session, need_id, [(entry.firm_id, entry.id) for entry in entries], by=principal.actor)
     repo.audit(session, principal.actor, "create", "shortlist", need_id, None,
                {"run_id": run.id, "model_version": fitted.model_version, "k": body.k,
                 "diversity": body.diversity, "filters": body.filters.model_dump(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import func, select
 
 from api.storage.errors import IllegalTransitionError
 from api.storage.models import ShortlistEntry, ShortlistRun
@@ -220,3 +221,25 @@ def test_outcome_funnel_counted_in_the_database_equals_the_definition_over_every
     assert sum(expected.values()) > 0
     with transaction(app.state.sessionmaker) as session:
         assert repo.outcome_funnel(session) == (expected, len(connected))
+
+
+def test_suggest_pairs_records_what_suggest_pair_would_one_by_one(app, client, staff, pair):
+    from api.storage import repository as repo
+    from api.storage.errors import NotFoundError
+    from api.storage.models import AuditLog, Outcome
+
+    client.post("/api/v1/outcomes", json={**pair, "status": "suggested"}, headers=staff)
+    client.post("/api/v1/outcomes", json={**pair, "status": "contacted"}, headers=staff)
+    with transaction(app.state.sessionmaker) as session:
+        made = repo.suggest_pairs(session, "N-0001", [("F0001", None), ("F0002", None), ("F0002", None)], by="staff:t")
+        # F0001 keeps 'contacted'; F0002 is suggested once, though listed twice.
+        assert [o is not None for o in made] == [False, True, False]
+    with transaction(app.state.sessionmaker) as session:
+        assert repo.latest_statuses(session, "N-0001", ["F0001", "F0002"]) == {"F0001": "contacted", "F0002": "suggested"}
+        audited = session.scalars(select(AuditLog.entity_id).where(AuditLog.entity == "outcome", AuditLog.actor == "staff:t")).all()
+        assert audited == ["N-0001/F0002"]
+        before = session.scalar(select(func.count()).select_from(Outcome))
+    with pytest.raises(NotFoundError, match="F9999"), transaction(app.state.sessionmaker) as session:
+        repo.suggest_pairs(session, "N-0001", [("F0002", None), ("F9999", None)], by="staff:t")
+    with transaction(app.state.sessionmaker) as session:
+        assert session.scalar(select(func.count()).select_from(Outcome)) == before  # nothing half-written

@@ -60,6 +60,7 @@ from api.storage.repository.outcomes import (
     outcome_funnel,
     record_outcome,
     suggest_pair,
+    suggest_pairs,
 )
 from api.storage.repository.queries import not_found_message
 
@@ -98,6 +99,7 @@ __all__ = [
     "lock_pair",
     "record_outcome",
     "suggest_pair",
+    "suggest_pairs",
     "match_history",
     "list_outcomes",
     "outcome_funnel",

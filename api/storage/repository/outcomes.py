@@ -11,7 +11,7 @@ import hashlib
 from sqlalchemy import case, distinct, func, select, text
 from sqlalchemy.orm import Session
 
-from api.storage.models import Outcome
+from api.storage.models import Firm, Outcome
 from api.storage.outcomes import (
     CONNECTED_STATUSES,
     OUTCOME_IMPORT_LOCK_ID,
@@ -30,6 +30,7 @@ __all__ = [
     "lock_pair",
     "record_outcome",
     "suggest_pair",
+    "suggest_pairs",
     "list_outcomes",
     "outcome_funnel",
 ]
@@ -136,11 +137,52 @@ def suggest_pair(
     Outcome or None
         None when the pair already has a status (it keeps it).
     """
-    lock_pair(session, need_id, firm_id)
-    if latest_status(session, need_id, firm_id) is not None:
-        return None
-    return record_outcome(session, need_id, firm_id, "suggested", reason=None, by=by,
-                          shortlist_entry_id=shortlist_entry_id)  # fmt: skip
+    return suggest_pairs(session, need_id, [(firm_id, shortlist_entry_id)], by=by)[0]
+
+
+def suggest_pairs(
+    session: Session, need_id: str, firms: list[tuple[str, int | None]], *, by: str
+) -> list[Outcome | None]:
+    """:func:`suggest_pair` for the firms of a shortlist, ``(firm_id, shortlist_entry_id)``
+    each: the same records in a few statements (a shortlist's write is short, and on SQLite
+    the write lock is held no longer than it).
+
+    Returns
+    -------
+    list of Outcome or None
+        Per firm, in order: the new ``suggested`` event, or None when the pair already had a status.
+
+    Raises
+    ------
+    NotFoundError
+        The need, or one of the firms, does not exist.
+    """
+    get_need(session, need_id)
+    firm_ids = [firm_id for firm_id, _ in firms]
+    known = set(session.scalars(select(Firm.firm_id).where(Firm.firm_id.in_(set(firm_ids)))))
+    for firm_id in firm_ids:
+        if firm_id not in known:
+            get_firm(session, firm_id)  # raises the usual NotFoundError
+    for firm_id in sorted(set(firm_ids)):  # one order for every writer: no deadlock between them
+        lock_pair(session, need_id, firm_id)
+    statuses = latest_statuses(session, need_id, firm_ids)
+    at = dt.datetime.now(dt.UTC)
+    out: list[Outcome | None] = []
+    for firm_id, entry_id in firms:
+        if statuses[firm_id] is not None:
+            out.append(None)
+            continue
+        check_transition(None, "suggested", None)
+        outcome = Outcome(need_id=need_id, firm_id=firm_id, status="suggested", reason=None, by=by, at=at,
+                          shortlist_entry_id=entry_id)  # fmt: skip
+        session.add(outcome)
+        statuses[firm_id] = "suggested"  # a firm listed twice is suggested once
+        out.append(outcome)
+    session.flush()
+    for outcome in out:
+        if outcome is not None:
+            audit(session, by, "create", "outcome", f"{need_id}/{outcome.firm_id}", None, snapshot(outcome))
+    return out
 
 
 def list_outcomes(
