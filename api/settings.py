@@ -33,10 +33,13 @@ class Settings(BaseSettings):
         Most data rows accepted in one import (more answers 422).
     demo_folder : str, default ``"data/demo"``
         Folder of the demo CSVs seeded by ``cnht serve --demo``.
-    database_pool_size : int, default 20
+    database_pool_size : int, default 10
         Database connections one server process lends to requests; a request takes one
         connection for its whole life, and further requests wait for one (no thread blocks
-        while waiting).
+        while waiting). It is also how many requests share the process's one Python core at
+        a time: on two cores 10 gave the best tail under 40 busy clients (benchmarks/
+        bench_service.py; 20 let writers holding SQLite's lock wait for the interpreter,
+        6 made short reads queue behind shortlists).
     queue_wait_seconds : float, default 5.0
         Longest a request waits for a database connection or a ranking slot; past it the
         answer is 503 with ``Retry-After`` instead of a hang.
@@ -79,7 +82,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_upload_rows: int = Field(default=20_000, gt=0)
     demo_folder: str = "data/demo"
-    database_pool_size: int = Field(default=20, gt=0)
+    database_pool_size: int = Field(default=10, gt=0)
     queue_wait_seconds: float = Field(default=5.0, gt=0)
     ranking_concurrency: int = Field(default=2, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
