@@ -271,7 +271,8 @@ def _cell_text(value: Any) -> str:
 
 def _settle_header(kind: str, raw: RawTable) -> tuple[RawTable, list[dict[str, str]]]:
     """The table as a person lays it out: title rows above the header skipped, the help rows
-    of the project's templates below it (canonical names, column descriptions) skipped.
+    of the project's templates below it (canonical names, column descriptions) skipped, and
+    rows that hold nothing but their number in a row-number column ("STT") left out as blank.
 
     Returns the table and notices (never rejects: none of these rows is data).
     """
@@ -292,11 +293,20 @@ def _settle_header(kind: str, raw: RawTable) -> tuple[RawTable, list[dict[str, s
             })  # fmt: skip
             break
     mapping = _map_headers(kind, raw.header)[0]
+    numbering = _row_number_positions(raw.header, mapping)
+    if numbering:
+        # Users number the STT column down the sheet before they fill it: a row that holds
+        # nothing but its number is a blank row, neither data nor a reject.
+        raw = replace(raw, rows=[
+            (number, cells) for number, cells in raw.rows
+            if any(not is_empty(c) for i, c in enumerate(cells) if i not in numbering)
+        ])
     descriptions = _DESCRIPTIONS[kind]
     skipped = 0
     while raw.rows and skipped < 2:
         cells = raw.rows[0][1]
-        filled = [(i, _cell_text(c)) for i, c in enumerate(cells) if _cell_text(c)]
+        filled = [(i, _cell_text(c)) for i, c in enumerate(cells)
+                  if _cell_text(c) and i not in numbering]
         if not filled or not all(
             i in mapping and (t.header_key(v) == t.header_key(mapping[i])
                               or v == normalize(descriptions.get(mapping[i], "")))
@@ -306,6 +316,14 @@ def _settle_header(kind: str, raw: RawTable) -> tuple[RawTable, list[dict[str, s
         raw = replace(raw, rows=raw.rows[1:])
         skipped += 1
     return raw, notices
+
+
+def _row_number_positions(header: list[str], mapping: dict[int, str]) -> frozenset[int]:
+    """Positions of the row-number columns ("STT", "No.") that are not imported as data."""
+    return frozenset(
+        i for i, written in enumerate(header)
+        if written and i not in mapping and t.header_key(written) in _ROW_NUMBER_HEADERS
+    )
 
 
 def _missing_columns_error(

@@ -622,3 +622,85 @@ def test_import_dates_follow_the_one_date_reader(text):
         date(text)
     assert all(f in refused.value.fix for f in DATE_FORMATS), refused.value.fix
     assert all(f in refused.value.fix_vi for f in DATE_FORMATS), refused.value.fix_vi
+
+
+# A sheet numbered down its STT column before it is filled: rows with nothing but their number.
+_NUMBERED_CSV = ("STT,firm_id,name,employees\n"
+                 "1,STT-1,Công ty Một,10\n"
+                 "2,,,\n"
+                 "3,STT-3,Công ty Ba,30\n"
+                 "4,,,\n"
+                 "5,,,\n").encode()  # fmt: skip
+
+
+def test_a_row_with_only_its_stt_is_a_blank_row_in_csv():
+    result = read_table("firms", _NUMBERED_CSV, filename="so-thu-tu.csv")
+    assert result.rejects.empty, result.rejects.to_string()
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (2, 2, 0)
+    assert list(result.data["firm_id"]) == ["STT-1", "STT-3"]
+    assert list(result.data.index) == [2, 4]  # rows keep the numbers of the file
+
+
+def test_a_row_with_an_stt_and_some_data_is_still_read_and_checked():
+    table = "STT,firm_id,name\n1,STT-1,Công ty Một\n2,,Công ty Hai\n3,STT-3,\n".encode()
+    result = read_table("firms", table)
+    # row 2 has a name but no id nor tax code; row 4 an id but no name: both still rejects
+    assert set(result.rejects["row"]) == {3, 4}
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 1, 2)
+
+
+def test_a_row_with_only_its_stt_is_a_blank_row_in_xlsx():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["STT", "firm_id", "name", "employees"])
+    sheet.append([1, "STT-1", "Công ty Một", 10])
+    for number in range(2, 40):
+        sheet.append([number, None, None, None])
+    out = io.BytesIO()
+    book.save(out)
+    result = read_table("firms", out.getvalue(), filename="so-thu-tu.xlsx")
+    assert result.rejects.empty, result.rejects.to_string()
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (1, 1, 0)
+
+
+@pytest.mark.parametrize("kind", ["firms", "buyers", "needs", "outcomes"])
+def test_filled_templates_numbered_further_down_import_without_a_false_problem(kind):
+    """The template filled with one row below its help rows, its STT column numbered 1 to 20."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(_filled_template(kind, "DANH SÁCH NĂM 2026", numbered=True)))
+    sheet = book.worksheets[0]
+    first = 5  # title, headers, two help rows, then the filled row
+    assert sheet.cell(row=first, column=1).value == 1
+    for number in range(2, 21):
+        sheet.cell(row=first + number - 1, column=1, value=number)
+    out = io.BytesIO()
+    book.save(out)
+    result = read_table(kind, out.getvalue(), filename=f"{kind}.xlsx")
+    assert result.rejects.empty, result.rejects.to_string()
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (1, 1, 0)
+
+
+def test_a_numbered_help_row_of_the_template_is_still_a_help_row():
+    """Some number the STT column from the first row below the headers, help rows included."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(_filled_template("firms", numbered=True)))
+    sheet = book.worksheets[0]
+    for row in (2, 3):
+        sheet.cell(row=row, column=1, value=row - 1)
+    out = io.BytesIO()
+    book.save(out)
+    result = read_table("firms", out.getvalue(), filename="firms.xlsx")
+    assert result.rejects.empty, result.rejects.to_string()
+    assert (result.rows_read, result.rows_accepted) == (1, 1)
+
+
+def test_preview_leaves_out_rows_with_only_their_stt():
+    from features.ingest import preview_table
+
+    preview = preview_table("firms", _NUMBERED_CSV)
+    assert [number for number, _ in preview.rows] == [2, 4]
+    assert preview.total == 2

@@ -136,3 +136,33 @@ def test_rejects_give_the_row_as_the_spreadsheet_numbers_it(staff_client):
     assert (str(shown["ROW-2"]), "employees") in found
     assert (str(shown["ROW-3"]), "name") in found
     assert {number for number, _ in found} == {str(shown["ROW-2"]), str(shown["ROW-3"])}
+
+
+def test_rows_numbered_in_advance_are_neither_previewed_nor_rejected(staff_client):
+    """The project's template filled below its help rows, its STT column numbered down to 30:
+    the preview shows the one filled row and the import rejects nothing."""
+    from openpyxl import load_workbook
+
+    book = load_workbook("data/demo/templates/firms_template.xlsx")
+    sheet = book.worksheets[0]
+    sheet.insert_cols(1)
+    sheet.cell(row=1, column=1, value="STT")
+    first = sheet.max_row + 1
+    for column, value in enumerate([1, "STT-1", "Công ty Một", None, "1 Lê Lợi", "Đông Anh"], start=1):
+        sheet.cell(row=first, column=column, value=value)
+    for number in range(2, 31):
+        sheet.cell(row=first + number - 1, column=1, value=number)
+    out = io.BytesIO()
+    book.save(out)
+
+    page = staff_client.get("/imports")
+    preview = staff_client.post("/imports", data={"kind": "firms", "csrf": _csrf(page.text)},
+                                files={"file": ("danh-so-truoc.xlsx", out.getvalue(), "application/octet-stream")})  # fmt: skip
+    rows = re.findall(r'<tr><td class="num">(\d+)</td>', preview.text[preview.text.index('id="preview-rows"'):])
+    assert rows == [str(first)]
+    assert "(1)" in re.search(r'id="confirm-form".*?</button>', preview.text, re.S).group(0)
+
+    done = _import(staff_client, "danh-so-truoc.xlsx", out.getvalue())
+    counts = dict(re.findall(r'data-count="(\w+)">([^<]+)<', done))
+    assert (counts["read"], counts["inserted"], counts["rejected"]) == ("1", "1", "0")
+    assert 'id="rejects"' not in done
