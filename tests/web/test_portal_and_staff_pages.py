@@ -281,3 +281,37 @@ def test_firm_page_fits_upgrades_and_filters(page, served):
     page.get_by_label("vào ngày").fill("31/02/2026")
     _submit(page, page.get_by_role("button", name="Lọc"))
     assert "dd/mm/yyyy" in page.get_by_role("alert").inner_text()
+
+
+@pytest.mark.parametrize(("lang", "choose", "none"), [("vi", "Chọn tệp", "Chưa chọn tệp"),
+                                                      ("en", "Choose a file", "No file chosen")])  # fmt: skip
+def test_the_file_picker_speaks_the_pages_language(browser, served, tmp_path, lang, choose, none):
+    """In an English browser too: the picker's button and "no file chosen" are the page's words,
+    the input keeps its label and the keyboard, and the chosen file's name is shown."""
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="en-US", base_url=served.url)
+    page = context.new_page()
+    sign_in(page, served.staff_key)
+    page.goto(f"/imports?lang={lang}")
+    button, chosen = page.locator("#file-button"), page.locator("#file-name")
+    assert button.is_visible() and button.inner_text() == choose
+    assert chosen.is_visible() and chosen.inner_text() == none
+    picker = page.get_by_label("Tệp (CSV, XLSX)" if lang == "vi" else "File (CSV, XLSX)")
+    assert picker.get_attribute("id") == "file"
+    # the keyboard reaches the input from the pick-list before it, and its focus shows on the button
+    page.locator("#kind").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "file"
+    outline = button.evaluate("b => getComputedStyle(b).outlineStyle")
+    assert outline == "solid"
+    # sending without a file: the browser's complaint in the page's language
+    page.locator("#import-form button[type=submit]").click()
+    message = page.locator("#file").evaluate("i => i.validationMessage")
+    assert message == ("Hãy chọn một tệp CSV hoặc XLSX." if lang == "vi" else "Choose a CSV or XLSX file first.")
+    path = tmp_path / "doanh-nghiep-moi.csv"
+    path.write_text("firm_id,name\nPICK-1,Công ty Chọn Tệp\n", encoding="utf-8")
+    picker.set_input_files(str(path))
+    assert chosen.inner_text() == "doanh-nghiep-moi.csv"
+    screenshot(page, f"import-file-chosen-{lang}")
+    _submit(page, page.locator("#import-form button[type=submit]"))
+    assert page.locator("#preview-rows tbody tr").first.locator("td").all_inner_texts() == ["2", "PICK-1", "Công ty Chọn Tệp"]
+    context.close()
