@@ -163,6 +163,19 @@ def test_names_owned_by_processes_stay_with_the_process(tax):
     assert tax.resolve("khuôn dập") == "mould_making"
 
 
+@pytest.mark.parametrize("word", ["packaging", "packaging materials", "bao bì", "bao bi", "梱包", "包装", "梱包材", "포장", "포장재"])
+def test_packaging_alone_is_the_packaging_family_not_printing(tax, word):
+    """"Packaging" says what is bought (films, bags, pallets, cartons), not that it is printed:
+    a film or pallet maker must not be read as a printer."""
+    assert tax.resolve(word) == "packaging.industrial_packaging"
+    assert "packaging_printing" not in codes(f"We supply {word} for electronics plants" if word.isascii() else word)
+
+
+@pytest.mark.parametrize("words", ["in bao bì", "packaging printing", "in flexo", "段ボール", "포장인쇄"])
+def test_printed_packaging_stays_with_the_printing_process(tax, words):
+    assert "packaging_printing" in codes(words)
+
+
 # --- the scanner finds them in running text -----------------------------------------------
 
 PHRASES = [
