@@ -3,7 +3,8 @@
 :class:`Event` describes the day (slots, tables, participants, requests, refusals);
 :func:`propose_meetings` scores buyer-firm pairs with a fitted :class:`~matching.SupplierMatcher`;
 :func:`schedule_meetings` places the best meetings with a MILP (HiGHS) so that every registered
-firm gets its minimum where possible; :func:`first_come_first_served` is the baseline.
+firm gets its minimum where possible; :func:`first_come_first_served` is the baseline;
+:func:`reschedule` redoes it after a late :class:`Cancellation`, keeping every meeting it can.
 
 Examples
 --------
@@ -26,7 +27,14 @@ from matching.events.event import (
 )
 from matching.events.fcfs import first_come_first_served
 from matching.events.proposals import propose_meetings
+from matching.events.rescheduling import (
+    Cancellation,
+    apply_cancellations,
+    parse_cancellation,
+    reschedule,
+)
 from matching.events.schedule import Schedule, candidate_meetings, idle_gaps
+from matching.events.schedule_json import read_schedule_json, schedule_record, write_schedule_json
 from matching.events.solver import schedule_meetings, select_candidates
 
 __all__ = [
@@ -46,4 +54,11 @@ __all__ = [
     "first_come_first_served",
     "Schedule",
     "idle_gaps",
+    "Cancellation",
+    "parse_cancellation",
+    "apply_cancellations",
+    "reschedule",
+    "schedule_record",
+    "write_schedule_json",
+    "read_schedule_json",
 ]

@@ -52,6 +52,12 @@ class Schedule:
         ``buyer_id, firm_id, requested_by, reason`` for requests without a meeting.
     warnings : list of str
         Participants who cannot meet anyone (unavailable all day, cap 0).
+    changes : pandas.DataFrame
+        After :func:`matching.events.reschedule` only: ``change, slot_id, table, buyer_id,
+        firm_id, reason`` with ``change`` one of ``"kept"`` (same slot and table),
+        ``"cancelled"`` (dropped by the cancellation), ``"dropped"`` (no longer valid for the
+        event as it now stands), ``"moved"`` (the pair meets in another slot) and ``"new"``;
+        empty for a first schedule.
     """
 
     event: Event
@@ -66,6 +72,7 @@ class Schedule:
     firms_below_minimum: pd.DataFrame = field(default_factory=pd.DataFrame)
     unplaced_requests: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def idle_gaps(self) -> int:
@@ -104,7 +111,13 @@ class Schedule:
             "requests": len(self.event.requests),
             "requests_unplaced": int(len(self.unplaced_requests)),
             "idle_gaps": self.idle_gaps,
-        }
+        } | self._change_counts()
+
+    def _change_counts(self) -> dict:
+        if self.changes.empty:
+            return {}
+        counts = self.changes["change"].value_counts()
+        return {f"meetings_{kind}": int(counts.get(kind, 0)) for kind in ("kept", "cancelled", "dropped", "moved", "new")}
 
 
 def candidate_meetings(event: Event, proposals: pd.DataFrame | None = None, *,
@@ -215,16 +228,26 @@ def _warnings(event: Event) -> list[str]:
     return out
 
 
-def _place(event: Event, chosen: pd.DataFrame, slot_index: np.ndarray) -> pd.DataFrame:
-    """Meetings with their slot and a table: a buyer keeps its table from slot to slot when free."""
+def _place(event: Event, chosen: pd.DataFrame, slot_index: np.ndarray,
+           fixed_tables: np.ndarray | None = None) -> pd.DataFrame:
+    """Meetings with their slot and a table: a buyer keeps its table from slot to slot when free.
+
+    ``fixed_tables`` (one per row of ``chosen``, 0 for none) pins meetings kept from an earlier
+    schedule to their table; the others take the tables left in their slot.
+    """
     slots = event.slots
-    frame = chosen.assign(_slot=np.asarray(slot_index, dtype=int)).sort_values(["_slot", "buyer_id"])
-    home: dict[str, int] = {}
+    fixed = np.zeros(len(chosen), dtype=int) if fixed_tables is None else np.asarray(fixed_tables, dtype=int)
+    frame = chosen.assign(_slot=np.asarray(slot_index, dtype=int), _fixed=fixed).sort_values(["_slot", "buyer_id"])
+    home: dict[str, int] = dict(zip(frame.loc[frame["_fixed"] > 0, "buyer_id"],
+                                    frame.loc[frame["_fixed"] > 0, "_fixed"], strict=True))
     tables = []
     for _slot, group in frame.groupby("_slot", sort=True):
-        free = set(range(1, event.tables + 1))
-        wanted = {}
+        pinned = group[group["_fixed"] > 0]
+        free = set(range(1, event.tables + 1)) - set(pinned["_fixed"])
+        wanted = dict(zip(pinned["buyer_id"], pinned["_fixed"], strict=True))
         for buyer_id in group["buyer_id"]:
+            if buyer_id in wanted:
+                continue
             t = home.get(buyer_id)
             if t in free:
                 free.discard(t)

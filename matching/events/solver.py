@@ -142,7 +142,9 @@ def schedule_meetings(event: Event, proposals: pd.DataFrame | None = None, *, ti
 class _Model:
     """The arrays of the MILP for one event and its candidate pairs."""
 
-    def __init__(self, event: Event, pairs: pd.DataFrame, min_penalty: float | None) -> None:
+    def __init__(self, event: Event, pairs: pd.DataFrame, min_penalty: float | None,
+                 fixed: dict[int, int] | None = None) -> None:
+        """``fixed`` maps a row of ``pairs`` to the slot index where it must meet (kept meetings)."""
         self.event, self.pairs = event, pairs
         n_slots, n_buyers, n_firms = len(event.slots), len(event.buyers), len(event.firms)
         available_b, available_f = _availability(event)
@@ -200,7 +202,14 @@ class _Model:
         keep = np.diff(self.A.indptr) > 0  # empty rows (nobody could use them) say nothing
         self.A, self.lower, self.upper = self.A[keep], self.lower[keep], self.upper[keep]
         self.integrality = np.concatenate([np.ones(n_x), np.zeros(len(owed))])
-        self.var_bounds = Bounds(np.zeros(n_x + len(owed)), np.concatenate([np.ones(n_x), minimum[owed]]))
+        low = np.zeros(n_x + len(owed))
+        if fixed:
+            var_of = {(int(p), int(s)): v for v, (p, s) in enumerate(zip(self.var_pair, self.var_slot, strict=True))}
+            missing = [(p, s) for p, s in fixed.items() if (p, s) not in var_of]
+            if missing:
+                raise EventError(f"Cannot keep meetings {missing[:3]}: their pair is not available in their slot.")
+            low[[var_of[(p, s)] for p, s in fixed.items()]] = 1.0
+        self.var_bounds = Bounds(low, np.concatenate([np.ones(n_x), minimum[owed]]))
 
     def solve(self, time_limit: float, mip_rel_gap: float):
         if self.n_x + self.n_short == 0:
@@ -226,11 +235,13 @@ class _Empty:
     x = np.zeros(0)
 
 
-def _compact(event: Event, chosen: pd.DataFrame, slot_index: np.ndarray, rounds: int = 3) -> np.ndarray:
+def _compact(event: Event, chosen: pd.DataFrame, slot_index: np.ndarray, rounds: int = 3,
+             movable: np.ndarray | None = None) -> np.ndarray:
     """Move single meetings to other slots where both sides are free when it shortens waits.
 
     The meetings, hence the value and the minimum, do not change; only idle gaps (available
-    slots between two meetings of a participant on a day) go down.
+    slots between two meetings of a participant on a day) go down. Meetings where ``movable``
+    is False (kept from an earlier schedule) stay put.
     """
     slot_index = np.asarray(slot_index, dtype=int).copy()
     if len(slot_index) == 0:
@@ -260,6 +271,8 @@ def _compact(event: Event, chosen: pd.DataFrame, slot_index: np.ndarray, rounds:
     for _ in range(rounds):
         moved = False
         for m in range(len(slot_index)):
+            if movable is not None and not movable[m]:
+                continue
             b, f, s = mb[m], mf[m], slot_index[m]
             free = available_b[b] & available_f[f] & ~busy_b[b] & ~busy_f[f] & (used < event.tables)
             if not free.any():

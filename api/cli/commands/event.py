@@ -1,10 +1,13 @@
-"""``cnht event schedule``: the meeting schedule of a business-matching event (issue 13).
+"""``cnht event schedule`` and ``reschedule``: the meeting schedule of a business-matching event (issue 13).
 
 Reads an event description (JSON/YAML, :func:`matching.events.read_event`; example
 ``data/demo/event_demo.json``), scores the pairs with the matcher fitted on the event's firms
 from ``--data`` (firms.csv, buyers.csv, needs.csv), schedules the meetings
 (:func:`matching.events.schedule_meetings`), prints the summary and writes the schedule per
-participant, per table, and what was given up, as CSV files or one XLSX workbook.
+participant, per table, and what was given up, as CSV files or one XLSX workbook, plus the
+machine-readable ``EVENT_schedule.json``. ``cnht event reschedule`` reads that record back after a
+late cancellation and keeps every meeting the cancellation does not touch
+(:func:`matching.events.reschedule`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import typer
 
 from api.cli.commands.match import DEMO_DIR, load_table
 
-__all__ = ["register", "schedule_command", "OutputFormat"]
+__all__ = ["register", "schedule_command", "reschedule_command", "OutputFormat"]
 
 event_app = typer.Typer(
     help="Sự kiện kết nối giao thương / Business-matching events: lịch gặp tối ưu (optimised meeting schedule).",
@@ -52,7 +55,12 @@ def _tables(schedule, names: dict[str, str]):
     ], ignore_index=True)
     columns = ["kind", "buyer_id", "firm_id", "requested_by", "meetings", "minimum", "reason"]
     given_up = given_up.reindex(columns=columns)
-    return {"participants": people, "tables": hall, "given_up": given_up}
+    tables = {"participants": people, "tables": hall, "given_up": given_up}
+    if not schedule.changes.empty:
+        tables["changes"] = schedule.changes.assign(
+            buyer_name=schedule.changes["buyer_id"].map(names).fillna(""),
+            firm_name=schedule.changes["firm_id"].map(names).fillna(""))
+    return tables
 
 
 def _write(tables: dict, out: Path, event_id: str, fmt: OutputFormat) -> list[Path]:
@@ -64,7 +72,7 @@ def _write(tables: dict, out: Path, event_id: str, fmt: OutputFormat) -> list[Pa
     if fmt is OutputFormat.xlsx:
         path = out / f"{event_id}_schedule.xlsx"
         sheets = {"participants": "Theo người - By participant", "tables": "Theo bàn - By table",
-                  "given_up": "Chưa xếp - Given up"}
+                  "given_up": "Chưa xếp - Given up", "changes": "Thay đổi - Changes"}
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             for key, frame in tables.items():
                 safe_frame(frame).to_excel(writer, sheet_name=sheets[key], index=False)
@@ -77,23 +85,10 @@ def _write(tables: dict, out: Path, event_id: str, fmt: OutputFormat) -> list[Pa
     return paths
 
 
-def schedule_command(
-    event_file: Annotated[Path, typer.Argument(help="Tệp mô tả sự kiện / Event description (JSON or YAML), e.g. data/demo/event_demo.json.")],
-    data_dir: Annotated[Path, typer.Option("--data", help="Thư mục firms.csv, buyers.csv, needs.csv / Folder with the firms, buyers and needs.")] = DEMO_DIR,
-    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi lịch / Folder for the schedule files.")] = Path("."),
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="csv (3 files) or xlsx (one workbook, 3 sheets).")] = OutputFormat.xlsx,
-    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Giây cho bộ giải / Seconds for the solver (best schedule so far returned).")] = 60.0,
-    as_json: Annotated[bool, typer.Option("--json", help="In tóm tắt dạng JSON / Print the summary as JSON.")] = False,
-) -> None:
-    """Xếp lịch gặp cho sự kiện kết nối giao thương / Schedule an event's meetings.
-
-    Đề xuất cặp gặp từ điểm ghép nối (best score over each buyer's needs), cộng yêu cầu của
-    người tham dự, rồi xếp vào khung giờ và bàn (MILP, HiGHS) sao cho tổng giá trị cao nhất và
-    mỗi doanh nghiệp đã đăng ký có ít nhất ``min_meetings`` buổi khi dữ liệu cho phép.
-    Example: ``cnht event schedule data/demo/event_demo.json --out lich --format xlsx``.
-    """
+def _prepare(event_file: Path, data_dir: Path):
+    """The event, the matcher's proposals for it, and the participants' names."""
     from features.exceptions import CnhtError
-    from matching.events import propose_meetings, read_event, schedule_meetings
+    from matching.events import propose_meetings, read_event
     from matching.matcher import SupplierMatcher
 
     try:
@@ -113,12 +108,21 @@ def schedule_command(
     try:
         matcher = SupplierMatcher(geocode=False).fit(event_firms, buyers=buyers)
         proposals = propose_meetings(event, matcher, needs)
-        schedule = schedule_meetings(event, proposals, time_limit=time_limit)
     except CnhtError as error:  # the user's to fix: say so, no traceback
         raise typer.BadParameter(str(error)) from None
     names = dict(zip(firms["firm_id"].astype(str), firms["name"].astype(str), strict=False))
     names |= {b: n for b, n in zip(buyers["buyer_id"].astype(str), buyers["name"].astype(str), strict=False)}
-    paths = _write(_tables(schedule, names), out, event.event_id, fmt)
+    return event, proposals, names
+
+
+def _report(schedule, names: dict[str, str], out: Path, fmt: OutputFormat, as_json: bool) -> None:
+    """Write the files and print the summary (bilingual, or JSON)."""
+    from matching.events import write_schedule_json
+
+    event = schedule.event
+    tables = _tables(schedule, names)
+    paths = _write(tables, out, event.event_id, fmt)
+    paths.append(write_schedule_json(schedule, out / f"{event.event_id}_schedule.json"))
     summary = schedule.summary() | {"event_id": event.event_id, "files": [str(p) for p in paths],
                                     "warnings": schedule.warnings}
     if as_json:
@@ -136,6 +140,11 @@ def schedule_command(
         f"Yêu cầu chưa xếp / Requests not placed: {summary['requests_unplaced']} of {summary['requests']}",
         f"Khung giờ chờ / Idle gaps: {summary['idle_gaps']}",
     ]
+    if not schedule.changes.empty:
+        lines.append(
+            f"Giữ nguyên / Kept: {summary['meetings_kept']}; hủy / cancelled: {summary['meetings_cancelled']}; "
+            f"chuyển giờ / moved: {summary['meetings_moved']}; xếp thêm / new: {summary['meetings_new']}; "
+            f"bỏ (không còn hợp lệ) / dropped: {summary['meetings_dropped']}")
     for row in schedule.unplaced_requests.head(10).itertuples(index=False):
         lines.append(f"  - {row.buyer_id} ↔ {row.firm_id}: {row.reason}")
     for row in schedule.firms_below_minimum.head(10).itertuples(index=False):
@@ -145,7 +154,82 @@ def schedule_command(
     print("\n".join(lines))
 
 
+DataOption = Annotated[Path, typer.Option("--data", help="Thư mục firms.csv, buyers.csv, needs.csv / Folder with the firms, buyers and needs.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Thư mục ghi lịch / Folder for the schedule files.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="csv (một tệp mỗi bảng / one file per table) hoặc / or xlsx (một sổ / one workbook).")]
+TimeOption = Annotated[float, typer.Option("--time-limit", min=0.1, help="Giây cho bộ giải / Seconds for the solver (best schedule so far returned).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="In tóm tắt dạng JSON / Print the summary as JSON.")]
+EventArgument = Annotated[Path, typer.Argument(help="Tệp mô tả sự kiện / Event description (JSON or YAML), e.g. data/demo/event_demo.json.")]
+
+
+def schedule_command(
+    event_file: EventArgument,
+    data_dir: DataOption = DEMO_DIR,
+    out: OutOption = Path("."),
+    fmt: FormatOption = OutputFormat.xlsx,
+    time_limit: TimeOption = 60.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Xếp lịch gặp cho sự kiện kết nối giao thương / Schedule an event's meetings.
+
+    Đề xuất cặp gặp từ điểm ghép nối (best score over each buyer's needs), cộng yêu cầu của
+    người tham dự, rồi xếp vào khung giờ và bàn (MILP, HiGHS) sao cho tổng giá trị cao nhất và
+    mỗi doanh nghiệp đã đăng ký có ít nhất ``min_meetings`` buổi khi dữ liệu cho phép.
+    Ghi thêm EVENT_schedule.json: lịch gốc cho ``cnht event reschedule`` / the record to reschedule from.
+    Example: ``cnht event schedule data/demo/event_demo.json --out lich --format xlsx``.
+    """
+    from features.exceptions import CnhtError
+    from matching.events import schedule_meetings
+
+    event, proposals, names = _prepare(event_file, data_dir)
+    try:
+        schedule = schedule_meetings(event, proposals, time_limit=time_limit)
+    except CnhtError as error:  # the user's to fix: say so, no traceback
+        raise typer.BadParameter(str(error)) from None
+    _report(schedule, names, out, fmt, as_json)
+
+
+def reschedule_command(
+    event_file: EventArgument,
+    previous: Annotated[Path, typer.Option("--previous", help="Lịch đã phát / The schedule handed out: EVENT_schedule.json written by `cnht event schedule` (or an earlier reschedule).")],
+    cancel: Annotated[list[str] | None, typer.Option("--cancel", help="Hủy / Cancellation, repeatable: PARTICIPANT (cả ngày / all day), PARTICIPANT:SLOT,SLOT (slot ID such as D1-03 or start time 10:30), or BUYER+FIRM (một cặp / one pair).")] = None,
+    data_dir: DataOption = DEMO_DIR,
+    out: OutOption = Path("."),
+    fmt: FormatOption = OutputFormat.xlsx,
+    time_limit: TimeOption = 60.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Xếp lại lịch sau khi có người hủy muộn / Reschedule after a late cancellation.
+
+    Mọi buổi gặp không liên quan đến việc hủy giữ nguyên khung giờ và bàn; chỗ trống được
+    xếp cho các cặp phù hợp nhất còn lại, ưu tiên số buổi tối thiểu của doanh nghiệp.
+    Every meeting the cancellation does not touch stays in its slot at its table; freed places
+    go to the best remaining pairs, firms' minimum first. The files list each meeting as kept,
+    cancelled, moved or new (sheet "Thay đổi - Changes").
+    Example: ``cnht event reschedule data/demo/event_demo.json --previous lich/EV-DEMO_schedule.json
+    --cancel B017 --cancel F0013:D1-03,D1-04 --cancel B008+F0027 --out lich2``.
+    """
+    from features.exceptions import CnhtError
+    from matching.events import parse_cancellation, read_schedule_json, reschedule
+
+    event, proposals, names = _prepare(event_file, data_dir)
+    try:
+        earlier = read_schedule_json(previous, event_id=event.event_id)
+    except CnhtError as error:
+        raise typer.BadParameter(str(error), param_hint="--previous") from None
+    try:
+        cancellations = [parse_cancellation(text, event) for text in cancel or []]
+    except CnhtError as error:
+        raise typer.BadParameter(str(error), param_hint="--cancel") from None
+    try:
+        schedule = reschedule(event, earlier, proposals, cancellations, time_limit=time_limit)
+    except CnhtError as error:
+        raise typer.BadParameter(str(error)) from None
+    _report(schedule, names, out, fmt, as_json)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``cnht event schedule`` to the CLI."""
+    """Add ``cnht event schedule`` and ``cnht event reschedule`` to the CLI."""
     event_app.command("schedule")(schedule_command)
+    event_app.command("reschedule")(reschedule_command)
     app.add_typer(event_app, name="event")
