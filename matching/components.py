@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from features.certifications import CertificateStatus, international_codes, status_from_periods
+from features.geo import haversine_km
 from features.numbers import format_number
 from features.text import fold, stem
 from matching.exceptions import HyperParameterError
@@ -242,15 +243,6 @@ def _count_of(matrix: np.ndarray, rows: np.ndarray | slice, codes: list[int]) ->
 
 def _n_rows(matrix: np.ndarray, rows: np.ndarray | slice) -> int:
     return matrix.shape[1] if isinstance(rows, slice) else len(rows)
-
-
-def haversine_km(lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: float, lon2: float) -> np.ndarray:
-    """Great-circle distance in km (vectorised over the first point)."""
-    lat1 = np.radians(np.asarray(lat1, dtype=float))
-    lon1 = np.radians(np.asarray(lon1, dtype=float))
-    lat2, lon2 = math.radians(lat2), math.radians(lon2)
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 class Component(abc.ABC):
