@@ -170,7 +170,8 @@ def main() -> None:
         layout["event_id"] = "EV-DEMO"
         slots = layout.pop("slots")  # the same 12 slots, written as the day's hours and breaks
         layout = {**layout, "days": [{"date": "2026-03-12", "start": "08:30", "end": "15:35", "slot_minutes": 25,
-                                      "breaks": [["10:10", "10:30"], ["12:00", "13:30"]]}]}
+                                      "breaks": [["10:10", "10:30"], ["12:00", "13:30"]]}],
+                  "venue": "[DEMO] Hội trường kết nối giao thương / Matching hall, Hà Nội"}
         from matching.events import event_from_dict
 
         assert [s.__dict__ for s in event_from_dict(layout).slots] == slots

@@ -26,6 +26,7 @@ from matching.events.event import (
     read_event,
 )
 from matching.events.fcfs import first_come_first_served
+from matching.events.ics import participant_calendars, write_calendars
 from matching.events.proposals import propose_meetings
 from matching.events.rescheduling import (
     Cancellation,
@@ -61,4 +62,6 @@ __all__ = [
     "schedule_record",
     "write_schedule_json",
     "read_schedule_json",
+    "participant_calendars",
+    "write_calendars",
 ]

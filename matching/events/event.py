@@ -79,6 +79,9 @@ class Event:
     min_meetings : int, default 1
         Meetings owed to every registered firm where the data allows it.
     name : str, default ""
+    venue : str, default ""
+        Where the meetings are held (the calendars' LOCATION, with the table). Times are
+        Hanoi time (Asia/Ho_Chi_Minh): slots' ``day``, ``start`` and ``end``.
     """
 
     event_id: str
@@ -91,6 +94,7 @@ class Event:
     min_meetings: int = 1
     name: str = ""
     needs: tuple[Mapping, ...] = field(default=(), compare=False)
+    venue: str = ""
 
     @property
     def slot_ids(self) -> list[str]:
@@ -219,7 +223,7 @@ def _cap(value: object, where: str) -> int | None:
 def event_from_dict(data: Mapping) -> Event:
     """An :class:`Event` from the file format of :func:`read_event` (already parsed), checked.
 
-    Keys: ``event_id``, ``name``, ``tables``, ``min_meetings`` (default 1), ``days`` (each
+    Keys: ``event_id``, ``name``, ``venue`` (optional), ``tables``, ``min_meetings`` (default 1), ``days`` (each
     ``{"date", "start", "end", "slot_minutes", "breaks": [[start, end], ...]}``) or ``slots``
     (each ``{"slot_id", "day", "start", "end"}``), ``buyers`` (each ``{"buyer_id", "needs":
     [need_id, ...], "max_meetings", "unavailable": [slot_id, ...]}``), ``firms`` (each
@@ -260,7 +264,7 @@ def event_from_dict(data: Mapping) -> Event:
     if isinstance(tables, bool) or not isinstance(tables, int):
         raise EventError(f"Event {event_id}: expected tables as a whole number, got {tables!r}.")
     event = Event(event_id, tuple(slots), tables, buyers, firms, requests, refusals,
-                  int(data.get("min_meetings", 1)), str(data.get("name", "")))
+                  int(data.get("min_meetings", 1)), str(data.get("name", "")), venue=str(data.get("venue") or ""))
     check_event(event)
     return event
 

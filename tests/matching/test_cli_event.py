@@ -33,6 +33,12 @@ def test_schedule_writes_csv_files_that_hold_the_rules(tmp_path):
     people = pd.read_csv(tmp_path / "EV-DEMO_participants.csv")
     assert len(people) == 2 * len(hall)
     assert (tmp_path / "EV-DEMO_given_up.csv").exists()
+    calendars = sorted((tmp_path / "EV-DEMO_calendars").glob("*.ics"))
+    expected = {f"{kind}_{who}.ics" for kind, who in zip(people["participant_kind"], people["participant_id"], strict=True)}
+    assert {p.name for p in calendars} == expected and len(summary["calendars"]) == len(expected)
+    buyer = hall["buyer_id"].iloc[0]
+    text = (tmp_path / "EV-DEMO_calendars" / f"buyer_{buyer}.ics").read_bytes().decode("utf-8")
+    assert text.count("BEGIN:VEVENT") == (hall["buyer_id"] == buyer).sum()
 
 
 def test_schedule_writes_one_workbook_and_prints_a_bilingual_summary(tmp_path):

@@ -4,8 +4,9 @@ Reads an event description (JSON/YAML, :func:`matching.events.read_event`; examp
 ``data/demo/event_demo.json``), scores the pairs with the matcher fitted on the event's firms
 from ``--data`` (firms.csv, buyers.csv, needs.csv), schedules the meetings
 (:func:`matching.events.schedule_meetings`), prints the summary and writes the schedule per
-participant, per table, and what was given up, as CSV files or one XLSX workbook, plus the
-machine-readable ``EVENT_schedule.json``. ``cnht event reschedule`` reads that record back after a
+participant, per table, and what was given up, as CSV files or one XLSX workbook, an .ics
+calendar per participant (:func:`matching.events.write_calendars`), plus the machine-readable
+``EVENT_schedule.json``. ``cnht event reschedule`` reads that record back after a
 late cancellation and keeps every meeting the cancellation does not touch
 (:func:`matching.events.reschedule`).
 """
@@ -115,16 +116,20 @@ def _prepare(event_file: Path, data_dir: Path):
     return event, proposals, names
 
 
-def _report(schedule, names: dict[str, str], out: Path, fmt: OutputFormat, as_json: bool) -> None:
+def _report(schedule, names: dict[str, str], out: Path, fmt: OutputFormat, as_json: bool,
+            calendars: bool = True) -> None:
     """Write the files and print the summary (bilingual, or JSON)."""
-    from matching.events import write_schedule_json
+    from matching.events import write_calendars, write_schedule_json
 
     event = schedule.event
     tables = _tables(schedule, names)
     paths = _write(tables, out, event.event_id, fmt)
     paths.append(write_schedule_json(schedule, out / f"{event.event_id}_schedule.json"))
+    written = []
+    if calendars:
+        written = write_calendars(schedule, out / f"{event.event_id}_calendars", names)
     summary = schedule.summary() | {"event_id": event.event_id, "files": [str(p) for p in paths],
-                                    "warnings": schedule.warnings}
+                                    "calendars": [str(p) for p in written], "warnings": schedule.warnings}
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -151,6 +156,8 @@ def _report(schedule, names: dict[str, str], out: Path, fmt: OutputFormat, as_js
         lines.append(f"  - {row.firm_id} ({row.meetings}/{row.minimum}): {row.reason}")
     lines += [f"⚠ {w}" for w in schedule.warnings]
     lines += [f"Đã ghi / Written: {p}" for p in paths]
+    if written:
+        lines.append(f"Lịch .ics / Calendars: {len(written)} tệp / files in {written[0].parent}")
     print("\n".join(lines))
 
 
@@ -158,6 +165,7 @@ DataOption = Annotated[Path, typer.Option("--data", help="Thư mục firms.csv, 
 OutOption = Annotated[Path, typer.Option("--out", help="Thư mục ghi lịch / Folder for the schedule files.")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="csv (một tệp mỗi bảng / one file per table) hoặc / or xlsx (một sổ / one workbook).")]
 TimeOption = Annotated[float, typer.Option("--time-limit", min=0.1, help="Giây cho bộ giải / Seconds for the solver (best schedule so far returned).")]
+CalendarsOption = Annotated[bool, typer.Option("--calendars/--no-calendars", help="Ghi tệp lịch .ics cho từng người tham dự / Write an .ics calendar per participant (folder EVENT_calendars).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="In tóm tắt dạng JSON / Print the summary as JSON.")]
 EventArgument = Annotated[Path, typer.Argument(help="Tệp mô tả sự kiện / Event description (JSON or YAML), e.g. data/demo/event_demo.json.")]
 
@@ -168,6 +176,7 @@ def schedule_command(
     out: OutOption = Path("."),
     fmt: FormatOption = OutputFormat.xlsx,
     time_limit: TimeOption = 60.0,
+    calendars: CalendarsOption = True,
     as_json: JsonOption = False,
 ) -> None:
     """Xếp lịch gặp cho sự kiện kết nối giao thương / Schedule an event's meetings.
@@ -186,7 +195,7 @@ def schedule_command(
         schedule = schedule_meetings(event, proposals, time_limit=time_limit)
     except CnhtError as error:  # the user's to fix: say so, no traceback
         raise typer.BadParameter(str(error)) from None
-    _report(schedule, names, out, fmt, as_json)
+    _report(schedule, names, out, fmt, as_json, calendars)
 
 
 def reschedule_command(
@@ -197,6 +206,7 @@ def reschedule_command(
     out: OutOption = Path("."),
     fmt: FormatOption = OutputFormat.xlsx,
     time_limit: TimeOption = 60.0,
+    calendars: CalendarsOption = True,
     as_json: JsonOption = False,
 ) -> None:
     """Xếp lại lịch sau khi có người hủy muộn / Reschedule after a late cancellation.
@@ -225,7 +235,7 @@ def reschedule_command(
         schedule = reschedule(event, earlier, proposals, cancellations, time_limit=time_limit)
     except CnhtError as error:
         raise typer.BadParameter(str(error)) from None
-    _report(schedule, names, out, fmt, as_json)
+    _report(schedule, names, out, fmt, as_json, calendars)
 
 
 def register(app: typer.Typer) -> None:
