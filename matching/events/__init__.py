@@ -27,6 +27,7 @@ from matching.events.event import (
 )
 from matching.events.fcfs import first_come_first_served
 from matching.events.ics import participant_calendars, write_calendars
+from matching.events.pdf import hall_pdf, participants_pdf
 from matching.events.proposals import propose_meetings
 from matching.events.rescheduling import (
     Cancellation,
@@ -64,4 +65,6 @@ __all__ = [
     "read_schedule_json",
     "participant_calendars",
     "write_calendars",
+    "hall_pdf",
+    "participants_pdf",
 ]

@@ -39,6 +39,10 @@ def test_schedule_writes_csv_files_that_hold_the_rules(tmp_path):
     buyer = hall["buyer_id"].iloc[0]
     text = (tmp_path / "EV-DEMO_calendars" / f"buyer_{buyer}.ics").read_bytes().decode("utf-8")
     assert text.count("BEGIN:VEVENT") == (hall["buyer_id"] == buyer).sum()
+    from pypdf import PdfReader
+
+    assert len(PdfReader(tmp_path / "EV-DEMO_hall.pdf").pages) == event["tables"]
+    assert len(PdfReader(tmp_path / "EV-DEMO_participants.pdf").pages) == len(expected)
 
 
 def test_schedule_writes_one_workbook_and_prints_a_bilingual_summary(tmp_path):

@@ -4,8 +4,9 @@ Reads an event description (JSON/YAML, :func:`matching.events.read_event`; examp
 ``data/demo/event_demo.json``), scores the pairs with the matcher fitted on the event's firms
 from ``--data`` (firms.csv, buyers.csv, needs.csv), schedules the meetings
 (:func:`matching.events.schedule_meetings`), prints the summary and writes the schedule per
-participant, per table, and what was given up, as CSV files or one XLSX workbook, an .ics
-calendar per participant (:func:`matching.events.write_calendars`), plus the machine-readable
+participant, per table, and what was given up, as CSV files or one XLSX workbook, PDFs by
+table for the hall and by participant (:mod:`matching.events.pdf`), an .ics calendar per
+participant (:func:`matching.events.write_calendars`), plus the machine-readable
 ``EVENT_schedule.json``. ``cnht event reschedule`` reads that record back after a
 late cancellation and keeps every meeting the cancellation does not touch
 (:func:`matching.events.reschedule`).
@@ -117,14 +118,19 @@ def _prepare(event_file: Path, data_dir: Path):
 
 
 def _report(schedule, names: dict[str, str], out: Path, fmt: OutputFormat, as_json: bool,
-            calendars: bool = True) -> None:
+            calendars: bool = True, pdf: bool = True) -> None:
     """Write the files and print the summary (bilingual, or JSON)."""
-    from matching.events import write_calendars, write_schedule_json
+    from matching.events import hall_pdf, participants_pdf, write_calendars, write_schedule_json
 
     event = schedule.event
     tables = _tables(schedule, names)
     paths = _write(tables, out, event.event_id, fmt)
     paths.append(write_schedule_json(schedule, out / f"{event.event_id}_schedule.json"))
+    if pdf:
+        for suffix, render in (("hall", hall_pdf), ("participants", participants_pdf)):
+            path = out / f"{event.event_id}_{suffix}.pdf"
+            path.write_bytes(render(schedule, names))
+            paths.append(path)
     written = []
     if calendars:
         written = write_calendars(schedule, out / f"{event.event_id}_calendars", names)
@@ -166,6 +172,7 @@ OutOption = Annotated[Path, typer.Option("--out", help="Thư mục ghi lịch / 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="csv (một tệp mỗi bảng / one file per table) hoặc / or xlsx (một sổ / one workbook).")]
 TimeOption = Annotated[float, typer.Option("--time-limit", min=0.1, help="Giây cho bộ giải / Seconds for the solver (best schedule so far returned).")]
 CalendarsOption = Annotated[bool, typer.Option("--calendars/--no-calendars", help="Ghi tệp lịch .ics cho từng người tham dự / Write an .ics calendar per participant (folder EVENT_calendars).")]
+PdfOption = Annotated[bool, typer.Option("--pdf/--no-pdf", help="Ghi PDF theo bàn (cho hội trường) và theo người / Write PDFs by table (the hall) and by participant.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="In tóm tắt dạng JSON / Print the summary as JSON.")]
 EventArgument = Annotated[Path, typer.Argument(help="Tệp mô tả sự kiện / Event description (JSON or YAML), e.g. data/demo/event_demo.json.")]
 
@@ -177,6 +184,7 @@ def schedule_command(
     fmt: FormatOption = OutputFormat.xlsx,
     time_limit: TimeOption = 60.0,
     calendars: CalendarsOption = True,
+    pdf: PdfOption = True,
     as_json: JsonOption = False,
 ) -> None:
     """Xếp lịch gặp cho sự kiện kết nối giao thương / Schedule an event's meetings.
@@ -195,7 +203,7 @@ def schedule_command(
         schedule = schedule_meetings(event, proposals, time_limit=time_limit)
     except CnhtError as error:  # the user's to fix: say so, no traceback
         raise typer.BadParameter(str(error)) from None
-    _report(schedule, names, out, fmt, as_json, calendars)
+    _report(schedule, names, out, fmt, as_json, calendars, pdf)
 
 
 def reschedule_command(
@@ -207,6 +215,7 @@ def reschedule_command(
     fmt: FormatOption = OutputFormat.xlsx,
     time_limit: TimeOption = 60.0,
     calendars: CalendarsOption = True,
+    pdf: PdfOption = True,
     as_json: JsonOption = False,
 ) -> None:
     """Xếp lại lịch sau khi có người hủy muộn / Reschedule after a late cancellation.
@@ -235,7 +244,7 @@ def reschedule_command(
         schedule = reschedule(event, earlier, proposals, cancellations, time_limit=time_limit)
     except CnhtError as error:
         raise typer.BadParameter(str(error)) from None
-    _report(schedule, names, out, fmt, as_json, calendars)
+    _report(schedule, names, out, fmt, as_json, calendars, pdf)
 
 
 def register(app: typer.Typer) -> None:
