@@ -6,24 +6,10 @@ The seeded needs and firms of test_match_suggestions: F0002 lacks N-0001's manda
 
 from __future__ import annotations
 
-import pytest
+from tests.api import test_match_suggestions
+from tests.api.conftest import bearer
 
-from tests.api.conftest import bearer, make_buyer, make_need
-from tests.api.test_match_suggestions import FIRMS
-
-
-@pytest.fixture
-def seeded(client, staff):
-    assert client.post("/api/v1/buyers", json=make_buyer(), headers=staff).status_code == 201
-    needs = [make_need(),
-             make_need(need_id="N-0002", title="Giá đỡ thép dập", description="Metal stamping brackets",
-                       processes="stamping", materials=None, mandatory_certifications=None),
-             make_need(need_id="N-0003", status="closed")]  # fmt: skip
-    for need in needs:
-        assert client.post("/api/v1/needs", json=need, headers=staff).status_code == 201
-    for firm in FIRMS:
-        assert client.post("/api/v1/firms", json=firm, headers=staff).status_code == 201
-    return staff
+seeded = test_match_suggestions.seeded  # the same fixture: seeded needs and firms
 
 
 def test_a_firm_says_it_is_interested_once_and_staff_see_it(client, seeded, analyst, make_key):
