@@ -309,9 +309,11 @@ WORDS: dict[str, dict[str, str]] = {
     "imports": {"vi": "Nhập dữ liệu", "en": "Import"},
     "import_title": {"vi": "Nhập dữ liệu từ tệp CSV hoặc Excel", "en": "Import data from a CSV or Excel file"},
     "import_help": {
-        "vi": "Tệp CSV (UTF-8) hoặc XLSX có dòng tiêu đề; có thể dùng mẫu của dự án (data/demo/templates).",
-        "en": "A CSV (UTF-8) or XLSX file with a header row; the project's templates (data/demo/templates) work.",
+        "vi": "Tệp CSV (UTF-8) hoặc XLSX có dòng tiêu đề; có thể có dòng tên bảng phía trên và cột STT.",
+        "en": "A CSV (UTF-8) or XLSX file with a header row; a title row above it and an STT column are fine.",
     },
+    "import_templates": {"vi": "Tải mẫu Excel để điền (điền từ dòng 4, dưới hai dòng hướng dẫn)",
+                         "en": "Download an Excel template to fill in (from row 4, below its two help rows)"},
     "table_kind": {"vi": "Loại dữ liệu", "en": "What the file holds"},
     "kind_firms": {"vi": "Doanh nghiệp", "en": "Firms"},
     "kind_buyers": {"vi": "Bên mua", "en": "Buyers"},
@@ -369,6 +371,11 @@ WORDS: dict[str, dict[str, str]] = {
     "role_staff": {"vi": "Cán bộ Sở (staff)", "en": "Staff"},
     "role_analyst": {"vi": "Phân tích (analyst, chỉ đọc)", "en": "Analyst (read only)"},
     "role_firm": {"vi": "Doanh nghiệp (firm)", "en": "Firm"},
+    # the signed-in role beside the key, in the page's header
+    "who_staff": {"vi": "Cán bộ Sở", "en": "Staff"},
+    "who_analyst": {"vi": "Phân tích", "en": "Analyst"},
+    "who_firm": {"vi": "Doanh nghiệp", "en": "Firm"},
+    "firms_listed": {"vi": "Số DN", "en": "Firms"},
     "key_firm_help": {"vi": "Chỉ cho khóa doanh nghiệp: mã DN (ví dụ F0001)", "en": "For a firm key only: the firm ID (e.g. F0001)"},
     "label": {"vi": "Ghi chú (người giữ khóa)", "en": "Label (who holds the key)"},
     "key_created": {

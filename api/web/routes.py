@@ -117,6 +117,7 @@ def render(request: Request, name: str, context: dict[str, Any], *, principal: P
         "sector_label": lambda code: _sector_label(code, lang) if code else "—",
         "country_name": lambda code: i18n.country_name(code, lang),
         "component_label": lambda name: i18n.COMPONENT_LABELS.get(name, {}).get(lang, name),
+        "actor_label": lambda actor: _actor_label(actor, lang),
         "lang_url": lambda code: _url_with(request, lang=code),
         "url_with": lambda **changes: _url_with(request, **changes),
         "nav": request.url.path.strip("/").split("/")[0],
@@ -130,6 +131,16 @@ def render(request: Request, name: str, context: dict[str, Any], *, principal: P
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="strict",
                             httponly=True, secure=request.url.scheme == "https")  # fmt: skip
     return response
+
+
+def _actor_label(actor: str | None, lang: str) -> str:
+    """``staff:cnht_AbC12x`` of the audit log as a person reads it: "Cán bộ Sở · cnht_AbC12x"."""
+    if not actor:
+        return "—"
+    role, _, prefix = actor.partition(":")
+    if not prefix or f"who_{role}" not in i18n.WORDS:
+        return actor
+    return f"{i18n.translate('who_' + role, lang)} · {prefix}"
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
@@ -290,8 +301,13 @@ def needs_list(
         if len(needs) < PAGE_SIZE:
             needs = needs + closed[: PAGE_SIZE - len(needs)]
         total = open_total + closed_total
+    # a buyer's name says more to staff than its id (the page of 50 needs: one query)
+    buyer_ids = sorted({need.buyer_id for need in needs if need.buyer_id})
+    buyer_names = dict(session.execute(
+        select(Buyer.buyer_id, Buyer.name).where(Buyer.buyer_id.in_(buyer_ids))
+    ).all()) if buyer_ids else {}
     return render(request, "needs.html", {
-        "needs": needs, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+        "needs": needs, "buyer_names": buyer_names, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
         "q": q or "", "status": status or "all", "today": clock.today(),
     }, principal=principal)  # fmt: skip
 

@@ -32,6 +32,7 @@ from api.routes.buyers import create_buyer
 from api.routes.imports import _read_upload, get_import, list_imports, run_import
 from api.routes.needs import create_need
 from api.schemas import BuyerCreate, NeedCreate
+from api.storage.errors import NotFoundError
 from api.storage.imports import start_job
 from api.storage.models import Buyer, Need
 from api.storage.repository import InvalidFieldError
@@ -49,6 +50,7 @@ from api.web.routes import (
 from api.web.session import check_form
 from features.columns import VI_HEADERS
 from features.dates import read_date
+from features.demo import default_folder
 from features.exceptions import CnhtError
 from features.ingest import TablePreview, preview_table
 
@@ -83,6 +85,18 @@ def imports_page(request: Request, session: SessionDep, principal: UserDep) -> R
     """Upload a CSV or XLSX of firms, buyers, needs or outcomes (staff); recent imports."""
     _staff(principal, _lang(request))
     return _imports_page(request, session, principal)
+
+
+@router.get("/imports/templates/{kind}.xlsx")
+def import_template(request: Request, principal: UserDep,
+                    kind: Annotated[str, Path(pattern="^(firms|buyers|needs|outcomes)$")]) -> Response:  # fmt: skip
+    """The project's own XLSX template of ``kind`` (Vietnamese headers, help rows), to fill in."""
+    _staff(principal, _lang(request))
+    template = default_folder() / "templates" / f"{kind}_template.xlsx"
+    if not template.is_file():
+        raise NotFoundError(f"Template {template.name} not found (cnht demo --generate writes it).")
+    return Response(template.read_bytes(), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{template.name}"'})
 
 
 # An upload waits here between its preview and the staff member's confirmation (a file

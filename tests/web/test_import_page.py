@@ -166,3 +166,22 @@ def test_rows_numbered_in_advance_are_neither_previewed_nor_rejected(staff_clien
     counts = dict(re.findall(r'data-count="(\w+)">([^<]+)<', done))
     assert (counts["read"], counts["inserted"], counts["rejected"]) == ("1", "1", "0")
     assert 'id="rejects"' not in done
+
+
+def test_the_page_offers_the_projects_templates_to_download(staff_client):
+    from pathlib import Path
+
+    page = staff_client.get("/imports").text
+    links = re.findall(r'<a href="(/imports/templates/\w+\.xlsx)" download>([^<]+)</a>', page)
+    assert [href for href, _ in links] == [f"/imports/templates/{k}.xlsx" for k in ("firms", "buyers", "needs", "outcomes")]
+    assert links[0][1] == "Doanh nghiệp"
+    answer = staff_client.get("/imports/templates/firms.xlsx")
+    assert answer.status_code == 200
+    assert 'filename="firms_template.xlsx"' in answer.headers["content-disposition"]
+    assert answer.content == Path("data/demo/templates/firms_template.xlsx").read_bytes()
+    assert staff_client.get("/imports/templates/passwords.xlsx").status_code in (404, 422)
+
+
+def test_the_header_names_the_role_in_the_pages_language(staff_client):
+    assert re.search(r'class="who"[^>]*>Cán bộ Sở · cnht_', staff_client.get("/imports").text)
+    assert re.search(r'class="who"[^>]*>Staff · cnht_', staff_client.get("/imports?lang=en").text)

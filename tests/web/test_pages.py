@@ -43,6 +43,10 @@ def test_staff_flow_need_shortlist_exports_outcome_dashboard(page, served, tmp_p
     assert page.get_by_role("heading", level=1).inner_text() == "Nhu cầu"
     rows = page.locator("table.list tbody tr")
     assert rows.first.locator(".badge-open").count() == 1  # open needs come first
+    # the buyer by its name (the id beside it), and who is signed in by role in words
+    buyer = rows.first.locator("td").nth(2).inner_text()
+    assert re.fullmatch(r".*\S.* B\d{3}", buyer), buyer
+    assert page.locator(".who").inner_text().startswith("Cán bộ Sở · cnht_")
     screenshot(page, "needs")
     page.goto("/needs?status=closed")
     assert page.locator("table.list tbody tr .badge-closed").count() >= 1
