@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-__all__ = ["DATE_FORMATS", "read_date"]
+__all__ = ["DATE_FORMATS", "read_date", "format_date"]
 
 DATE_FORMATS: tuple[str, ...] = ("yyyy-mm-dd", "yyyy/mm/dd", "dd/mm/yyyy", "dd-mm-yyyy", "dd.mm.yyyy")
 
@@ -52,3 +52,16 @@ def read_date(value: object) -> date | None:
     except ValueError:
         return None  # a day or month out of range
     return None
+
+
+def format_date(value: object) -> str:
+    """A date as people in Vietnam write it, ``dd/mm/yyyy`` (read with :func:`read_date`);
+    ``—`` for nothing, the text itself when it is no date.
+
+    >>> format_date("2026-03-12"), format_date(date(2026, 5, 1)), format_date(None)
+    ('12/03/2026', '01/05/2026', '—')
+    """
+    if value is None or value == "":
+        return "—"
+    day = read_date(value)
+    return day.strftime("%d/%m/%Y") if day is not None else str(value)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from features import dates
 from features.numbers import format_number  # the one number format (re-exported for templates)
 
 __all__ = [
@@ -457,13 +458,9 @@ def pick_language(query: str | None, cookie: str | None) -> str:
 
 def format_date(value: dt.date | dt.datetime | str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     """``dd/mm/yyyy`` (an ISO string is read first); ``—`` for nothing."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
-        value = to_local(value).date()
-    return value.strftime("%d/%m/%Y")
+        value = to_local(value).date()  # the Hanoi day of a moment
+    return dates.format_date(value)  # the one date format (features.dates)
 
 
 def format_datetime(value: dt.datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 
+from features.dates import format_date
 from features.fonts import register_dejavu
 from matching.events.schedule import Schedule
 
@@ -70,7 +71,7 @@ def _heading(schedule: Schedule, line: str, styles: dict) -> list[Any]:
 
     event = schedule.event
     days = sorted({s.day for s in event.slots})
-    meta = f"{event.name or event.event_id} · {', '.join(days)}" + (f" · {event.venue}" if event.venue else "")
+    meta = f"{event.name or event.event_id} · {', '.join(format_date(d) for d in days)}" + (f" · {event.venue}" if event.venue else "")
     return [Paragraph(escape(line), styles["title"]), Paragraph(escape(meta), styles["meta"]), Spacer(1, 4 * mm)]
 
 
@@ -112,7 +113,7 @@ def hall_pdf(schedule: Schedule, names: Mapping[str, str] | None = None) -> byte
                 cells = [_who(m["buyer_id"], names), _who(m["firm_id"], names), escape(str(m["need_id"] or ""))]
             else:
                 cells = ["— trống / free —", "", ""]
-            day = f"{slot.day} " if len({s.day for s in event.slots}) > 1 else ""
+            day = f"{format_date(slot.day)} " if len({s.day for s in event.slots}) > 1 else ""
             rows.append([Paragraph(escape(slot.slot_id), styles["body"]),
                          Paragraph(escape(f"{day}{slot.start}–{slot.end}"), styles["body"]),
                          *(Paragraph(c, styles["body"]) for c in cells)])
@@ -157,7 +158,7 @@ def participants_pdf(schedule: Schedule, names: Mapping[str, str] | None = None)
                                   for h in ("Giờ / Time", "Bàn / Table", other, "Nhu cầu / Need")]]
         multi_day = len({s.day for s in event.slots}) > 1
         for m in own.sort_values(["day", "start"]).itertuples(index=False):
-            rows.append([Paragraph(escape((f"{m.day} " if multi_day else "") + _time(m)), styles["body"]),
+            rows.append([Paragraph(escape((f"{format_date(m.day)} " if multi_day else "") + _time(m)), styles["body"]),
                          Paragraph(str(int(m.table)), styles["body"]),
                          Paragraph(_who(m.with_id, names), styles["body"]),
                          Paragraph(escape(str(m.need_id or "")) if pd.notna(m.need_id) else "", styles["body"])])

@@ -36,6 +36,10 @@ def test_hall_pdf_has_a_page_per_table_with_its_meetings_and_every_slot_time():
         for m in schedule.meetings[schedule.meetings["table"] == number].itertuples(index=False):
             assert NAMES[m.buyer_id] in text and NAMES[m.firm_id] in text
     assert "trống / free" in "".join(texts)  # 3 tables x 3 slots, 4 meetings: some places stay free
+    from features.dates import format_date
+
+    for day_ in {s.day for s in schedule.event.slots}:  # the event's day written dd/mm/yyyy
+        assert format_date(day_) in texts[0] and str(day_) not in texts[0]
 
 
 def test_participants_pdf_has_a_page_per_participant_with_the_other_party_and_times():
