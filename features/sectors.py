@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from features.text import normalize
 
@@ -46,10 +47,20 @@ def capability_codes(*texts: str | None, sector_cells: tuple[str | None, ...] = 
         ``{"sectors": set, "processes": set, "materials": set}``; a product group found in
         the text adds the sectors it belongs to.
     """
-    from features.capabilities import extract_capabilities
     from features.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy()
+    found = _capability_codes(texts, tuple(sector_cells), load_taxonomy())
+    return {key: set(codes) for key, codes in found.items()}  # the caller's own sets
+
+
+@lru_cache(maxsize=65_536)
+def _capability_codes(texts: tuple[str | None, ...], sector_cells: tuple[str | None, ...],
+                      taxonomy: object) -> dict[str, frozenset[str]]:
+    """:func:`capability_codes`, kept per texts and taxonomy: an import reads each firm's
+    texts before it starts writing (:func:`api.storage.imports.import_result`), so that the
+    rows are written without a scan while the database is locked."""
+    from features.capabilities import extract_capabilities
+
     found: dict[str, set[str]] = {"sectors": set(), "processes": set(), "materials": set()}
     for text in (*texts, *sector_cells):
         text = normalize(text)
@@ -63,7 +74,7 @@ def capability_codes(*texts: str | None, sector_cells: tuple[str | None, ...] = 
     for cell in sector_cells:
         if normalize(cell):
             found["sectors"].update(taxonomy.resolve_many(normalize(cell), kind="sector")[0])
-    return found
+    return {key: frozenset(codes) for key, codes in found.items()}
 
 
 def _text(value: object) -> str | None:

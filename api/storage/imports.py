@@ -24,6 +24,7 @@ import os
 import socket
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -36,6 +37,8 @@ from api.storage.errors import IllegalTransitionError, ServiceError, UploadInval
 from api.storage.models import Buyer, Firm, FirmCertification, ImportJob, Need, Outcome
 from api.storage.outcomes import OUTCOME_IMPORT_LOCK_ID, RECORDED_ORDER, check_transition
 from features.certifications import parse_certifications
+from features.geo import geocode
+from features.sectors import capability_codes
 
 if TYPE_CHECKING:
     from features.ingest import IngestResult
@@ -253,7 +256,7 @@ def _oversized(kind: str, record: dict[str, Any]) -> list[tuple[str, str, str]]:
                 "Shorten the cell (or correct the number) and import the row again.",
             ))  # fmt: skip
     if kind == "firms" and record.get("certifications"):
-        for cert in parse_certifications(record["certifications"]):
+        for cert in _parsed_certificates(record["certifications"]):
             for name, limit in _CERTIFICATE_LENGTHS.items():
                 value = getattr(cert, name, None)
                 if isinstance(value, str) and len(value) > limit:
@@ -294,9 +297,10 @@ def _certificates(row: _Row) -> list[dict[str, Any]]:
     # Only certificates the firm holds are stored; "không có ISO 9001", "đang xây dựng
     # IATF 16949" or an undated "đã hết hạn" stay in the firm's certification text, which
     # keeps what was written, and never count as held (KPIs, mandatory constraints).
+    text = row.record.get("certifications")
     return [
         {name: getattr(cert, name) for name in repo.CERTIFICATION_FIELDS}
-        for cert in parse_certifications(row.record.get("certifications"))
+        for cert in (_parsed_certificates(text) if isinstance(text, str) and text else parse_certifications(text))
         if cert.status == "held"
     ]
 
@@ -556,6 +560,37 @@ def upsert_table(
     return counts
 
 
+def read_ahead(kind: str, frame: pd.DataFrame) -> None:
+    """Read what the repository derives from each row's texts, ahead of writing it.
+
+    A firm's or need's taxonomy codes (:func:`features.sectors.capability_codes`), a firm's
+    place (:func:`features.geo.geocode`) and certificates are kept by those functions once
+    read, so a 20,000-row import spends its transaction writing rows, not scanning texts while
+    the database is locked. Rows whose stored fields will be merged with the file's (updates)
+    are read again at write time, as before.
+    """
+    if kind not in ("firms", "needs"):
+        return
+    for _, record in _records(frame):
+        if kind == "firms":
+            capability_codes(record.get("description"), record.get("products"), record.get("materials"),
+                             sector_cells=(record.get("sectors"),))  # fmt: skip
+            place = ", ".join(part for part in (record.get("address"), record.get("district")) if part)
+            if place:
+                geocode(place)
+            if record.get("certifications"):
+                _parsed_certificates(record["certifications"])
+        else:
+            capability_codes(record.get("title"), record.get("description"), record.get("processes"),
+                             record.get("materials"), sector_cells=(record.get("sector"),))  # fmt: skip
+
+
+@lru_cache(maxsize=65_536)
+def _parsed_certificates(text: str) -> tuple[Any, ...]:
+    """The certificates of a firm's certification text (read once per import; never changed)."""
+    return tuple(parse_certifications(text))
+
+
 def import_result(session: Session, result: IngestResult, actor: str) -> ImportCounts:
     """Store an ingest's accepted rows (:func:`upsert_table`) with everything it read.
 
@@ -578,6 +613,9 @@ def import_result(session: Session, result: IngestResult, actor: str) -> ImportC
     ImportCounts
         ``inserted + updated + unchanged + rejected + read_rejected == read``.
     """
+    # Before the transaction's first statement (SQLite's write lock is taken there): the
+    # texts of every row are read now, and the rows are then written without reading them.
+    read_ahead(result.kind, result.data)
     read_rejects = reject_records(result.rejects)
     kept = set(int(i) for i in result.data.index)
     cells = [

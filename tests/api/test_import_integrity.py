@@ -274,3 +274,42 @@ def test_cli_import_of_a_partial_file_keeps_the_other_columns(tmp_path, monkeypa
     engine.dispose()
     rejects = (tmp_path / "partial.rejects.csv").read_text(encoding="utf-8-sig")
     assert "tax_code" in rejects and "field" in rejects
+
+
+def test_an_import_reads_its_rows_texts_before_its_transaction_writes(app, monkeypatch, tmp_path):
+    """Taxonomy codes, places and certificates of new rows are read ahead (before SQLite's
+    write lock): storing them scans no text; the stored codes are those of a plain create."""
+    import features.capabilities as capabilities
+    import features.sectors as sectors
+    from api.storage.imports import import_result
+    from features.ingest import read_table
+
+    sectors._capability_codes.cache_clear()
+    path = tmp_path / "firms.csv"
+    path.write_text("firm_id,name,address,description,certifications\n"
+                    "R0001,Cơ khí Rạng Đông,\"Số 1, Quận Cầu Giấy, Hà Nội\",Dập kim loại tấm và hàn,ISO 9001:2015\n"
+                    "R0002,Nhựa Bình Minh,\"KCN Quang Minh, Mê Linh, Hà Nội\",Ép nhựa ABS cho vỏ điện tử,\n",
+                    encoding="utf-8")  # fmt: skip
+    result = read_table("firms", str(path))
+    scans = []
+    real = capabilities.extract_capabilities
+    # import_result reads ahead first; count the scans made after its first statement.
+    from sqlalchemy import event
+
+    engine = app.state.engine
+    started = []
+    listener = lambda *a, **k: started.append(True)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    monkeypatch.setattr(capabilities, "extract_capabilities",
+                        lambda *a, **k: (scans.append(bool(started)), real(*a, **k))[1])  # fmt: skip
+    try:
+        with transaction(app.state.sessionmaker) as session:
+            counts = import_result(session, result, "test")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert counts.inserted == 2
+    assert scans and not any(scans), "a text was scanned after the transaction's first statement"
+    with transaction(app.state.sessionmaker) as session:
+        stored = {f.firm_id: (f.process_codes, f.latitude is not None) for f in session.scalars(sa.select(Firm))}
+    assert "stamping" in stored["R0001"][0] and "injection_moulding" in stored["R0002"][0]
+    assert stored["R0001"][1] and stored["R0002"][1]
