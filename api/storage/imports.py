@@ -314,7 +314,8 @@ def _upsert_firm(session: Session, row: _Row, actor: str) -> str:
         values = row.inserts(repo.FIRM_FIELDS)
         values["certifications_text"] = record.get("certifications")
         values["is_demo"] = bool(record.get("is_demo") or False)
-        repo.create_firm(session, {"firm_id": record["firm_id"], **values}, _certificates(row), actor)
+        # Both looked up just above, in this transaction: not looked up again.
+        repo.create_firm(session, {"firm_id": record["firm_id"], **values}, _certificates(row), actor, checked=True)
         return "inserted"
     holder = None
     if record.get("tax_code") and row.writes("tax_code"):

@@ -90,6 +90,8 @@ def create_firm(
     values: Mapping[str, Any],
     certifications: list[Mapping[str, Any]],
     actor: str,
+    *,
+    checked: bool = False,
 ) -> Firm:
     """Insert a firm with its certificates.
 
@@ -102,6 +104,9 @@ def create_firm(
         Each with the keys of :data:`CERTIFICATION_FIELDS`.
     actor : str
         Who writes (audit log).
+    checked : bool, default False
+        The caller has just looked the firm id and the tax code up in this transaction and
+        found them free (an import's row): the two lookups are not repeated.
 
     Raises
     ------
@@ -109,11 +114,12 @@ def create_firm(
         The firm id or the tax code is taken.
     """
     firm_id = values["firm_id"]
-    if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is not None:
-        raise ConflictError(
-            f"Firm {firm_id} already exists. Use PATCH /api/v1/firms/{firm_id} to change it."
-        )
-    _check_tax_code(session, values.get("tax_code"), None)
+    if not checked:
+        if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is not None:
+            raise ConflictError(
+                f"Firm {firm_id} already exists. Use PATCH /api/v1/firms/{firm_id} to change it."
+            )
+        _check_tax_code(session, values.get("tax_code"), None)
     firm = Firm(firm_id=firm_id, name=values["name"], is_demo=False)
     _assign(firm, FIRM_FIELDS, values)
     _mark_given_location(firm, values)
