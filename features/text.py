@@ -99,6 +99,12 @@ def _normalize_short(text: str) -> str:
 
 
 def _normalize(text: str) -> str:
+    if text.isascii():  # no format character, no tone mark, NFC already: controls and spaces only
+        return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
+    return _normalize_unicode(text)
+
+
+def _normalize_unicode(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
     text = unicodedata.normalize("NFD", text)

@@ -1,6 +1,8 @@
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from features.text import expand_abbreviations, fold, normalize, tokens, words
 
@@ -102,3 +104,11 @@ def test_every_invisible_formatting_character_is_removed(char):
 def test_fold_is_idempotent_with_stray_marks():
     assert fold("a\t\u0300") == "a"
     assert fold(fold("a\t\u0300")) == fold("a\t\u0300")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_takes_a_short_path_with_the_same_result(text):
+    from features.text import _normalize, _normalize_unicode
+
+    assert _normalize(text) == _normalize_unicode(text)
