@@ -9,6 +9,7 @@ Examples
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +73,11 @@ class Settings(BaseSettings):
     max_parse_seconds : float, default 60
         Time reading and parsing one import may take, checked while reading (422 past it).
 
+    models_dir : str or None, default None
+        Folder of the trained model versions (``cnht train``, ``cnht models``); None: a
+        ``models`` folder beside the SQLite database file, or in the working directory for
+        another database (:meth:`models_folder`).
+
     Every import limit refuses with a message naming it (:class:`features.ingest.ReadLimits`).
     """
 
@@ -95,6 +101,17 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=MAX_TEXT_CHARS, gt=0, le=MAX_TEXT_CHARS)
     max_blank_rows: int = Field(default=100_000, gt=0)
     max_parse_seconds: float = Field(default=60.0, gt=0)
+    models_dir: str | None = None
+
+    def models_folder(self) -> Path:
+        """The folder of model versions: ``models_dir``, else ``models/`` beside the SQLite
+        file, else ``models/`` in the working directory."""
+        if self.models_dir:
+            return Path(self.models_dir)
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix):].split("?", 1)[0]).parent / "models"
+        return Path("models")
 
     def read_limits(self) -> ReadLimits:
         """The import limits of these settings, for :func:`features.ingest.read_table`."""

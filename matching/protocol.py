@@ -53,8 +53,15 @@ def evaluate_models(
     buyers: pd.DataFrame | None = None,
     split_date=None,
     k: int = 10,
+    fitted: dict | None = None,
 ) -> tuple[pd.DataFrame, TemporalSplit]:
     """Run the protocol for each model.
+
+    Parameters
+    ----------
+    fitted : dict, optional
+        When given, each model fitted on the training period is stored in it under its name
+        (to save the very model whose figures are reported).
 
     Returns
     -------
@@ -69,8 +76,10 @@ def evaluate_models(
     firm_ids = firms["firm_id"].astype(str).unique()
     rows = []
     for name, model in models.items():
-        fitted = _fit(model, firms, split, buyers, needs)
-        pred = _rank_unseen(fitted, test_needs, split.seen, k)
+        model_fit = _fit(model, firms, split, buyers, needs)
+        if fitted is not None:
+            fitted[name] = model_fit
+        pred = _rank_unseen(model_fit, test_needs, split.seen, k)
         for slice_name, truth in (("all", split.test_truth), ("cold_start", split.cold_start_truth())):
             metrics = ranking_metrics(truth, pred, k=k, firm_ids=firm_ids)
             rows.append({"model": name, "slice": slice_name, "needs": truth["need_id"].nunique(), **metrics})

@@ -1,0 +1,181 @@
+"""``cnht train``: fit the outcome re-ranker before a split date, compare it after, save a version.
+
+The data are files (the demo CSVs by default); the comparison is the protocol of
+``cnht eval`` (:func:`matching.rerank.evaluate_reranker`). The version is written to the
+models folder (``CNHT_MODELS_DIR``, default ``models/`` beside the database) and becomes the
+active one only when it beats the hand-weighted matcher on held-out NDCG@k.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from features.demo import default_folder
+
+DEMO_DIR = default_folder()
+_TABLES = ("firms", "buyers", "needs", "outcomes")
+
+
+def read_table(path: Path, kind: str):
+    """A CSV or XLSX as text columns, empty cells None; a clear error when it is missing."""
+    import pandas as pd
+
+    if not path.exists():
+        raise typer.BadParameter(f"{kind} file {path} does not exist; give --{kind} FILE, or generate the demo "
+                                 "data with `cnht demo --generate`.", param_hint=f"--{kind}")
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        table = pd.read_excel(path, dtype=str)
+    else:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table.replace({"": None})
+
+
+def code_version() -> str:
+    """The package version, and the git commit when the code is a checkout."""
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("cnht-match")
+    except PackageNotFoundError:
+        package = "unknown"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                                cwd=Path(__file__).resolve().parent, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{package}+{commit}" if commit else package
+
+
+def print_comparison(table, k: int, console) -> None:
+    """The table of ``cnht eval``: one column per model, all test needs then cold-start firms."""
+    from rich.table import Table
+
+    for slice_name, title in (("all", "All test needs / Mọi nhu cầu kiểm tra"),
+                              ("cold_start", "Cold-start firms / Doanh nghiệp chưa có lịch sử")):
+        part = table[table["slice"] == slice_name].set_index("model").drop(columns="slice")
+        out = Table(title=f"{title} — {int(part['needs'].iloc[0])} needs")
+        out.add_column("metric")
+        for model in part.index:
+            out.add_column(model, justify="right")
+        metrics = part.columns.drop("needs")
+        if slice_name != "all":  # coverage and exposure describe whole lists, not a slice of the truth
+            metrics = [m for m in metrics if not m.startswith(("coverage", "exposure"))]
+        for metric in metrics:
+            values = part[metric]
+            best = values.max() if not metric.startswith("exposure_gini") else values.min()
+            out.add_row(metric, *[f"[bold]{v:.3f}[/]" if v == best else f"{v:.3f}" for v in values])
+        console.print(out)
+
+
+def train_command(
+    data_dir: Annotated[Path, typer.Option("--data", help="Thư mục CSV / Folder with firms.csv, buyers.csv, needs.csv, outcomes.csv (default: the synthetic demo data).")] = DEMO_DIR,
+    firms: Annotated[Path | None, typer.Option("--firms", help="Doanh nghiệp / Firms file (CSV or XLSX) instead of the folder's.")] = None,
+    needs: Annotated[Path | None, typer.Option("--needs", help="Nhu cầu / Needs file instead of the folder's.")] = None,
+    outcomes: Annotated[Path | None, typer.Option("--outcomes", help="Kết quả / Outcome events (need_id, firm_id, status, at) instead of the folder's.")] = None,
+    buyers: Annotated[Path | None, typer.Option("--buyers", help="Bên mua / Buyers file instead of the folder's.")] = None,
+    split_date: Annotated[str | None, typer.Option("--split-date", help="Học trước ngày này / Train on outcomes before this date (dd/mm/yyyy or yyyy-mm-dd), test after. Default: the last 25% of pairs are tested.")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Độ dài danh sách / Length of each shortlist for the metrics.")] = 10,
+    candidates: Annotated[int, typer.Option("--candidates", min=1, max=500, help="Số ứng viên / The matcher's top N re-ranked per need.")] = 50,
+    activate: Annotated[bool, typer.Option("--activate/--no-activate", help="Kích hoạt nếu tốt hơn / Make the new version active when it beats the hand-weighted matcher on NDCG@k (default), or never.")] = True,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Thư mục mô hình / Models folder (default CNHT_MODELS_DIR, or models/ beside the database).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In JSON / Print the result as JSON.")] = False,
+) -> None:
+    """Huấn luyện bộ xếp hạng lại từ kết quả / Train the re-ranker on recorded outcomes.
+
+    Fits the hand-weighted matcher on the firms, takes its top N firms for each need with
+    outcomes recorded before the split date, and fits a gradient-boosted model to the
+    furthest stage each pair reached (order 4, audit 3, sample 2, meeting 1, others and
+    rejected 0) from the component values, pair facts (buyer country and the firm's
+    export markets and languages, distance band, size, sector) and the firm's outcome
+    history before the need's date. Then compares it, on the needs after the split, with
+    the hand-weighted matcher and the baselines (the metrics of `cnht eval`, all test
+    needs and cold-start firms) and writes a version (model file + JSON metadata with its
+    SHA-256) to the models folder. The demo outcomes are synthetic: figures on them check
+    the plumbing, not quality.
+    """
+    from rich.console import Console
+
+    from api.settings import get_settings
+    from features.exceptions import CnhtError
+    from matching.rerank import ModelStore, OutcomeReranker, data_hash, evaluate_reranker
+
+    paths = {"firms": firms, "buyers": buyers, "needs": needs, "outcomes": outcomes}
+    paths = {kind: path if path is not None else data_dir / f"{kind}.csv" for kind, path in paths.items()}
+    tables = {kind: read_table(paths[kind], kind) for kind in _TABLES}
+    console = Console(stderr=as_json)
+    reranker = OutcomeReranker(n_candidates=candidates)
+    with console.status("Training and comparing / Đang huấn luyện và so sánh..."):
+        try:
+            result = evaluate_reranker(tables["firms"], tables["needs"], tables["outcomes"], buyers=tables["buyers"],
+                                       split_date=split_date, k=k, reranker=reranker)
+        except CnhtError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    split, fitted = result.split, result.reranker
+    store = ModelStore(models_dir if models_dir is not None else get_settings().models_folder())
+    previous = store.active()
+    previous_metrics = None
+    if previous is not None:
+        try:
+            previous_metrics = store.metadata(previous).get("metrics")
+        except CnhtError:
+            previous_metrics = None
+    times = tables["outcomes"]["at"]
+    metric = f"ndcg@{k}"
+    metadata = {
+        "kind": "outcome_reranker",
+        "code_version": code_version(),
+        "data": {
+            "sha256": data_hash(tables),
+            "files": {kind: str(path) for kind, path in paths.items()},
+            "rows": {kind: len(table) for kind, table in tables.items()},
+            "outcomes_from": str(min(times)), "outcomes_to": str(max(times)),
+            "split_date": str(split.split_date.date()),
+            "train_outcomes_from": fitted.outcome_range_[0], "train_outcomes_to": fitted.outcome_range_[1],
+            "train_pairs": fitted.n_pairs_fit_, "train_needs": fitted.n_needs_fit_,
+            "test_needs": int(split.test_truth["need_id"].nunique()), "test_relevant_pairs": len(split.test_truth),
+        },
+        "parameters": {name: value for name, value in fitted.get_params(deep=False).items() if name != "matcher"},
+        "matcher_weights": fitted.matcher_.weights_,
+        "feature_names": fitted.feature_names_,
+        "k": k,
+        "metrics": result.metrics(),
+        "beats_matcher": result.beats_matcher,
+        "previous_version": previous,
+        "previous_metrics": previous_metrics,
+    }
+    version = store.save(fitted, metadata)
+    activated = activate and result.beats_matcher
+    if activated:
+        store.activate(version)
+    gain = result.value("reranker", metric) / result.value("matcher", metric) - 1 if result.value("matcher", metric) else float("inf")
+    if as_json:
+        print(json.dumps({"version": version, "folder": str(store.folder), "activated": activated,
+                          "active": store.active(), "ndcg_gain_over_matcher": gain,
+                          **{key: metadata[key] for key in ("data", "metrics", "beats_matcher", "previous_version")}},
+                         indent=2, ensure_ascii=False, default=str))
+        return
+    console.print(
+        f"Split date / Ngày chia: [bold]{split.split_date.date()}[/] — trained on {fitted.n_pairs_fit_} candidate pairs "
+        f"of {fitted.n_needs_fit_} needs (top {candidates} of the matcher), tested on "
+        f"{split.test_truth['need_id'].nunique()} needs, {len(split.test_truth)} relevant test pairs."
+    )
+    print_comparison(result.table, k, console)
+    verdict = "beats" if result.beats_matcher else "does NOT beat"
+    console.print(f"Re-ranker {verdict} the hand-weighted matcher on {metric}: {result.value('reranker', metric):.3f} "
+                  f"vs {result.value('matcher', metric):.3f} ({gain:+.1%}) / "
+                  f"Bộ xếp hạng lại {'tốt hơn' if result.beats_matcher else 'KHÔNG tốt hơn'} bộ ghép nối thủ công.")
+    console.print(f"Version / Phiên bản: [bold]{version}[/] in {store.folder}")
+    if activated:
+        console.print(f"Active / Đang dùng: {version}" + (f" (was {previous})" if previous else ""))
+    else:
+        reason = "--no-activate" if not activate else f"it does not beat the matcher on {metric}"
+        console.print(f"Not activated ({reason}); active stays / Giữ phiên bản hiện tại: {previous or 'none (hand-weighted matcher)'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_command)

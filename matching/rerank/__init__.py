@@ -1,0 +1,38 @@
+"""A re-ranker learned from recorded outcomes, and its versions as files.
+
+- :class:`OutcomeReranker`: the matcher's top N per need re-ordered by a
+  ``HistGradientBoostingRegressor`` fitted to graded outcomes (:mod:`.model`);
+- :func:`pair_features`, :class:`FirmHistory`: what the model sees of a pair, history
+  strictly before the pair's date (:mod:`.pairs`);
+- :func:`evaluate_reranker`: the comparison with the matcher and the baselines after a
+  split date, through :func:`matching.protocol.evaluate_models`;
+- :class:`ModelStore`: versions (model file + JSON metadata with its SHA-256), the active
+  one, activate and rollback (:mod:`.versions`).
+"""
+
+from matching.rerank.exceptions import ModelIntegrityError, ModelVersionError, RerankError
+from matching.rerank.model import (
+    OutcomeReranker,
+    RerankEvaluation,
+    evaluate_reranker,
+    training_pairs,
+)
+from matching.rerank.pairs import HISTORY_COLUMNS, FirmHistory, need_dates, pair_features
+from matching.rerank.versions import ModelStore, data_hash, file_sha256
+
+__all__ = [
+    "OutcomeReranker",
+    "RerankEvaluation",
+    "evaluate_reranker",
+    "training_pairs",
+    "FirmHistory",
+    "HISTORY_COLUMNS",
+    "need_dates",
+    "pair_features",
+    "ModelStore",
+    "data_hash",
+    "file_sha256",
+    "RerankError",
+    "ModelVersionError",
+    "ModelIntegrityError",
+]

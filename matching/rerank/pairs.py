@@ -1,0 +1,262 @@
+"""Features of a (need, firm) pair for the re-ranker, and the firm's history as of a date.
+
+Three groups of columns, all numeric (``NaN`` where unknown; the gradient-boosted trees
+handle it):
+
+- the matcher's **component values** (``value_<component>``: each contribution divided by
+  its weight, in [0, 1]), its ``matcher_score`` and the firm's ``matcher_rank`` in the list;
+- **pair facts** the data holds: the buyer exports to the buyer's country
+  (``exports_to_buyer_country``), the firm speaks the buyer's language
+  (``speaks_buyer_language``), ``speaks_english``, ``n_export_markets``,
+  ``multinational_customers``, ``distance_km`` and its band, the firm's size
+  (``log_employees``, ``log_monthly_capacity``), ``sector_match``, and the buyer's country
+  as a category (``buyer_country_code``) so the trees can learn per-country tastes;
+- the firm's **outcome history strictly before the pair's date** (``hist_*``): how often it
+  was suggested, contacted, met, sampled or audited, ordered from, rejected, rejected for
+  not replying, and the shares of suggestions that reached a meeting or were rejected.
+  An event at or after the date is never counted (:class:`FirmHistory`), so a feature
+  computed for a training pair cannot see its own outcome or any later one.
+
+A pair's date is the day its need was created (midnight in Hanoi): the day the shortlist
+was first asked for. A need without ``created`` uses its first recorded event when training
+and every known event when ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from features.clock import TIME_ZONE
+from features.geo import UnknownParkError, haversine_km, park
+
+__all__ = [
+    "COUNTRY_LANGUAGE",
+    "DISTANCE_BANDS_KM",
+    "HISTORY_COLUMNS",
+    "FirmHistory",
+    "pair_features",
+    "need_dates",
+]
+
+# The language a buyer's staff most likely share with a supplier, by the buyer's country
+# (ISO alpha-2 -> ISO 639-1); countries not listed deal in English.
+COUNTRY_LANGUAGE: Mapping[str, str] = {"JP": "ja", "KR": "ko", "CN": "zh", "TW": "zh", "HK": "zh", "VN": "vi"}
+# Upper bounds of the distance bands (km): same district, same city, the region, further.
+DISTANCE_BANDS_KM: tuple[float, ...] = (10.0, 25.0, 60.0)
+
+_STATUS_COUNTS = {  # history column -> statuses counted
+    "hist_suggested": ("suggested",),
+    "hist_contacted": ("contacted",),
+    "hist_meetings": ("meeting",),
+    "hist_samples_audits": ("sample", "audit"),
+    "hist_orders": ("order",),
+    "hist_rejections": ("rejected",),
+}
+_NO_REPLY_WORDS = ("no response", "không phản hồi", "no reply")
+HISTORY_COLUMNS: tuple[str, ...] = (*_STATUS_COUNTS, "hist_no_reply", "hist_meeting_share", "hist_rejection_share")
+
+
+def _utc_ns(values: pd.Series) -> np.ndarray:
+    """Times as int64 nanoseconds UTC; a time without zone is taken as Hanoi time."""
+    times = pd.to_datetime(values, errors="coerce")
+    if getattr(times.dt, "tz", None) is None:
+        times = times.dt.tz_localize(TIME_ZONE)
+    return times.dt.tz_convert("UTC").to_numpy(dtype="datetime64[ns]").astype(np.int64)
+
+
+class FirmHistory:
+    """Counts of each firm's recorded outcomes strictly before a given time.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        Event log ``need_id, firm_id, status, at`` (optional ``reason``): only what is
+        known at fitting time (the training outcomes).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"need_id": ["N1", "N2"], "firm_id": ["F1", "F1"],
+    ...                     "status": ["meeting", "meeting"],
+    ...                     "at": ["2025-01-10T09:00:00+07:00", "2025-03-01T09:00:00+07:00"]})
+    >>> history = FirmHistory(log)
+    >>> int(history.counts(["F1"], [pd.Timestamp("2025-02-01", tz="UTC").value])["hist_meetings"][0])
+    1
+    """
+
+    def __init__(self, outcomes: pd.DataFrame | None) -> None:
+        self._times: dict[str, dict[str, np.ndarray]] = {}
+        if outcomes is None or outcomes.empty:
+            return
+        events = pd.DataFrame({
+            "firm_id": outcomes["firm_id"].astype(str).to_numpy(),
+            "status": outcomes["status"].astype(str).to_numpy(),
+            "at": _utc_ns(outcomes["at"]),
+        })
+        reason = outcomes["reason"] if "reason" in outcomes.columns else pd.Series("", index=outcomes.index)
+        folded = reason.fillna("").astype(str).str.lower().to_numpy()
+        no_reply = np.array([any(w in r for w in _NO_REPLY_WORDS) for r in folded], dtype=bool)
+        for column, statuses in _STATUS_COUNTS.items():
+            self._index(column, events[events["status"].isin(statuses).to_numpy()])
+        self._index("hist_no_reply", events[(events["status"] == "rejected").to_numpy() & no_reply])
+
+    def _index(self, column: str, events: pd.DataFrame) -> None:
+        self._times[column] = {firm: np.sort(group["at"].to_numpy())
+                               for firm, group in events.groupby("firm_id", sort=False)}
+
+    def counts(self, firm_ids: Sequence[str], before_ns: Sequence[int]) -> dict[str, np.ndarray]:
+        """Per pair, the firm's counts of events strictly before ``before_ns`` (ns UTC).
+
+        Returns a dict of :data:`HISTORY_COLUMNS` -> array of len(firm_ids).
+        """
+        before = np.asarray(before_ns, dtype=np.int64)
+        out: dict[str, np.ndarray] = {}
+        for column in (*_STATUS_COUNTS, "hist_no_reply"):
+            by_firm = self._times.get(column, {})
+            empty = np.zeros(0, dtype=np.int64)
+            # side="left": an event at exactly the pair's time is not "before" it.
+            out[column] = np.array([np.searchsorted(by_firm.get(str(f), empty), t, side="left")
+                                    for f, t in zip(firm_ids, before, strict=True)], dtype=float)
+        shown = np.maximum(out["hist_suggested"], 1.0)
+        out["hist_meeting_share"] = out["hist_meetings"] / shown
+        out["hist_rejection_share"] = out["hist_rejections"] / shown
+        return out
+
+
+def need_dates(needs: pd.DataFrame, outcomes: pd.DataFrame | None = None) -> pd.Series:
+    """Each need's date (ns UTC, int64) indexed by ``need_id``: midnight in Hanoi of its
+    ``created`` day; else its first event in ``outcomes``; else the largest int64 (all
+    known history counts)."""
+    ids = needs["need_id"].astype(str)
+    dates = pd.Series(np.iinfo(np.int64).max, index=pd.Index(ids, name="need_id"), dtype=np.int64)
+    if outcomes is not None and not outcomes.empty:
+        first = pd.Series(_utc_ns(outcomes["at"]), index=outcomes["need_id"].astype(str)).groupby(level=0).min()
+        known = dates.index.isin(first.index)
+        dates[known] = first.reindex(dates.index[known]).to_numpy()
+    if "created" in needs.columns:
+        created = pd.to_datetime(needs["created"], errors="coerce", format="mixed").dt.normalize()
+        ok = created.notna().to_numpy()
+        if ok.any():
+            stamps = created[ok]
+            if stamps.dt.tz is None:
+                stamps = stamps.dt.tz_localize(TIME_ZONE)
+            dates[ok] = stamps.dt.tz_convert("UTC").to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return dates[~dates.index.duplicated()]
+
+
+def _band(km: np.ndarray) -> np.ndarray:
+    band = np.searchsorted(np.asarray(DISTANCE_BANDS_KM), km, side="left").astype(float)
+    band[np.isnan(km)] = np.nan
+    return band
+
+
+def _buyer_places(buyers: pd.DataFrame | None) -> dict[str, tuple[str, float, float]]:
+    """buyer_id -> (country, plant lat, plant lon)."""
+    if buyers is None or buyers.empty:
+        return {}
+    out = {}
+    for row in buyers.itertuples(index=False):
+        country = str(getattr(row, "country", "") or "").upper()
+        lat = lon = np.nan
+        park_id = getattr(row, "park_id", None)
+        if isinstance(park_id, str) and park_id:
+            try:
+                place = park(park_id)
+                lat, lon = place.lat, place.lon
+            except UnknownParkError:
+                pass
+        out[str(row.buyer_id)] = (country, lat, lon)
+    return out
+
+
+def pair_features(
+    ranked: pd.DataFrame,
+    needs: pd.DataFrame,
+    profiles: pd.DataFrame,
+    weights: Mapping[str, float],
+    buyers: pd.DataFrame | None,
+    history: FirmHistory,
+    dates: pd.Series,
+    countries: Sequence[str],
+) -> pd.DataFrame:
+    """The feature table of ranked pairs, one row per row of ``ranked``.
+
+    Parameters
+    ----------
+    ranked : DataFrame
+        :meth:`SupplierMatcher.rank` output (``need_id, rank, firm_id, score`` and one
+        contribution column per component).
+    needs : DataFrame
+        The needs (``need_id``, ``buyer_id``, ``sector``).
+    profiles : DataFrame
+        The matcher's ``profiles_`` (indexed by firm_id).
+    weights : dict
+        The matcher's ``weights_``, to turn contributions back into values.
+    buyers : DataFrame or None
+        ``buyer_id, country, park_id``.
+    history : FirmHistory
+    dates : Series
+        :func:`need_dates`: the time before which history counts, per need.
+    countries : sequence of str
+        Buyer countries with their own category code (others share one code).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``value_<component>`` ..., ``matcher_score``, ``matcher_rank``, the pair
+        facts and :data:`HISTORY_COLUMNS`, in a fixed order.
+    """
+    n = len(ranked)
+    out: dict[str, np.ndarray] = {}
+    for name, weight in weights.items():
+        values = ranked[name].to_numpy(dtype=float) if name in ranked.columns else np.full(n, np.nan)
+        out[f"value_{name}"] = values / weight if weight > 0 else np.full(n, np.nan)
+    out["matcher_score"] = ranked["score"].to_numpy(dtype=float)
+    out["matcher_rank"] = ranked["rank"].to_numpy(dtype=float)
+
+    need_ids = ranked["need_id"].astype(str).to_numpy()
+    firm_ids = ranked["firm_id"].astype(str).to_numpy()
+    need_table = needs.assign(need_id=needs["need_id"].astype(str)).drop_duplicates("need_id").set_index("need_id")
+    buyer_of = need_table["buyer_id"].astype(str) if "buyer_id" in need_table.columns else pd.Series(dtype=str)
+    sector_of = need_table["sector"] if "sector" in need_table.columns else pd.Series(dtype=object)
+    places = _buyer_places(buyers)
+    place = [places.get(str(buyer_of.get(nid, "")), ("", np.nan, np.nan)) for nid in need_ids]
+    country = np.array([p[0] for p in place], dtype=object)
+    plant_lat = np.array([p[1] for p in place], dtype=float)
+    plant_lon = np.array([p[2] for p in place], dtype=float)
+
+    firm = profiles.reindex(firm_ids)
+    markets = firm["export_markets"].to_numpy() if "export_markets" in firm.columns else np.full(n, (), dtype=object)
+    languages = firm["languages"].to_numpy() if "languages" in firm.columns else np.full(n, (), dtype=object)
+    sectors = firm["sectors"].to_numpy() if "sectors" in firm.columns else np.full(n, (), dtype=object)
+
+    def has(cells: np.ndarray, wanted: Sequence[str]) -> np.ndarray:
+        return np.array([float(bool(w) and isinstance(c, tuple) and w in c)
+                         for c, w in zip(cells, wanted, strict=True)])
+
+    out["exports_to_buyer_country"] = has(markets, list(country))
+    out["speaks_buyer_language"] = has(languages, [COUNTRY_LANGUAGE.get(c, "en") if c else "" for c in country])
+    out["speaks_english"] = has(languages, ["en"] * n)
+    out["n_export_markets"] = np.array([len(c) if isinstance(c, tuple) else 0 for c in markets], dtype=float)
+    out["multinational_customers"] = _column(firm, "multinational_customers", n)
+    km = haversine_km(_column(firm, "lat", n), _column(firm, "lon", n), plant_lat, plant_lon)
+    out["distance_km"] = np.asarray(km, dtype=float)
+    out["distance_band"] = _band(out["distance_km"])
+    out["log_employees"] = np.log1p(_column(firm, "employees", n))
+    out["log_monthly_capacity"] = np.log1p(_column(firm, "monthly_capacity", n))
+    need_sector = [str(sector_of.get(nid)) if isinstance(sector_of.get(nid), str) else "" for nid in need_ids]
+    out["sector_match"] = has(sectors, need_sector)
+    codes = {c: i for i, c in enumerate(countries)}
+    out["buyer_country_code"] = np.array([codes.get(c, len(codes)) for c in country], dtype=float)
+
+    before = dates.reindex(need_ids, fill_value=np.iinfo(np.int64).max).to_numpy(dtype=np.int64)
+    out.update(history.counts(firm_ids, before))
+    return pd.DataFrame(out, index=ranked.index)
+
+
+def _column(table: pd.DataFrame, name: str, n: int) -> np.ndarray:
+    if name not in table.columns:
+        return np.full(n, np.nan)
+    return pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
