@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from features.exceptions import CnhtError
 
-__all__ = ["MatchingError", "HyperParameterError", "NeedError", "UnknownFirmError", "EventError"]
+__all__ = ["MatchingError", "HyperParameterError", "NeedError", "UnknownFirmError", "EventError", "SupportError",
+           "IneligibleNominationError"]
 
 
 class MatchingError(CnhtError):
@@ -32,3 +33,17 @@ class UnknownFirmError(MatchingError, KeyError):
 class EventError(MatchingError, ValueError):
     """A business-matching event cannot be scheduled as described (zero tables, unknown
     participant, a pair both requested and refused, unreadable event file)."""
+
+
+class SupportError(MatchingError, ValueError):
+    """A support round cannot be used as described (unreadable file, unknown support type,
+    a nomination given twice, fairness constraints that cannot all hold)."""
+
+
+class IneligibleNominationError(SupportError):
+    """A nomination refused by an eligibility rule of its round; ``rule`` names the rule
+    (``"tax_code"``, ``"in_hanoi"``, ``"supporting_industry"``, ``"recently_funded"`` ...)."""
+
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule

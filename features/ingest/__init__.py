@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from features.exceptions import IngestLimitError
+from features.ingest._parse import CellProblem, tax_code
 from features.ingest._pipeline import IngestResult, TablePreview, preview_table, read_table
 from features.ingest._read import Source, has_more_rows_than
 from features.limits import MAX_TEXT_CHARS, ReadLimits
@@ -60,6 +61,8 @@ __all__ = [
     "read_needs",
     "read_outcomes",
     "has_more_rows_than",
+    "tax_code",
+    "CellProblem",
 ]
 
 Progress = Callable[[int, int], None]

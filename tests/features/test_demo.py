@@ -38,7 +38,7 @@ def data():
     return generate(seed=DEFAULT_SEED)
 
 
-NOT_GENERATED = {"event_demo.json"}
+NOT_GENERATED = {"event_demo.json", "support_round_demo.json"}
 
 
 def _files(folder: Path) -> list[str]:
