@@ -29,6 +29,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from features.numbers import format_number
 from matching.exceptions import SupportError
 
 __all__ = ["FairnessRule", "SupportSelection", "select_support", "selection_objective"]
@@ -248,8 +249,9 @@ def select_support(frame: pd.DataFrame, budget: int, *, max_per_firm: int | None
                             status, time.perf_counter() - started, tuple(fairness))
 
 
-def _million(vnd: float) -> str:
-    return f"{vnd / 1e6:,.0f} tr.đ"
+def _million(vnd: float, lang: str) -> str:
+    """Millions of VND for people (the one number format: ``1.485 tr.đ`` in vi, ``1,485 million VND`` in en)."""
+    return f"{format_number(vnd / 1e6, lang)} tr.đ" if lang == "vi" else f"{format_number(vnd / 1e6, lang)} million VND"
 
 
 def _reasons(frame: pd.DataFrame, chosen: np.ndarray, budget: int, max_per_firm: int | None,
@@ -267,11 +269,11 @@ def _reasons(frame: pd.DataFrame, chosen: np.ndarray, budget: int, max_per_firm:
     rank[np.flatnonzero(chosen)[order]] = np.arange(1, int(chosen.sum()) + 1)
     codes, vi, en = [], [], []
     for i in range(len(frame)):
-        ratio = f"{per_billion[i]:.2f}"
+        ratio_vi, ratio_en = (format_number(per_billion[i], lang, 2) for lang in ("vi", "en"))
         if chosen[i]:
             codes.append("selected")
-            vi.append(f"Được chọn (hạng {rank[i]}): giá trị {value[i]:.2f}, {ratio} điểm/tỷ đồng")
-            en.append(f"Selected (rank {rank[i]}): value {value[i]:.2f}, {ratio} points per billion VND")
+            vi.append(f"Được chọn (hạng {rank[i]}): giá trị {format_number(value[i], 'vi', 2)}, {ratio_vi} điểm/tỷ đồng")
+            en.append(f"Selected (rank {rank[i]}): value {format_number(value[i], 'en', 2)}, {ratio_en} points per billion VND")
             continue
         if not frame.at[i, "eligible"]:
             rule = str(frame.at[i, "rule"]) if "rule" in frame else ""
@@ -287,17 +289,17 @@ def _reasons(frame: pd.DataFrame, chosen: np.ndarray, budget: int, max_per_firm:
         mine = spent_by_firm.get(firm_of[i], 0.0)
         if max_per_firm is not None and mine + cost[i] > max_per_firm:
             codes.append("firm_cap")
-            vi.append(f"Doanh nghiệp đã đạt mức tối đa: đã chọn {_million(mine)}, thêm {_million(cost[i])} "
-                      f"vượt {_million(max_per_firm)}")
-            en.append(f"Firm cap reached: {_million(mine)} selected, {_million(cost[i])} more exceeds "
-                      f"{_million(max_per_firm)}")
+            vi.append(f"Doanh nghiệp đã đạt mức tối đa: đã chọn {_million(mine, 'vi')}, thêm {_million(cost[i], 'vi')} "
+                      f"vượt {_million(max_per_firm, 'vi')}")
+            en.append(f"Firm cap reached: {_million(mine, 'en')} selected, {_million(cost[i], 'en')} more exceeds "
+                      f"{_million(max_per_firm, 'en')}")
             continue
         capped = _fairness_cap(i, frame, chosen, cost, budget, fairness, memberships)
         if capped is not None:
             rule, group, used = capped
             codes.append("fairness_cap")
-            vi.append(f"Đã đạt trần công bằng ({rule.describe('vi')}): {group} đã có {_million(used)}")
-            en.append(f"Fairness cap reached ({rule.describe('en')}): {group} already has {_million(used)}")
+            vi.append(f"Đã đạt trần công bằng ({rule.describe('vi')}): {group} đã có {_million(used, 'vi')}")
+            en.append(f"Fairness cap reached ({rule.describe('en')}): {group} already has {_million(used, 'en')}")
             continue
         left = budget - spent
         if left >= cost[i]:  # only when HiGHS stopped early: every constraint above would allow it
@@ -307,14 +309,14 @@ def _reasons(frame: pd.DataFrame, chosen: np.ndarray, budget: int, max_per_firm:
             continue
         codes.append("over_budget")
         if lowest is not None and per_billion[i] < lowest:
-            vi.append(f"Vượt ngân sách còn lại ({_million(left)} < {_million(cost[i])}); giá trị/đồng {ratio} "
-                      f"thấp hơn mức thấp nhất được chọn {lowest:.2f} điểm/tỷ đồng")
-            en.append(f"Over the remaining budget ({_million(left)} < {_million(cost[i])}); value per VND {ratio} "
-                      f"lower than the last selected, {lowest:.2f} points per billion VND")
+            vi.append(f"Vượt ngân sách còn lại ({_million(left, 'vi')} < {_million(cost[i], 'vi')}); giá trị/đồng {ratio_vi} "
+                      f"thấp hơn mức thấp nhất được chọn {format_number(lowest, 'vi', 2)} điểm/tỷ đồng")
+            en.append(f"Over the remaining budget ({_million(left, 'en')} < {_million(cost[i], 'en')}); value per VND {ratio_en} "
+                      f"lower than the last selected, {format_number(lowest, 'en', 2)} points per billion VND")
         else:
-            vi.append(f"Vượt ngân sách còn lại ({_million(left)} < {_million(cost[i])}); tổ hợp được chọn "
+            vi.append(f"Vượt ngân sách còn lại ({_million(left, 'vi')} < {_million(cost[i], 'vi')}); tổ hợp được chọn "
                       "cho tổng giá trị cao hơn")
-            en.append(f"Over the remaining budget ({_million(left)} < {_million(cost[i])}); the selected "
+            en.append(f"Over the remaining budget ({_million(left, 'en')} < {_million(cost[i], 'en')}); the selected "
                       "combination gives more value in all")
     return frame.assign(selected=chosen, rank=rank, value_per_billion=per_billion.round(4),
                         reason_code=codes, reason_vi=vi, reason_en=en)

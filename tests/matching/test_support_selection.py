@@ -137,3 +137,18 @@ def test_bad_parameters_say_what_was_expected():
         select_support(frame, 10, fairness=[FairnessRule("district", max_share=1.5)])
     with pytest.raises(SupportError, match="lacks \\['value'\\]"):
         select_support(frame.drop(columns="value"), 10)
+
+
+def test_reasons_write_figures_the_way_of_each_language():
+    """Vietnamese reasons: 1.485 tr.đ and 2,22 điểm/tỷ đồng; English: 1,485 million VND and 2.22 points."""
+    import re
+
+    from matching.support.selection import _million
+
+    assert _million(1_485_000_000, "vi") == "1.485 tr.đ"
+    assert _million(1_485_000_000, "en") == "1,485 million VND"
+    frame = _round(3, 8)
+    decisions = select_support(frame, budget=int(frame["cost"].sum() // 2)).decisions
+    vi, en = " ".join(decisions["reason_vi"]), " ".join(decisions["reason_en"])
+    assert re.search(r"\d,\d\d điểm/tỷ đồng", vi) and not re.search(r"\d\.\d\d điểm", vi)
+    assert re.search(r"\d\.\d\d points per billion VND", en)
