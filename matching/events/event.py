@@ -8,13 +8,13 @@ into slots.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from features.description_files import read_description
 from matching.exceptions import EventError
 
 __all__ = ["Slot", "EventBuyer", "EventFirm", "Request", "Event", "make_slots", "check_event",
@@ -271,24 +271,4 @@ def event_from_dict(data: Mapping) -> Event:
 
 def read_event(path: str | Path) -> Event:
     """Read an event description from a ``.json``, ``.yaml`` or ``.yml`` file (:func:`event_from_dict`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise EventError(f"Event file {path} does not exist; give a JSON or YAML event description "
-                         "such as data/demo/event_demo.json.")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as exc:  # json.JSONDecodeError or yaml.YAMLError: both the user's to fix
-        raise EventError(f"Event file {path} cannot be read: {exc}. Fix the syntax.") from None
-    try:
-        return event_from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, EventError):
-            raise
-        raise EventError(f"Event file {path}: an entry lacks or misspells {exc}; see "
-                         "data/demo/event_demo.json for the format.") from None
+    return read_description(path, event_from_dict, EventError, "Event file", "data/demo/event_demo.json")

@@ -7,13 +7,13 @@ with the rule and how to fix it); :func:`read_round` loads one from a JSON or YA
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from features.description_files import read_description
 from matching.exceptions import SupportError
 
 __all__ = ["SupportType", "EligibilityRules", "Nomination", "FundingRecord", "SupportRound", "check_round",
@@ -279,24 +279,4 @@ def round_from_dict(data: Mapping) -> SupportRound:
 
 def read_round(path: str | Path) -> SupportRound:
     """Read a support round from a ``.json``, ``.yaml`` or ``.yml`` file (:func:`round_from_dict`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SupportError(f"Support round file {path} does not exist; give a JSON or YAML round description "
-                           "such as data/demo/support_round_demo.json.")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as exc:  # json.JSONDecodeError or yaml.YAMLError: both the user's to fix
-        raise SupportError(f"Support round file {path} cannot be read: {exc}. Fix the syntax.") from None
-    try:
-        return round_from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, SupportError):
-            raise
-        raise SupportError(f"Support round file {path}: an entry lacks or misspells {exc}; see "
-                           "data/demo/support_round_demo.json for the format.") from None
+    return read_description(path, round_from_dict, SupportError, "Support round file", "data/demo/support_round_demo.json")

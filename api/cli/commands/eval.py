@@ -243,7 +243,6 @@ def _tune_labelled(firms_path: Path, needs_path: Path, k: int, folds: int, as_js
 
 def _eval_demo(data_dir: Path, split_date: str | None, k: int, as_json: bool) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from matching import SupplierMatcher
     from matching.protocol import default_models, evaluate_models, relative_gain
@@ -270,7 +269,22 @@ def _eval_demo(data_dir: Path, split_date: str | None, k: int, as_json: bool) ->
         f"test {len(split.test_pairs)} pairs, {split.test_truth['need_id'].nunique()} test needs, "
         f"{len(split.test_truth)} relevant test pairs (meeting or beyond, not rejected)."
     )
-    for slice_name, title in (("all", "All test needs / Mọi nhu cầu kiểm tra"), ("cold_start", "Cold-start firms / Doanh nghiệp chưa có lịch sử")):
+    print_model_tables(table, console)
+    for metric, gain in gains.items():
+        console.print(f"matcher vs best baseline on {metric}: [bold]{gain:+.1%}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+
+
+def print_model_tables(table, console) -> None:
+    """One table per slice (all test needs, then cold-start firms), one column per model, the
+    best figure of each metric in bold: ``cnht eval`` on outcomes and ``cnht train``."""
+    from rich.table import Table
+
+    for slice_name, title in (("all", "All test needs / Mọi nhu cầu kiểm tra"),
+                              ("cold_start", "Cold-start firms / Doanh nghiệp chưa có lịch sử")):
         part = table[table["slice"] == slice_name].set_index("model").drop(columns="slice")
         out = Table(title=f"{title} — {int(part['needs'].iloc[0])} needs")
         out.add_column("metric")
@@ -284,9 +298,3 @@ def _eval_demo(data_dir: Path, split_date: str | None, k: int, as_json: bool) ->
             best = values.max() if not metric.startswith("exposure_gini") else values.min()
             out.add_row(metric, *[f"[bold]{v:.3f}[/]" if v == best else f"{v:.3f}" for v in values])
         console.print(out)
-    for metric, gain in gains.items():
-        console.print(f"matcher vs best baseline on {metric}: [bold]{gain:+.1%}[/]")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_command)

@@ -52,24 +52,10 @@ def code_version() -> str:
 
 
 def print_comparison(table, k: int, console) -> None:
-    """The table of ``cnht eval``: one column per model, all test needs then cold-start firms."""
-    from rich.table import Table
+    """The tables of ``cnht eval``: one column per model, all test needs then cold-start firms."""
+    from api.cli.commands.eval import print_model_tables
 
-    for slice_name, title in (("all", "All test needs / Mọi nhu cầu kiểm tra"),
-                              ("cold_start", "Cold-start firms / Doanh nghiệp chưa có lịch sử")):
-        part = table[table["slice"] == slice_name].set_index("model").drop(columns="slice")
-        out = Table(title=f"{title} — {int(part['needs'].iloc[0])} needs")
-        out.add_column("metric")
-        for model in part.index:
-            out.add_column(model, justify="right")
-        metrics = part.columns.drop("needs")
-        if slice_name != "all":  # coverage and exposure describe whole lists, not a slice of the truth
-            metrics = [m for m in metrics if not m.startswith(("coverage", "exposure"))]
-        for metric in metrics:
-            values = part[metric]
-            best = values.max() if not metric.startswith("exposure_gini") else values.min()
-            out.add_row(metric, *[f"[bold]{v:.3f}[/]" if v == best else f"{v:.3f}" for v in values])
-        console.print(out)
+    print_model_tables(table, console)
 
 
 def train_command(
