@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Integer, String, select, text
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.storage import repository as repo
@@ -525,7 +525,18 @@ def upsert_table(
     if kind == "outcomes" and "at" in frame.columns:
         frame = frame.sort_values("at", kind="stable", na_position="first")
     log = _OutcomeLog(session) if kind == "outcomes" else None
-    for row_number, record in _records(frame):
+    records = _records(frame)
+    if log is None:
+        # Rows in chunks, each chunk in one savepoint: when every row of a chunk stores
+        # cleanly (the usual case) it costs no savepoint per row; a chunk with any problem is
+        # rolled back whole and stored row by row below, each row in its own savepoint.
+        clean: list[tuple[int, dict[str, Any]]] = []
+        for start in range(0, len(records), _CHUNK_ROWS):
+            chunk = records[start : start + _CHUNK_ROWS]
+            if not _store_chunk(session, kind, upsert, chunk, columns, skipped, actor, counts):
+                clean.extend(chunk)
+        records = clean
+    for row_number, record in records:
         too_big = _oversized(kind, record)
         fatal = [p for p in too_big if p[0] in _REQUIRED[kind]]
         if fatal:
@@ -590,6 +601,32 @@ def read_ahead(kind: str, frame: pd.DataFrame) -> None:
 def _parsed_certificates(text: str) -> tuple[Any, ...]:
     """The certificates of a firm's certification text (read once per import; never changed)."""
     return tuple(parse_certifications(text))
+
+
+_CHUNK_ROWS = 200
+
+
+class _ChunkProblem(Exception):
+    """A row of a chunk needs the row-by-row path (a cell too long, a rejected row)."""
+
+
+def _store_chunk(session: Session, kind: str, upsert: Any, chunk: list[tuple[int, dict[str, Any]]],
+                 columns: set[str], skipped: dict[int, set[str]], actor: str, counts: ImportCounts) -> bool:
+    """Store every row of ``chunk`` in one savepoint; False (nothing kept) at the first problem."""
+    results: list[str] = []
+    try:
+        with session.begin_nested():
+            for row_number, record in chunk:
+                if _oversized(kind, record):
+                    raise _ChunkProblem
+                results.append(upsert(session, _Row(row_number, dict(record), columns,
+                                                    skipped.get(row_number, set())), actor))  # fmt: skip
+            session.flush()
+    except (_ChunkProblem, ServiceError, DataError, IntegrityError):  # _RowRejected is a ServiceError
+        return False
+    for result in results:
+        setattr(counts, result, getattr(counts, result) + 1)
+    return True
 
 
 def import_result(session: Session, result: IngestResult, actor: str) -> ImportCounts:

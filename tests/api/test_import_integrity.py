@@ -313,3 +313,29 @@ def test_an_import_reads_its_rows_texts_before_its_transaction_writes(app, monke
         stored = {f.firm_id: (f.process_codes, f.latitude is not None) for f in session.scalars(sa.select(Firm))}
     assert "stamping" in stored["R0001"][0] and "injection_moulding" in stored["R0002"][0]
     assert stored["R0001"][1] and stored["R0002"][1]
+
+
+def test_a_rejected_row_inside_a_chunk_leaves_the_chunks_other_rows_stored(app, client, staff, tmp_path):
+    """Rows are stored in chunks (one savepoint each); a chunk with a rejected row is stored
+    row by row instead, so the rejection costs that row only, in any chunk."""
+    from tests.api.conftest import make_firm
+
+    assert client.post("/api/v1/firms", json=make_firm(), headers=staff).status_code == 201
+    assert client.post("/api/v1/firms", json=make_firm(firm_id="F0002", tax_code=None), headers=staff).status_code == 201
+    lines = ["firm_id,name,tax_code"] + [f"X{i:04d},Firm {i}," for i in range(450)]
+    lines.insert(301, "F0002,Firm two,0100109106")  # F0001's tax code: rejected, in the second chunk
+    path = tmp_path / "firms.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from api.storage.imports import import_result
+    from features.ingest import read_table
+
+    result = read_table("firms", str(path))
+    with transaction(app.state.sessionmaker) as session:
+        counts = import_result(session, result, "test")
+    assert (counts.inserted, counts.rows_rejected) == (450, 1), counts
+    [reject] = counts.rejects
+    assert reject["row"] == 302 and reject["column"] == "tax_code" and "F0001" in reject["reason"]
+    with transaction(app.state.sessionmaker) as session:
+        stored = session.scalar(sa.select(sa.func.count()).select_from(Firm).where(Firm.firm_id.like("X%")))
+        assert stored == 450
+        assert session.scalar(sa.select(Firm.tax_code).where(Firm.firm_id == "F0002")) is None
