@@ -175,8 +175,8 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(OperationalError, _on_database_down)
     app.add_exception_handler(PoolTimeoutError, _on_pool_timeout)
-    app.state.ranking = MatcherCache(slots=settings.ranking_concurrency,
-                                     wait_seconds=settings.queue_wait_seconds)  # fmt: skip
+    app.state.ranking = MatcherCache(slots=settings.ranking_concurrency, wait_seconds=settings.queue_wait_seconds,
+                                     models_folder=settings.models_folder())  # fmt: skip
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes,
                        auth_failures_per_minute=settings.auth_failures_per_minute)  # fmt: skip

@@ -573,6 +573,11 @@ class ShortlistEntryResult(MatchEntryPublic):
     model_version: str
     created_at: dt.datetime
     status: str | None
+    rerank_score: float | None = Field(
+        default=None, description="Re-ranked runs only: the re-ranker's predicted relevance (about 0..4) that "
+                                  "ordered the list; score and components stay the matcher's")
+    matcher_rank: int | None = Field(
+        default=None, description="Re-ranked runs only: the firm's rank in the hand-weighted matcher's list")
 
 
 _UNDERSTOOD = ("What was read from the need (matching.need_facts.understood): codes with vi/en labels, "

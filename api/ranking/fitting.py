@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.storage.errors import ServiceError
-from api.storage.models import Buyer, Firm, Need
+from api.storage.models import Buyer, Firm, Need, Outcome
 from api.storage.repository import stored_certificates
 from features import clock
 from features.certifications import Certification, valid_codes
@@ -36,6 +36,8 @@ __all__ = [
     "RankingError",
     "data_version",
     "needs_version",
+    "outcomes_version",
+    "outcomes_frame",
     "firms_frame",
     "buyers_frame",
     "fit_matcher",
@@ -78,12 +80,16 @@ class FittedMatcher:
         ``SupplierMatcher-{taxonomy version}-{data version}``, stored with each shortlist entry.
     names : dict
         firm_id -> firm name.
+    buyers : DataFrame or None
+        ``buyer_id, country, park_id`` the matcher was fitted with (the re-ranker's pair
+        facts read them too).
     """
 
     matcher: SupplierMatcher
     data_version: str
     model_version: str
     names: Mapping[str, str]
+    buyers: pd.DataFrame | None = field(default=None, compare=False)
 
     def with_diversity(self, diversity: bool) -> SupplierMatcher:
         """The matcher, or a shallow copy re-ranking by maximal marginal relevance.
@@ -124,6 +130,34 @@ def data_version(session: Session) -> str:
 def needs_version(session: Session) -> str:
     """Version of the needs (count, latest update), 10 hexadecimal characters."""
     return _digest(_table_state(session, Need))
+
+
+def outcomes_version(session: Session) -> str:
+    """Version of the recorded outcomes (count, latest id and time), 10 hexadecimal characters.
+
+    Outcomes are appended, one row per event: a new event changes the latest id.
+    """
+    count, latest_id, latest_at = session.execute(
+        select(func.count(Outcome.id), func.max(Outcome.id), func.max(Outcome.at))
+    ).one()  # fmt: skip
+    return _digest(int(count or 0), latest_id, str(latest_at))
+
+
+def outcomes_frame(session: Session) -> pd.DataFrame:
+    """Every recorded outcome event as the re-ranker reads it: ``need_id, firm_id, status,
+    reason, at`` (``at`` as UTC timestamps), oldest first.
+
+    The re-ranker counts, for each pair, only the firm's events strictly before the need's
+    date (:class:`matching.rerank.FirmHistory`), so reading them all leaks nothing.
+    """
+    rows = session.execute(
+        select(Outcome.need_id, Outcome.firm_id, Outcome.status, Outcome.reason, Outcome.at)
+        .order_by(Outcome.at, Outcome.id)
+    ).all()  # fmt: skip
+    table = pd.DataFrame.from_records(rows, columns=["need_id", "firm_id", "status", "reason", "at"])
+    # Stored times are UTC; a naive one (SQLite) must not be read as Hanoi time.
+    table["at"] = pd.to_datetime(table["at"], utc=True)
+    return table
 
 
 def _certificates(firm: Firm) -> tuple[Certification, ...]:
@@ -228,16 +262,14 @@ def fit_matcher(session: Session, *, today: dt.date | None = None) -> FittedMatc
             "Expected at least one firm in the database to rank, got none. Create firms "
             "(POST /api/v1/firms) or import them (cnht import firms FILE) first."
         )
-    buyers = list(session.scalars(select(Buyer).order_by(Buyer.buyer_id)))
-    matcher = SupplierMatcher(geocode=False).fit(
-        _profiles(firms, today or clock.today()), buyers=buyers_frame(buyers)
-    )
+    buyers = buyers_frame(list(session.scalars(select(Buyer).order_by(Buyer.buyer_id))))
+    matcher = SupplierMatcher(geocode=False).fit(_profiles(firms, today or clock.today()), buyers=buyers)
     taxonomy_version = load_taxonomy().version
     model_version = f"SupplierMatcher-{taxonomy_version}-{version}"
     if len(model_version) > _MODEL_VERSION_LENGTH:  # several taxonomy file versions joined
         model_version = f"SupplierMatcher-{_digest(taxonomy_version)}-{version}"
     return FittedMatcher(matcher=matcher, data_version=version, model_version=model_version,
-                         names={f.firm_id: f.name for f in firms})  # fmt: skip
+                         names={f.firm_id: f.name for f in firms}, buyers=buyers)  # fmt: skip
 
 
 def need_record(need: Need) -> dict[str, Any]:

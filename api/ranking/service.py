@@ -21,8 +21,10 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,17 +34,22 @@ from api.ranking.fitting import (
     data_version,
     fit_matcher,
     needs_version,
+    outcomes_frame,
+    outcomes_version,
     parse_stored_need,
 )
+from api.ranking.reranking import ActiveModel, ActiveReranker, reranked_model_version
 from api.storage.models import Firm, Need
 from api.storage.session import READ_ONLY
 from features.exceptions import CnhtError
 from matching import NeedQuery
+from matching.rerank import FirmHistory
 
 __all__ = [
     "MatcherCache",
     "reason_records",
     "ranked_entries",
+    "shortlist_model_version",
     "needs_for_firm",
     "FIRM_VISIBLE_NEEDS",
 ]
@@ -68,6 +75,9 @@ class MatcherCache:
         Rankings computed at once (setting ``ranking_concurrency``).
     wait_seconds : float, default 5.0
         Longest wait for a slot (setting ``queue_wait_seconds``).
+    models_folder : path, optional
+        Folder of the re-ranker's versions (setting ``models_dir``): its active version,
+        when there is a usable one, re-orders shortlists (:meth:`reranker`). None: never.
 
     Attributes
     ----------
@@ -75,9 +85,12 @@ class MatcherCache:
         How many times a matcher was fitted (refits included).
     """
 
-    def __init__(self, slots: int = 2, wait_seconds: float = 5.0) -> None:
+    def __init__(self, slots: int = 2, wait_seconds: float = 5.0, models_folder: Path | str | None = None) -> None:
         self.slots = slots
         self.wait_seconds = wait_seconds
+        self.models_folder = models_folder
+        self._active_model = None if models_folder is None else ActiveModel(models_folder)
+        self._history: tuple[str, FirmHistory] | None = None
         self._slots = threading.BoundedSemaphore(slots)
         self._lock = threading.Lock()
         self._fitted: FittedMatcher | None = None
@@ -184,6 +197,28 @@ class MatcherCache:
             self._needs = (version, queries)
         return queries
 
+    def reranker(self, session: Session) -> ActiveReranker | None:
+        """The active re-ranker version with the outcomes recorded so far, or None.
+
+        None when no models folder is set, no version is active, or the active one cannot be
+        used (missing, tampered or unloadable file: logged once as a warning, see
+        :class:`api.ranking.reranking.ActiveModel`); shortlists then use the hand-weighted
+        matcher. ``active.json`` is read on every call, so ``cnht models activate`` and
+        ``rollback`` take effect on the next shortlist. The outcomes are read from the
+        database again only when they changed (:func:`outcomes_version`).
+        """
+        if self._active_model is None:
+            return None
+        loaded = self._active_model.get()
+        if loaded is None:
+            return None
+        version = outcomes_version(session)
+        cached = self._history
+        if cached is None or cached[0] != version:
+            cached = (version, FirmHistory(outcomes_frame(session)))
+            self._history = cached
+        return ActiveReranker(version=loaded.version, model=loaded.model, history=cached[1])
+
 
 
 def reason_records(reasons: Iterable[Any]) -> list[dict[str, Any]]:
@@ -205,7 +240,8 @@ def reason_records(reasons: Iterable[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity: bool = False) -> list[dict[str, Any]]:
+def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity: bool = False,
+                   reranker: ActiveReranker | None = None) -> list[dict[str, Any]]:
     """Rank the firms for ``query``: rank, firm, score, contributions and reasons (vi/en).
 
     Parameters
@@ -215,12 +251,19 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
     k : int
         Firms wanted (fewer when fewer pass the need's constraints).
     diversity : bool, default False
-        Re-rank by maximal marginal relevance.
+        Re-rank by maximal marginal relevance (the hand-weighted matcher's order: a
+        re-ranker is not applied, it would undo the variety).
+    reranker : ActiveReranker, optional
+        The active re-ranker version: the matcher's top ``n_candidates`` are re-ordered by
+        its predicted relevance, then cut to ``k``.
 
     Returns
     -------
     list of dict
-        ``rank, firm_id, firm_name, score, components, reasons`` in rank order.
+        ``rank, firm_id, firm_name, score, components, reasons`` in rank order; ``score``
+        and ``components`` stay the matcher's (the components sum to the score). Re-ranked
+        entries add ``rerank_score`` (the model's predicted relevance, about 0..4, which
+        orders the list) and ``matcher_rank`` (the firm's rank in the matcher's list).
 
     Raises
     ------
@@ -228,22 +271,48 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
         The need names something the matcher cannot use (an unknown park).
     """
     matcher = fitted.with_diversity(diversity)
+    model = None if diversity or reranker is None else reranker.model
     try:
-        rows = matcher.rank(query, k=k).to_dict("records")
+        if model is None:
+            rows = matcher.rank(query, k=k).to_dict("records")
+        else:
+            candidates = matcher.rank(query, k=max(int(model.n_candidates), k))
+            rows = model.rerank(candidates, _need_table(query), matcher=matcher, buyers=fitted.buyers,
+                                history=reranker.history, k=k).to_dict("records")
         explanations = matcher.explain_many(query, [row["firm_id"] for row in rows])
         out = []
         for row, explanation in zip(rows, explanations, strict=True):
-            out.append({
+            entry = {
                 "rank": int(row["rank"]),
                 "firm_id": str(row["firm_id"]),
                 "firm_name": fitted.names.get(str(row["firm_id"]), ""),
-                "score": float(row["score"]),
+                "score": float(row["score" if model is None else "matcher_score"]),
                 "components": {name: float(row[name]) for name in matcher.weights_},
                 "reasons": reason_records(explanation.failed + explanation.reasons),
-            })  # fmt: skip
+            }  # fmt: skip
+            if model is not None:
+                entry["rerank_score"] = float(row["score"])
+                entry["matcher_rank"] = int(row["matcher_rank"])
+            out.append(entry)
     except CnhtError as exc:
         raise RankingError(f"Need {query.need_id} cannot be ranked: {exc}") from exc
     return out
+
+
+def shortlist_model_version(fitted: FittedMatcher, reranker: ActiveReranker | None, *,
+                            diversity: bool = False) -> str:
+    """The ``model_version`` a shortlist run records: the matcher's, plus ``+rerank:VERSION``
+    when :func:`ranked_entries` re-ranked it (:func:`reranked_model_version`)."""
+    if reranker is None or diversity:
+        return fitted.model_version
+    return reranked_model_version(fitted.model_version, reranker.version)
+
+
+def _need_table(query: NeedQuery) -> pd.DataFrame:
+    """What the re-ranker's pair features read of a need: buyer, sector code, date."""
+    return pd.DataFrame([{"need_id": query.need_id, "buyer_id": query.buyer_id,
+                          "sector": query.sectors[0] if query.sectors else None,
+                          "created": pd.Timestamp(query.as_of)}])  # fmt: skip
 
 
 FIRM_VISIBLE_NEEDS = 20

@@ -1,7 +1,9 @@
 """``/needs/{need_id}/shortlist``: a need's ranked, explained shortlist, computed and stored.
 
 ``POST`` (staff) ranks the firms with the matcher fitted on the database (cached, refitted
-only when firms or buyers changed: :mod:`api.ranking`), stores the result as a new *run*
+only when firms or buyers changed: :mod:`api.ranking`), re-ordered by the active re-ranker
+version when there is a usable one (``cnht models``; the run's ``model_version`` then ends
+in ``+rerank:VERSION`` and each entry adds ``rerank_score`` and ``matcher_rank``), stores the result as a new *run*
 (its entries with their score, components, reasons and model version), and records each
 new (need, firm) pair's first outcome ``suggested``. ``GET`` (staff, analysts) reads the
 latest run, even when it is empty (filters that matched no firm).
@@ -27,6 +29,7 @@ from api.ranking import (
     parse_stored_need,
     ranked_entries,
     reason_records,
+    shortlist_model_version,
 )
 from api.schemas import NeedIdPath, ShortlistEntryResult, ShortlistPublic, ShortlistRequest
 from api.storage import repository as repo
@@ -123,6 +126,8 @@ def read_shortlist(session: Session, need_id: str, run_id: int | None = None) ->
     names = {fid: name for fid, name in session.execute(
         select(Firm.firm_id, Firm.name).where(Firm.firm_id.in_(firm_ids)))}  # fmt: skip
     statuses = repo.latest_statuses(session, need_id, firm_ids)
+    rerank = (run.parameters or {}).get("rerank") or {}
+    rerank_scores, matcher_ranks = rerank.get("scores") or {}, rerank.get("matcher_ranks") or {}
     data = [
         ShortlistEntryResult(
             entry_id=e.id, run_id=e.run_id, need_id=e.need_id, rank=e.rank, firm_id=e.firm_id,
@@ -130,6 +135,7 @@ def read_shortlist(session: Session, need_id: str, run_id: int | None = None) ->
             components={name: float(value) for name, value in (e.components or {}).items()},
             reasons=reason_records(e.reasons or []), model_version=e.model_version,
             created_at=e.created_at, status=statuses[e.firm_id],
+            rerank_score=rerank_scores.get(e.firm_id), matcher_rank=matcher_ranks.get(e.firm_id),
         )
         for e in entries
     ]  # fmt: skip
@@ -161,26 +167,34 @@ def create_shortlist(
         need = repo.get_need(reader, need_id)
         fitted = ranking.get(reader)
         query = parse_stored_need(need, exclude_firms=excluded_firms(reader, fitted, body))
+        reranker = ranking.reranker(reader)
     with ranking.slot():
-        ranked = ranked_entries(fitted, query, body.k, diversity=body.diversity)
+        ranked = ranked_entries(fitted, query, body.k, diversity=body.diversity, reranker=reranker)
     repo.get_need(session, need_id)  # still there
     created = dt.datetime.now(dt.UTC)
-    run = ShortlistRun(need_id=need_id, model_version=fitted.model_version, k=body.k,
-                       parameters={"diversity": body.diversity, "filters": body.filters.model_dump()},
+    model_version = shortlist_model_version(fitted, reranker, diversity=body.diversity)
+    parameters = {"diversity": body.diversity, "filters": body.filters.model_dump()}
+    if model_version != fitted.model_version:
+        parameters["rerank"] = {
+            "version": reranker.version, "matcher_version": fitted.model_version,
+            "scores": {r["firm_id"]: r["rerank_score"] for r in ranked},
+            "matcher_ranks": {r["firm_id"]: r["matcher_rank"] for r in ranked},
+        }  # fmt: skip
+    run = ShortlistRun(need_id=need_id, model_version=model_version, k=body.k, parameters=parameters,
                        by=principal.actor, created_at=created)  # fmt: skip
     session.add(run)
     session.flush()
     entries = [
         ShortlistEntry(run_id=run.id, need_id=need_id, firm_id=r["firm_id"], rank=r["rank"],
                        score=r["score"], components=r["components"], reasons=r["reasons"],
-                       model_version=fitted.model_version, created_at=created)
+                       model_version=model_version, created_at=created)
         for r in ranked
     ]  # fmt: skip
     session.add_all(entries)
     session.flush()
     repo.suggest_pairs(session, need_id, [(entry.firm_id, entry.id) for entry in entries], by=principal.actor)
     repo.audit(session, principal.actor, "create", "shortlist", need_id, None,
-               {"run_id": run.id, "model_version": fitted.model_version, "k": body.k,
+               {"run_id": run.id, "model_version": model_version, "k": body.k,
                 "diversity": body.diversity, "filters": body.filters.model_dump(),
                 "firms": [r["firm_id"] for r in ranked]})  # fmt: skip
     # Stored: end the write here (SQLite: the write lock is held no longer than the writes)

@@ -201,9 +201,7 @@ class OutcomeReranker(BaseEstimator):
         check_is_fitted(self)
         ranked = self.matcher_.rank(needs, k=max(int(self.n_candidates), int(k))).reset_index(drop=True)
         table = needs if isinstance(needs, pd.DataFrame) else pd.DataFrame(needs)
-        features = pair_features(ranked, table, self.matcher_.profiles_, self.matcher_.weights_, self.buyers_,
-                                 self.history_, need_dates(table), self.countries_)
-        return ranked, features[self.feature_names_]
+        return ranked, self._features(ranked, table, self.matcher_, self.buyers_, self.history_)
 
     def rank(self, needs: pd.DataFrame, k: int = 10) -> pd.DataFrame:
         """Rank firms for a batch of needs (a DataFrame in the needs' import format).
@@ -215,6 +213,57 @@ class OutcomeReranker(BaseEstimator):
             ``matcher_score``, ``matcher_rank`` and the matcher's contribution columns.
         """
         ranked, features = self.features(needs, k)
+        return self._order(ranked, features, k)
+
+    def rerank(self, ranked: pd.DataFrame, needs: pd.DataFrame, *, matcher: SupplierMatcher,
+               buyers: pd.DataFrame | None = None, history: FirmHistory | None = None, k: int = 10) -> pd.DataFrame:
+        """Re-order candidates another fitted matcher ranked, with that matcher's firms and
+        the given outcome history (the service: the matcher fitted on the database, the
+        outcomes recorded there).
+
+        Parameters
+        ----------
+        ranked : DataFrame
+            ``matcher.rank(needs, k=N)``: the candidates, best first, with their
+            contribution columns (N at least ``k``; ``n_candidates`` is what the model was
+            trained on).
+        needs : DataFrame
+            ``need_id, buyer_id, sector, created`` of the ranked needs; history counts
+            strictly before each need's ``created`` day.
+        matcher : SupplierMatcher
+            The fitted matcher that ranked them (its ``profiles_`` and ``weights_``).
+        buyers : DataFrame, optional
+            ``buyer_id, country, park_id``.
+        history : FirmHistory, optional
+            Outcomes known now (default: none).
+        k : int, default 10
+
+        Returns
+        -------
+        DataFrame
+            As :meth:`rank`.
+
+        Raises
+        ------
+        RerankError
+            The matcher lacks a component the model was trained on.
+        """
+        check_is_fitted(self)
+        ranked = ranked.reset_index(drop=True)
+        features = self._features(ranked, needs, matcher, buyers, history or FirmHistory(None))
+        return self._order(ranked, features, k)
+
+    def _features(self, ranked: pd.DataFrame, needs: pd.DataFrame, matcher: SupplierMatcher,
+                  buyers: pd.DataFrame | None, history: FirmHistory) -> pd.DataFrame:
+        features = pair_features(ranked, needs, matcher.profiles_, matcher.weights_, buyers, history,
+                                 need_dates(needs), self.countries_)
+        missing = [name for name in self.feature_names_ if name not in features.columns]
+        if missing:
+            raise RerankError(f"Expected the features the model was trained on, got none for {missing}: the matcher "
+                              f"has components {sorted(matcher.weights_)}. Train the re-ranker on this matcher again.")
+        return features[self.feature_names_]
+
+    def _order(self, ranked: pd.DataFrame, features: pd.DataFrame, k: int) -> pd.DataFrame:
         if ranked.empty:
             return pd.DataFrame(columns=["need_id", "rank", "firm_id", "score", "matcher_score", "matcher_rank"])
         predicted = self.model_.predict(features.to_numpy(dtype=float))
