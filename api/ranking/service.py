@@ -43,7 +43,7 @@ from api.storage.models import Firm, Need
 from api.storage.session import READ_ONLY
 from features.exceptions import CnhtError
 from matching import NeedQuery
-from matching.rerank import FirmHistory
+from matching.rerank import FirmHistory, RerankError
 
 __all__ = [
     "MatcherCache",
@@ -277,8 +277,14 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
             rows = matcher.rank(query, k=k).to_dict("records")
         else:
             candidates = matcher.rank(query, k=max(int(model.n_candidates), k))
-            rows = model.rerank(candidates, _need_table(query), matcher=matcher, buyers=fitted.buyers,
-                                history=reranker.history, k=k).to_dict("records")
+            try:
+                rows = model.rerank(candidates, _need_table(query), matcher=matcher, buyers=fitted.buyers,
+                                    history=reranker.history, k=k).to_dict("records")
+            except RerankError as exc:  # a version that does not fit this matcher: never a failed shortlist
+                logger.warning("event=rerank_fallback version=%s need_id=%s error=%s Ranked with the "
+                               "hand-weighted matcher.", reranker.version, query.need_id, exc)  # fmt: skip
+                model = None
+                rows = candidates[candidates["rank"] <= k].to_dict("records")
         explanations = matcher.explain_many(query, [row["firm_id"] for row in rows])
         out = []
         for row, explanation in zip(rows, explanations, strict=True):
@@ -299,11 +305,11 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
     return out
 
 
-def shortlist_model_version(fitted: FittedMatcher, reranker: ActiveReranker | None, *,
-                            diversity: bool = False) -> str:
+def shortlist_model_version(fitted: FittedMatcher, reranker: ActiveReranker | None,
+                            entries: list[dict[str, Any]]) -> str:
     """The ``model_version`` a shortlist run records: the matcher's, plus ``+rerank:VERSION``
-    when :func:`ranked_entries` re-ranked it (:func:`reranked_model_version`)."""
-    if reranker is None or diversity:
+    when :func:`ranked_entries` re-ranked its ``entries`` (:func:`reranked_model_version`)."""
+    if reranker is None or not any("rerank_score" in entry for entry in entries):
         return fitted.model_version
     return reranked_model_version(fitted.model_version, reranker.version)
 

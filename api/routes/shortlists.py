@@ -172,7 +172,7 @@ def create_shortlist(
         ranked = ranked_entries(fitted, query, body.k, diversity=body.diversity, reranker=reranker)
     repo.get_need(session, need_id)  # still there
     created = dt.datetime.now(dt.UTC)
-    model_version = shortlist_model_version(fitted, reranker, diversity=body.diversity)
+    model_version = shortlist_model_version(fitted, reranker, ranked)
     parameters = {"diversity": body.diversity, "filters": body.filters.model_dump()}
     if model_version != fitted.model_version:
         parameters["rerank"] = {

@@ -10,6 +10,7 @@ hand-weighted order.
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import pandas as pd
@@ -184,3 +185,17 @@ def test_the_reranker_counts_the_outcomes_recorded_in_the_database(app, client, 
     assert suggested("F0003") == 1.0 and suggested("F0002") == 0.0
     with transaction(app.state.sessionmaker) as session:
         assert session.scalar(select(func.count()).select_from(Outcome)) == 3
+
+
+def test_a_version_that_does_not_fit_the_matcher_falls_back_with_a_warning(client, seeded, trained, store, caplog):
+    models, _ = store
+    odd = copy.deepcopy(trained["F0003"])
+    odd.feature_names_ = [*odd.feature_names_, "value_colour_match"]  # a component this matcher lacks
+    version = models.save(odd, {"kind": "outcome_reranker"})
+    plain = _shortlist(client, seeded)
+    models.activate(version)
+    with caplog.at_level(logging.WARNING, logger="api.ranking.service"):
+        fallback = _shortlist(client, seeded)
+    assert fallback["model_version"] == plain["model_version"] and _order(fallback) == _order(plain)
+    assert any("event=rerank_fallback" in r.getMessage() and "value_colour_match" in r.getMessage()
+               for r in caplog.records)
