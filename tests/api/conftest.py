@@ -36,8 +36,9 @@ def settings(request: pytest.FixtureRequest, tmp_path) -> Iterator[Settings]:
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
+        # A models folder of the test's own: never a models/ that a `cnht train` left in the clone.
         yield Settings(database_url=url, database_schema=schema, max_upload_bytes=20_000,
-                       max_upload_rows=50)  # fmt: skip
+                       max_upload_rows=50, models_dir=str(tmp_path / "models"))  # fmt: skip
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
