@@ -264,6 +264,8 @@ WORDS: dict[str, dict[str, str]] = {
     "save_profile": {"vi": "Lưu hồ sơ", "en": "Save profile"},
     "profile_saved": {"vi": "Đã lưu hồ sơ.", "en": "Profile saved."},
     "certificates_saved": {"vi": "Đã lưu chứng chỉ.", "en": "Certificates saved."},
+    "no_certificates": {"vi": "Chưa có chứng chỉ nào: thêm ở dòng dưới, hoặc dán nguyên văn vào ô bên dưới bảng.",
+                        "en": "No certificate yet: add one in the row below, or paste the text in the box under the table."},
     "nothing_changed": {"vi": "Không có gì thay đổi.", "en": "Nothing changed."},
     "email": {"vi": "Thư điện tử", "en": "Email"},
     "phone": {"vi": "Điện thoại", "en": "Phone"},
