@@ -15,7 +15,6 @@ like the pool, ``database_pool_size``), never in a worker thread, and for at mos
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -27,7 +26,12 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, authenticate
 from api.ranking import MatcherCache
-from api.storage.errors import PermissionDeniedError, ServiceError
+from api.storage.errors import (
+    PermissionDeniedError,
+    ServiceBusyError,
+    ServiceError,
+    retry_after_seconds,
+)
 from api.storage.session import READ_ONLY
 
 __all__ = [
@@ -52,25 +56,6 @@ _bearer = HTTPBearer(auto_error=False, description="API key: `cnht keys create -
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class ServiceBusyError(ServiceError):
-    """Every database connection or ranking slot stayed busy for the whole queue wait (503).
-
-    Attributes
-    ----------
-    retry_after : int
-        Seconds the client should wait before retrying (the ``Retry-After`` header).
-    """
-
-    status_code = 503
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def retry_after_seconds(wait_seconds: float) -> int:
-    """``Retry-After`` for a queue wait of ``wait_seconds``: the wait rounded up, at least 1."""
-    return max(1, math.ceil(wait_seconds))
 
 
 async def _database_slot(request: Request) -> AsyncIterator[None]:

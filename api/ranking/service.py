@@ -39,6 +39,7 @@ from api.ranking.fitting import (
     parse_stored_need,
 )
 from api.ranking.reranking import ActiveModel, ActiveReranker, reranked_model_version
+from api.storage.errors import ServiceBusyError, retry_after_seconds
 from api.storage.models import Firm, Need
 from api.storage.session import READ_ONLY
 from features.exceptions import CnhtError
@@ -113,8 +114,6 @@ class MatcherCache:
         ServiceBusyError
             No slot came free within ``wait_seconds`` (503 with ``Retry-After``).
         """
-        from api.deps import ServiceBusyError, retry_after_seconds
-
         if not self._slots.acquire(timeout=self.wait_seconds):
             raise ServiceBusyError(
                 f"All {self.slots} ranking slots stayed busy for {self.wait_seconds:g} s "

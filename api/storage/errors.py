@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from features.exceptions import CnhtError
 
 __all__ = [
@@ -13,6 +15,8 @@ __all__ = [
     "AuthenticationError",
     "UploadTooLargeError",
     "UploadInvalidError",
+    "ServiceBusyError",
+    "retry_after_seconds",
 ]
 
 
@@ -73,3 +77,24 @@ class UploadInvalidError(ServiceError):
     """An uploaded file cannot be imported (too many rows, unreadable, wrong kind)."""
 
     status_code = 422
+
+
+class ServiceBusyError(ServiceError):
+    """Every database connection or ranking slot stayed busy for the whole queue wait (503).
+
+    Attributes
+    ----------
+    retry_after : int
+        Seconds the client should wait before retrying (the ``Retry-After`` header).
+    """
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(wait_seconds: float) -> int:
+    """``Retry-After`` for a queue wait of ``wait_seconds``: the wait rounded up, at least 1."""
+    return max(1, math.ceil(wait_seconds))
