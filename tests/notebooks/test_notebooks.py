@@ -6,8 +6,11 @@ error. For the three notebooks of the plan, a probe cell appended after the last
 the kernel's key objects as JSON, and the facts that matter are checked against values the
 test computes on its own (the demo files read again, metrics recomputed from the table).
 
-The static checks (committed without outputs, no machine paths, bilingual intro, NFC) are fast
-and not marked slow.
+Every notebook, executed, leaves at least one chart (an ``image/png`` output) drawn by a backend
+that needs no display, and ends with a conclusion in words (Vietnamese, then English).
+
+The static checks (committed without outputs, no machine paths, bilingual intro and conclusion,
+headless backend, NFC) are fast and not marked slow.
 """
 
 from __future__ import annotations
@@ -127,6 +130,15 @@ def run():
     return _run
 
 
+def _images(notebook) -> list[tuple[int, str]]:
+    """(cell index, MIME type) of every image a notebook's code cells display."""
+    return [
+        (index, mime) for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+        for o in cell.get("outputs", []) if o.get("output_type") in ("display_data", "execute_result")
+        for mime in o.get("data", {}) if mime.startswith("image/")
+    ]
+
+
 def _printed(notebook) -> str:
     return "".join(
         o.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
@@ -155,6 +167,28 @@ def test_committed_clean_and_portable(path: Path):
         assert unicodedata.is_normalized("NFC", cell.source), f"{path.name} cell {index} is not NFC"
         for machine_path in ("/work/", "/home/", "/tmp/", "/root/", "C:\\"):
             assert machine_path not in cell.source, f"{path.name} cell {index} names {machine_path!r}"
+    # No rendered chart hides anywhere else in the file either (cell attachments, metadata).
+    assert "image/png" not in path.read_text(encoding="utf-8"), f"{path.name} carries an image; strip it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_charts_need_no_display(path: Path):
+    """matplotlib is told to render without a display (inline, i.e. Agg to PNG, or Agg itself),
+    so the charts are drawn even where MPLBACKEND names an interactive backend."""
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert "matplotlib" in source, f"{path.name} draws no chart with matplotlib"
+    assert re.search(r"^%matplotlib inline$|matplotlib\.use\([\"']Agg[\"']\)", source, re.M), (
+        f"{path.name}: select a headless backend (%matplotlib inline or matplotlib.use('Agg')) "
+        "before the first chart")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ends_with_a_conclusion_in_words(path: Path):
+    last = nbformat.read(path, as_version=4).cells[-1]
+    assert last.cell_type == "markdown", f"{path.name} must end with a conclusion (markdown cell)"
+    assert "Kết luận" in last.source and "Conclusion" in last.source
+    vi, en = last.source.find("**Tiếng Việt.**"), last.source.find("**English.**")
+    assert 0 <= vi < en, f"{path.name}: the conclusion gives Vietnamese first, then English"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -174,6 +208,16 @@ def test_notebook_runs(run, path: Path):
     notebook, _ = run(path.name)
     executed = [c for c in notebook.cells if c.cell_type == "code"]
     assert executed and all(c.execution_count is not None for c in executed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_leaves_a_chart(run, path: Path):
+    notebook, _ = run(path.name)
+    images = _images(notebook)
+    assert any(mime == "image/png" for _, mime in images), (
+        f"{path.name} executed without leaving an image/png output (found {images}); draw at least "
+        "one chart with matplotlib and show it (plt.show() under %matplotlib inline)")
 
 
 @pytest.mark.slow
