@@ -43,6 +43,7 @@ from features.demo.phrases import (
     STAFF,
 )
 from features.demo.places import PARKS
+from features.geo import haversine_km
 
 __all__ = ["draw_buyers", "draw_needs", "draw_outcomes", "affinity", "STEP_THRESHOLDS"]
 
@@ -203,13 +204,6 @@ def _coverage(wanted: list[str], held: list[str]) -> float:
     return total / len(wanted)
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
-
-
 def _codes(cell: object) -> list[str]:
     return [c for c in str(cell or "").split(";") if c]
 
@@ -237,7 +231,7 @@ def affinity(need: dict[str, object], buyer: dict[str, object], firm: FirmTruth,
     preferred = _codes(need["preferred_certifications"])
     share = sum(c in valid for c in preferred) / len(preferred) if preferred else 0.0
     _, lat, lon = PARKS[str(buyer["park_id"])]
-    km = _km(firm.ward[3], firm.ward[4], lat, lon)
+    km = haversine_km(firm.ward[3], firm.ward[4], lat, lon)
     required = need["min_monthly_capacity"] or int(need["annual_volume"]) / 12  # type: ignore[arg-type]
     capacity_fit = min(1.0, firm.monthly_capacity / float(required))  # type: ignore[arg-type]
     score = (
