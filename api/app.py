@@ -204,7 +204,9 @@ def create_worker_app() -> FastAPI:
     from api.request_context import configure_logging
 
     configure_logging()
-    app = create_app(get_settings(), migrate_database=False)
+    settings = get_settings()
+    settings.apply_thread_switch()
+    app = create_app(settings, migrate_database=False)
     app.state.fit_before_serving = True
     return app
 

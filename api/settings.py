@@ -8,6 +8,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
     ranking_concurrency : int, default 2
         Rankings (shortlists, ``/match``, suggestions, upgrades, a firm's visible needs)
         computed at once; they are CPU-bound, so about one per core.
+    thread_switch_ms : float, default 1.0
+        How long a thread of the server may run Python before another thread waiting for the
+        interpreter takes it (``sys.setswitchinterval``; Python's own default is 5 ms). The
+        event loop that answers ``/health`` and hands requests to their threads waits for it
+        behind the request threads, so a shorter turn keeps it responsive under load; set by
+        ``cnht serve`` for its process (and each worker), never by the library.
     max_body_bytes : int, default 1 MiB
         Largest request body other than an import upload (larger answers 413 before it is
         read; uploads may hold ``max_upload_bytes`` plus their form's overhead).
@@ -91,6 +98,7 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, gt=0)
     queue_wait_seconds: float = Field(default=5.0, gt=0)
     ranking_concurrency: int = Field(default=2, gt=0)
+    thread_switch_ms: float = Field(default=1.0, gt=0, le=100)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     auth_failures_per_minute: int = Field(default=30, gt=0)
     max_uncompressed_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
@@ -112,6 +120,10 @@ class Settings(BaseSettings):
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
             return Path(self.database_url[len(prefix):].split("?", 1)[0]).parent / "models"
         return Path("models")
+
+    def apply_thread_switch(self) -> None:
+        """Give this process's threads turns of ``thread_switch_ms`` (``cnht serve`` only)."""
+        sys.setswitchinterval(self.thread_switch_ms / 1000)
 
     def read_limits(self) -> ReadLimits:
         """The import limits of these settings, for :func:`features.ingest.read_table`."""

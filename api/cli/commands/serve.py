@@ -91,6 +91,7 @@ def serve(
     from api.storage.errors import ServiceError
 
     settings = get_settings()
+    settings.apply_thread_switch()
     if workers > 1 and settings.database_url.startswith("sqlite") and ":memory:" in settings.database_url:
         typer.echo("--workers above 1 needs a database the processes share; an in-memory "
                    "SQLite database exists in one process only. Use --workers 1 or a file.",
@@ -121,8 +122,14 @@ def serve(
     app.state.engine.dispose()
     app.state.probe_engine.dispose()
     typer.echo(f"{workers} worker processes")
-    uvicorn.run("api.app:create_worker_app", factory=True, workers=workers, host=host,
-                port=port, log_config=None, access_log=False)  # fmt: skip
+    from api.workers import serve_workers
+
+    try:
+        serve_workers("api.app:create_worker_app", host=host, port=port, workers=workers)
+    except OSError as exc:
+        typer.echo(f"Cannot listen on {host}:{port} ({exc.strerror or exc}): stop the program "
+                   "using it or choose another --port.", err=True)  # fmt: skip
+        raise typer.Exit(code=1) from exc
 
 
 def register(app: typer.Typer) -> None:
