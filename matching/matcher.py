@@ -103,6 +103,20 @@ def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
     return values, 1.0
 
 
+try:  # the ufunc behind np.clip, without its Python wrappers (a few microseconds a call)
+    from numpy._core.umath import clip as _clip_ufunc
+except ImportError:  # pragma: no cover - a NumPy that moved it: np.clip itself
+    _clip_ufunc = None
+
+
+def _clip01(values: object) -> np.ndarray:
+    """``np.clip(values, 0.0, 1.0)``: the same ufunc on the same operands (for float bounds
+    ``np.clip`` calls exactly this), minus the dispatch layers."""
+    if _clip_ufunc is not None and isinstance(values, np.ndarray):
+        return _clip_ufunc(values, 0.0, 1.0)
+    return np.clip(values, 0.0, 1.0)
+
+
 try:  # the C++ kernel behind scipy.sparse's products: y += A @ x for a CSC block
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
 except ImportError:  # pragma: no cover - a SciPy that moved its kernels: the numpy path below
@@ -792,15 +806,26 @@ class SupplierMatcher(BaseEstimator):
                 signal |= _any_of(matrix, ALL, known)
         return signal
 
-    def _score_rows(self, ctx: QueryContext, rows: np.ndarray,
-                    firms: FirmArrays | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _score_rows(self, ctx: QueryContext, rows: np.ndarray, firms: FirmArrays | None = None,
+                    known: Mapping[str, np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Scores of the firms at ``rows`` and each component's contribution (weight x value).
+
+        ``known``: component name -> its clipped values at ``rows``, computed already (by
+        :meth:`_prune_known`); a component's value of a firm depends on that firm alone, so
+        values read on a larger set of rows and gathered are the same floats.
+        """
         firms = self.firms_ if firms is None else firms
         contributions = {}
         total = np.zeros(len(rows))
         for component in self.components_:
             weight = self.weights_[component.name]
-            # The contract of every component, whatever the data (a capacity of -300, say).
-            value = np.clip(component.values(firms, ctx, rows), 0.0, 1.0) if weight else np.zeros(len(rows))
+            if not weight:
+                value = np.zeros(len(rows))
+            elif known is not None and component.name in known:
+                value = known[component.name]  # clipped already, on these rows
+            else:
+                # The contract of every component, whatever the data (a capacity of -300, say).
+                value = _clip01(component.values(firms, ctx, rows))
             contributions[component.name] = weight * value
             total += contributions[component.name]
         return total, contributions
@@ -857,7 +882,7 @@ class SupplierMatcher(BaseEstimator):
         for component in self.components_:
             weight = self.weights_[component.name]
             if weight and component.cheap:
-                value = np.clip(component.values(self.firms_, ctx, rows), 0.0, 1.0)
+                value = _clip01(component.values(self.firms_, ctx, rows))
                 total += np.multiply(value, weight, out=scratch)
         return total
 
@@ -872,28 +897,66 @@ class SupplierMatcher(BaseEstimator):
         on them a tighter bound, the cheap components exact and the others at their ``upper``,
         meets the same floor.
         """
+        return self._prune_known(ctx, rows, depth)[0]
+
+    def _prune_known(self, ctx: QueryContext, rows: np.ndarray, depth: int
+                     ) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+        """:meth:`_prune`, and the clipped values of the cheap components at the rows kept
+        (read for the tighter bound; the final scores reuse them), or None when not read."""
         probe = max(4 * depth, 64)
         if len(rows) <= 2 * probe:
-            return rows
-        bound = np.zeros(len(rows))
+            return rows, None
+        firms = self.firms_
+        # Bounds that read nothing per firm are summed as numbers first: one pass over the
+        # candidates for them all. (A bound only prunes: its last bits of rounding move no
+        # firm across the floor's tolerance, and any head gives an exact floor.)
+        bound, constant = None, 0.0
         for component in self.components_:
             weight = self.weights_[component.name]
             if weight:
-                bound += weight * component.coarse_upper(self.firms_, ctx, rows)
-        head = np.argpartition(-bound, probe - 1)[:probe]
+                upper = component.coarse_upper(firms, ctx, rows)
+                if np.ndim(upper) == 0:
+                    constant += weight * float(upper)
+                elif bound is None:
+                    bound = weight * upper
+                else:
+                    bound += weight * upper
+        if bound is None:
+            bound = np.full(len(rows), constant)
+        elif constant:
+            bound += constant
+        head = np.argpartition(bound, len(bound) - probe)[len(bound) - probe:]
         head_scores, _ = self._score_rows(ctx, rows[head])
         floor = float(np.partition(head_scores, len(head_scores) - depth)[len(head_scores) - depth]) - 1e-12
         # (The small tolerance keeps ties and rounding on the safe side.)
         rows = rows[bound >= floor]
         if len(rows) <= 2 * probe:
-            return rows
+            return rows, None
         # Whole columns are faster than a gather when most firms are candidates.
-        bound = self._cheap_scores(ctx, ALL)[rows] if 3 * len(rows) > len(self.firms_) else self._cheap_scores(ctx, rows)
+        every = 3 * len(rows) > len(firms)
+        known: dict[str, np.ndarray] = {}
+        bound = np.zeros(len(rows))
+        scratch = np.empty_like(bound)
+        constant = 0.0
         for component in self.components_:
             weight = self.weights_[component.name]
-            if weight and not component.cheap:
-                bound += weight * component.upper(self.firms_, ctx, rows)
-        return rows[bound >= floor]
+            if not weight:
+                continue
+            if component.cheap:
+                value = _clip01(component.values(firms, ctx, ALL))[rows] if every else \
+                    _clip01(component.values(firms, ctx, rows))
+                known[component.name] = value
+                bound += np.multiply(value, weight, out=scratch)
+            else:
+                upper = component.upper(firms, ctx, rows)
+                if np.ndim(upper) == 0:
+                    constant += weight * float(upper)
+                else:
+                    bound += np.multiply(upper, weight, out=scratch)
+        if constant:
+            bound += constant
+        keep = bound >= floor
+        return rows[keep], {name: value[keep] for name, value in known.items()}
 
     def _fallback_rows(self, mask: np.ndarray, count: int) -> np.ndarray:
         """The first ``count`` firms of ``mask`` in fallback order (best profiles first), in that order."""
@@ -926,8 +989,8 @@ class SupplierMatcher(BaseEstimator):
               ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
         """(rows kept, their scores, contributions, positions of the top ``k`` in ranked order)."""
         depth = max(5 * k, k + 1) if self.diversity == "mmr" else k
-        rows = self._prune(ctx, rows, depth)
-        scores, contributions = self._score_rows(ctx, rows)
+        rows, known = self._prune_known(ctx, rows, depth)
+        scores, contributions = self._score_rows(ctx, rows, known=known)
         return rows, scores, contributions, self._top(ctx, rows, scores, k)
 
     def _top(self, ctx: QueryContext, rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:

@@ -1,0 +1,93 @@
+"""The per-need fast paths (issue 8) give exactly the answers of the plain computations.
+
+Pruning reuses the cheap components' values for the final scores. Each is checked against
+the plain path, float for float.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matching import NeedQuery, SupplierMatcher
+from matching.components import ALL
+from matching.matcher import _clip01
+from tests.matching.conftest import AS_OF
+from tests.matching.test_components import _random_profiles
+
+NEEDS = [
+    NeedQuery("N-1", text="phay CNC nhôm ép nhựa", processes=("cnc_machining", "welding"),
+              materials=("aluminium",), preferred_certifications=("iso_9001",), target_capacity=5000.0,
+              as_of=AS_OF, park_id="thang_long", buyer_country="JP"),
+    NeedQuery("N-2", text="dập khuôn", processes=("stamping",), as_of=AS_OF),
+    NeedQuery("N-3", text="hàn tiện", mandatory_certifications=("iso_9001",), as_of=AS_OF, lat=21.2, lon=105.8),
+    NeedQuery("N-4", text="ép nhựa", as_of=AS_OF),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    # Enough firms for both pruning passes (more than 2 x 64 candidates after the first).
+    return SupplierMatcher(geocode=False, fallback=600).fit(_random_profiles(seed=5, n=900))
+
+
+def _plain_scores(matcher, ctx, rows):
+    """The score of every row by the definition: weight x clipped value, summed in component order."""
+    total = np.zeros(len(rows))
+    contributions = {}
+    for component in matcher.components_:
+        weight = matcher.weights_[component.name]
+        value = np.clip(component.values(matcher.firms_, ctx, rows), 0.0, 1.0) if weight else np.zeros(len(rows))
+        contributions[component.name] = weight * value
+        total += contributions[component.name]
+    return total, contributions
+
+
+@pytest.mark.parametrize("need", NEEDS, ids=lambda n: n.need_id)
+@pytest.mark.parametrize("k", [1, 10, 40])
+def test_pruned_rows_and_reused_values_give_the_plain_top_k(matcher, need, k):
+    ctx = matcher._context(need)
+    rows = np.arange(matcher.n_firms_fit_)
+    kept, known = matcher._prune_known(ctx, rows, k)
+    np.testing.assert_array_equal(kept, matcher._prune(ctx, rows, k))
+    for name, values in (known or {}).items():
+        component = next(c for c in matcher.components_ if c.name == name)
+        np.testing.assert_array_equal(values, np.clip(component.values(matcher.firms_, ctx, kept), 0.0, 1.0))
+    fast, fast_contributions = matcher._score_rows(ctx, kept, known=known)
+    plain, plain_contributions = _plain_scores(matcher, ctx, kept)
+    np.testing.assert_array_equal(fast, plain)
+    for name in plain_contributions:
+        np.testing.assert_array_equal(fast_contributions[name], plain_contributions[name])
+    # The top k of the pruned rows is the top k of every firm (score, then firm_id).
+    everyone, _ = _plain_scores(matcher, ctx, rows)
+    best = rows[np.lexsort((matcher._tie_rank[rows], -everyone))[:k]]
+    top = kept[matcher._top(ctx, kept, fast, k)]
+    np.testing.assert_array_equal(top, best)
+
+
+def test_the_needs_above_exercise_both_pruning_passes(matcher):
+    passes = set()
+    for need in NEEDS:
+        ctx = matcher._context(need)
+        kept, known = matcher._prune_known(ctx, np.arange(matcher.n_firms_fit_), 1)
+        passes.add("coarse" if kept.size < matcher.n_firms_fit_ else "none")
+        passes.add("tight" if known is not None else "none")
+    assert {"coarse", "tight"} <= passes
+
+
+def test_clip_equals_numpy_clip():
+    values = np.array([-0.5, -0.0, 0.0, 0.3, 1.0, 1.5, np.nan, np.inf, -np.inf])
+    np.testing.assert_array_equal(_clip01(values), np.clip(values, 0.0, 1.0))
+    assert np.signbit(_clip01(values)).tolist() == np.signbit(np.clip(values, 0.0, 1.0)).tolist()
+    assert _clip01(0.7) == np.clip(0.7, 0.0, 1.0)
+    np.testing.assert_array_equal(_clip01(np.array([0, 2, -1])), np.clip(np.array([0, 2, -1]), 0.0, 1.0))
+
+
+def test_cheap_values_on_every_firm_gathered_equal_values_at_the_rows(matcher):
+    rows = np.flatnonzero(np.arange(matcher.n_firms_fit_) % 3 != 1)
+    for need in NEEDS:
+        ctx = matcher._context(need)
+        for component in matcher.components_:
+            if component.cheap:
+                np.testing.assert_array_equal(component.values(matcher.firms_, ctx, ALL)[rows],
+                                              component.values(matcher.firms_, ctx, rows))
