@@ -1,17 +1,18 @@
 """The per-need fast paths (issue 8) give exactly the answers of the plain computations.
 
-Pruning reuses the cheap components' values for the final scores. Each is checked against
-the plain path, float for float.
+Pruning reuses the cheap components' values for the final scores; the result table is built
+without pandas' dict constructor. Each is checked against the plain path, float for float.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from matching import NeedQuery, SupplierMatcher
 from matching.components import ALL
-from matching.matcher import _clip01
+from matching.matcher import _clip01, _frame
 from tests.matching.conftest import AS_OF
 from tests.matching.test_components import _random_profiles
 
@@ -91,3 +92,25 @@ def test_cheap_values_on_every_firm_gathered_equal_values_at_the_rows(matcher):
             if component.cheap:
                 np.testing.assert_array_equal(component.values(matcher.firms_, ctx, ALL)[rows],
                                               component.values(matcher.firms_, ctx, rows))
+
+
+@pytest.mark.parametrize("include_filtered", [False, True])
+def test_the_result_table_is_the_dict_constructors(matcher, include_filtered):
+    k = 5
+    lists = [matcher._rank_columns(matcher._context(need), k, include_filtered, None) for need in NEEDS]
+    columns = ["need_id", "rank", "firm_id", "score", *matcher.weights_] + (["failed"] if include_filtered else [])
+    for one in lists:
+        plain = pd.DataFrame({c: one[c] for c in columns}, copy=False)
+        fast = _frame(one, columns)
+        pd.testing.assert_frame_equal(fast, plain, check_exact=True, check_index_type=True, check_column_type=True)
+        assert fast.dtypes.tolist() == plain.dtypes.tolist()
+    ranked = matcher.rank(list(NEEDS), k=k, include_filtered=include_filtered)
+    joined = {c: np.concatenate([one[c] for one in lists]) for c in columns}
+    pd.testing.assert_frame_equal(ranked, pd.DataFrame(joined), check_exact=True)
+
+
+def test_renaming_one_tables_columns_leaves_the_next_alone(matcher):
+    first = matcher.rank(NEEDS[0], k=3)
+    first.columns.name = "changed"
+    second = matcher.rank(NEEDS[1], k=3)
+    assert second.columns.name is None
