@@ -137,7 +137,11 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "compute_shortlist": {"vi": "Lập danh sách mới", "en": "Compute a new shortlist"},
     "firms_wanted": {"vi": "Số doanh nghiệp", "en": "Firms wanted"},
-    "diversity": {"vi": "Đa dạng hóa (MMR)", "en": "Diversity (MMR)"},
+    "diversity": {"vi": "Đa dạng hóa danh sách", "en": "Diversify the list"},
+    "diversity_help": {
+        "vi": "Doanh nghiệp có mô tả gần như giống nhau không chiếm hết đầu danh sách: nhường chỗ cho doanh nghiệp khác",
+        "en": "Firms whose descriptions read almost alike do not fill the top of the list: others get a place",
+    },
     "rank": {"vi": "Hạng", "en": "Rank"},
     "firm": {"vi": "Doanh nghiệp", "en": "Firm"},
     "firm_id": {"vi": "Mã DN", "en": "Firm ID"},
