@@ -77,6 +77,88 @@ OUTCOME_COLUMNS: dict[str, str] = {
     "by": "Who recorded it",
 }
 
+# What to type in each column, in Vietnamese: the import templates' help row shows it above
+# the English description of the dicts above (:func:`template_help`).
+HELP_VI: dict[str, dict[str, str]] = {
+    "firms": {
+        "firm_id": "Mã riêng, ổn định của doanh nghiệp, tối đa 64 ký tự, không có '/' (VN-0001, F0001); "
+        "để trống thì tạo là F + mã số thuế",
+        "name": "Tên đăng ký, tiếng Việt (Công ty TNHH ...)",
+        "tax_code": "Mã số thuế: 10 chữ số, hoặc 13 với đuôi chi nhánh 3 chữ số (0101234567-001)",
+        "address": "Địa chỉ như đang ghi (tên phường cũ hoặc sau 2025 đều được)",
+        "district": "Quận/huyện hoặc phường như đang ghi (quận cũ, hoặc phường sau 2025)",
+        "founded": "Năm thành lập (yyyy)",
+        "employees": "Số lao động",
+        "ownership": "domestic_private (tư nhân) | state (nhà nước) | fdi | joint_venture (liên doanh)",
+        "sectors": "Ngành công nghiệp hỗ trợ, chữ tự do hoặc mã, cách nhau bằng ';'",
+        "description": "Doanh nghiệp làm gì: công nghệ, sản phẩm, máy móc (chữ tự do, vi/en/ja)",
+        "products": "Sản phẩm chính (chữ tự do)",
+        "materials": "Vật liệu gia công (chữ tự do)",
+        "certifications": "Chứng chỉ như đang ghi (ISO 9001:2015; IATF16949 hết hạn 12/2024 ...)",
+        "export_markets": "Nước xuất khẩu tới, cách nhau bằng ';', mã ISO 2 chữ hoặc tên (JP; KR)",
+        "customers": "Khách hàng hiện tại (chữ tự do, cách nhau bằng ';')",
+        "monthly_capacity": "Công suất sản xuất mỗi tháng (số sản phẩm)",
+        "languages": "Ngôn ngữ nhân viên sử dụng: vi; en; ja; ko; zh",
+        "contact_email": "Email liên hệ",
+        "phone": "Điện thoại liên hệ",
+        "is_demo": "true cho dòng dữ liệu mẫu",
+    },
+    "buyers": {
+        "buyer_id": "Mã riêng, ổn định của bên mua, tối đa 64 ký tự, không có '/' (B001, CANON-TL)",
+        "name": "Tên bên mua (nhà máy)",
+        "country": "Quốc gia gốc, mã ISO 3166 2 chữ (JP, KR, TW, DE, US, ...)",
+        "park_id": "Mã khu công nghiệp nơi đặt nhà máy",
+        "sector": "Mã ngành chính",
+        "description": "Nhà máy sản xuất gì",
+        "is_demo": "true cho dòng dữ liệu mẫu (bên mua hư cấu)",
+    },
+    "needs": {
+        "need_id": "Mã riêng, ổn định của nhu cầu, tối đa 64 ký tự, không có '/' (N-0001)",
+        "buyer_id": "Bên mua cần linh kiện",
+        "title": "Tiêu đề ngắn (en, vi hoặc ja)",
+        "description": "Yêu cầu viết tự do (en, vi hoặc ja)",
+        "sector": "Mã hoặc tên ngành",
+        "processes": "Công nghệ cần có, mã hoặc tên, cách nhau bằng ';'",
+        "materials": "Vật liệu, mã hoặc tên, cách nhau bằng ';'",
+        "mandatory_certifications": "Chứng chỉ nhà cung cấp bắt buộc có, còn hiệu lực vào ngày của nhu cầu",
+        "preferred_certifications": "Chứng chỉ được cộng điểm cho nhà cung cấp",
+        "annual_volume": "Số sản phẩm mỗi năm",
+        "min_monthly_capacity": "Công suất tháng tối thiểu nhà cung cấp phải có (sản phẩm), không bắt buộc",
+        "tolerance_mm": "Dung sai chặt nhất, mm, không bắt buộc",
+        "deadline": "Ngày bên mua cần mẫu (yyyy-mm-dd)",
+        "created": "Ngày ghi nhận nhu cầu (yyyy-mm-dd)",
+        "status": "open (đang mở) | closed (đã đóng)",
+        "target_price_usd": "Bảo mật: giá mục tiêu mỗi sản phẩm; không bao giờ hiện cho doanh nghiệp",
+        "internal_notes": "Bảo mật: ghi chú của cán bộ; không bao giờ hiện cho doanh nghiệp",
+        "is_demo": "true cho dòng dữ liệu mẫu",
+    },
+    "outcomes": {
+        "need_id": "Nhu cầu",
+        "firm_id": "Doanh nghiệp",
+        "status": "suggested (đề xuất) | contacted (đã liên hệ) | meeting (gặp) | sample (mẫu) | "
+        "audit (đánh giá) | order (đơn hàng) | rejected (từ chối)",
+        "reason": "Lý do (bắt buộc khi từ chối)",
+        "at": "Thời điểm (ngày giờ ISO 8601)",
+        "by": "Người ghi nhận",
+    },
+}
+
+_HELP_EN: dict[str, dict[str, str]] = {"firms": FIRM_COLUMNS, "buyers": BUYER_COLUMNS,
+                                       "needs": NEED_COLUMNS, "outcomes": OUTCOME_COLUMNS}  # fmt: skip
+
+
+def template_help(table: str, column: str) -> str:
+    """What to type in ``column`` of ``table``: Vietnamese, then English on a second line.
+
+    >>> print(template_help("firms", "employees"))
+    Số lao động
+    Number of employees
+    """
+    english = _HELP_EN.get(table, {}).get(column, "")
+    vietnamese = HELP_VI.get(table, {}).get(column)
+    return f"{vietnamese}\n{english}" if vietnamese else english
+
+
 OUTCOME_STATUSES: tuple[str, ...] = (
     "suggested",
     "contacted",
@@ -97,6 +179,8 @@ __all__ = [
     "BUYER_COLUMNS",
     "NEED_COLUMNS",
     "OUTCOME_COLUMNS",
+    "HELP_VI",
+    "template_help",
     "OUTCOME_STATUSES",
     "OUTCOME_PATH",
     "OWNERSHIP_TYPES",

@@ -6,7 +6,8 @@ headers of :data:`features.columns.VI_HEADERS`. openpyxl stamps the save time in
 fixed timestamp derived from the seed: the same seed gives the same bytes.
 
 Templates (``templates/<table>_template.xlsx``): row 1 the Vietnamese header, row 2 the
-canonical English name, row 3 the column's description (what to type); data start on
+canonical English name, row 3 what to type in the column (Vietnamese, then English on a second line:
+:func:`features.columns.template_help`); data start on
 row 4. An importer skips rows 2-3 because row 2 repeats the canonical names.
 """
 
@@ -20,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
-from features.columns import VI_HEADERS
+from features.columns import VI_HEADERS, template_help
 
 __all__ = ["write_csv", "write_xlsx", "write_template", "fixed_timestamp"]
 
@@ -89,17 +90,23 @@ def write_xlsx(frame: pd.DataFrame, path: Path, when: datetime, sheet: str) -> N
 
 
 def write_template(columns: dict[str, str], path: Path, when: datetime, sheet: str) -> None:
-    """Write an empty import template: Vietnamese header, English name, description."""
+    """Write an empty import template: Vietnamese header, English name, what to type (vi, en).
+
+    ``sheet`` is the table (``firms``, ``buyers``, ``needs``, ``outcomes``).
+    """
     workbook = Workbook()
     ws = workbook.active
     ws.title = sheet
     ws.append([VI_HEADERS[c] for c in columns])
     ws.append(list(columns))
-    ws.append([columns[c] for c in columns])
+    ws.append([template_help(sheet, c) for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for cell in ws[3]:
         cell.font = Font(italic=True, color="666666")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for letter in (cell.column_letter for cell in ws[1]):
+        ws.column_dimensions[letter].width = 28
     ws.freeze_panes = "A4"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_pinned(workbook, when))

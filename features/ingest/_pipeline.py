@@ -20,6 +20,7 @@ from features.columns import (
     FIRM_COLUMNS,
     NEED_COLUMNS,
     OUTCOME_COLUMNS,
+    template_help,
 )
 from features.exceptions import IngestError
 from features.ingest import _column_rules as t
@@ -309,7 +310,8 @@ def _settle_header(kind: str, raw: RawTable) -> tuple[RawTable, list[dict[str, s
                   if _cell_text(c) and i not in numbering]
         if not filled or not all(
             i in mapping and (t.header_key(v) == t.header_key(mapping[i])
-                              or v == normalize(descriptions.get(mapping[i], "")))
+                              or v == normalize(template_help(kind, mapping[i]))
+                              or v == normalize(descriptions.get(mapping[i], "")))  # older templates
             for i, v in filled
         ):  # fmt: skip
             break

@@ -16,6 +16,7 @@ from features.columns import (
     OUTCOME_COLUMNS,
     OUTCOME_PATH,
     VI_HEADERS,
+    template_help,
 )
 from features.demo import DEFAULT_SEED, N_FIRMS, REFERENCE_DATE, generate
 from features.demo.render import mst_check_digit
@@ -87,7 +88,11 @@ def test_csv_headers_line_ends_and_xlsx_vietnamese_headers(two_runs):
         assert list(header) == [VI_HEADERS[c] for c in columns]
         template = load_workbook(folder / "templates" / f"{table}_template.xlsx").active
         rows = list(template.iter_rows(values_only=True))
-        assert [list(r) for r in rows] == [[VI_HEADERS[c] for c in columns], list(columns), list(columns.values())]
+        assert [list(r) for r in rows] == [[VI_HEADERS[c] for c in columns], list(columns),
+                                           [template_help(table, c) for c in columns]]  # fmt: skip
+        # What to type: Vietnamese first, the English description on the line below.
+        assert all(help_text.split("\n")[-1] == columns[c] and "\n" in help_text
+                   for c, help_text in zip(columns, rows[2], strict=True))  # fmt: skip
 
 
 def test_counts_of_the_plan(data):

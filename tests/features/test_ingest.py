@@ -515,6 +515,25 @@ def test_filled_templates_import_without_a_false_problem(kind, title, numbered):
         assert any("row 2" in notice["en"] for notice in result.notices)
 
 
+@pytest.mark.parametrize("kind", ["firms", "buyers", "needs", "outcomes"])
+def test_templates_downloaded_before_the_vietnamese_help_still_import(kind):
+    # Templates handed out earlier hold the English description alone on their help row.
+    from openpyxl import load_workbook
+
+    from features.columns import BUYER_COLUMNS, FIRM_COLUMNS, NEED_COLUMNS, OUTCOME_COLUMNS
+
+    english = {"firms": FIRM_COLUMNS, "buyers": BUYER_COLUMNS, "needs": NEED_COLUMNS, "outcomes": OUTCOME_COLUMNS}[kind]
+    book = load_workbook(io.BytesIO(_filled_template(kind)))
+    sheet = book.worksheets[0]
+    for cell in sheet[3]:
+        cell.value = english[sheet.cell(row=2, column=cell.column).value]
+    out = io.BytesIO()
+    book.save(out)
+    result = read_table(kind, out.getvalue(), filename=f"{kind}.xlsx")
+    assert result.rejects.empty, result.rejects.to_string()
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (1, 1, 0)
+
+
 def test_needs_certifications_accept_national_equivalents_and_versions():
     table = (
         "need_id,buyer_id,title,mandatory_certifications,preferred_certifications\n"
