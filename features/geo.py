@@ -772,6 +772,12 @@ def _park_name_words() -> int:
     return max((len(name.split()) for name in _park_names()), default=0)
 
 
+@lru_cache(maxsize=1)
+def _park_first_words() -> frozenset[str]:
+    """The first word of every park name or alias (a run of words that is a name starts with one)."""
+    return frozenset(name.split(" ")[0] for name in _park_names())
+
+
 def resolve_park(text: str) -> str | None:
     """The park id a name refers to, or ``None``.
 
@@ -792,10 +798,12 @@ def resolve_park(text: str) -> str | None:
     if key in names:
         return names[key]
     # The names inside: runs of whole words of the key (a dict lookup per run, not a scan of
-    # every name for every text).
+    # every name for every text), from the words that begin a name.
     words = key.split()
     longest_name = _park_name_words()
-    inside = [name for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest_name) + 1)
+    first = _park_first_words()
+    inside = [name for i in range(len(words)) if words[i] in first
+              for j in range(i + 1, min(len(words), i + longest_name) + 1)
               if (name := " ".join(words[i:j])) in names]
     if not inside:
         return None

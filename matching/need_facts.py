@@ -122,13 +122,21 @@ def _scan_text(text: str) -> str:
     return "".join(map(_fold_char, text))
 
 
-def _clauses(text: str) -> Iterable[tuple[int, int]]:
-    """(start, end) of the clauses of ``text``: cut at , ; . (not between digits) 、。 and new lines."""
+_CLAUSE_CUT = re.compile(r"[;\n、。，；]|(?<!\d),|,(?!\d)|(?<!\d)\.|\.(?!\d)|\s[-–]\s")
+
+
+@lru_cache(maxsize=64)
+def _clauses(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of the clauses of ``text``: cut at , ; . (not between digits) 、。 and new lines.
+
+    Quantities, parks and places read the clauses of the same text in turn: cut once."""
+    spans = []
     start = 0
-    for cut in re.finditer(r"[;\n、。，；]|(?<!\d),|,(?!\d)|(?<!\d)\.|\.(?!\d)|\s[-–]\s", text):
-        yield start, cut.start()
+    for cut in _CLAUSE_CUT.finditer(text):
+        spans.append((start, cut.start()))
         start = cut.end()
-    yield start, len(text)
+    spans.append((start, len(text)))
+    return tuple(spans)
 
 
 # --------------------------------------------------------------------------- quantities
@@ -298,6 +306,16 @@ _PARK_BEFORE = re.compile(r"\b(?:khu cong nghiep|khu cn|kcn|cum cong nghiep|ccn)
 _PARK_AFTER = re.compile(r"(?P<name>(?:[a-z0-9']+\s+){1,5}?)(?:industrial\s+(?:park|zone|estate)|ip|iz)\b")
 _PARK_CJK = re.compile(r"(?P<name>[\u30A0-\u30FF\u4E00-\u9FFFA-Za-z0-9]{1,12})工業団地"
                        r"|(?P<ko>[가-힣A-Za-z0-9]{1,12})\s*(?:산업단지|산업공단|공단|산단)")
+# Words every match of the pattern above contains: without one, the pattern cannot match.
+_PARK_BEFORE_WORDS = ("khu c", "kcn", "cum cong nghiep", "ccn")
+_PARK_AFTER_HINT = re.compile(r"\s(?:industrial|ip|iz)")  # a name's last space, then the word
+_PARK_CJK_WORDS = ("工業団地", "산업단지", "공단", "산단")
+
+
+def _could_be(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)
+
+
 _PARK_STOP = {"near", "in", "at", "to", "from", "around", "close", "by", "the", "our", "plant", "factory",
               "located", "of", "within", "km", "a", "an", "delivery", "deliver", "site", "nearby", "with"}
 
@@ -333,13 +351,17 @@ def _parks(text: str, scan: str) -> tuple[Place | None, list[str]]:
                                 if alias in text), None)
     for start, end in _clauses(scan):
         clause = scan[start:end]
-        cues = [(m, m["name"]) for m in _PARK_BEFORE.finditer(clause)]
-        for m in _PARK_AFTER.finditer(clause):
+        # Each pattern only where the words it needs are written (a substring test is far
+        # cheaper than trying the pattern at every position of every clause).
+        cues = [(m, m["name"]) for m in _PARK_BEFORE.finditer(clause)] if _could_be(clause, _PARK_BEFORE_WORDS) else []
+        for m in _PARK_AFTER.finditer(clause) if _PARK_AFTER_HINT.search(clause) else ():
             words = m["name"].split()
             while words and any(w in _PARK_STOP for w in words):
                 words = words[next(i for i, w in enumerate(words) if w in _PARK_STOP) + 1:]
             cues.append((m, " ".join(words)))
-        cues += [(m, m["name"] or m["ko"]) for m in _PARK_CJK.finditer(text[start:end])]
+        written = text[start:end]
+        if _could_be(written, _PARK_CJK_WORDS):
+            cues += [(m, m["name"] or m["ko"]) for m in _PARK_CJK.finditer(written)]
         park_id = resolve_park(clause)
         if park_id is not None:
             found = found or _park_place(park_id, text[start:end].strip())

@@ -434,13 +434,11 @@ def parse_need(
     nid = fields.get("need_id")
     nid = need_id if _missing(nid) else str(nid).strip()
     nid = nid or "adhoc"
-    text = normalize(
-        " . ".join(
-            normalize(fields.get(key))
-            for key in ("title", "description", "text")
-            if not _missing(fields.get(key))
-        )
-    )
+    parts = [normalize(fields.get(key)) for key in ("title", "description", "text") if not _missing(fields.get(key))]
+    # Normal forms joined by " . " are the normal form of the whole (no space to collapse, no
+    # character that composes or moves across the separator): normalised again only when a
+    # part came out empty.
+    text = " . ".join(parts) if all(parts) else normalize(" . ".join(parts))
     structured = [k for k in ("sector", "processes", "materials", "mandatory_certifications",
                               "preferred_certifications") if not _missing(fields.get(k))]
     if not text and not structured:
