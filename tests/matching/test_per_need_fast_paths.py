@@ -2,7 +2,8 @@
 
 Pruning reuses the cheap components' values for the final scores; the result table is built
 without pandas' dict constructor; the two channels are summed over the distinct rows of the
-firm matrices when firms share rows. Each is checked against the plain path, float for float.
+firm matrices when firms share rows; need parsing skips work that cannot change its answer.
+Each is checked against the plain path, float for float.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from features.text import normalize
 from matching import NeedQuery, SupplierMatcher
 from matching.components import ALL
 from matching.matcher import _clip01, _DistinctRows, _frame, _postings, _relative
@@ -171,3 +175,55 @@ def test_few_shared_rows_keep_the_plain_channels(matcher):
     assert matcher._text_distinct is None  # 900 firms of few words share texts, yet not half of them
     assert _DistinctRows.of(sp.identity(4, format="csr"), np.arange(4)) is None
     assert _DistinctRows.of(sp.csr_matrix((0, 3)), np.zeros(0, dtype=int)) is None
+
+
+# Texts for the parsing shortcuts: park names in each language, stray marks, invisible characters.
+_PIECES = ["KCN Thăng Long II", "khu cn Quang Minh", "ccn Phú Nghĩa", "Yen Phong IP", "ship", "equipment",
+           "industrial zone", "タンロン工業団地", "박닌 산업단지", "공단", "hoà", "khoẻ", "thuý", "\u0301", "\u200b",
+           "o\u0300a", " . ", ", ", "\n", "ISO 9001", "5.000 cái/tháng", "Đ", "ｆｕｌｌ", "Ⅱ", "  ", "q", "uy"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES) | st.text(max_size=4), max_size=6).map("".join), max_size=4))
+def test_normal_parts_joined_are_the_normal_form_of_the_whole(raw):
+    parts = [normalize(p) for p in raw]
+    assume(all(parts))
+    assert normalize(" . ".join(parts)) == " . ".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES) | st.text(alphabet="abcikpnz '\u3000\t", max_size=6), max_size=8).map("".join))
+def test_park_patterns_are_skipped_only_where_they_cannot_match(clause):
+    from matching import need_facts as nf
+
+    scan = nf._scan_text(clause)
+    if nf._PARK_BEFORE.search(scan):
+        assert nf._could_be(scan, nf._PARK_BEFORE_WORDS)
+    if nf._PARK_AFTER.search(scan):
+        assert nf._PARK_AFTER_HINT.search(scan)
+    if nf._PARK_CJK.search(clause):
+        assert nf._could_be(clause, nf._PARK_CJK_WORDS)
+    assert nf._clauses(scan) == tuple(nf._clauses.__wrapped__(scan))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["kcn", "thang", "long", "ii", "quang", "minh", "yen", "phong", "noi", "bai", "vsip",
+                                 "bac", "ninh", "pho", "a", "industrial", "park", "ip", "khu", "cong", "nghiep", "x"]),
+                max_size=9).map(" ".join))
+def test_resolve_park_from_first_words_finds_what_every_run_finds(text):
+    from features import geo
+
+    names, longest = geo._park_names(), geo._park_name_words()
+    words = geo._park_key(text).split()
+    inside = [name for i in range(len(words)) for j in range(i + 1, min(len(words), i + longest) + 1)
+              if (name := " ".join(words[i:j])) in names]
+    key = geo._park_key(text)
+    if key in names:
+        expected = names[key]
+    elif not inside:
+        expected = None
+    else:
+        top = max(len(n) for n in inside)
+        ids = {names[n] for n in inside if len(n) == top}
+        expected = ids.pop() if len(ids) == 1 else None
+    assert geo.resolve_park(text) == expected
