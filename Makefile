@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+NOTEBOOK_PORT ?= 8888
+NOTEBOOK_ARGS ?=
 
-.PHONY: install run demo test test-fast lint bench clean help
+.PHONY: install run demo test test-fast lint bench notebooks clean help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +37,9 @@ lint: $(STAMP) ## ruff check
 bench: $(STAMP) ## Speed benchmarks (prints JSON)
 	$(BIN)/python benchmarks/bench_profile.py --firms 100000
 	$(BIN)/python benchmarks/bench_match.py --firms 100000 --needs 200 --json
+
+notebooks: $(STAMP) ## Open JupyterLab on notebooks/ (http://$(HOST):$(NOTEBOOK_PORT); the tests run them headless)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=$(HOST) --ServerApp.port=$(NOTEBOOK_PORT) $(NOTEBOOK_ARGS)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache build *.egg-info

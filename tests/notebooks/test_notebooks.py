@@ -2,7 +2,7 @@
 
 Every notebook in ``notebooks/`` is executed with nbclient (kernel ``python3``, working
 directory the repo root, 600 s per cell). A failing cell fails the test with its source and
-error. For the three notebooks of the plan, a probe cell appended after the last cell prints
+error. For the four notebooks of the plan, a probe cell appended after the last cell prints
 the kernel's key objects as JSON, and the facts that matter are checked against values the
 test computes on its own (the demo files read again, metrics recomputed from the table).
 
@@ -67,6 +67,21 @@ print("{mark}" + json.dumps({{
     "grid_params": [str(p) for p in search.cv_results_["params"]],
     "grid_scores": [float(s) for s in search.cv_results_["mean_test_score"]],
     "test_models": sorted(comparison["model"].unique()),
+}}, default=str))
+""",
+    "04_plan.ipynb": """
+print("{mark}" + json.dumps({{
+    "summary": summary_plan,
+    "n_firms": summary.n_firms, "n_valid_international": summary.n_valid_international,
+    "as_of": str(summary.as_of),
+    "by_sector_firms": {{str(k): int(v) for k, v in summary.firms_by_sector.items()}},
+    "by_sector_counted": [int(v) for v in by_sector["counted"]],
+    "progress": [[str(d), int(c), k] for d, c, k in zip(progress["on"], progress["counted"], progress["kind"])],
+    "closest": [[f, s] for f, s in zip(closest["firm_id"], closest["step"])],
+    "sample_size": SAMPLE, "sample": sample["firm_id"].tolist(),
+    "upgrade_columns": list(upgrades.columns),
+    "upgrades_min_new_shortlists": int(upgrades["new_shortlists"].min()) if len(upgrades) else None,
+    "demand_new_shortlists": [int(v) for v in demand["new_shortlists"]],
 }}, default=str))
 """,
 }
@@ -304,3 +319,67 @@ def test_tune_weights(run):
     # GridSearchCV ran both candidates through fit/score.
     assert len(facts["grid_params"]) == 2
     assert all(0 <= s <= 1 for s in facts["grid_scores"])
+
+
+def _cnht_demo_output() -> str:
+    """What `cnht demo` prints for the demo folder, its lines joined (rich wraps them at its width)."""
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(app, ["demo", "--out", str(ROOT / "data" / "demo")])
+    assert result.exit_code == 0, result.output
+    return " ".join(_clean(result.output).split())
+
+
+@pytest.mark.slow
+def test_plan(run):
+    """04_plan's 400-of-900 figures are those `cnht demo` prints (and GET /kpi's targets); its
+    progress points are valid_codes recounted on those days; the closest firms are the uncounted."""
+    import datetime as dt
+
+    from api.routes.kpi import FIRMS_TARGET, INTERNATIONAL_TARGET
+    from api.storage.certificate_dates import month_ends
+    from features.certifications import valid_codes
+    from features.demo.summary import summarize
+    from features.ingest import read_firms
+    from features.plan import PLAN_STEPS
+
+    notebook, facts = run("04_plan.ipynb")
+    printed = " ".join(_printed(notebook).split())
+    cli = _cnht_demo_output()
+    n_firms, n_valid, as_of = facts["n_firms"], facts["n_valid_international"], facts["as_of"]
+    # The very line `cnht demo` prints, with the same figures, in the notebook.
+    line = (f"Valid international-standard certification on {as_of} / Có chứng chỉ tiêu chuẩn quốc tế còn hiệu lực: "
+            f"{n_valid} of {n_firms} ({n_valid / n_firms:.0%}) — plan: {INTERNATIONAL_TARGET} of {FIRMS_TARGET}")
+    assert line in cli, f"`cnht demo` printed {cli[:600]!r}"
+    assert line in printed
+    assert f"Firms / Doanh nghiệp: {n_firms} (plan / kế hoạch: {FIRMS_TARGET})" in cli
+    summary = facts["summary"]
+    assert (summary["plan_firms"], summary["plan_international"]) == (FIRMS_TARGET, INTERNATIONAL_TARGET) == (900, 400)
+    assert summary["international_valid"] == n_valid and summary["margin"] == n_valid - INTERNATIONAL_TARGET
+    # Sectors: summarize's table (the rule of GET /kpi), and each sector's counted firms within it.
+    assert facts["by_sector_firms"] == summarize(ROOT / "data" / "demo").firms_by_sector.to_dict()
+    assert all(0 <= c <= f for c, f in zip(facts["by_sector_counted"], facts["by_sector_firms"].values(), strict=True))
+    # Over time: GET /kpi/progress's month-ends, today's point the headline, points recounted by valid_codes.
+    today = dt.date.fromisoformat(as_of)
+    progress = facts["progress"]
+    recorded = [dt.date.fromisoformat(d) for d, _, kind in progress if kind == "recorded"]
+    assert recorded == month_ends(today, 12)
+    assert progress[len(recorded) - 1][1] == n_valid
+    assert len(progress) == 24 and all(d > as_of for d, _, _ in progress[len(recorded):])
+    texts = read_firms(ROOT / "data" / "demo" / "firms.csv").data.astype(object).fillna("")["certifications"]
+    for day, counted, _ in (progress[0], progress[-1]):
+        on = dt.date.fromisoformat(day)
+        assert counted == sum(bool(valid_codes(t, as_of=on, international_only=True)) for t in texts), day
+    # Closest to qualifying: every firm not counted, closest step first; the sample is its head.
+    closest = facts["closest"]
+    assert len(closest) == n_firms - n_valid and "counted" not in {s for _, s in closest}
+    ranks = [PLAN_STEPS.index(s) for _, s in closest]
+    assert ranks == sorted(ranks)
+    assert facts["sample"] == [f for f, _ in closest[: facts["sample_size"]]]
+    assert sum(summary["steps"].values()) == n_firms and summary["steps"]["counted"] == n_valid
+    # best_upgrades' own columns, only upgrades that open a shortlist, the demand table sorted.
+    assert facts["upgrade_columns"] == ["kind", "code", "label_vi", "label_en", "new_shortlists", "needs", "firm_id"]
+    assert facts["upgrades_min_new_shortlists"] is None or facts["upgrades_min_new_shortlists"] >= 1
+    assert facts["demand_new_shortlists"] == sorted(facts["demand_new_shortlists"], reverse=True)
