@@ -775,7 +775,13 @@ class Distance(Component):
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         km = self.km(firms, query, rows)
-        return np.nan_to_num(np.exp2(-km / float(self.half_km)), nan=0.0)
+        value = np.exp2(-km / float(self.half_km))
+        # np.nan_to_num(value, nan=0.0) without its generic checks: a distance is >= 0 or NaN,
+        # so the value is in (0, 1] or NaN (an infinite one would take nan_to_num's own path).
+        if not isinstance(value, np.ndarray) or np.isinf(value).any():
+            return np.nan_to_num(value, nan=0.0)
+        np.copyto(value, 0.0, where=np.isnan(value))
+        return value
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         if query.place is None:

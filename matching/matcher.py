@@ -468,6 +468,7 @@ class SupplierMatcher(BaseEstimator):
         # Parsed needs and their text terms, by need: a refit starts them afresh.
         self._need_cache = NeedCache(_NEED_CACHE_SIZE)
         self._terms_cache = NeedCache(_NEED_CACHE_SIZE)
+        self._concepts_cache = NeedCache(_NEED_CACHE_SIZE)  # a need's concept columns, by its codes
         self._names_cache = {}  # concept -> tokens of its names (query expansion)
         self.buyers_ = self._buyers(buyers)
         self.needs_ = None
@@ -731,7 +732,7 @@ class SupplierMatcher(BaseEstimator):
         """
         super().set_params(**params)
         self.__dict__.pop("_names_cache", None)
-        for name in ("_need_cache", "_terms_cache"):
+        for name in ("_need_cache", "_terms_cache", "_concepts_cache"):
             cache = self.__dict__.get(name)
             if cache is not None:
                 cache.clear()
@@ -865,19 +866,30 @@ class SupplierMatcher(BaseEstimator):
         return np.array([min(1.0, raw / ctx.concept_scale)]), np.array([signal])
 
     def _concept_terms(self, need: NeedQuery) -> tuple[np.ndarray, np.ndarray]:
-        """Columns and L2-normalised idf weights of the need's concepts."""
+        """Columns and L2-normalised idf weights of the need's concepts (cached by the codes:
+        needs often name the same processes and materials)."""
         firms = self.firms_
         named = (*need.processes, *need.materials, *need.product_groups, *need.sectors)
+        cache = self.__dict__.get("_concepts_cache")
+        key = (named, need.context)
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            return hit
         weights = self._concept_weights(named, self._taxonomy())
         for code in need.context:  # what the part is for, not the part
             if code in weights:
                 weights[code] *= _CONTEXT_WEIGHT
         known = [(firms.concept_columns[c], w) for c, w in weights.items() if c in firms.concept_columns]
         if not known:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        cols = np.fromiter((c for c, _ in known), dtype=np.int64, count=len(known))
-        values = np.fromiter((w for _, w in known), dtype=float, count=len(known)) * firms.concept_idf[cols]
-        return cols, values / np.linalg.norm(values)
+            cols, values = np.zeros(0, dtype=np.int64), np.zeros(0)
+        else:
+            cols = np.fromiter((c for c, _ in known), dtype=np.int64, count=len(known))
+            values = np.fromiter((w for _, w in known), dtype=float, count=len(known)) * firms.concept_idf[cols]
+            values = values / np.linalg.norm(values)
+        cols.flags.writeable = values.flags.writeable = False  # shared by every hit
+        if cache is not None:
+            cache.put(key, (cols, values))
+        return cols, values
 
     def _park_place(self, park_id: str) -> tuple[float, float, str, str]:
         """(lat, lon, short vi name, short en name) of a park; the parks table is read once."""

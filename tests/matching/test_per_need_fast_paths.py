@@ -227,3 +227,30 @@ def test_resolve_park_from_first_words_finds_what_every_run_finds(text):
         ids = {names[n] for n in inside if len(n) == top}
         expected = ids.pop() if len(ids) == 1 else None
     assert geo.resolve_park(text) == expected
+
+
+def test_cached_concept_terms_equal_fresh_ones_and_go_with_set_params(matcher):
+    fresh = SupplierMatcher(geocode=False, fallback=600).fit(matcher.profiles_)
+    for need in NEEDS:
+        first = matcher._concept_terms(need)
+        again = matcher._concept_terms(need)
+        assert again[0] is first[0]  # a hit
+        for got, want in zip(again, fresh._concept_terms(need), strict=True):
+            np.testing.assert_array_equal(got, want)
+            assert not got.flags.writeable
+    assert len(matcher._concepts_cache) > 0
+    clone = copy.deepcopy(matcher).set_params(expansion=0.2)
+    assert len(clone._concepts_cache) == 0
+
+
+def test_distance_values_equal_nan_to_num_of_the_definition(matcher):
+    from matching.components import Distance
+
+    firms = matcher.firms_
+    rows = np.arange(matcher.n_firms_fit_)
+    assert np.isnan(firms.lat).any()  # firms without a place: NaN distances
+    for need in NEEDS:
+        ctx = matcher._context(need)
+        component = Distance(half_km=30)
+        km = component.km(firms, ctx, rows)
+        np.testing.assert_array_equal(component.values(firms, ctx, rows), np.nan_to_num(np.exp2(-km / 30.0), nan=0.0))
