@@ -170,8 +170,6 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     in_memory = ":memory:" in settings.database_url
     app.state.probe_engine = engine if in_memory else make_engine(settings, probe=True)
     app.state.database_slots = anyio.Semaphore(settings.database_pool_size)
-    # Routes that rank wait for a turn before their connection (api.deps.RankingTurnDep).
-    app.state.ranking_turns = anyio.Semaphore(settings.ranking_concurrency)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(CnhtError, _on_domain)
     app.add_exception_handler(StarletteHTTPException, _on_http)

@@ -11,10 +11,6 @@ like the pool, ``database_pool_size``), never in a worker thread, and for at mos
 
 ``RankingDep`` is the service's :class:`api.ranking.MatcherCache` (made once by ``create_app``);
 :func:`reading` lets a route rank in a read-only transaction of the request's session.
-``RankingTurnDep``, declared before ``SessionDep`` by the routes that rank (shortlists,
-``/match``, suggestions, upgrades), makes them wait for one of ``ranking_concurrency`` turns
-on the event loop *before* they take a connection: a ranking waiting for the CPU no longer
-holds a connection that reads could use.
 """
 
 from __future__ import annotations
@@ -52,7 +48,6 @@ __all__ = [
     "reject_nul_characters",
     "get_ranking",
     "RankingDep",
-    "RankingTurnDep",
     "reading",
 ]
 
@@ -83,30 +78,6 @@ async def _database_slot(request: Request) -> AsyncIterator[None]:
         yield
     finally:
         slots.release()
-
-
-async def _ranking_turn(request: Request) -> AsyncIterator[None]:
-    # Taken before the request's database slot (routes declare it first), on the event loop.
-    turns: anyio.Semaphore = request.app.state.ranking_turns
-    settings = request.app.state.settings
-    acquired = False
-    with anyio.move_on_after(settings.queue_wait_seconds):
-        await turns.acquire()
-        acquired = True
-    if not acquired:
-        raise ServiceBusyError(
-            f"All {settings.ranking_concurrency} ranking slots stayed busy for "
-            f"{settings.queue_wait_seconds:g} s (limits ranking_concurrency, queue_wait_seconds); "
-            "retry shortly.",
-            retry_after_seconds(settings.queue_wait_seconds),
-        )
-    try:
-        yield
-    finally:
-        turns.release()
-
-
-RankingTurnDep = Annotated[None, Depends(_ranking_turn, scope="function")]
 
 
 def get_session(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import RankingDep, RankingTurnDep, ReaderDep, SessionDep, reading
+from api.deps import RankingDep, ReaderDep, SessionDep, reading
 from api.ranking import RankingError, ranked_entries
 from api.schemas import MatchEntryPublic, MatchPublic, MatchRequest
 from features.exceptions import CnhtError
@@ -23,7 +23,7 @@ _ERRORS = {
 
 
 @router.post("", response_model=MatchPublic, responses=_ERRORS)
-def match(body: MatchRequest, _turn: RankingTurnDep, session: SessionDep, ranking: RankingDep, principal: ReaderDep) -> MatchPublic:
+def match(body: MatchRequest, session: SessionDep, ranking: RankingDep, principal: ReaderDep) -> MatchPublic:
     """Rank the firms for a need typed in the body: free text and/or structured fields (staff, analysts).
 
     Structured fields take taxonomy codes or aliases, with or without diacritics

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import RankingDep, RankingTurnDep, ReaderDep, SessionDep, StaffDep, reading
+from api.deps import RankingDep, ReaderDep, SessionDep, StaffDep, reading
 from api.ranking import (
     FittedMatcher,
     RankingError,
@@ -152,7 +152,6 @@ def read_shortlist(session: Session, need_id: str, run_id: int | None = None) ->
 def create_shortlist(
     need_id: NeedIdPath,
     body: ShortlistRequest,
-    _turn: RankingTurnDep,
     session: SessionDep,
     ranking: RankingDep,
     principal: StaffDep,

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.auth import Principal
-from api.deps import PrincipalDep, RankingDep, RankingTurnDep, SessionDep
+from api.deps import PrincipalDep, RankingDep, SessionDep
 from api.ranking import (
     FIRM_VISIBLE_NEEDS,
     MatcherCache,
@@ -92,7 +92,6 @@ def _check_visible(session, principal: Principal, firm_id: str) -> None:
 @router.get("/{firm_id}/suggestions", response_model=SuggestionsPublic, responses=_ERRORS)
 def suggestions(
     firm_id: FirmIdPath,
-    _turn: RankingTurnDep,
     session: SessionDep,
     ranking: RankingDep,
     principal: PrincipalDep,
@@ -147,7 +146,6 @@ def suggestions(
 @router.get("/{firm_id}/upgrades", response_model=UpgradesPublic, responses=_ERRORS)
 def upgrades(
     firm_id: FirmIdPath,
-    _turn: RankingTurnDep,
     session: SessionDep,
     ranking: RankingDep,
     principal: PrincipalDep,

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Principal, authenticate
-from api.deps import RankingTurnDep, SessionDep
+from api.deps import SessionDep
 from api.ranking import RankingError, parse_stored_need
 from api.routes.kpi import kpi as kpi_figures
 from api.routes.kpi import kpi_expiring, kpi_progress
@@ -372,7 +372,6 @@ def need_page(request: Request, session: SessionDep, principal: UserDep, need_id
 @router.post("/needs/{need_id}/shortlist")
 def need_shortlist(
     request: Request,
-    _turn: RankingTurnDep,
     session: SessionDep,
     principal: UserDep,
     need_id: str,
@@ -383,7 +382,7 @@ def need_shortlist(
     """Compute a new shortlist run (staff), as ``POST /needs/{need_id}/shortlist`` does."""
     check_form(request, csrf)
     _staff(principal, _lang(request))
-    create_shortlist(need_id=need_id, body=ShortlistRequest(k=k, diversity=diversity), _turn=None, session=session,
+    create_shortlist(need_id=need_id, body=ShortlistRequest(k=k, diversity=diversity), session=session,
                      ranking=request.app.state.ranking, principal=principal)  # fmt: skip
     _commit_before_redirect(session)
     return RedirectResponse(f"/needs/{need_id}?saved=shortlist", status_code=303)
@@ -542,8 +541,7 @@ def taxonomy_choices(lang: str) -> dict[str, list[tuple[str, str]]]:
 
 
 @router.get("/firms/{firm_id}")
-def firm_page(request: Request, _turn: RankingTurnDep, session: SessionDep, principal: UserDep,
-              firm_id: str) -> Response:
+def firm_page(request: Request, session: SessionDep, principal: UserDep, firm_id: str) -> Response:
     """A firm: profile, certificates, the needs it fits, its best upgrades, its outcomes.
 
     A firm key sees its own in the portal; any other firm answers the very page of a firm
@@ -559,7 +557,7 @@ def firm_page(request: Request, _turn: RankingTurnDep, session: SessionDep, prin
     outcomes, _ = repo.list_outcomes(session, firm_id=firm_id, limit=500)
     fits, fits_error = firm_suggestions(request, session, principal, firm_id)
     try:
-        best = upgrades(firm_id=firm_id, _turn=None, session=session, ranking=request.app.state.ranking,
+        best = upgrades(firm_id=firm_id, session=session, ranking=request.app.state.ranking,
                         principal=principal, top=5, k=10).data  # fmt: skip
         upgrades_error = None
     except CnhtError as exc:
@@ -597,7 +595,7 @@ def firm_suggestions(request: Request, session: Any, principal: Principal, firm_
     """The open needs ``firm_id`` fits (``GET /firms/{firm_id}/suggestions``' function), each
     with its buyer's sector and country only (never the buyer's confidential fields)."""
     try:
-        found = suggestions(firm_id=firm_id, _turn=None, session=session, ranking=request.app.state.ranking,
+        found = suggestions(firm_id=firm_id, session=session, ranking=request.app.state.ranking,
                             principal=principal, k=k)  # fmt: skip
     except CnhtError as exc:
         return [], str(exc)

@@ -123,28 +123,6 @@ def test_wrong_keys_answer_401_while_the_pool_is_busy(serve):
         assert client.get(f"{base}/buyers", headers=staff).json()["count"] == 0
 
 
-def test_rankings_waiting_for_their_turn_hold_no_connection(serve):
-    # Two connections, one ranking at a time, and the ranking slot held (as by a long ranking):
-    # the first /match takes its turn and a connection, the two after it wait for their turn
-    # holding nothing, so a read still gets the second connection. Before, each waiting
-    # ranking held a connection and the read answered 503 after queue_wait_seconds.
-    app, base = serve(database_pool_size=2, ranking_concurrency=1, queue_wait_seconds=5)
-    staff = _key(app, "staff")
-    need = {"description": "ép nhựa ABS injection moulding", "k": 5}
-    with httpx.Client(timeout=REQUEST_TIMEOUT) as client:
-        assert client.post(f"{base}/firms", json=make_firm(), headers=staff).status_code == 201
-        assert client.post(f"{base}/match", json=need, headers=staff).status_code == 200  # fitted
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            with app.state.ranking.slot():
-                rankings = [pool.submit(client.post, f"{base}/match", json=need, headers=staff)
-                            for _ in range(3)]  # fmt: skip
-                time.sleep(0.5)  # let them take their places (no speed is asserted)
-                read = client.get(f"{base}/firms", headers=staff)
-            answers = [r.result(timeout=REQUEST_TIMEOUT) for r in rankings]
-    assert read.status_code == 200, read.text
-    assert [a.status_code for a in answers] == [200, 200, 200], [a.text[:200] for a in answers]
-
-
 def test_a_busy_ranking_answers_503_with_retry_after_then_ranks(serve):
     app, base = serve(ranking_concurrency=1, queue_wait_seconds=0.5)
     staff = _key(app, "staff")
