@@ -135,10 +135,10 @@ class NeedQuery:
 def _missing(value: object) -> bool:
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str) and not value.strip():
-        return True
+    if isinstance(value, float):  # what pd.isna says of a float, without the call
+        return math.isnan(value)
+    if isinstance(value, str):  # text is missing when blank (pd.isna is False for any str)
+        return not value.strip()
     try:
         return bool(pd.isna(value)) if not isinstance(value, (list, tuple, set)) else not value
     except (TypeError, ValueError):
