@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -187,65 +187,6 @@ def _frame(columns: Mapping[str, np.ndarray], names: Sequence[str]) -> pd.DataFr
         arrays.append(values)
     n = len(arrays[0]) if arrays else 0
     return _from_arrays(arrays, columns=labels.copy(), index=pd.RangeIndex(n), verify_integrity=False)
-
-
-@dataclass(frozen=True, eq=False)
-class _DistinctRows:
-    """The distinct rows of a firms x terms matrix, when many firms share one row.
-
-    Firms with the same folded text have the same row of the text matrix (and firms with the
-    same codes the same row of the concept matrix): built from the same numbers by the same
-    operations. A need's channel is then summed over the distinct rows only and each firm
-    reads its row's value: the very floats of the sum over every firm (each firm's own sum
-    runs over the same postings in the same order), for a fraction of the postings.
-
-    ``matrix``: one row per distinct row (CSC, as the postings are read); ``rows``: each
-    firm's row of ``matrix``; ``source``: the full matrix they stand for (the channel uses
-    them only while the fitted arrays hold that very matrix).
-    """
-
-    matrix: sp.csc_matrix
-    rows: np.ndarray
-    source: object = None
-
-    @classmethod
-    def of(cls, full: sp.spmatrix, groups: np.ndarray) -> _DistinctRows | None:
-        """From the full matrix and each firm's group (0 .. g-1, equal rows within a group);
-        None when fewer than half the firms share a row (the gather would cost about what it saves)."""
-        n = full.shape[0]
-        groups = np.asarray(groups, dtype=np.intp)
-        count = int(groups.max()) + 1 if n else 0
-        if not n or 2 * count > n:
-            return None
-        _, first = np.unique(groups, return_index=True)  # a firm of each group, in group order
-        if len(first) != count:  # pragma: no cover - groups are numbered without gaps
-            return None
-        return cls(matrix=sp.csr_matrix(full)[first].tocsc(), rows=groups)
-
-    def usable(self, source: object) -> bool:
-        return self.source is source
-
-
-def _channel(full: sp.csc_matrix, distinct: _DistinctRows | None, parts: Sequence[tuple[np.ndarray, np.ndarray]]
-             ) -> tuple[np.ndarray, np.ndarray, float]:
-    """A need's channel over every firm: the postings of each part (columns, weights) summed in
-    turn, then relative to the best firm (:func:`_relative`). Returns (values, whether the
-    first part alone is positive, the divisor). Over the distinct rows when there are few."""
-    if distinct is not None and distinct.usable(full):
-        matrix, rows = distinct.matrix, distinct.rows
-    else:
-        matrix, rows = full, None
-    n = matrix.shape[0]
-    values = _postings(matrix, *parts[0], n)
-    signal = values > 0
-    for cols, weights in parts[1:]:
-        if len(cols):
-            values += _postings(matrix, cols, weights, n)
-    values, top = _relative(values)
-    if rows is None:
-        return values, signal, top
-    # Every index is in range: "clip" only spares take the checks (twice faster than values[rows]).
-    return np.take(values, rows, mode="clip"), np.take(signal, rows, mode="clip"), top
 
 
 def _number(values: Iterable, n: int) -> np.ndarray:
@@ -531,7 +472,6 @@ class SupplierMatcher(BaseEstimator):
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         matrix = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix
         self._text_csr = matrix.tocsr()
-        self._text_distinct = _DistinctRows.of(self._text_csr, codes_of_text)
         # Codes: dense boolean matrices per kind.
         codes: dict[str, list[str]] = {}
         columns: dict[str, dict[str, int]] = {}
@@ -584,10 +524,6 @@ class SupplierMatcher(BaseEstimator):
             return _number(profiles[name], n) if name in profiles.columns else np.full(n, np.nan)
 
         csc = matrix.tocsc()
-        if self._text_distinct is not None:
-            self._text_distinct = replace(self._text_distinct, source=csc)
-        if self._concept_distinct is not None:
-            self._concept_distinct = replace(self._concept_distinct, source=concept)
         return FirmArrays(
             firm_ids=profiles.index.to_numpy(dtype=object),
             names=profiles["name"].fillna("").astype(str).to_numpy(object) if "name" in profiles else
@@ -656,22 +592,18 @@ class SupplierMatcher(BaseEstimator):
 
     def _concept_matrix(self, profiles: pd.DataFrame, taxonomy) -> tuple[sp.csc_matrix, dict[str, int], np.ndarray]:
         """Firms x concepts (processes, materials, product concepts; their ancestors at a
-        lower weight), idf-weighted, rows L2-normalised: the concept channel. (Sets
-        ``_concept_distinct``: its distinct rows, when firms share them.)"""
+        lower weight), idf-weighted, rows L2-normalised: the concept channel."""
         n = len(profiles)
         columns: dict[str, int] = {}
         indptr, indices, data = [0], [], []
         cells = zip(*[[_tuple(v) for v in profiles[c]] if c in profiles.columns else [()] * n
                       for c in ("processes", "materials", "product_groups", "sectors")], strict=True)
         memo: dict[frozenset, dict[str, float]] = {}
-        group: dict[frozenset, int] = {}  # firms with one set of codes have one row
-        groups = np.empty(n, dtype=np.intp)
-        for row, cell in enumerate(cells):
+        for cell in cells:
             codes = frozenset(c for part in cell for c in part)
             if codes not in memo:
                 implied = {a for c in codes if c in taxonomy for a in taxonomy.ancestors(c)}
                 memo[codes] = self._concept_weights(codes - implied, taxonomy)
-            groups[row] = group.setdefault(codes, len(group))
             for code, weight in memo[codes].items():
                 indices.append(columns.setdefault(code, len(columns)))
                 data.append(weight)
@@ -683,7 +615,6 @@ class SupplierMatcher(BaseEstimator):
         matrix = matrix @ sp.diags(idf)
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         matrix = sp.diags(1.0 / np.where(norms > 0, norms, 1.0) ** _CONCEPT_LENGTH_NORM) @ matrix
-        self._concept_distinct = _DistinctRows.of(matrix, groups)
         return matrix.tocsc(), columns, idf
 
     @staticmethod
@@ -821,17 +752,20 @@ class SupplierMatcher(BaseEstimator):
             )
         words = need.text if need.words is None else need.words
         cols, weights = self._text_terms(words, (*need.processes, *need.materials, *need.product_groups))
+        text_values = _postings(firms.text, cols, weights, len(firms))
         concept_cols, concept_weights = self._concept_terms(need)
         # Sectors apart: a firm that shares only the need's sector is no candidate on that alone.
         sector = np.fromiter((int(c) in firms.concept_sectors for c in concept_cols), dtype=bool,
                              count=len(concept_cols))
+        concept_values = _postings(firms.concept, concept_cols[~sector], concept_weights[~sector], len(firms))
+        concept_signal = concept_values > 0
+        if sector.any():
+            concept_values += _postings(firms.concept, concept_cols[sector], concept_weights[sector], len(firms))
         # Channels are fused on one scale: each relative to the need's best firm on it (the
         # cosines of a long description and of a short one are not comparable across needs,
         # nor words with concepts).
-        text_values, _, _ = _channel(firms.text, self.__dict__.get("_text_distinct"), [(cols, weights)])
-        concept_values, concept_signal, concept_scale = _channel(
-            firms.concept, self.__dict__.get("_concept_distinct"),
-            [(concept_cols[~sector], concept_weights[~sector]), (concept_cols[sector], concept_weights[sector])])
+        text_values, _ = _relative(text_values)
+        concept_values, concept_scale = _relative(concept_values)
         buyer = self.buyers_.get(need.buyer_id, {})
         place = None
         if not (math.isnan(need.lat) or math.isnan(need.lon)):

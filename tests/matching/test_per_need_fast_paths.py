@@ -1,8 +1,7 @@
 """The per-need fast paths (issue 8) give exactly the answers of the plain computations.
 
 Pruning reuses the cheap components' values for the final scores; the result table is built
-without pandas' dict constructor; the two channels are summed over the distinct rows of the
-firm matrices when firms share rows; need parsing skips work that cannot change its answer.
+without pandas' dict constructor; need parsing skips work that cannot change its answer.
 Each is checked against the plain path, float for float.
 """
 
@@ -13,14 +12,13 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from features.text import normalize
 from matching import NeedQuery, SupplierMatcher
 from matching.components import ALL
-from matching.matcher import _clip01, _DistinctRows, _frame, _postings, _relative
+from matching.matcher import _clip01, _frame
 from tests.matching.conftest import AS_OF
 from tests.matching.test_components import _random_profiles
 
@@ -122,59 +120,6 @@ def test_renaming_one_tables_columns_leaves_the_next_alone(matcher):
     first.columns.name = "changed"
     second = matcher.rank(NEEDS[1], k=3)
     assert second.columns.name is None
-
-
-def _duplicated_profiles(copies: int = 4) -> pd.DataFrame:
-    """Firms registered several times (same text and codes under other ids), in shuffled order."""
-    one = _random_profiles(seed=3, n=150).reset_index()
-    frames = [one.assign(firm_id=one["firm_id"] + f"-{i}") for i in range(copies)]
-    table = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=0)
-    return table.set_index("firm_id")
-
-
-@pytest.fixture(scope="module")
-def duplicated():
-    return SupplierMatcher(geocode=False).fit(_duplicated_profiles())
-
-
-def test_shared_rows_are_found_and_stand_for_the_full_matrices(duplicated):
-    firms = duplicated.firms_
-    for distinct, full in ((duplicated._text_distinct, firms.text), (duplicated._concept_distinct, firms.concept)):
-        assert distinct is not None and distinct.usable(full)
-        assert distinct.matrix.shape[0] <= full.shape[0] // 2
-        # Each firm's row of the distinct matrix is its row of the full one, float for float.
-        np.testing.assert_array_equal(distinct.matrix.toarray()[distinct.rows], full.toarray())
-
-
-@pytest.mark.parametrize("need", NEEDS, ids=lambda n: n.need_id)
-def test_channels_over_distinct_rows_equal_the_channels_over_every_firm(duplicated, need):
-    ctx = duplicated._context(need)
-    firms = duplicated.firms_
-    text, _ = _relative(_postings(firms.text, ctx.term_columns, ctx.term_weights, len(firms)))
-    sector = np.array([int(c) in firms.concept_sectors for c in ctx.concept_columns], dtype=bool)
-    concept = _postings(firms.concept, ctx.concept_columns[~sector], ctx.concept_weights[~sector], len(firms))
-    signal = concept > 0
-    concept += _postings(firms.concept, ctx.concept_columns[sector], ctx.concept_weights[sector], len(firms))
-    concept, scale = _relative(concept)
-    np.testing.assert_array_equal(np.asarray(ctx.text_values), text)
-    np.testing.assert_array_equal(np.asarray(ctx.concept_values), concept)
-    np.testing.assert_array_equal(np.asarray(ctx.concept_signal), signal)
-    assert ctx.concept_scale == scale
-
-
-def test_a_matcher_with_distinct_rows_ranks_as_one_without(duplicated):
-    plain = copy.deepcopy(duplicated)
-    plain._text_distinct = plain._concept_distinct = None
-    for need in NEEDS:
-        pd.testing.assert_frame_equal(duplicated.rank(need, k=30), plain.rank(need, k=30), check_exact=True)
-        pd.testing.assert_frame_equal(duplicated.rank(need, k=5, include_filtered=True),
-                                      plain.rank(need, k=5, include_filtered=True), check_exact=True)
-
-
-def test_few_shared_rows_keep_the_plain_channels(matcher):
-    assert matcher._text_distinct is None  # 900 firms of few words share texts, yet not half of them
-    assert _DistinctRows.of(sp.identity(4, format="csr"), np.arange(4)) is None
-    assert _DistinctRows.of(sp.csr_matrix((0, 3)), np.zeros(0, dtype=int)) is None
 
 
 # Texts for the parsing shortcuts: park names in each language, stray marks, invisible characters.
