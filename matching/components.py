@@ -135,6 +135,18 @@ class FirmArrays:
     def __len__(self) -> int:
         return len(self.firm_ids)
 
+    def enable_code_memo(self) -> FirmArrays:
+        """Let components keep per-code values of every firm on these arrays (a process's
+        relation levels, say), computed on first use. For the fitted arrays only: the memo is
+        not a field, so a copy made with ``dataclasses.replace`` (a one-firm copy that
+        :mod:`matching.gaps` changes) starts without one and computes everything afresh."""
+        self.__dict__["_code_memo"] = {}
+        return self
+
+    def code_memo(self) -> dict | None:
+        """The memo of :meth:`enable_code_memo` (None when not enabled)."""
+        return self.__dict__.get("_code_memo")
+
     def term(self, column: int) -> str:
         """The term of a text column."""
         if self.terms is None:
@@ -523,7 +535,24 @@ class ProcessFit(_CodeFit):
 
     def _levels(self, firms: FirmArrays, code: str, rows: np.ndarray | slice) -> np.ndarray | None:
         """Per firm, which of ``code``'s relations it names: 1 a more general process, 2 a more
-        specific one, 4 the process itself, summed (uint8, 0..7; None when none is known)."""
+        specific one, 4 the process itself, summed (uint8, 0..7; None when none is known).
+
+        On fitted arrays the levels of every firm are kept per code (one uint8 per firm) and
+        a query's rows gather them: the same values, one read instead of a pass per relation."""
+        memo = firms.code_memo()
+        if memo is not None and not isinstance(rows, slice):
+            key = ("process_levels", code)
+            if key not in memo:
+                every = self._levels_of(firms, code, ALL)
+                if every is not None:
+                    every.flags.writeable = False
+                memo[key] = every
+            every = memo[key]
+            return None if every is None else every[rows]
+        return self._levels_of(firms, code, rows)
+
+    @staticmethod
+    def _levels_of(firms: FirmArrays, code: str, rows: np.ndarray | slice) -> np.ndarray | None:
         columns = firms.columns["process"]
         level = None
         for bit, related in enumerate((firms.ancestors.get(code, ()), firms.descendants.get(code, ()), (code,))):

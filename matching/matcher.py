@@ -524,7 +524,7 @@ class SupplierMatcher(BaseEstimator):
             return _number(profiles[name], n) if name in profiles.columns else np.full(n, np.nan)
 
         csc = matrix.tocsc()
-        return FirmArrays(
+        return FirmArrays(  # the fitted arrays keep per-code values for the components (memo)
             firm_ids=profiles.index.to_numpy(dtype=object),
             names=profiles["name"].fillna("").astype(str).to_numpy(object) if "name" in profiles else
             np.full(n, "", dtype=object),
@@ -562,7 +562,7 @@ class SupplierMatcher(BaseEstimator):
             concept_sectors=frozenset(c for code, c in concept_columns.items()
                                       if code in taxonomy and taxonomy.get(code).kind == "sector"),
             labels_ja={t.code: t.label_ja for t in taxonomy.terms()},
-        )
+        ).enable_code_memo()
 
     @staticmethod
     def _concept_weights(named: Iterable[str], taxonomy) -> dict[str, float]:

@@ -199,3 +199,21 @@ def test_distance_values_equal_nan_to_num_of_the_definition(matcher):
         component = Distance(half_km=30)
         km = component.km(firms, ctx, rows)
         np.testing.assert_array_equal(component.values(firms, ctx, rows), np.nan_to_num(np.exp2(-km / 30.0), nan=0.0))
+
+
+def test_process_levels_kept_per_code_equal_levels_read_afresh(matcher):
+    from dataclasses import replace
+
+    from matching.components import ProcessFit
+
+    firms = matcher.firms_
+    plain = replace(firms)  # a copy made by replace carries no memo
+    assert firms.code_memo() is not None and plain.code_memo() is None
+    rows = np.flatnonzero(np.arange(matcher.n_firms_fit_) % 4 != 2)
+    for processes in [("cnc_machining", "welding"), ("stamping",), ("cnc_milling", "cnc_machining", "welding",
+                                                                   "stamping", "injection_moulding"), ("no_such",)]:
+        ctx = matcher._context(NeedQuery("N", processes=processes, as_of=AS_OF))
+        for component in (ProcessFit(), ProcessFit(specialised=0.6, generic=0.2)):
+            np.testing.assert_array_equal(component.values(firms, ctx, rows), component.values(plain, ctx, rows))
+            np.testing.assert_array_equal(component.values(firms, ctx, ALL), component.values(plain, ctx, ALL))
+    assert any(key[0] == "process_levels" for key in firms.code_memo())
