@@ -209,8 +209,11 @@ class _Gazetteer:
     new_to_old: dict[tuple[str, str], tuple[str, ...]]  # (2025 province, ward) -> old keys
 
 
+_NOT_WORD_CHAR = re.compile(r"\W|_")
+
+
 def _squash(text: str) -> str:
-    return re.sub(r"\W|_", "", text.lower())
+    return _NOT_WORD_CHAR.sub("", text.lower())
 
 
 def _units(frame: pd.DataFrame, key: str, keywords: str, short: str) -> tuple[_Unit, ...]:

@@ -375,12 +375,16 @@ def _parks(text: str, scan: str) -> tuple[Place | None, list[str]]:
     return found, warnings
 
 
+_ASCII_WORDS = re.compile(r"[a-z0-9]+")
+_UNIT_PREFIX = re.compile(r"^(?:tinh|thanh pho|tp|huyen|quan|thi xa)\s+")
+
+
 def _geocoded(phrase: str) -> Place | None:
     """A province or district that ``phrase`` names entirely (never a guess from part of it)."""
     from features.geo import geocode, is_place_name
 
-    wanted = " ".join(re.findall(r"[a-z0-9]+", fold(phrase)))
-    wanted = re.sub(r"^(?:tinh|thanh pho|tp|huyen|quan|thi xa)\s+", "", wanted)
+    wanted = " ".join(_ASCII_WORDS.findall(fold(phrase)))
+    wanted = _UNIT_PREFIX.sub("", wanted)
     if not wanted or not (is_place_name(wanted) or is_place_name(wanted.removesuffix(" city"))):
         return None  # not a province or district name: no geocoding of every clause
     for default in (None, "Hà Nội"):
@@ -412,7 +416,7 @@ def _place(text: str, scan: str) -> tuple[Place | None, list[str]]:
         candidates += [clause[m.end():] for m in _PLACE_CUE.finditer(clause)]
         for candidate in candidates:
             words = candidate.split()
-            if not words or len(words) > 4 or any(c.isdigit() for c in candidate):
+            if not words or len(words) > 4 or any(map(str.isdigit, candidate)):
                 continue
             place = _geocoded(" ".join(words))
             if place is not None:
