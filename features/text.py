@@ -105,8 +105,13 @@ def _normalize(text: str) -> str:
 
 
 def _normalize_unicode(text: str) -> str:
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub(" ", text)
+    # Printable text holds no format (Cf) nor control character; the other invisible
+    # characters (the grapheme joiner, variation selectors) are looked for apart: when none is
+    # there, both removals would leave the text as it is (a character test per character at
+    # C speed, against a regular expression's step per character).
+    if not (text.isprintable() and "\u034f" not in text and max(text, default="") < "\ufe00"):
+        text = _INVISIBLE.sub("", text)
+        text = _CONTROL.sub(" ", text)
     text = unicodedata.normalize("NFD", text)
     text = _OA_OE.sub(r"\1\3\2", text)
     text = _UY.sub(r"\1\3\2", text)

@@ -217,3 +217,16 @@ def test_process_levels_kept_per_code_equal_levels_read_afresh(matcher):
             np.testing.assert_array_equal(component.values(firms, ctx, rows), component.values(plain, ctx, rows))
             np.testing.assert_array_equal(component.values(firms, ctx, ALL), component.values(plain, ctx, ALL))
     assert any(key[0] == "process_levels" for key in firms.code_memo())
+
+
+def test_normalize_skips_its_removals_only_where_they_remove_nothing():
+    from features import text as t
+
+    for code in [*range(0x30000), *range(0xE0000, 0xE0080)]:
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        sample = f"ab{chr(code)}cd ế"
+        if sample.isprintable() and "\u034f" not in sample and max(sample) < "\ufe00":
+            assert t._INVISIBLE.sub("", sample) == sample and t._CONTROL.sub(" ", sample) == sample, hex(code)
+    assert t._normalize_unicode("") == ""
+    assert t.normalize("Hoà\u200b  bình\ufe0f") == "Hòa bình"
