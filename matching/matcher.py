@@ -123,7 +123,8 @@ except ImportError:  # pragma: no cover - a SciPy that moved its kernels: the nu
     _csc_matvec = None
 
 
-def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int,
+              out: np.ndarray | None = None) -> np.ndarray:
     """``csc[:, cols] @ weights`` for every one of the ``n`` firms: only the postings of the
     need's columns are read, each added in place where it lies in the index.
 
@@ -132,8 +133,14 @@ def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int)
     gather-then-``bincount`` as well. Here each column is one call to the kernel scipy's
     product uses, on views of the matrix's arrays: one pass over its postings, summed in
     column order (the same floats as the columns added one by one).
+
+    ``out``: the sums are added into it, in place, instead of into zeros. For one column that
+    is the same floats as adding the column's sum afterwards (each firm gets ``y + a*w`` either
+    way: ``0 + a*w`` is ``a*w``); with more columns the grouping, so the rounding, differs.
     """
-    out = np.zeros(n)
+    given = out is not None
+    if out is None:
+        out = np.zeros(n)
     if not len(cols):
         return out
     indptr, indices, data = csc.indptr, csc.indices, csc.data
@@ -148,7 +155,11 @@ def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int)
     starts = indptr[cols]
     lengths = indptr[cols + 1] - starts
     positions = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return np.bincount(indices[positions], weights=data[positions] * np.repeat(weights, lengths), minlength=n)
+    sums = np.bincount(indices[positions], weights=data[positions] * np.repeat(weights, lengths), minlength=n)
+    if given:
+        out += sums
+        return out
+    return sums
 
 
 try:  # what pd.DataFrame(dict) does to each column, and its constructor from ready columns
@@ -759,7 +770,9 @@ class SupplierMatcher(BaseEstimator):
                              count=len(concept_cols))
         concept_values = _postings(firms.concept, concept_cols[~sector], concept_weights[~sector], len(firms))
         concept_signal = concept_values > 0
-        if sector.any():
+        if sector.sum() == 1:  # the usual case: added in place (the same floats, see _postings)
+            _postings(firms.concept, concept_cols[sector], concept_weights[sector], len(firms), out=concept_values)
+        elif sector.any():
             concept_values += _postings(firms.concept, concept_cols[sector], concept_weights[sector], len(firms))
         # Channels are fused on one scale: each relative to the need's best firm on it (the
         # cosines of a long description and of a short one are not comparable across needs,

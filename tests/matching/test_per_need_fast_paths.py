@@ -12,13 +12,14 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from features.text import normalize
 from matching import NeedQuery, SupplierMatcher
 from matching.components import ALL
-from matching.matcher import _clip01, _frame
+from matching.matcher import _clip01, _frame, _postings
 from tests.matching.conftest import AS_OF
 from tests.matching.test_components import _random_profiles
 
@@ -230,3 +231,23 @@ def test_normalize_skips_its_removals_only_where_they_remove_nothing():
             assert t._INVISIBLE.sub("", sample) == sample and t._CONTROL.sub(" ", sample) == sample, hex(code)
     assert t._normalize_unicode("") == ""
     assert t.normalize("Hoà\u200b  bình\ufe0f") == "Hòa bình"
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["scipy-kernel", "numpy-fallback"])
+def test_one_column_added_in_place_equals_its_sum_added_afterwards(kernel, monkeypatch):
+    import matching.matcher as matcher_module
+
+    if not kernel:
+        monkeypatch.setattr(matcher_module, "_csc_matvec", None)
+    rng = np.random.default_rng(8)
+    dense = rng.random((2000, 30)) * (rng.random((2000, 30)) < 0.3) * 10.0 ** rng.integers(-8, 3, size=(2000, 30))
+    matrix = sp.csc_matrix(dense)
+    for first, second in (([0, 4, 9], [17]), ([2], [2]), ([5, 6, 7, 8], [29]), ([], [3])):
+        first, second = np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64)
+        w1, w2 = rng.random(len(first)) * 3, rng.random(len(second)) * 3
+        afterwards = _postings(matrix, first, w1, 2000)
+        afterwards += _postings(matrix, second, w2, 2000)
+        in_place = _postings(matrix, first, w1, 2000)
+        same = _postings(matrix, second, w2, 2000, out=in_place)
+        assert same is in_place
+        np.testing.assert_array_equal(in_place, afterwards)
