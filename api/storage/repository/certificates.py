@@ -19,6 +19,7 @@ from features.certifications import Certification, as_certification, valid_codes
 __all__ = [
     "CERTIFICATION_FIELDS",
     "certification_tuple",
+    "certifications_differ",
     "stored_certificates",
     "firms_holding",
 ]
@@ -35,11 +36,16 @@ def certification_tuple(cert: FirmCertification | Mapping[str, Any]) -> tuple:
     return tuple(get(name) for name in CERTIFICATION_FIELDS)
 
 
+def certifications_differ(firm: Firm, certifications: list[Mapping[str, Any]]) -> bool:
+    """True when ``certifications`` are not the firm's stored certificates (in any order)."""
+    old = [certification_tuple(c) for c in firm.certifications]
+    new = [certification_tuple(c) for c in certifications]
+    return old != new and sorted(old, key=repr) != sorted(new, key=repr)
+
+
 def _set_certifications(firm: Firm, certifications: list[Mapping[str, Any]]) -> bool:
     """Replace the firm's certificates when they differ; True when something changed."""
-    old = sorted((certification_tuple(c) for c in firm.certifications), key=repr)
-    new = sorted((certification_tuple(c) for c in certifications), key=repr)
-    if old == new:
+    if not certifications_differ(firm, certifications):
         return False
     firm.certifications.clear()
     for cert in certifications:

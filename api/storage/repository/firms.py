@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from api.storage import enrich
 from api.storage.errors import ConflictError
-from api.storage.models import ApiKey, Firm
-from api.storage.repository.audit_log import audit, snapshot
-from api.storage.repository.certificates import _set_certifications, firms_holding
+from api.storage.models import ApiKey, AuditLog, Firm, FirmCertification
+from api.storage.repository.audit_log import _jsonable, audit, snapshot
+from api.storage.repository.certificates import (
+    CERTIFICATION_FIELDS,
+    _set_certifications,
+    certifications_differ,
+    firms_holding,
+)
 from api.storage.repository.codes import resolve_code
 from api.storage.repository.history import _refuse_delete_with_history, match_history
 from api.storage.repository.queries import _assign, _has_code, _joined, _like_fold, _one, _page
@@ -21,7 +28,10 @@ from features import clock
 from features.geo import geocode
 from features.text import fold
 
-__all__ = ["FIRM_FIELDS", "get_firm", "create_firm", "update_firm", "delete_firm", "list_firms"]
+__all__ = [
+    "FIRM_FIELDS", "get_firm", "create_firm", "update_firm", "delete_firm", "list_firms",
+    "NewFirm", "new_firm", "insert_firms", "audit_row", "insert_audit_rows",
+]  # fmt: skip
 
 
 FIRM_FIELDS: tuple[str, ...] = (
@@ -131,23 +141,111 @@ def create_firm(
     return firm
 
 
+@dataclass
+class NewFirm:
+    """A firm to insert with others (:func:`insert_firms`): its columns, its certificates and
+    the snapshot its audit row records, as :func:`create_firm` would store them."""
+
+    row: dict[str, Any]
+    certifications: list[dict[str, Any]]
+    snapshot: dict[str, Any]
+
+
+# Columns of a firm (all but the key) and those of its audit snapshot (as :func:`snapshot`).
+_FIRM_COLUMNS = tuple(c.key for c in Firm.__table__.columns if c.key != "id")
+_SNAPSHOT_COLUMNS = tuple(name for name in _FIRM_COLUMNS if name != "search_text")
+
+
+def new_firm(values: Mapping[str, Any], certifications: list[Mapping[str, Any]]) -> NewFirm:
+    """The firm :func:`create_firm` would store for ``values`` and ``certifications`` (derived
+    fields included: codes, place, search text, creation time), as plain values: no ORM object
+    is built (an import's chunk inserts thousands, :func:`insert_firms`).
+    """
+    firm = SimpleNamespace(**dict.fromkeys(_FIRM_COLUMNS))
+    firm.firm_id, firm.name, firm.is_demo = values["firm_id"], values["name"], False
+    _assign(firm, FIRM_FIELDS, values)
+    _mark_given_location(firm, values)
+    _refresh_firm(firm)
+    firm.created_at = firm.updated_at = dt.datetime.now(dt.UTC)
+    row = vars(firm)
+    certs = [{name: cert.get(name) for name in CERTIFICATION_FIELDS} for cert in certifications]
+    after = {name: _jsonable(row[name]) for name in _SNAPSHOT_COLUMNS}
+    after["certifications"] = [
+        {name: _jsonable(c[name]) for name in CERTIFICATION_FIELDS} for c in certs
+    ]
+    return NewFirm(row, certs, after)
+
+
+def insert_firms(session: Session, firms: list[NewFirm]) -> None:
+    """Insert new firms (:func:`new_firm`) and their certificates: one executemany each, the
+    firms' ids read back by ``firm_id`` in one query. Nothing is added to the session.
+
+    The caller has checked that the firm ids and tax codes are free, and writes the audit rows
+    (:func:`audit_row` with each firm's :attr:`NewFirm.snapshot`).
+    """
+    if not firms:
+        return
+    table = Firm.__table__
+    # A plain executemany, then the new ids in one query: with psycopg, one multi-row INSERT
+    # ... RETURNING of thousands of parameters costs more to send than the rows themselves.
+    session.execute(insert(table), [f.row for f in firms])
+    new_ids = [f.row["firm_id"] for f in firms]
+    found = session.execute(select(table.c.firm_id, table.c.id).where(table.c.firm_id.in_(new_ids)))
+    ids = dict(found.all())
+    certificates = [
+        {"firm_pk": ids[firm.row["firm_id"]], **cert} for firm in firms for cert in firm.certifications
+    ]  # fmt: skip
+    if certificates:
+        session.execute(insert(FirmCertification.__table__), certificates)
+
+
+def audit_row(actor: str, action: str, entity: str, entity_id: str,
+              before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    """The values of one audit row (as :func:`audit` adds it), for a multi-row insert
+    (:func:`insert_audit_rows`)."""
+    return {"actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
+            "before": before, "after": after, "at": dt.datetime.now(dt.UTC)}  # fmt: skip
+
+
+def insert_audit_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert audit rows (:func:`audit_row`) in one executemany, in their order."""
+    if rows:
+        session.execute(insert(AuditLog.__table__), rows)
+
+
 def update_firm(
     session: Session,
     firm: Firm,
     values: Mapping[str, Any],
     certifications: list[Mapping[str, Any]] | None,
     actor: str,
+    *,
+    checked: bool = False,
+    audit_rows: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Change a firm's fields (and replace its certificates when given).
+
+    Parameters
+    ----------
+    checked : bool, default False
+        The caller has just checked in this transaction that the tax code of ``values`` is
+        free or the firm's own (an import's row): it is not looked up again.
+    audit_rows : list of dict, optional
+        Given by an import storing a chunk of rows: the change is not flushed and its audit
+        row is appended here (:func:`audit_row`); the caller flushes the chunk and inserts its
+        audit rows together (:func:`insert_audit_rows`).
 
     Returns
     -------
     bool
         True when something changed (then an audit row is written).
     """
-    before = snapshot(firm)
-    if "tax_code" in values:
+    if "tax_code" in values and not checked:
         _check_tax_code(session, values["tax_code"], firm.id)
+    differs = any(name in values and getattr(firm, name) != values[name] for name in FIRM_FIELDS)
+    if not differs and (certifications is None or not certifications_differ(firm, certifications)):
+        return False  # the usual re-import: no snapshot taken
+    before = snapshot(firm)
     changed = _assign(firm, FIRM_FIELDS, values)
     if changed:
         _mark_given_location(firm, values)
@@ -157,6 +255,9 @@ def update_firm(
         return False
     _refresh_firm(firm)
     firm.updated_at = dt.datetime.now(dt.UTC)
+    if audit_rows is not None:
+        audit_rows.append(audit_row(actor, "update", "firm", firm.firm_id, before, snapshot(firm)))
+        return True
     session.flush()
     audit(session, actor, "update", "firm", firm.firm_id, before, snapshot(firm))
     return True
