@@ -191,6 +191,19 @@ class QueryContext:
 
 ALL = slice(None)  # ``rows=ALL``: every firm, read without gathering rows
 
+try:  # the ufunc behind np.clip, without its Python wrappers (a few microseconds a call)
+    from numpy._core.umath import clip as _clip_ufunc
+except ImportError:  # pragma: no cover - a NumPy that moved it: np.clip itself
+    _clip_ufunc = None
+
+
+def _clip01(values: object) -> np.ndarray:
+    """``np.clip(values, 0.0, 1.0)``: the same ufunc on the same operands (for float bounds
+    ``np.clip`` calls exactly this), minus the dispatch layers."""
+    if _clip_ufunc is not None and isinstance(values, np.ndarray):
+        return _clip_ufunc(values, 0.0, 1.0)
+    return np.clip(values, 0.0, 1.0)
+
 
 def _inverse(columns: dict[str, int]) -> np.ndarray:
     """Column -> name of a name -> column mapping, as an object array."""
@@ -328,7 +341,7 @@ class TextSimilarity(Component):
     cheap = True
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
-        return np.clip(query.text_values[rows], 0.0, 1.0)
+        return _clip01(query.text_values[rows])
 
     coarse_upper = values  # the channel is computed for every firm already
 
@@ -378,7 +391,7 @@ class ConceptFit(Component):
     cheap = True
 
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
-        return np.clip(query.concept_values[rows], 0.0, 1.0)
+        return _clip01(query.concept_values[rows])
 
     coarse_upper = values  # the channel is computed for every firm already
 

@@ -39,6 +39,7 @@ from matching.components import (
     QueryContext,
     Reason,
     _any_of,
+    _clip01,
     _inverse,
     default_components,
     haversine_km,
@@ -101,20 +102,6 @@ def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
         values /= top  # in place: the channel arrays are the caller's own
         return values, top
     return values, 1.0
-
-
-try:  # the ufunc behind np.clip, without its Python wrappers (a few microseconds a call)
-    from numpy._core.umath import clip as _clip_ufunc
-except ImportError:  # pragma: no cover - a NumPy that moved it: np.clip itself
-    _clip_ufunc = None
-
-
-def _clip01(values: object) -> np.ndarray:
-    """``np.clip(values, 0.0, 1.0)``: the same ufunc on the same operands (for float bounds
-    ``np.clip`` calls exactly this), minus the dispatch layers."""
-    if _clip_ufunc is not None and isinstance(values, np.ndarray):
-        return _clip_ufunc(values, 0.0, 1.0)
-    return np.clip(values, 0.0, 1.0)
 
 
 try:  # the C++ kernel behind scipy.sparse's products: y += A @ x for a CSC block
