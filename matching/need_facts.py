@@ -193,11 +193,15 @@ _VAGUE_PERIOD_TAIL = re.compile(rf"\s*(?:/|per|a|each|moi|mot|hang)?\s*(?:{_PERI
 _BARE_UNIT = re.compile(r"(?<![a-z0-9])pcs\b|(?<![a-z0-9])(?:cai|chiec)\s*(?:/|moi|mỗi)\s*(?:thang|nam)")
 
 
+_OTHER_UNIT_PATTERNS = {unit: re.compile(pattern) for unit, pattern in _OTHER_UNITS.items()}
+_ADVERB_PATTERNS = {period: re.compile(pattern) for period, pattern in _ADVERB_PERIODS.items()}
+
+
 def _unit_of(written: str | None) -> str:
     if not written:
         return "pcs"
-    for unit, pattern in _OTHER_UNITS.items():
-        if re.fullmatch(pattern, written):
+    for unit, pattern in _OTHER_UNIT_PATTERNS.items():
+        if pattern.fullmatch(written):
             return unit
     return "pcs"
 
@@ -212,12 +216,13 @@ def _amount(number: str, mult: str | None) -> float | None:
 
 
 def _period_of(match: re.Match) -> str | None:
+    groups = match.groupdict()
     for period in _PER_MONTH:
-        if match.groupdict().get(f"p_{period}"):
+        if groups.get(f"p_{period}"):
             return period
-    adverb = match.groupdict().get("adverb")
+    adverb = groups.get("adverb")
     if adverb:
-        return next(p for p, pattern in _ADVERB_PERIODS.items() if re.fullmatch(pattern, adverb))
+        return next(p for p, pattern in _ADVERB_PATTERNS.items() if pattern.fullmatch(adverb))
     return None
 
 
