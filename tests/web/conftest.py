@@ -37,6 +37,7 @@ class Served:
     firm_key: str
     firm_id: str
     other_firm_id: str
+    database: Path  # the served SQLite file
 
 
 def _free_port() -> int:
@@ -112,7 +113,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             keys[role] = _make_key(env, role)
         firm_id, other_firm_id = _firm_with_suggestions(url, keys["staff"])
         yield Served(url=url, staff_key=keys["staff"], analyst_key=keys["analyst"],
-                     firm_key=_make_key(env, "firm", firm_id), firm_id=firm_id, other_firm_id=other_firm_id)  # fmt: skip
+                     firm_key=_make_key(env, "firm", firm_id), firm_id=firm_id, other_firm_id=other_firm_id,
+                     database=folder / "web.db")  # fmt: skip
     finally:
         process.terminate()
         try:
