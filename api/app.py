@@ -208,6 +208,7 @@ def create_worker_app() -> FastAPI:
     settings.apply_thread_switch()
     app = create_app(settings, migrate_database=False)
     app.state.fit_before_serving = True
+    app.state.ranking.freeze_after_fit = True  # a serving process: see MatcherCache
     return app
 
 

@@ -45,9 +45,13 @@ class Settings(BaseSettings):
     queue_wait_seconds : float, default 5.0
         Longest a request waits for a database connection or a ranking slot; past it the
         answer is 503 with ``Retry-After`` instead of a hang.
-    ranking_concurrency : int, default 2
+    ranking_concurrency : int, default 1
         Rankings (shortlists, ``/match``, suggestions, upgrades, a firm's visible needs)
-        computed at once; they are CPU-bound, so about one per core.
+        computed at once in one server process. They are CPU-bound and share the process's one
+        Python interpreter, so a second one mostly takes turns with the first and with every
+        short read: on two cores, 40 busy clients (benchmarks/bench_service.py, SQLite) got
+        reads p99 0.85-0.89 s with 1 against 1.0-1.25 s with 2, and shortlists no slower.
+        Use ``cnht serve --workers N`` to rank on more cores.
     thread_switch_ms : float, default 1.0
         How long a thread of the server may run Python before another thread waiting for the
         interpreter takes it (``sys.setswitchinterval``; Python's own default is 5 ms). The
@@ -97,7 +101,7 @@ class Settings(BaseSettings):
     demo_folder: str = "data/demo"
     database_pool_size: int = Field(default=10, gt=0)
     queue_wait_seconds: float = Field(default=5.0, gt=0)
-    ranking_concurrency: int = Field(default=2, gt=0)
+    ranking_concurrency: int = Field(default=1, gt=0)
     thread_switch_ms: float = Field(default=1.0, gt=0, le=100)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     auth_failures_per_minute: int = Field(default=30, gt=0)

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -58,6 +59,17 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+def _freeze_long_lived() -> None:
+    """Collect once, then leave every object alive now out of later collections.
+
+    The objects frozen after the previous fit go back to the collector first, so a replaced
+    matcher's cycles are collected here rather than kept for good.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 class MatcherCache:
     """The fitted matcher of one service, refitted only when firms or buyers changed.
 
@@ -84,6 +96,15 @@ class MatcherCache:
     ----------
     fits : int
         How many times a matcher was fitted (refits included).
+    freeze_after_fit : bool
+        After each fit, collect once and move every object the process holds then out of the
+        garbage collector's scans (:func:`gc.freeze`). A served process holds about half a
+        million long-lived objects (the matcher's vocabularies, the app, the modules); without
+        this, each full collection that request garbage triggers scans all of them, 200-250 ms
+        during which no thread runs, not even the event loop answering ``/health``. Set by
+        ``cnht serve`` for its process (and each worker), never by the library: a frozen
+        object that became garbage in a cycle is never collected, and the collection before
+        each freeze stalls the process once per fit.
     """
 
     def __init__(self, slots: int = 2, wait_seconds: float = 5.0, models_folder: Path | str | None = None) -> None:
@@ -99,6 +120,7 @@ class MatcherCache:
         self._warming: threading.Thread | None = None
         self.warm_up_error: str | None = None
         self.fits = 0
+        self.freeze_after_fit = False
 
     @property
     def fitted(self) -> FittedMatcher | None:
@@ -174,6 +196,8 @@ class MatcherCache:
             self._fitted = fitted
             self.fits += 1
             logger.info("Fitted %s on %d firms", fitted.model_version, fitted.matcher.n_firms_fit_)
+            if self.freeze_after_fit:
+                _freeze_long_lived()
             return fitted
 
     def open_needs(self, session: Session) -> list[NeedQuery]:

@@ -98,6 +98,7 @@ def serve(
                    err=True)  # fmt: skip
         raise typer.Exit(code=2)
     app = create_app(settings)
+    app.state.ranking.freeze_after_fit = True  # a serving process: see MatcherCache
     if demo:
         try:
             counts = seed_demo(app.state.sessionmaker, settings.demo_folder)
