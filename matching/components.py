@@ -19,6 +19,7 @@ from __future__ import annotations
 import abc
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -223,7 +224,7 @@ def row_entries(matrix: sp.csc_matrix, columns: np.ndarray, row: int) -> np.ndar
     for i, column in enumerate(np.asarray(columns).tolist()):
         start, end = int(indptr[column]), int(indptr[column + 1])
         if ordered:
-            at = start + int(np.searchsorted(indices[start:end], row))
+            at = start + int(indices[start:end].searchsorted(row))  # the method: no dispatch layers
             if at < end and indices[at] == row:
                 out[i] = data[at]
         else:
@@ -317,17 +318,34 @@ class Component(abc.ABC):
         return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
-def _as_written(text: str, folded_term: str) -> str:
-    """The words of ``text`` whose folded (and stemmed) form is ``folded_term`` (``nhom`` ->
-    ``nhôm``, ``stamp`` -> ``stamped``), or the term itself when the text does not hold it word
-    for word (a Japanese word of a longer run is quoted as the whole word the analyser cut)."""
-    wanted = folded_term.split()
+@lru_cache(maxsize=65536)
+def _word_forms(word: str) -> tuple[str, str]:
+    """A word's folded form and its stem (firms' descriptions repeat their words across
+    shortlists)."""
+    folded = fold(word)
+    return folded, stem(folded)
+
+
+def _as_written(text: str, folded_terms: Sequence[str]) -> list[str]:
+    """For each folded (and stemmed) term, the words of ``text`` whose folded form it is
+    (``nhom`` -> ``nhôm``, ``stamp`` -> ``stamped``), or the term itself when the text does not
+    hold it word for word (a Japanese word of a longer run is quoted as the whole word the
+    analyser cut). The text's words are folded and stemmed once for all the terms."""
     words = re.findall(r"[^\W_]+", text)
-    for i in range(len(words) - len(wanted) + 1):
-        window = words[i : i + len(wanted)]
-        if [stem(fold(w)) for w in window] == wanted or [fold(w) for w in window] == wanted:
-            return " ".join(window)
-    return folded_term
+    forms = [_word_forms(w) for w in words]
+    folded = [f for f, _ in forms]
+    stemmed = [s for _, s in forms]
+    out = []
+    for term in folded_terms:
+        wanted = term.split()
+        width = len(wanted)
+        for i in range(len(words) - width + 1):
+            if stemmed[i : i + width] == wanted or folded[i : i + width] == wanted:
+                out.append(" ".join(words[i : i + width]))
+                break
+        else:
+            out.append(term)
+    return out
 
 
 class TextSimilarity(Component):
@@ -368,7 +386,7 @@ class TextSimilarity(Component):
         if not terms:
             return []
         if firms.raw_text is not None:
-            terms = [_as_written(str(firms.raw_text[row]), t) for t in terms]
+            terms = _as_written(str(firms.raw_text[row]), terms)
         joined = ", ".join(f"“{t}”" for t in terms)
         return [Reason(self.name, f"mô tả có {joined}", f"description mentions {joined}")]
 

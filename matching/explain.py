@@ -65,7 +65,7 @@ def reason_lines(reasons: list[Reason], lang: str = "both") -> list[str]:
     return [str(r) for r in reasons]
 
 
-def explain_pair(matcher, ctx: QueryContext, row: int) -> Explanation:
+def explain_pair(matcher, ctx: QueryContext, row: int, pair: dict | None = None) -> Explanation:
     """Explanation of the firm at ``row`` for the need of ``ctx`` (same arithmetic as ``rank``).
 
     Parameters
@@ -74,18 +74,21 @@ def explain_pair(matcher, ctx: QueryContext, row: int) -> Explanation:
         A fitted matcher.
     ctx : QueryContext
     row : int
+    pair : dict, optional
+        The matcher's ``_pair(ctx, row)`` when the caller computed it (for several rows at
+        once); computed here otherwise.
 
     Returns
     -------
     Explanation
     """
-    pair = matcher._pair(ctx, row)
+    pair = matcher._pair(ctx, row) if pair is None else pair
     return Explanation(
         need_id=ctx.need.need_id,
         firm_id=str(matcher.firm_ids_[row]),
         score=pair["score"],
         contributions=pair["contributions"],
         values=pair["values"],
-        reasons=matcher.reasons(ctx, row),
+        reasons=matcher.reasons(ctx, row, pair),
         failed=matcher.failures(ctx, row),
     )

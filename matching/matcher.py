@@ -1147,20 +1147,28 @@ class SupplierMatcher(BaseEstimator):
         return self._pair(ctx, row)
 
     def _pair(self, ctx: QueryContext, row: int, firms: FirmArrays | None = None) -> dict:
+        return self._pairs(ctx, [row], firms)[0]
+
+    def _pairs(self, ctx: QueryContext, rows: Sequence[int], firms: FirmArrays | None = None) -> list[dict]:
+        """:meth:`_pair` of several rows, each component called once for all of them (its
+        values are per row, so a row's value does not depend on the others asked with it)."""
         firms = self.firms_ if firms is None else firms
-        rows = np.array([row])
+        at = np.asarray(rows, dtype=np.intp)
         # The arithmetic of _score_rows (weight x clipped value, summed in component order),
         # each component's value computed once.
-        values, contributions, total = {}, {}, np.zeros(1)
+        values, contributions, total = {}, {}, np.zeros(at.size)
         for component in self.components_:
             weight = self.weights_[component.name]
-            value = np.clip(component.values(firms, ctx, rows), 0.0, 1.0)
-            values[component.name] = float(value[0])
-            contribution = weight * value if weight else np.zeros(1)
-            contributions[component.name] = float(contribution[0])
+            value = np.clip(component.values(firms, ctx, at), 0.0, 1.0)
+            values[component.name] = value
+            contribution = weight * value if weight else np.zeros(at.size)
+            contributions[component.name] = contribution
             total += contribution
-        failed = str(check(firms, ctx, rows, require_sector=self.require_sector)[0])
-        return {"score": float(total[0]), "contributions": contributions, "values": values, "failed": failed}
+        failed = check(firms, ctx, at, require_sector=self.require_sector)
+        return [{"score": float(total[i]),
+                 "contributions": {name: float(c[i]) for name, c in contributions.items()},
+                 "values": {name: float(v[i]) for name, v in values.items()},
+                 "failed": str(failed[i])} for i in range(at.size)]  # fmt: skip
 
     def explain(self, need: object, firm_id: str, *, today: date | None = None):
         """Why ``firm_id`` scores what it does for ``need``.
@@ -1182,12 +1190,14 @@ class SupplierMatcher(BaseEstimator):
         rows = [self._row(firm_id) for firm_id in firm_ids]
         (query,) = self._queries(need, today)[:1]
         ctx = self._context(query)
-        return [explain_pair(self, ctx, row) for row in rows]
+        pairs = self._pairs(ctx, rows) if rows else []
+        return [explain_pair(self, ctx, row, pair) for row, pair in zip(rows, pairs, strict=True)]
 
-    def reasons(self, ctx: QueryContext, row: int) -> list[Reason]:
+    def reasons(self, ctx: QueryContext, row: int, pair: dict | None = None) -> list[Reason]:
         """Reasons of every component with a positive weight: what speaks for the firm first
-        (strongest contribution first), then what it lacks."""
-        pair = self._pair(ctx, row)
+        (strongest contribution first), then what it lacks. ``pair``: :meth:`_pair` of the
+        row when the caller has it already."""
+        pair = self._pair(ctx, row) if pair is None else pair
         order = sorted(self.components_, key=lambda c: -pair["contributions"][c.name])
         out: list[Reason] = []
         for component in order:
@@ -1229,7 +1239,7 @@ class SupplierMatcher(BaseEstimator):
                 continue
             records.append({"firm_id": str(firm_id), "need_id": query.need_id, "score": pair["score"],
                             **pair["contributions"], "failed": pair["failed"],
-                            "reasons": [str(r) for r in (self.failures(ctx, row) + self.reasons(ctx, row))]})
+                            "reasons": [str(r) for r in (self.failures(ctx, row) + self.reasons(ctx, row, pair))]})
         columns = ["firm_id", "rank", "need_id", "score", *self.weights_, "failed", "reasons"]
         if not records:
             return pd.DataFrame(columns=columns)

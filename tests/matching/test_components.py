@@ -144,10 +144,13 @@ def test_component_parameters_are_validated_in_fit_with_their_name(component, ar
 def test_text_reasons_quote_the_firms_own_words():
     from matching.components import _as_written
 
-    assert _as_written("Gia công vỏ nhôm CNC", "nhom") == "nhôm"
-    assert _as_written("Gia công vỏ nhôm CNC", "vo nhom") == "vỏ nhôm"
-    assert _as_written("gia cong vo nhom", "nhom") == "nhom"
-    assert _as_written("ép nhựa", "khuon") == "khuon"  # not in the text: the term itself
+    assert _as_written("Gia công vỏ nhôm CNC", ["nhom"]) == ["nhôm"]
+    assert _as_written("Gia công vỏ nhôm CNC", ["vo nhom"]) == ["vỏ nhôm"]
+    assert _as_written("gia cong vo nhom", ["nhom"]) == ["nhom"]
+    assert _as_written("ép nhựa", ["khuon"]) == ["khuon"]  # not in the text: the term itself
+    # Several terms of one text, each as written (or itself), in the order asked.
+    assert _as_written("Stamped brackets; dập khuôn thép", ["stamp", "khuon", "nhom", "bracket"]) == [
+        "Stamped", "khuôn", "nhom", "brackets"]
 
 
 def test_verified_weight_below_declared_weight_is_refused():
