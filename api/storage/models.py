@@ -44,6 +44,8 @@ __all__ = [
     "ImportJob",
     "ApiKey",
     "AuditLog",
+    "MatchingEvent",
+    "EventMeeting",
     "UTCDateTime",
     "ID_LENGTH",
     "AUDIT_ENTITY_ID_LENGTH",
@@ -364,3 +366,61 @@ class AuditLog(Base):
     entity_id: Mapped[str] = mapped_column(String(AUDIT_ENTITY_ID_LENGTH))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class MatchingEvent(Base):
+    """A business-matching event (kết nối giao thương) and the summary of its current schedule.
+
+    ``definition`` is the event exactly in the project's event JSON
+    (:func:`matching.events.event_from_dict`, as in ``data/demo/event_demo.json``): the one
+    format the file-based ``cnht event`` commands read, so a stored event and a file cannot
+    drift, and slots, caps and refusals (read only by the scheduler, as a whole) need no
+    tables of their own. The schedule's meetings, which are read per (need, firm) pair, are
+    rows of :class:`EventMeeting`; ``schedule_summary`` keeps what the solver said about them
+    (objective, bound, gap, what was given up).
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(ID_LENGTH), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    schedule_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    scheduled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    scheduled_by: Mapped[str | None] = mapped_column(String(120))
+    by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class EventMeeting(Base):
+    """One meeting of an event's current schedule, and whether it was held.
+
+    A pair meets at most once per event. Buyer, firm and need are plain IDs, not foreign
+    keys: a scheduled meeting is a plan, not match history, and must not stop a firm from
+    being deleted; a meeting *held* becomes history through the outcome it records
+    (``outcome_id``, via :func:`api.storage.repository.record_outcome`, which requires both
+    to exist).
+    """
+
+    __tablename__ = "event_meetings"
+    __table_args__ = (UniqueConstraint("event_pk", "buyer_id", "firm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_pk: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    day: Mapped[str] = mapped_column(String(10))
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    table_number: Mapped[int] = mapped_column(Integer)
+    buyer_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    firm_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    need_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    value: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)
+    requested_by: Mapped[str] = mapped_column(String(8), default="")
+    held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    held_by: Mapped[str | None] = mapped_column(String(120))
+    # The 'meeting' outcome this meeting recorded; NULL when not held, or when the pair had
+    # already passed 'meeting' (nothing to record).
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id", ondelete="SET NULL"))
