@@ -29,7 +29,8 @@ from features.certifications import Certification, valid_codes
 from features.columns import NEED_COLUMNS
 from features.exceptions import CnhtError
 from features.profile.build import COMPLETENESS_FIELDS
-from matching import NeedQuery, SupplierMatcher, parse_need
+from matching import NeedQuery, SupplierMatcher
+from matching.needs import NeedCache, parse_needs
 
 __all__ = [
     "FittedMatcher",
@@ -279,6 +280,12 @@ def need_record(need: Need) -> dict[str, Any]:
     return {name: value for name, value in record.items() if value is not None}
 
 
+# Stored needs parsed once per content (the id aside) and day, with the default taxonomy: a
+# shortlist parses its need to rank it and again to say what was understood, and the same open
+# needs are ranked, suggested and shown again and again.
+_STORED_NEEDS = NeedCache(maxsize=4096)
+
+
 def parse_stored_need(need: Need, **extra: Any) -> NeedQuery:
     """Parse a stored need (plus ``extra`` keys such as ``exclude_firms``) into a NeedQuery.
 
@@ -288,7 +295,8 @@ def parse_stored_need(need: Need, **extra: Any) -> NeedQuery:
         The need's fields do not parse (an unknown process alias, a malformed date).
     """
     try:
-        return parse_need({**need_record(need), **extra})
+        (query,) = parse_needs({**need_record(need), **extra}, cache=_STORED_NEEDS)
+        return query
     except CnhtError as exc:
         raise RankingError(
             f"Need {need.need_id} cannot be ranked: {exc} Correct the need "

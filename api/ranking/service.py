@@ -44,7 +44,7 @@ from api.storage.errors import ServiceBusyError, retry_after_seconds
 from api.storage.models import Firm, Need
 from api.storage.session import READ_ONLY
 from features.exceptions import CnhtError
-from matching import NeedQuery
+from matching import NeedQuery, parse_need
 from matching.rerank import FirmHistory, RerankError
 
 __all__ = [
@@ -57,6 +57,17 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def _warm_need_parsing() -> None:
+    """Parse needs naming a process, a material, a quantity, a park and a province, so what
+    need parsing loads on first use (the administrative units' tables: about a second) is loaded
+    before the first shortlist asks for it, and frozen with the matcher."""
+    try:
+        parse_need("dập kim loại SPCC, 20.000 cái/tháng, gần KCN Thăng Long, ISO 9001")
+        parse_need("vỏ nhôm CNC, nhà máy ở Bắc Ninh")  # a place that is no park: the unit tables
+    except CnhtError as exc:  # never a reason to fail a fit
+        logger.warning("Need parsing warm-up failed: %s", exc)
 
 
 def _freeze_long_lived() -> None:
@@ -197,6 +208,7 @@ class MatcherCache:
             self.fits += 1
             logger.info("Fitted %s on %d firms", fitted.model_version, fitted.matcher.n_firms_fit_)
             if self.freeze_after_fit:
+                _warm_need_parsing()
                 _freeze_long_lived()
             return fitted
 

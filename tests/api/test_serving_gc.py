@@ -73,3 +73,15 @@ def test_a_worker_process_freezes_after_its_fits(monkeypatch, tmp_path):
     finally:
         get_settings.cache_clear()
         sys.setswitchinterval(switch)
+
+
+def test_a_serving_cache_loads_the_place_tables_before_it_freezes(app, client, staff, collector):
+    """The administrative units that need parsing reads for a place (seconds on first use)
+    are loaded by the fit of a serving process, not by its first shortlist."""
+    from features import geo
+
+    geo._place_name_keys.cache_clear()
+    app.state.ranking.freeze_after_fit = True
+    assert client.post("/api/v1/firms", json=make_firm(), headers=staff).status_code == 201
+    _fit(app)
+    assert geo._place_name_keys.cache_info().currsize == 1
