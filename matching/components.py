@@ -2,11 +2,17 @@
 
 A component is a small configuration object: ``TextSimilarity()``, ``ProcessFit()``,
 ``CertificationFit(verified_weight=1.0)``, ``Distance(half_km=30)``. It holds no learned
-state: the matcher's fitted arrays (:class:`FirmArrays`) and one parsed need
+state itself: the matcher's fitted arrays (:class:`FirmArrays`) and one parsed need
 (:class:`~matching.needs.NeedQuery`) go in, one value per candidate firm comes out
 (vectorised), and :meth:`Component.reasons` turns one firm's value into words in
-Vietnamese and English. The matcher multiplies each value by the component's weight: the
-*contribution* carried on every result row.
+Vietnamese and English, through the same rule. The matcher multiplies each value by the
+component's weight: the *contribution* carried on every result row.
+
+The arrays hold what several parts read (the text and concept channels, the code matrices,
+certificate periods, capacity, places: built once by the matcher) and, per component, the
+columns that component builds for itself at fit (:meth:`Component.fit_columns`, read back
+with :meth:`Component.own`). A new component is one class and its weight: its columns come
+from its own fit step, not from the matcher.
 
 Examples
 --------
@@ -19,10 +25,11 @@ from __future__ import annotations
 import abc
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,9 +41,13 @@ from features.text import fold, stem
 from matching.exceptions import HyperParameterError
 from matching.needs import NeedQuery
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "Reason",
     "FirmArrays",
+    "ComponentColumns",
     "QueryContext",
     "Component",
     "TextSimilarity",
@@ -111,12 +122,13 @@ class FirmArrays:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (vi, en)
     ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)
     descendants: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Need-independent part of Experience: 0.4 * exports + 0.3 * min(multinationals, 3) / 3.
+    # Not filled: Experience builds its need-independent part in its own fit step (``own``).
+    # The field stays because matching.gaps names it when it copies one firm's row.
     experience_base: np.ndarray | None = None
-    # Capacity with NaN (not stated) as 0, for the capacity component.
+    # Capacity with NaN (not stated) as 0, for the capacity component. It stays beside
+    # ``capacity`` (shared with the constraints): a one-firm copy that raises the capacity
+    # (matching.gaps) drops it, which an own column of CapacityFit would not know to do.
     capacity_or_zero: np.ndarray | None = None
-    # The firms' normalised text, to quote their own words (with diacritics) in reasons.
-    raw_text: np.ndarray | None = None
     # Distance in km of every firm to each industrial park, by the park's (lat, lon): a need's
     # plant is usually a park, and a gather is many times cheaper than the haversine. Computed
     # by :func:`haversine_km` over all firms, so a gathered row equals the row's own haversine.
@@ -132,9 +144,43 @@ class FirmArrays:
     # ``concept_columns``), for reasons; built at fit, or on first use when not given.
     terms: np.ndarray | None = None
     concept_codes: np.ndarray | None = None
+    # Each component's own columns, built by its fit step (:meth:`Component.fit_columns`).
+    own: ComponentColumns | None = None
 
     def __len__(self) -> int:
         return len(self.firm_ids)
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle, arrays saved before components built their own columns included (a
+        model version written by ``cnht train`` keeps its fitted matcher): the columns the
+        matcher built for them then (``raw_text``, ``experience_base``) become those
+        components' own columns, under their default names."""
+        self.__dict__.update(state)
+        if state.get("own") is None and "firm_ids" in state:
+            own: dict[str, dict[str, np.ndarray]] = {}
+            raw_text = self.__dict__.pop("raw_text", None)
+            if raw_text is not None:
+                own[TextSimilarity.name] = {"raw_text": raw_text}
+            if self.experience_base is not None:
+                own[Experience.name] = {"base": self.experience_base}
+                self.experience_base = None
+            self.own = ComponentColumns(self.firm_ids, own)
+
+    def own_columns(self, name: str) -> Mapping[str, np.ndarray] | None:
+        """The columns component ``name`` built at fit, row-aligned with these firms; None
+        when it built none.
+
+        On a copy of the arrays for other firms (the one-firm copies of :mod:`matching.gaps`)
+        they are those firms' rows of the fitted columns, found by ``firm_id``: own columns
+        come from the profiles, which such a copy does not change."""
+        own = self.own
+        if own is None:
+            return None
+        columns = own.by_component.get(name)
+        if columns is None or own.firm_ids is self.firm_ids:
+            return columns
+        rows = own.rows_of(self.firm_ids)
+        return {key: value[rows] for key, value in columns.items()}
 
     def enable_code_memo(self) -> FirmArrays:
         """Let components keep per-code values of every firm on these arrays (a process's
@@ -164,6 +210,32 @@ class FirmArrays:
         """Label of a taxonomy code in ``lang`` (``"vi"`` or ``"en"``), the code when unknown."""
         vi, en = self.labels.get(code, (code, code))
         return vi if lang == "vi" else en
+
+
+class ComponentColumns:
+    """The columns each component built for itself at fit (:meth:`Component.fit_columns`).
+
+    Parameters
+    ----------
+    firm_ids : numpy.ndarray
+        The fitted firms, in row order: every column has one row per firm, in this order.
+    by_component : dict
+        Component name -> column name -> array.
+    """
+
+    def __init__(self, firm_ids: np.ndarray, by_component: dict[str, Mapping[str, np.ndarray]]) -> None:
+        self.firm_ids = firm_ids
+        self.by_component = by_component
+        self._row_of: dict[str, int] | None = None
+
+    def rows_of(self, firm_ids: np.ndarray) -> np.ndarray:
+        """Rows of ``firm_ids`` among the fitted firms (the lookup is built once, on first use)."""
+        if self._row_of is None:
+            self._row_of = {str(firm_id): row for row, firm_id in enumerate(self.firm_ids.tolist())}
+        return np.fromiter((self._row_of[str(f)] for f in firm_ids.tolist()), dtype=np.intp, count=len(firm_ids))
+
+    def __repr__(self) -> str:
+        return f"ComponentColumns({ {name: sorted(columns) for name, columns in self.by_component.items()} })"
 
 
 @dataclass
@@ -278,8 +350,18 @@ class Component(abc.ABC):
     """Base class: a named score in [0, 1] with reasons.
 
     Subclasses implement :meth:`values` (vectorised over candidate rows) and
-    :meth:`reasons` (one firm). ``name`` is the key of the ``weights`` hyper-parameter and the
-    column of the result table.
+    :meth:`reasons` (one firm), and :meth:`fit_columns` when they need firm columns of their
+    own. ``name`` is the key of the ``weights`` hyper-parameter and the column of the result
+    table. Adding a component to a matcher is the class and its weight, nothing else:
+
+    >>> class Employees(Component):
+    ...     name = "employees"
+    ...     def fit_columns(self, profiles, firms):
+    ...         return {"staff": np.nan_to_num(profiles["employees"].to_numpy(float))}
+    ...     def values(self, firms, query, rows):
+    ...         return np.minimum(1.0, self.own(firms)["staff"][rows] / 200)
+    >>> # SupplierMatcher(components=[*default_components(), Employees()],
+    >>> #                 weights={**DEFAULT_WEIGHTS, "employees": 0.05})
     """
 
     name: str = "component"
@@ -289,6 +371,35 @@ class Component(abc.ABC):
 
     def validate(self) -> None:  # noqa: B027 - optional hook: most components have no parameters
         """Check the component's own parameters (called by the matcher's ``fit``)."""
+
+    def fit_columns(self, profiles: pd.DataFrame, firms: FirmArrays) -> Mapping[str, np.ndarray]:
+        """The firm columns this component owns, built once when the matcher is fitted.
+
+        Parameters
+        ----------
+        profiles : pandas.DataFrame
+            The profile table, one row per firm in the order of ``firms.firm_ids``.
+        firms : FirmArrays
+            The shared arrays, built before any component's columns.
+
+        Returns
+        -------
+        dict
+            Column name -> array with one row per firm (first axis). Stored on the arrays
+            under the component's name, read back with :meth:`own`. Default: none. The
+            component's parameters must not change them: they are built once per fit.
+        """
+        return {}
+
+    def own(self, firms: FirmArrays) -> Mapping[str, np.ndarray]:
+        """The columns :meth:`fit_columns` built on ``firms``, aligned with its rows."""
+        columns = firms.own_columns(self.name)
+        if columns is None:
+            raise HyperParameterError(
+                f"{type(self).__name__}: expected the firm columns its fit_columns builds under the name "
+                f"{self.name!r}, got arrays without them. Fit the matcher with this component among its components."
+            )
+        return columns
 
     @abc.abstractmethod
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
@@ -358,6 +469,13 @@ class TextSimilarity(Component):
     name = "text"
     cheap = True
 
+    def fit_columns(self, profiles: pd.DataFrame, firms: FirmArrays) -> Mapping[str, np.ndarray]:
+        """The firms' normalised text (with diacritics), to quote their own words in reasons.
+        The tf-idf matrix itself is the text channel, shared: the matcher builds it."""
+        if "text" not in profiles.columns:
+            return {}
+        return {"raw_text": profiles["text"].fillna("").astype(str).to_numpy(object)}
+
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         return _clip01(query.text_values[rows])
 
@@ -385,8 +503,9 @@ class TextSimilarity(Component):
         terms = [t.replace("_", " ") for t in [*pairs, *(t for t in telling if "_" not in t and t not in inside)]][:3]
         if not terms:
             return []
-        if firms.raw_text is not None:
-            terms = _as_written(str(firms.raw_text[row]), terms)
+        own = firms.own_columns(self.name)
+        if own is not None and "raw_text" in own:
+            terms = _as_written(str(own["raw_text"][row]), terms)
         joined = ", ".join(f"“{t}”" for t in terms)
         return [Reason(self.name, f"mô tả có {joined}", f"description mentions {joined}")]
 
@@ -551,6 +670,8 @@ class ProcessFit(_CodeFit):
         return query.need.processes
 
     def _code_values(self, firms: FirmArrays, code: str, rows: np.ndarray) -> np.ndarray:
+        """The definition of one code's credit, relation by relation (the tests' reference for
+        :meth:`code_credit`, which values and reasons both use)."""
         columns = firms.columns["process"]
         out = np.zeros(_n(firms, rows))
         for credit, related in (
@@ -594,6 +715,16 @@ class ProcessFit(_CodeFit):
                 level = hit if level is None else np.bitwise_or(level, hit, out=level)
         return level
 
+    def code_credit(self, firms: FirmArrays, code: str, rows: np.ndarray | slice) -> np.ndarray:
+        """Credit of one of the need's processes for the firms at ``rows``: the best relation
+        each firm names (:meth:`_levels`) read in the credit table. :meth:`values` is the mean
+        of these credits over the need's processes (summed through the same table), and
+        :meth:`reasons` words each of them, so a reason cannot say other than the value."""
+        level = self._levels(firms, code, rows)
+        if level is None:
+            return np.zeros(_n(firms, rows))
+        return _level_table(self.generic, self.specialised, 1)[level]
+
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         codes = query.need.processes
         n = _n(firms, rows)
@@ -622,7 +753,7 @@ class ProcessFit(_CodeFit):
         evidence = firms.evidence[row] or {}
         one = np.array([row])
         for code in query.need.processes:
-            value = float(self._code_values(firms, code, one)[0])
+            value = float(self.code_credit(firms, code, one)[0])
             en = firms.label(code, "en")
             if value >= 1.0:
                 out.append(Reason(self.name, *_matched(evidence.get(code), firms, code)))
@@ -790,7 +921,7 @@ class CapacityFit(Component):
             return []
         if math.isnan(capacity):
             return [Reason(self.name, "chưa khai công suất", "capacity not stated", positive=False)]
-        if capacity >= target:
+        if self.values(firms, query, np.array([row]))[0] >= 1.0:  # full credit, by the value's own rule
             return [Reason(self.name, f"công suất {format_number(capacity, 'vi')}/tháng ≥ {format_number(target, 'vi')}",
                            f"capacity {format_number(capacity, 'en')}/month ≥ {format_number(target, 'en')}")]
         return [Reason(self.name, f"công suất {format_number(capacity, 'vi')}/tháng < {format_number(target, 'vi')}",
@@ -866,11 +997,21 @@ class Experience(Component):
     name = "experience"
     cheap = True
 
+    @staticmethod
+    def _base(n_exports: np.ndarray, multinationals: np.ndarray) -> np.ndarray:
+        """The need-independent part: ``0.4 * exports + 0.3 * min(multinational customers, 3) / 3``."""
+        return 0.4 * (n_exports > 0) + 0.3 * np.minimum(multinationals, 3) / 3.0
+
+    def fit_columns(self, profiles: pd.DataFrame, firms: FirmArrays) -> Mapping[str, np.ndarray]:
+        """The need-independent part of every firm, computed once instead of per need."""
+        return {"base": self._base(firms.n_exports, firms.multinationals)}
+
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
-        if firms.experience_base is not None:
-            base = firms.experience_base[rows]
-        else:
-            base = 0.4 * (firms.n_exports[rows] > 0) + 0.3 * np.minimum(firms.multinationals[rows], 3) / 3.0
+        own = firms.own_columns(self.name)
+        if own is not None:
+            base = own["base"][rows]
+        else:  # arrays built without this component's fit step: the same rule, on the rows
+            base = self._base(firms.n_exports[rows], firms.multinationals[rows])
         country_rows = firms.export_countries.get(query.buyer_country)
         if country_rows is None:
             return base

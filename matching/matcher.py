@@ -35,6 +35,7 @@ from features.text import tokens
 from matching.components import (
     ALL,
     Component,
+    ComponentColumns,
     FirmArrays,
     QueryContext,
     Reason,
@@ -391,7 +392,11 @@ class SupplierMatcher(BaseEstimator):
             profiles = profiles.set_index("firm_id")
         profiles.index = profiles.index.astype(str)
         self.profiles_ = profiles
-        self.firms_ = self._arrays(profiles, taxonomy)
+        arrays = self._arrays(profiles, taxonomy)
+        # Each component's fit step: the columns it owns, after the shared arrays it may read.
+        arrays.own = ComponentColumns(arrays.firm_ids, {
+            component.name: self._own_columns(component, profiles, arrays) for component in self.components_})
+        self.firms_ = arrays
         self.firm_ids_ = self.firms_.firm_ids
         self.vocabulary_ = self.firms_.vocabulary
         self.n_firms_fit_ = len(profiles)
@@ -414,6 +419,26 @@ class SupplierMatcher(BaseEstimator):
         if needs is not None:
             self.set_needs(needs)
         return self
+
+    @staticmethod
+    def _own_columns(component: Component, profiles: pd.DataFrame, firms: FirmArrays) -> dict[str, np.ndarray]:
+        """``component.fit_columns``, checked: a mapping of arrays with one row per firm."""
+        columns = component.fit_columns(profiles, firms)
+        if not isinstance(columns, Mapping):
+            raise HyperParameterError(
+                f"{type(component).__name__}.fit_columns: expected a dict column name -> array, got "
+                f"{type(columns).__name__}. Return {{}} when the component needs no columns of its own."
+            )
+        out = {}
+        for key, value in columns.items():
+            array = np.asarray(value)
+            if array.ndim == 0 or len(array) != len(firms):
+                raise HyperParameterError(
+                    f"{type(component).__name__}.fit_columns: expected column {key!r} with one row per firm "
+                    f"({len(firms)}), got shape {array.shape}. Build it from the profile table's rows, in order."
+                )
+            out[str(key)] = array
+        return out
 
     def _taxonomy(self):
         if self.taxonomy is not None:
@@ -447,6 +472,10 @@ class SupplierMatcher(BaseEstimator):
         return out
 
     def _arrays(self, profiles: pd.DataFrame, taxonomy) -> FirmArrays:
+        """The arrays several parts read: the text and concept channels (built once for every
+        component and for candidate selection), code matrices, certificate periods, numbers and
+        places shared with the constraints and :mod:`matching.gaps`. What only one component
+        reads it builds itself (:meth:`Component.fit_columns`, called by :meth:`fit`)."""
         n = len(profiles)
         # Text: tokens per distinct folded text (descriptions repeat), tf-idf, L2 rows.
         texts = profiles["text_folded"].fillna("").astype(str).to_numpy()
@@ -549,9 +578,6 @@ class SupplierMatcher(BaseEstimator):
             ancestors=ancestors,
             descendants=descendants,
             capacity_or_zero=np.nan_to_num(col("monthly_capacity"), nan=0.0),
-            raw_text=profiles["text"].fillna("").astype(str).to_numpy(object) if "text" in profiles else None,
-            experience_base=0.4 * (export_matrix.sum(axis=1) > 0)
-            + 0.3 * np.minimum(np.nan_to_num(col("multinational_customers")), 3) / 3.0,
             place_km=self._park_distances(col("lat"), col("lon")),
             concept=concept,
             concept_columns=concept_columns,
