@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from api.routes import (
     buyers,
+    events,
     firms,
     health,
     imports,
@@ -31,6 +32,7 @@ ROUTERS = (
     shortlists.router,
     match.router,
     suggestions.router,
+    events.router,
 )
 
 __all__ = ["ROUTERS"]

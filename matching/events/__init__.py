@@ -29,6 +29,7 @@ from matching.events.fcfs import first_come_first_served
 from matching.events.ics import participant_calendars, write_calendars
 from matching.events.pdf import hall_pdf, participants_pdf
 from matching.events.proposals import propose_meetings
+from matching.events.report import firm_exposure
 from matching.events.rescheduling import (
     Cancellation,
     apply_cancellations,
@@ -67,4 +68,5 @@ __all__ = [
     "write_calendars",
     "hall_pdf",
     "participants_pdf",
+    "firm_exposure",
 ]

@@ -1,0 +1,413 @@
+"""Business-matching events in the database: stored, scheduled, held, reported (issue 13).
+
+An event is stored as the project's event JSON (:class:`api.storage.models.MatchingEvent`,
+read by :func:`matching.events.event_from_dict`, the reader of the file-based ``cnht event``
+commands); its current schedule is one :class:`~api.storage.models.EventMeeting` row per
+meeting. The API (:mod:`api.routes.events`) and the CLI (``cnht event schedule|report
+EVENT_ID``) call the functions here, so both say the same thing:
+
+* :func:`create_event` checks the event (every inconsistency named, 422) and that its
+  buyers, firms and needs are in the database;
+* :func:`propose_and_schedule` scores the pairs with the service's fitted matcher and runs the
+  MILP (:func:`matching.events.schedule_meetings`, with its time limit); :func:`store_schedule`
+  replaces the event's meetings with the new schedule (refused once a meeting was held);
+* :func:`record_meeting_held` turns a meeting held into the outcome ``meeting`` on its (need,
+  firm) pair through :func:`api.storage.repository.record_outcome`, once;
+* :func:`event_report` reads meetings held, the pairs' later outcomes and the firms' exposure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.storage.errors import ConflictError, NotFoundError, ServiceError
+from api.storage.models import Buyer, EventMeeting, Firm, MatchingEvent, Need, Outcome
+from api.storage.outcomes import FINAL_STATUSES, RECORDED_ORDER
+from api.storage.repository import audit, latest_status, record_outcome
+from features.columns import OUTCOME_PATH
+from features.exceptions import CnhtError
+from matching.events import Event, Schedule, event_from_dict, firm_exposure, schedule_record
+
+__all__ = [
+    "EventInvalidError",
+    "HeldMeeting",
+    "create_event",
+    "get_event",
+    "list_events",
+    "stored_event",
+    "event_needs",
+    "participant_names",
+    "propose_and_schedule",
+    "store_schedule",
+    "stored_schedule",
+    "record_meeting_held",
+    "event_report",
+    "FOLLOW_UP_STATUSES",
+]
+
+# Stages a pair can reach after its meeting, in the order of the outcome path, then rejection.
+FOLLOW_UP_STATUSES: tuple[str, ...] = (*OUTCOME_PATH[OUTCOME_PATH.index("meeting") + 1 :], "rejected")
+# How a pair with no history reaches 'meeting' at an event: each step recorded, named by the event.
+_STEPS_TO_MEETING = OUTCOME_PATH[: OUTCOME_PATH.index("meeting") + 1]
+
+
+class EventInvalidError(ServiceError):
+    """The event cannot be stored or scheduled as described (the message names what to fix)."""
+
+    status_code = 422
+
+
+def _not_found(event_id: str) -> NotFoundError:
+    return NotFoundError(f"Event {event_id} not found. List the stored events with GET /api/v1/events, "
+                         "or store it first (POST /api/v1/events).")
+
+
+def get_event(session: Session, event_id: str, *, for_update: bool = False) -> MatchingEvent:
+    """The stored event ``event_id``; :class:`NotFoundError` (404) when there is none."""
+    query = select(MatchingEvent).where(MatchingEvent.event_id == event_id)
+    record = session.scalar(query.with_for_update() if for_update else query)
+    if record is None:
+        raise _not_found(event_id)
+    return record
+
+
+def list_events(session: Session, *, limit: int = 100, offset: int = 0) -> tuple[list[MatchingEvent], int]:
+    """Stored events, newest first, and how many there are."""
+    rows = list(session.scalars(select(MatchingEvent).order_by(MatchingEvent.id.desc()).limit(limit).offset(offset)))
+    return rows, int(session.scalar(select(func.count(MatchingEvent.id))) or 0)
+
+
+def stored_event(record: MatchingEvent) -> Event:
+    """The :class:`matching.events.Event` of a stored event (its definition read again)."""
+    return _parse(record.definition)
+
+
+def _parse(definition: Mapping[str, Any]) -> Event:
+    try:
+        return event_from_dict(definition)
+    except CnhtError as exc:  # names the constraint and how to fix it
+        raise EventInvalidError(str(exc)) from None
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # a key missing, a number that is not one
+        raise EventInvalidError(f"The event JSON cannot be read ({type(exc).__name__}: {exc}). Fix it after the "
+                                "format of data/demo/event_demo.json and send it again.") from None
+
+
+def _absent(session: Session, column, wanted: set[str]) -> list[str]:
+    if not wanted:
+        return []
+    found = set(session.scalars(select(column).where(column.in_(wanted))))
+    return sorted(wanted - found)
+
+
+def create_event(session: Session, definition: Mapping[str, Any], *, by: str) -> MatchingEvent:
+    """Check an event and store it.
+
+    Parameters
+    ----------
+    session : Session
+    definition : mapping
+        The event JSON (:func:`matching.events.event_from_dict`).
+    by : str
+        Who stores it (audit).
+
+    Raises
+    ------
+    EventInvalidError
+        The event is inconsistent (zero tables, a pair both requested and refused, an unknown
+        slot...), or names buyers, firms or needs that the database lacks, or a need of another
+        buyer.
+    ConflictError
+        An event with this ``event_id`` is already stored.
+    """
+    event = _parse(definition)
+    if session.scalar(select(MatchingEvent.id).where(MatchingEvent.event_id == event.event_id)) is not None:
+        raise ConflictError(f"Event {event.event_id} is already stored. Give the new event another event_id, "
+                            "or read the stored one with GET /api/v1/events/{event_id}.")
+    for kind, column, wanted in (("buyers", Buyer.buyer_id, {b.buyer_id for b in event.buyers}),
+                                 ("firms", Firm.firm_id, {f.firm_id for f in event.firms})):
+        absent = _absent(session, column, wanted)
+        if absent:
+            raise EventInvalidError(
+                f"Event {event.event_id}: {kind} {absent[:10]} ({len(absent)} in all) are not in the database. "
+                f"Create or import them first (POST /api/v1/{kind}, cnht import {kind}), or remove them from the event.")
+    named = {n: b.buyer_id for b in event.buyers for n in b.need_ids}
+    owners = dict(session.execute(select(Need.need_id, Need.buyer_id).where(Need.need_id.in_(set(named)))).all())
+    absent = sorted(set(named) - set(owners))
+    if absent:
+        raise EventInvalidError(
+            f"Event {event.event_id}: needs {absent[:10]} ({len(absent)} in all) are not in the database. Create or "
+            "import them first (POST /api/v1/needs), or remove them from the buyers' 'needs'.")
+    foreign = sorted(n for n, buyer_id in named.items() if owners[n] != buyer_id)
+    if foreign:
+        n = foreign[0]
+        raise EventInvalidError(f"Event {event.event_id}: buyer {named[n]} brings need {n}, which belongs to buyer "
+                                f"{owners[n]}. List under each buyer only its own needs.")
+    record = MatchingEvent(event_id=event.event_id, name=event.name[:300], definition=dict(definition), by=by)
+    session.add(record)
+    session.flush()
+    audit(session, by, "create", "event", event.event_id, None, {"event_id": event.event_id, "name": event.name})
+    return record
+
+
+def event_needs(session: Session, event: Event) -> pd.DataFrame:
+    """The needs the event's buyers bring, as records the matcher ranks (confidential fields left out).
+
+    A buyer brings the needs it names, or else its open needs.
+    """
+    from api.ranking import need_record
+
+    named = {n for b in event.buyers for n in b.need_ids}
+    bare = {b.buyer_id for b in event.buyers if not b.need_ids}
+    query = select(Need).where(Need.need_id.in_(named) | (Need.buyer_id.in_(bare) & (Need.status == "open")))
+    records = [need_record(need) for need in session.scalars(query.order_by(Need.need_id))]
+    return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["need_id", "buyer_id"])
+
+
+def participant_names(session: Session, event: Event) -> dict[str, str]:
+    """``{firm_id or buyer_id: name}`` of the event's participants, for the schedule's files."""
+    firms = {f.firm_id for f in event.firms}
+    buyers = {b.buyer_id for b in event.buyers}
+    names = dict(session.execute(select(Firm.firm_id, Firm.name).where(Firm.firm_id.in_(firms))).all())
+    names |= dict(session.execute(select(Buyer.buyer_id, Buyer.name).where(Buyer.buyer_id.in_(buyers))).all())
+    return names
+
+
+def propose_and_schedule(event: Event, matcher, needs: pd.DataFrame, *, time_limit: float) -> Schedule:
+    """Proposals from ``matcher`` (fitted on the database's firms) and the MILP schedule.
+
+    Raises
+    ------
+    EventInvalidError
+        The event cannot be scheduled as stored (a participant the matcher was not fitted on:
+        a firm deleted since the event was stored).
+    """
+    from matching.events import propose_meetings, schedule_meetings
+
+    try:
+        proposals = propose_meetings(event, matcher, needs)
+        return schedule_meetings(event, proposals, time_limit=time_limit)
+    except CnhtError as exc:
+        raise EventInvalidError(f"{exc}") from None
+
+
+def store_schedule(session: Session, event_id: str, schedule: Schedule, *, by: str) -> MatchingEvent:
+    """Replace the event's meetings with ``schedule`` and keep its summary.
+
+    Raises
+    ------
+    ConflictError
+        A meeting of the current schedule was already recorded as held: the schedule is
+        history then, and scheduling again would lose it.
+    """
+    record = get_event(session, event_id, for_update=True)
+    held = session.scalar(select(func.count(EventMeeting.id)).where(
+        EventMeeting.event_pk == record.id, EventMeeting.held_at.is_not(None)))  # fmt: skip
+    if held:
+        raise ConflictError(f"Event {event_id} has {held} meeting(s) recorded as held; its schedule is kept as it was "
+                            "held and cannot be computed again. Store a new event for a new schedule.")
+    for meeting in session.scalars(select(EventMeeting).where(EventMeeting.event_pk == record.id)):
+        session.delete(meeting)
+    session.flush()
+    rows = schedule.meetings
+    session.add_all([
+        EventMeeting(event_pk=record.id, slot_id=str(m.slot_id), day=str(m.day), start=str(m.start), end=str(m.end),
+                     table_number=int(m.table), buyer_id=str(m.buyer_id), firm_id=str(m.firm_id),
+                     need_id=str(m.need_id) or None, value=float(m.value),
+                     score=None if pd.isna(m.score) else float(m.score), requested_by=str(m.requested_by or ""))
+        for m in rows.itertuples(index=False)
+    ])  # fmt: skip
+    record.schedule_summary = _summary(schedule)
+    record.scheduled_at = dt.datetime.now(dt.UTC)
+    record.scheduled_by = by
+    session.flush()
+    audit(session, by, "schedule", "event", event_id, None,
+          {k: record.schedule_summary[k] for k in ("meetings", "objective", "bound", "gap", "status")})
+    return record
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _summary(schedule: Schedule) -> dict[str, Any]:
+    """The solver's figures and what was given up, JSON-ready (kept with the event)."""
+    record = schedule_record(schedule)
+    return {**record["summary"], "warnings": list(schedule.warnings),
+            "firms_below_minimum": _records(schedule.firms_below_minimum),
+            "unplaced_requests": _records(schedule.unplaced_requests)}
+
+
+def _meetings(session: Session, record: MatchingEvent) -> list[EventMeeting]:
+    return list(session.scalars(select(EventMeeting).where(EventMeeting.event_pk == record.id)
+                                .order_by(EventMeeting.day, EventMeeting.start, EventMeeting.table_number)))
+
+
+def stored_schedule(session: Session, event_id: str) -> tuple[MatchingEvent, list[EventMeeting]]:
+    """The event and its scheduled meetings (by day, start, table).
+
+    Raises
+    ------
+    NotFoundError
+        No such event, or it has no schedule yet.
+    """
+    record = get_event(session, event_id)
+    if record.schedule_summary is None:
+        raise NotFoundError(f"Event {event_id} has no schedule yet. Compute it with "
+                            f"POST /api/v1/events/{event_id}/schedule (staff) or cnht event schedule {event_id}.")
+    return record, _meetings(session, record)
+
+
+@dataclass(frozen=True)
+class HeldMeeting:
+    """What :func:`record_meeting_held` did: the meeting, the outcomes added now (in order),
+    whether this call marked it held (False: it already was, nothing changed) and a sentence."""
+
+    meeting: EventMeeting
+    outcomes: list[Outcome]
+    newly_held: bool
+    detail: str
+
+
+def record_meeting_held(
+    session: Session, event_id: str, buyer_id: str, firm_id: str, *, by: str,
+    need_id: str | None = None, at: dt.datetime | None = None,
+) -> HeldMeeting:
+    """Record that the scheduled meeting of ``buyer_id`` and ``firm_id`` was held, once.
+
+    The pair (need, firm) moves to ``meeting`` through :func:`record_outcome`, each outcome's
+    reason naming the event. A pair with no history yet is first recorded ``suggested`` (the
+    event proposed it) and ``contacted`` (invited), so the state machine's path holds. A
+    pair already at ``meeting`` or past it keeps its history: the meeting is marked held, no
+    outcome is added (the answer says why). Recording the same meeting again changes nothing.
+
+    Parameters
+    ----------
+    need_id : str, optional
+        The buyer's need the meeting was about; default the need the schedule gave it. Needed
+        for a meeting asked for by hand with no need of its own.
+    at : datetime, optional
+        When it was held (default now).
+
+    Returns
+    -------
+    HeldMeeting
+
+    Raises
+    ------
+    NotFoundError
+        No such event, or no such meeting in its schedule.
+    EventInvalidError
+        No need for the meeting, or a need of another buyer.
+    """
+    record = get_event(session, event_id)
+    meeting = session.scalar(select(EventMeeting).where(
+        EventMeeting.event_pk == record.id, EventMeeting.buyer_id == buyer_id, EventMeeting.firm_id == firm_id,
+    ).with_for_update())  # fmt: skip
+    if meeting is None:
+        raise NotFoundError(f"Event {event_id} has no meeting of buyer {buyer_id} with firm {firm_id} in its "
+                            f"schedule. Read the schedule with GET /api/v1/events/{event_id}/schedule.")
+    if meeting.held_at is not None:
+        return HeldMeeting(meeting, [], False, f"Already recorded as held at "
+                           f"{meeting.held_at.isoformat(timespec='minutes')} by {meeting.held_by}; nothing added.")
+    need_id = need_id or meeting.need_id
+    if not need_id:
+        raise EventInvalidError(f"The meeting of buyer {buyer_id} with firm {firm_id} was asked for by hand and has "
+                                "no need; give 'need_id', the buyer's need it was about.")
+    owner = session.scalar(select(Need.buyer_id).where(Need.need_id == need_id))
+    if owner is not None and owner != buyer_id:
+        raise EventInvalidError(f"Need {need_id} belongs to buyer {owner}, not {buyer_id}; give a need of buyer {buyer_id}.")
+    where = f"table {meeting.table_number}, {meeting.day} {meeting.start}, slot {meeting.slot_id}"
+    reasons = {"suggested": f"Event {event_id}: proposed for the business-matching event",
+               "contacted": f"Event {event_id}: invited to meet at the event",
+               "meeting": f"Event {event_id}: meeting held ({where})"}
+    held_at = at or dt.datetime.now(dt.UTC)
+    added: list[Outcome] = []
+    current = latest_status(session, need_id, firm_id)
+    if current is None or current in _STEPS_TO_MEETING[:-1]:
+        start = 0 if current is None else _STEPS_TO_MEETING.index(current) + 1
+        for status in _STEPS_TO_MEETING[start:]:
+            # record_outcome checks the need and firm exist (404) and holds the pair's lock.
+            added.append(record_outcome(session, need_id, firm_id, status, reason=reasons[status], by=by, at=held_at))
+        said = f"Recorded: {' → '.join(o.status for o in added)} on {need_id}/{firm_id}."
+    else:
+        state = "final" if current in FINAL_STATUSES else "past 'meeting'" if current != "meeting" else "at 'meeting'"
+        said = (f"Marked held; no outcome added: the pair {need_id}/{firm_id} is already {state} "
+                f"(status {current!r}), and its history is kept.")
+    meeting.need_id = need_id
+    meeting.held_at = held_at
+    meeting.held_by = by
+    meeting.outcome_id = added[-1].id if added else None
+    session.flush()
+    audit(session, by, "held", "event_meeting", f"{need_id}/{firm_id}", None,
+          {"event_id": event_id, "buyer_id": buyer_id, "outcome_id": meeting.outcome_id})
+    return HeldMeeting(meeting, added, True, said)
+
+
+def event_report(session: Session, event_id: str) -> dict[str, Any]:
+    """What the event led to: meetings held, the pairs' later outcomes, and exposure of local firms.
+
+    Parameters
+    ----------
+    session : Session
+    event_id : str
+
+    Returns
+    -------
+    dict
+        ``event_id, name, scheduled`` (bool), ``meetings_scheduled, meetings_held``,
+        ``follow_ups``: for each stage after a meeting (sample, audit, order, rejected), how
+        many held meetings' pairs reached it *after* the event's ``meeting`` outcome (recorded
+        order); a meeting marked held whose pair had already passed ``meeting`` recorded no
+        outcome, and nothing later is traced to the event through it;
+        ``exposure_scheduled`` and ``exposure_held`` (:func:`matching.events.firm_exposure`:
+        registered firms, those with a meeting, the share, Gini); ``meetings``: one row per
+        scheduled meeting with ``held`` and the pair's furthest stage after it.
+
+    Raises
+    ------
+    NotFoundError
+        No such event.
+    """
+    record = get_event(session, event_id)
+    event = stored_event(record)
+    meetings = _meetings(session, record)
+    linked = {m.outcome_id: m for m in meetings if m.outcome_id is not None}
+    later: dict[int, list[str]] = {key: [] for key in linked}
+    if linked:
+        pairs = {(m.need_id, m.firm_id) for m in linked.values()}
+        rows = session.execute(
+            select(Outcome.id, Outcome.need_id, Outcome.firm_id, Outcome.status)
+            .where(Outcome.firm_id.in_({f for _, f in pairs}), Outcome.need_id.in_({n for n, _ in pairs}))
+            .order_by(*RECORDED_ORDER)
+        ).all()  # fmt: skip
+        for outcome_id, m in linked.items():
+            later[outcome_id] = [r.status for r in rows
+                                 if (r.need_id, r.firm_id) == (m.need_id, m.firm_id) and r.id > outcome_id]
+    follow_ups = dict.fromkeys(FOLLOW_UP_STATUSES, 0)
+    rows_out = []
+    for m in meetings:
+        after = later.get(m.outcome_id, []) if m.outcome_id is not None else []
+        for status in set(after) & set(follow_ups):
+            follow_ups[status] += 1
+        reached = [s for s in OUTCOME_PATH if s in after]
+        rows_out.append({"slot_id": m.slot_id, "day": m.day, "start": m.start, "table": m.table_number,
+                         "buyer_id": m.buyer_id, "firm_id": m.firm_id, "need_id": m.need_id, "held": m.held_at is not None,
+                         "held_at": m.held_at, "furthest_after": "rejected" if "rejected" in after else
+                         (reached[-1] if reached else None)})  # fmt: skip
+    frame = pd.DataFrame([{"buyer_id": m.buyer_id, "firm_id": m.firm_id, "held": m.held_at is not None}
+                          for m in meetings], columns=["buyer_id", "firm_id", "held"])
+    return {
+        "event_id": record.event_id, "name": record.name, "scheduled": record.schedule_summary is not None,
+        "meetings_scheduled": len(meetings), "meetings_held": int(frame["held"].sum()),
+        "follow_ups": follow_ups,
+        "exposure_scheduled": firm_exposure(event, frame),
+        "exposure_held": firm_exposure(event, frame[frame["held"].astype(bool)]),
+        "meetings": rows_out,
+    }
