@@ -16,16 +16,14 @@ Examples
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 from api.schemas import ShortlistPublic
 from api.web.i18n import COMPONENT_LABELS, STATUS_LABELS, format_date, format_number
 from features.cells import safe_cell
+from features.fonts import CJK_FONT, FONT_FOLDER, register_cjk, register_dejavu
 
 __all__ = ["safe_cell", "shortlist_xlsx", "shortlist_pdf", "rich", "FONT_FOLDER", "CJK_FONTS"]
-
-FONT_FOLDER = Path(__file__).parent / "static" / "fonts"
 
 def _reasons(entry: Any, lang: str) -> list[str]:
     return [("✗ " if not r.positive else "") + (r.vi if lang == "vi" else r.en) for r in entry.reasons]
@@ -93,8 +91,9 @@ _PDF_WORDS = {
 }  # fmt: skip
 
 
-# Reportlab's built-in CID fonts (Adobe's Asian font packs: the PDF names them, the reader
-# supplies the glyphs; no font file): DejaVu Sans has no Chinese characters, kana or hangul.
+# Japanese and Korean: the bundled Noto Sans CJK PDF font, embedded (features.fonts.register_cjk:
+# kana, JIS X 0208 kanji, KS X 1001 hangul). A rarer character falls back to reportlab's built-in
+# CID fonts (Adobe's Asian font packs: the PDF names them, the reader supplies the glyphs).
 CJK_FONTS = {"ja": "HeiseiKakuGo-W5", "ko": "HYGothic-Medium"}
 
 
@@ -109,7 +108,7 @@ def _cjk_script(char: str) -> str | None:
     return None
 
 
-def _register_cjk(lang: str) -> str:
+def _register_cid(lang: str) -> str:
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -124,15 +123,17 @@ def _register_cjk(lang: str) -> str:
 
 
 def rich(text: object) -> str:
-    """``text`` as Paragraph markup: escaped, runs of Japanese or Korean in a CID font.
+    """``text`` as Paragraph markup: escaped, runs of Japanese or Korean in a CJK font.
 
-    Chinese characters go with Korean in a text that has hangul and no kana, else Japanese
-    (the firms' and buyers' own words are Japanese far more often).
+    A character the bundled font draws goes in it (:data:`features.fonts.CJK_FONT`, embedded);
+    a rarer one in reportlab's CID font of its language: Chinese characters go with Korean in a
+    text that has hangul and no kana, else Japanese (the firms' and buyers' own words are
+    Japanese far more often).
 
     >>> rich("ISO 9001 <ok>")
     'ISO 9001 &lt;ok&gt;'
     >>> rich("ép nhựa 射出成形")
-    'ép nhựa <font name="HeiseiKakuGo-W5">射出成形</font>'
+    'ép nhựa <font name="NotoSansCJK-PDF">射出成形</font>'
     """
     from xml.sax.saxutils import escape
 
@@ -140,47 +141,36 @@ def rich(text: object) -> str:
     scripts = [_cjk_script(c) for c in text]
     if not any(scripts):
         return escape(text)
+    bundled = register_cjk()
     korean = "ko" in scripts and not any(0x3040 <= ord(c) <= 0x30FF for c in text)
     out: list[str] = []
     run: list[str] = []
     current: str | None = None
     for char, script in zip(text, scripts, strict=True):
-        lang = None if script is None else ("ko" if script == "ko" or korean else "ja")
+        font = None
+        if script is not None:
+            font = CJK_FONT if ord(char) in bundled else _register_cid("ko" if script == "ko" or korean else "ja")
         if char == " " and current is not None:  # a space inside a CJK run stays in it
-            lang = current
-        if lang != current and run:
+            font = current
+        if font != current and run:
             out.append(_run("".join(run), current))
             run = []
-        current = lang
+        current = font
         run.append(char)
     if run:
         out.append(_run("".join(run), current))
     return "".join(out)
 
 
-def _run(text: str, lang: str | None) -> str:
+def _run(text: str, font: str | None) -> str:
     from xml.sax.saxutils import escape
 
-    if lang is None:
-        return escape(text)
-    return f'<font name="{_register_cjk(lang)}">{escape(text)}</font>'
-
-
-def _register_fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    names = ("DejaVuSans", "DejaVuSans-Bold")
-    registered = pdfmetrics.getRegisteredFontNames()
-    for name in names:
-        if name not in registered:
-            pdfmetrics.registerFont(TTFont(name, str(FONT_FOLDER / f"{name}.ttf")))
-    return names
+    return escape(text) if font is None else f'<font name="{font}">{escape(text)}</font>'
 
 
 def shortlist_pdf(shortlist: ShortlistPublic, need: Any, lang: str = "vi") -> bytes:
     """The shortlist as an A4 landscape PDF (DejaVu Sans: every Vietnamese diacritic; runs of
-    Japanese or Korean in reportlab's CID fonts, see :func:`rich`).
+    Japanese or Korean in the bundled Noto Sans CJK PDF font, see :func:`rich`).
 
     Parameters
     ----------
@@ -200,7 +190,7 @@ def shortlist_pdf(shortlist: ShortlistPublic, need: Any, lang: str = "vi") -> by
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    regular, bold = _register_fonts()
+    regular, bold = register_dejavu()
     words = _PDF_WORDS.get(lang, _PDF_WORDS["vi"])
     body = ParagraphStyle("body", fontName=regular, fontSize=8.5, leading=11)
     head = ParagraphStyle("head", fontName=bold, fontSize=9, leading=11)
@@ -233,7 +223,7 @@ def shortlist_pdf(shortlist: ShortlistPublic, need: Any, lang: str = "vi") -> by
     if not shortlist.data:
         story.append(Paragraph(escape(words["empty"]), body))
     else:
-        table = Table(rows, colWidths=[13 * mm, 62 * mm, 16 * mm, 26 * mm, None], repeatRows=1)
+        table = Table(rows, colWidths=[16 * mm, 62 * mm, 16 * mm, 26 * mm, None], repeatRows=1)
         table.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),

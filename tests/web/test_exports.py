@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from api.schemas import ShortlistEntryResult, ShortlistPublic
-from api.web.exports import safe_cell, shortlist_pdf, shortlist_xlsx
+from api.web.exports import rich, safe_cell, shortlist_pdf, shortlist_xlsx
 from api.web.i18n import format_date, format_number, pick_language
 from api.web.session import safe_next
 
@@ -73,3 +73,35 @@ def test_pdf_keeps_japanese_and_korean_reasons():
     text = "".join(text.split())
     for words in ("射出成形", "金型", "樹脂部品の射出成形", "日本支社", "사출", "ép nhựa"):
         assert "".join(words.split()) in text, (words, text)
+
+
+def _embedded_fonts(pdf: bytes) -> dict[str, bool]:
+    """Base font name -> whether the PDF carries its glyphs (a FontFile2 of a TrueType subset)."""
+    fonts = {}
+    for font in PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descriptor = font.get("/FontDescriptor")
+        for descendant in font.get("/DescendantFonts", []):  # Type0 fonts keep it one level down
+            descriptor = descendant.get_object().get("/FontDescriptor")
+        fonts[str(font["/BaseFont"])] = descriptor is not None and "/FontFile2" in descriptor.get_object()
+    return fonts
+
+
+def test_pdf_embeds_the_bundled_cjk_font_for_japanese_and_korean():
+    reasons = [{"component": "process_fit", "vi": "khớp: プレス加工, ダイカスト", "en": "matches プレス加工",
+                "positive": True},
+               {"component": "text", "vi": "프레스 가공", "en": "프레스 가공", "positive": True}]  # fmt: skip
+    pdf = shortlist_pdf(make_shortlist(reasons=reasons), NEED)
+    text = "".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "プレス加工" in text and "ダイカスト" in text and "프레스가공" in text, text
+    fonts = _embedded_fonts(pdf)
+    cjk = [name for name in fonts if name.endswith("NotoSansCJK-PDF")]
+    assert cjk and all(fonts[name] for name in cjk), fonts  # glyphs in the file, not named for the reader
+    assert not any(name.startswith("/HeiseiKakuGo") or name.startswith("/HYGothic") for name in fonts), fonts
+
+
+def test_rich_puts_characters_the_bundled_font_lacks_in_a_cid_font():
+    # 丂 (U+4E02) is outside JIS X 0208, so outside the bundled font; it still gets a CJK font.
+    assert rich("プレス 加工") == '<font name="NotoSansCJK-PDF">プレス 加工</font>'
+    assert rich("ép 丂") == 'ép <font name="HeiseiKakuGo-W5">丂</font>'
+    assert rich("한 丂") == '<font name="NotoSansCJK-PDF">한 </font><font name="HYGothic-Medium">丂</font>'
