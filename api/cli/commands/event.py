@@ -10,11 +10,18 @@ participant (:func:`matching.events.write_calendars`), plus the machine-readable
 ``EVENT_schedule.json``. ``cnht event reschedule`` reads that record back after a
 late cancellation and keeps every meeting the cancellation does not touch
 (:func:`matching.events.reschedule`).
+
+Events stored in the service's database (``CNHT_DATABASE_URL``, default ``cnht.db``; the API's
+``/events``): ``cnht event add FILE`` stores one, ``cnht event schedule EVENT_ID`` schedules it
+with the matcher fitted on the database, stores the schedule (as ``POST /events/{id}/schedule``
+does) and writes the same files; ``cnht event report EVENT_ID`` prints what it led to
+(:func:`api.storage.events.event_report`, the API's report).
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +30,10 @@ import typer
 
 from api.cli.commands.match import DEMO_DIR, load_table
 
-__all__ = ["register", "schedule_command", "reschedule_command", "OutputFormat"]
+__all__ = ["register", "schedule_command", "reschedule_command", "add_command", "report_command", "OutputFormat"]
+
+# Who wrote, in the audit log and the schedule's record, when the CLI stores (as `cnht import`).
+CLI_ACTOR = "cli"
 
 event_app = typer.Typer(
     help="Sự kiện kết nối giao thương / Business-matching events: lịch gặp tối ưu (optimised meeting schedule).",
@@ -177,8 +187,73 @@ JsonOption = Annotated[bool, typer.Option("--json", help="In tóm tắt dạng J
 EventArgument = Annotated[Path, typer.Argument(help="Tệp mô tả sự kiện / Event description (JSON or YAML), e.g. data/demo/event_demo.json.")]
 
 
+EventOrIdArgument = Annotated[str, typer.Argument(
+    metavar="EVENT", help="Tệp mô tả sự kiện (JSON/YAML) hoặc mã sự kiện trong cơ sở dữ liệu / An event file "
+                          "(JSON or YAML), e.g. data/demo/event_demo.json, or the ID of an event stored in the "
+                          "database (CNHT_DATABASE_URL), e.g. EV-DEMO.")]
+
+
+def _is_event_file(text: str) -> bool:
+    path = Path(text)
+    return path.is_file() or path.suffix.lower() in {".json", ".yaml", ".yml"}
+
+
+@contextmanager
+def _event_database():
+    """A session on the service's database, migrated first (the events tables came with 0008)."""
+    from api.settings import get_settings
+    from api.storage.session import make_engine, make_sessionmaker, migrate
+
+    engine = make_engine(get_settings())
+    try:
+        migrate(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _stored_or_bad(session, event_id: str):
+    from api.storage.errors import NotFoundError
+    from api.storage.events import get_event
+
+    try:
+        return get_event(session, event_id)
+    except NotFoundError as error:
+        raise typer.BadParameter(f"{error} The database is CNHT_DATABASE_URL (default cnht.db); store the event "
+                                 "with `cnht event add FILE`, or give the event file instead.", param_hint="EVENT") from None
+
+
+def _schedule_stored(event_id: str, time_limit: float):
+    """Schedule the stored event with the matcher fitted on the database, and store the schedule."""
+    from api.cli.database import fitted_on_database
+    from api.storage.events import (
+        event_needs,
+        participant_names,
+        propose_and_schedule,
+        store_schedule,
+        stored_event,
+    )
+    from features.exceptions import CnhtError
+
+    with _event_database() as session:
+        event = stored_event(_stored_or_bad(session, event_id))
+        fitted = fitted_on_database(session)
+        needs = event_needs(session, event)
+        names = participant_names(session, event)
+        session.rollback()  # only read: no lock held while the solver runs
+        try:
+            schedule = propose_and_schedule(event, fitted.matcher, needs, time_limit=time_limit)
+            store_schedule(session, event_id, schedule, by=CLI_ACTOR)
+            session.commit()
+        except CnhtError as error:  # the user's to fix (a held schedule, a firm deleted since)
+            session.rollback()
+            raise typer.BadParameter(str(error), param_hint="EVENT") from None
+    return schedule, names
+
+
 def schedule_command(
-    event_file: EventArgument,
+    event_file: EventOrIdArgument,
     data_dir: DataOption = DEMO_DIR,
     out: OutOption = Path("."),
     fmt: FormatOption = OutputFormat.xlsx,
@@ -193,12 +268,21 @@ def schedule_command(
     người tham dự, rồi xếp vào khung giờ và bàn (MILP, HiGHS) sao cho tổng giá trị cao nhất và
     mỗi doanh nghiệp đã đăng ký có ít nhất ``min_meetings`` buổi khi dữ liệu cho phép.
     Ghi thêm EVENT_schedule.json: lịch gốc cho ``cnht event reschedule`` / the record to reschedule from.
-    Example: ``cnht event schedule data/demo/event_demo.json --out lich --format xlsx``.
+    EVENT là tệp, hoặc mã sự kiện đã lưu trong cơ sở dữ liệu: khi đó dùng DN, bên mua, nhu cầu của cơ sở
+    dữ liệu và lưu lịch vào đó (như POST /api/v1/events/{id}/schedule) / EVENT is a file, or the ID of an
+    event stored in the database (CNHT_DATABASE_URL): then the database's firms, buyers and needs are used
+    (--data is not read) and the schedule is stored there too, as the API's POST .../schedule does.
+    Example: ``cnht event schedule data/demo/event_demo.json --out lich --format xlsx``;
+    ``cnht event schedule EV-DEMO --out lich``.
     """
     from features.exceptions import CnhtError
     from matching.events import schedule_meetings
 
-    event, proposals, names = _prepare(event_file, data_dir)
+    if not _is_event_file(event_file):
+        schedule, names = _schedule_stored(event_file, time_limit)
+        _report(schedule, names, out, fmt, as_json, calendars, pdf)
+        return
+    event, proposals, names = _prepare(Path(event_file), data_dir)
     try:
         schedule = schedule_meetings(event, proposals, time_limit=time_limit)
     except CnhtError as error:  # the user's to fix: say so, no traceback
@@ -247,8 +331,81 @@ def reschedule_command(
     _report(schedule, names, out, fmt, as_json, calendars, pdf)
 
 
+def add_command(event_file: EventArgument) -> None:
+    """Lưu sự kiện vào cơ sở dữ liệu / Store an event in the database (CNHT_DATABASE_URL), as POST /api/v1/events.
+
+    Bên mua, DN và nhu cầu của sự kiện phải có sẵn trong cơ sở dữ liệu / its buyers, firms and needs must be
+    in the database already (cnht import). Example: ``cnht event add data/demo/event_demo.json``.
+    """
+    from pydantic import ValidationError
+
+    from api.schemas_events import EventCreate
+    from api.storage.events import create_event
+    from features.description_files import read_description
+    from features.exceptions import CnhtError
+    from matching.exceptions import EventError
+
+    def checked(data: object) -> dict:
+        # The API's schema: the same types checked, the same JSON stored (YAML dates as text).
+        try:
+            return EventCreate.model_validate(data).definition()
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()[:5])
+            raise EventError(f"Event file {event_file}: {problems}. Fix the file "
+                             "(format: data/demo/event_demo.json).") from None
+
+    try:
+        definition = read_description(event_file, checked, EventError, "Event file", "data/demo/event_demo.json")
+    except CnhtError as error:
+        raise typer.BadParameter(str(error), param_hint="EVENT_FILE") from None
+    with _event_database() as session:
+        try:
+            record = create_event(session, definition, by=CLI_ACTOR)
+            session.commit()
+        except CnhtError as error:
+            session.rollback()
+            raise typer.BadParameter(str(error), param_hint="EVENT_FILE") from None
+        print(f"Đã lưu / Stored: {record.event_id} ({record.name}). "
+              f"Xếp lịch / Schedule: cnht event schedule {record.event_id}")
+
+
+def report_command(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT_ID", help="Mã sự kiện trong cơ sở dữ liệu / ID of an event stored in the database, e.g. EV-DEMO.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Báo cáo sự kiện / What a stored event led to: meetings held, follow-ups, exposure of local firms.
+
+    Follow-ups are the later outcomes (sample, audit, order, rejected) of pairs whose meeting
+    was recorded as held; exposure is the share of registered firms with at least one meeting
+    and the Gini of meetings per registered firm (0: even). Same figures as GET /api/v1/events/{id}/report.
+    """
+    from api.storage.events import event_report
+
+    with _event_database() as session:
+        _stored_or_bad(session, event_id)
+        report = event_report(session, event_id)
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        return
+    held, planned = report["exposure_held"], report["exposure_scheduled"]
+    follow = report["follow_ups"]
+    lines = [
+        f"Sự kiện / Event {report['event_id']}: {report['name']}",
+        f"Buổi gặp đã diễn ra / Meetings held: {report['meetings_held']} of {report['meetings_scheduled']} scheduled"
+        + ("" if report["scheduled"] else " (chưa xếp lịch / not scheduled yet)"),
+        "Sau buổi gặp / Follow-ups: " + ", ".join(f"{status} {n}" for status, n in follow.items()),
+        f"DN có buổi gặp (theo lịch) / Firms with a meeting (scheduled): {planned['firms_with_meeting']} of "
+        f"{planned['registered_firms']} registered ({planned['share_with_meeting']:.0%}), Gini {planned['gini']:.2f}",
+        f"DN có buổi gặp (đã diễn ra) / Firms with a meeting (held): {held['firms_with_meeting']} of "
+        f"{held['registered_firms']} registered ({held['share_with_meeting']:.0%}), Gini {held['gini']:.2f}",
+    ]
+    print("\n".join(lines))
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``cnht event schedule`` and ``cnht event reschedule`` to the CLI."""
+    """Add ``cnht event schedule|reschedule|add|report`` to the CLI."""
     event_app.command("schedule")(schedule_command)
     event_app.command("reschedule")(reschedule_command)
+    event_app.command("add")(add_command)
+    event_app.command("report")(report_command)
     app.add_typer(event_app, name="event")
