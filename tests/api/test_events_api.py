@@ -36,7 +36,13 @@ def event(**overrides):
 
 @pytest.fixture
 def market(client, staff):
-    """Three firms, two buyers and their needs, written through the API."""
+    """Three firms, two buyers and their needs, written through the API (the test client)."""
+    write_market(client, staff)
+    return client
+
+
+def write_market(client, staff) -> None:
+    """Write the tiny market through ``client`` (a test client or an httpx client of the server)."""
     firms = [
         make_firm(),
         make_firm(firm_id="F0002", tax_code=None, sectors="dệt may", description="May áo sơ mi xuất khẩu",
@@ -53,7 +59,6 @@ def market(client, staff):
                                                 description="CNC turning of steel shafts", processes="cnc_turning",
                                                 materials="steel", mandatory_certifications=None),
                 headers=staff).raise_for_status()  # fmt: skip
-    return client
 
 
 def _scheduled(client, staff, **overrides):
