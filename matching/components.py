@@ -228,6 +228,9 @@ class ComponentColumns:
         self.by_component = by_component
         self._row_of: dict[str, int] | None = None
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_row_of": None}  # the lookup is rebuilt on use, not saved
+
     def rows_of(self, firm_ids: np.ndarray) -> np.ndarray:
         """Rows of ``firm_ids`` among the fitted firms (the lookup is built once, on first use)."""
         if self._row_of is None:
@@ -570,7 +573,11 @@ def _matched(span: str | None, firms: FirmArrays, code: str) -> tuple[str, str]:
 
 
 class _CodeFit(Component):
-    """Share of the need's codes of one kind that the firm has."""
+    """Share of the need's codes of one kind that the firm has.
+
+    The value is the mean over the need's codes of :meth:`code_credit` (1 where the firm has
+    the code), counted in one pass; the reasons word each code's credit.
+    """
 
     kind = ""
     cheap = True
@@ -580,6 +587,13 @@ class _CodeFit(Component):
     def _need_codes(self, query: QueryContext) -> tuple[str, ...]:
         return query.need.materials
 
+    def code_credit(self, firms: FirmArrays, code: str, rows: np.ndarray | slice) -> np.ndarray:
+        """Credit of one of the need's codes for the firms at ``rows``: 1 where the firm has it."""
+        column = firms.columns[self.kind].get(code)
+        if column is None:
+            return np.zeros(_n(firms, rows))
+        return _code_row(firms.has[self.kind], rows, column).astype(float)
+
     def values(self, firms: FirmArrays, query: QueryContext, rows: np.ndarray) -> np.ndarray:
         codes = [c for c in self._need_codes(query)]
         if not codes:
@@ -588,15 +602,15 @@ class _CodeFit(Component):
         known = [columns[c] for c in codes if c in columns]
         if not known:
             return np.zeros(_n(firms, rows))
+        # The sum of the codes' credits (code_credit), as one count over their rows.
         return _count_of(firms.has[self.kind], rows, known) / len(codes)
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
         out: list[Reason] = []
-        columns = firms.columns[self.kind]
         evidence = firms.evidence[row] or {}
+        one = np.array([row])
         for code in self._need_codes(query):
-            column = columns.get(code)
-            if column is not None and firms.has[self.kind][column, row]:
+            if self.code_credit(firms, code, one)[0] >= 1.0:
                 vi, en = _matched(evidence.get(code), firms, code)
                 out.append(Reason(self.name, vi, en))
             else:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from matching import HyperParameterError, NeedQuery, ProcessFit, SupplierMatcher, default_components
-from matching.components import CapacityFit, Component, Reason
+from matching.components import CapacityFit, Component, MaterialFit, Reason
 from matching.matcher import DEFAULT_WEIGHTS
 from tests.matching.conftest import AS_OF, make_firm, make_need, make_profiles
 from tests.matching.test_components import _random_profiles
@@ -145,6 +145,19 @@ def test_process_credit_of_each_code_is_its_share_of_the_value():
             for code in codes:
                 np.testing.assert_array_equal(component.code_credit(matcher.firms_, code, rows),
                                               component._code_values(matcher.firms_, code, rows))
+
+
+@pytest.mark.parametrize("materials", [("aluminium",), ("aluminium", "abs", "no_such_material"), ("pc", "abs")])
+def test_material_credit_of_each_code_is_its_share_of_the_value_and_its_reason(materials):
+    matcher = SupplierMatcher(geocode=False).fit(_random_profiles(seed=4, n=80))
+    rows = np.arange(matcher.n_firms_fit_)
+    ctx = matcher._context(NeedQuery("N", materials=materials, as_of=AS_OF))
+    component = MaterialFit()
+    credits = [component.code_credit(matcher.firms_, code, rows) for code in materials]
+    np.testing.assert_array_equal(sum(credits) / len(materials), component.values(matcher.firms_, ctx, rows))
+    for row in rows:
+        said = [reason.positive for reason in component.reasons(matcher.firms_, ctx, int(row))]
+        assert said == [bool(credit[row] == 1.0) for credit in credits]
 
 
 def test_capacity_reason_says_what_the_value_credits():
