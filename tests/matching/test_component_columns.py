@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from matching import HyperParameterError, NeedQuery, ProcessFit, SupplierMatcher, default_components
-from matching.components import CapacityFit, Component, MaterialFit, Reason
+from matching.components import CapacityFit, CertificationFit, Component, MaterialFit, Reason
 from matching.matcher import DEFAULT_WEIGHTS
 from tests.matching.conftest import AS_OF, make_firm, make_need, make_profiles
 from tests.matching.test_components import _random_profiles
@@ -186,3 +186,19 @@ def test_arrays_pickled_before_components_owned_columns_still_rank_and_explain_t
     assert set(loaded.firms_.own.by_component) == {"text", "experience"} and "raw_text" not in loaded.firms_.__dict__
     pd.testing.assert_frame_equal(loaded.rank(needs, k=8, today=AS_OF), expected, check_exact=True)
     assert [loaded.explain(needs[0], e.firm_id, today=AS_OF) for e in explained] == explained
+
+
+def test_certificate_reasons_read_the_periods_as_the_value_does():
+    matcher = SupplierMatcher(geocode=False).fit(_random_profiles(seed=9, n=120))
+    firms, rows = matcher.firms_, np.arange(matcher.n_firms_fit_)
+    days = [AS_OF.toordinal() + offset for offset in (-900, -200, 0, 180, 400, 1200)]
+    seen = set()
+    for code in ("iso_9001", "iatf_16949", "iso_13485", "iso_14001"):
+        for day in days:
+            valid, verified = CertificationFit._in_force(firms, code, rows, float(day))
+            answers = [CertificationFit.status(firms, code, int(row), float(day)) for row in rows]
+            assert [a.valid for a in answers] == valid.tolist()
+            assert [a.valid and a.verified for a in answers] == verified.tolist()
+            seen |= {(a.status, a.verified) for a in answers}
+    # The answers met: held (verified or not), expired, lacking (these firms state no start dates).
+    assert {s for s, _ in seen} == {"held", "expired", "lacking"} and {v for _, v in seen} == {True, False}
