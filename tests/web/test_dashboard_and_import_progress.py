@@ -40,6 +40,13 @@ def test_dashboard_shows_the_apis_progress_and_expiring_certificates(page, serve
     assert len(progress["data"]) == 12
     assert progress["data"][-1]["firms_total"] == kpi["firms_total"]
     assert progress["data"][-1]["firms_international_certified"] == kpi["firms_international_certified"]
+    # The demo firms are dated as the survey recorded them (api.storage.demo.survey_days), not
+    # all on the seeding day: the firms line rises month by month instead of one step at the end.
+    firms = [p["firms_total"] for p in progress["data"]]
+    assert firms == sorted(firms) and firms[0] > 0 and firms[0] < firms[-1], firms
+    assert len(set(firms)) >= 6, firms
+    heights = [float(y) for y in page.locator("#trend-firms circle").evaluate_all("dots => dots.map(d => d.getAttribute('cy'))")]
+    assert heights[0] > heights[-1], heights  # drawn: the last dot is higher than the first
 
     rows = page.locator("#expiring-table tbody tr")
     assert rows.count() == expiring["count"] == kpi["certificates_expiring_90_days"] > 0
