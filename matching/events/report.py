@@ -39,6 +39,11 @@ def firm_exposure(event: Event, meetings: pd.DataFrame) -> dict:
     ...               (EventBuyer("B1"),), (EventFirm("F1"), EventFirm("F2")))
     >>> firm_exposure(event, pd.DataFrame({"buyer_id": ["B1"], "firm_id": ["F1"]}))
     {'registered_firms': 2, 'firms_with_meeting': 1, 'share_with_meeting': 0.5, 'gini': 0.5}
+
+    F1 meeting two buyers and F2 one: meetings (2, 1), Gini 1/6.
+
+    >>> firm_exposure(event, pd.DataFrame({"buyer_id": ["B1", "B2", "B1"], "firm_id": ["F1", "F1", "F2"]}))["gini"]
+    0.166667
     """
     missing = [c for c in ("buyer_id", "firm_id") if c not in meetings.columns]
     if missing:
@@ -47,8 +52,11 @@ def firm_exposure(event: Event, meetings: pd.DataFrame) -> dict:
     met = set(meetings["firm_id"].astype(str)) & set(registered)
     gini = 0.0
     if registered and len(meetings):
-        one_list = meetings.assign(_event=event.event_id, score=1.0)  # every meeting counts once
-        gini = exposure_gini(one_list, firm_ids=registered, k=len(meetings), col_need="_event")
+        # Each buyer's meetings as its "list": a pair meets once per event, so a firm appears
+        # in as many lists as it has meetings (exposure_gini counts a firm once per list).
+        per_buyer = meetings.assign(score=1.0)
+        longest = int(per_buyer["buyer_id"].value_counts().max())
+        gini = exposure_gini(per_buyer, firm_ids=registered, k=longest, col_need="buyer_id")
     return {
         "registered_firms": len(registered),
         "firms_with_meeting": len(met),
