@@ -1,8 +1,9 @@
 """``SupplierMatcher``: need -> ranked, explained shortlist of local firms (and back).
 
 A scikit-learn estimator: ``__init__`` stores hyper-parameters, ``fit(firms)`` builds the
-profile table (``features.profile.build_profiles``) and the column-wise arrays and inverted
-text index, ``rank(needs, k)`` answers one need or a batch. Every query first applies the hard
+profile table (``features.profile.build_profiles``), the column-wise arrays several parts
+share (the text and concept channels, code matrices, certificates, places), then calls each
+component's fit step for the columns it alone reads; ``rank(needs, k)`` answers one need or a batch. Every query first applies the hard
 constraints exactly (:mod:`matching.constraints`), then scores the candidates (firms with any
 text, process or material signal, plus the ``fallback`` passing firms with the best profiles;
 the other passing firms follow when a list is longer than that) with the named components of
@@ -225,7 +226,9 @@ class SupplierMatcher(BaseEstimator):
     Parameters
     ----------
     components : list of Component, optional
-        Score components (default :func:`matching.components.default_components`).
+        Score components (default :func:`matching.components.default_components`). A
+        component of your own needs nothing else here: its class (with its fit step,
+        ``fit_columns``, when it reads columns of its own) and its entry in ``weights``.
     weights : dict, optional
         Component name -> weight >= 0 (default :data:`DEFAULT_WEIGHTS`); names missing from
         the dict weigh 0. Validated in ``fit``.
@@ -340,7 +343,7 @@ class SupplierMatcher(BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: object = None, *, firms: Firms | None = None,
             buyers: pd.DataFrame | None = None, needs: object = None) -> SupplierMatcher:
-        """Build the firm arrays and the inverted index.
+        """Build the firm arrays and the inverted index, then each component's own columns.
 
         Parameters
         ----------
