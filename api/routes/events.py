@@ -117,8 +117,9 @@ def schedule_event(
         event = store.stored_event(store.get_event(reader, event_id))
         fitted = ranking.get(reader)
         needs = store.event_needs(reader, event)
-    with ranking.slot():
-        schedule = store.propose_and_schedule(event, fitted.matcher, needs, time_limit=body.time_limit)
+    with ranking.slot():  # ranking is what the slots share out; the solve does not take one
+        proposals = store.event_proposals(event, fitted.matcher, needs)
+    schedule = store.solve_schedule(event, proposals, time_limit=body.time_limit)
     store.store_schedule(session, event_id, schedule, by=principal.actor)
     session.commit()
     with reading(session) as reader:

@@ -44,6 +44,8 @@ __all__ = [
     "stored_event",
     "event_needs",
     "participant_names",
+    "event_proposals",
+    "solve_schedule",
     "propose_and_schedule",
     "store_schedule",
     "stored_schedule",
@@ -179,22 +181,36 @@ def participant_names(session: Session, event: Event) -> dict[str, str]:
     return names
 
 
-def propose_and_schedule(event: Event, matcher, needs: pd.DataFrame, *, time_limit: float) -> Schedule:
-    """Proposals from ``matcher`` (fitted on the database's firms) and the MILP schedule.
+def event_proposals(event: Event, matcher, needs: pd.DataFrame) -> pd.DataFrame:
+    """The matcher's meeting proposals for the event (:func:`matching.events.propose_meetings`).
 
     Raises
     ------
     EventInvalidError
-        The event cannot be scheduled as stored (a participant the matcher was not fitted on:
-        a firm deleted since the event was stored).
+        The event cannot be scheduled as stored (a firm the matcher was not fitted on: one
+        deleted since the event was stored; a need that cannot be read).
     """
-    from matching.events import propose_meetings, schedule_meetings
+    from matching.events import propose_meetings
 
     try:
-        proposals = propose_meetings(event, matcher, needs)
+        return propose_meetings(event, matcher, needs)
+    except CnhtError as exc:
+        raise EventInvalidError(str(exc)) from None
+
+
+def solve_schedule(event: Event, proposals: pd.DataFrame, *, time_limit: float) -> Schedule:
+    """The MILP schedule of the event (:func:`matching.events.schedule_meetings`, HiGHS, ``time_limit`` s)."""
+    from matching.events import schedule_meetings
+
+    try:
         return schedule_meetings(event, proposals, time_limit=time_limit)
     except CnhtError as exc:
-        raise EventInvalidError(f"{exc}") from None
+        raise EventInvalidError(str(exc)) from None
+
+
+def propose_and_schedule(event: Event, matcher, needs: pd.DataFrame, *, time_limit: float) -> Schedule:
+    """:func:`event_proposals` then :func:`solve_schedule`."""
+    return solve_schedule(event, event_proposals(event, matcher, needs), time_limit=time_limit)
 
 
 def store_schedule(session: Session, event_id: str, schedule: Schedule, *, by: str) -> MatchingEvent:

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from tests.api.conftest import make_buyer, make_firm, make_need
+from tests.api.conftest import bearer, make_buyer, make_firm, make_need
 
 EVENT = {
     "event_id": "EV-TEST",
@@ -93,7 +93,7 @@ def check_schedule(schedule: dict, definition: dict) -> None:
     assert all(per_firm[f] <= cap for f, cap in caps.items() if cap is not None)
 
 
-def test_an_event_is_stored_listed_read_and_unknown_ones_are_404(market, staff, analyst):
+def test_an_event_is_stored_listed_read_and_unknown_ones_are_404(market, staff, analyst, make_key):
     client = market
     created = client.post("/api/v1/events", json=event(), headers=staff)
     assert created.status_code == 201, created.text
@@ -115,6 +115,9 @@ def test_an_event_is_stored_listed_read_and_unknown_ones_are_404(market, staff, 
     assert client.post("/api/v1/events", json=event(event_id="EV-2"), headers=analyst).status_code == 403
     assert client.post("/api/v1/events/EV-TEST/schedule", json={}, headers=analyst).status_code == 403
     assert client.get("/api/v1/events").status_code == 401
+    firm = bearer(make_key("firm", "F0001"))
+    assert client.get("/api/v1/events", headers=firm).status_code == 403
+    assert client.get("/api/v1/events/EV-TEST/report", headers=firm).status_code == 403
 
 
 @pytest.mark.parametrize(
