@@ -60,11 +60,39 @@ TABLES: dict[str, dict[str, str]] = {
 }
 _TRUTH_README = """# Hidden state of the demo generator
 
-`firm_truth.csv` and `pair_truth.csv` are the generator's hidden state (true sectors,
-processes, materials and certification validity of each firm; the hidden affinity of each
-historical (need, firm) pair). They exist only to measure the feature pipeline's accuracy
-(does text extraction recover the true codes?) and to test the generator. They must never
-be used by the matcher or by evaluation.
+The generator's hidden state, for measuring whether the feature pipeline and the models
+rediscover it. The matcher, `cnht train`, `cnht eval` and the service never read these files.
+
+- `firm_truth.csv`: per firm row, the true sectors, processes, materials and certification
+  intervals (the text may say otherwise), coordinates, monthly capacity, the countries it
+  serves, and `responsiveness` (standard normal): how readily it replies to a buyer and keeps
+  a meeting. Responsiveness shows nowhere in the firm's data, only in its past outcomes (firms
+  that do not reply are rejected early, "no response from firm").
+- `buyer_truth.csv`: per buyer, `km_scale` (8, 25 or 80 km: how far it looks for suppliers)
+  and `home_weight` (how much it values a firm that already serves its country and speaks its
+  language: about 1 for Japanese and Korean buyers, 0.3 for the others, times 0.7-1.3).
+- `pair_truth.csv`: per suggested (need, firm) pair, the hidden `affinity` and the facts it was
+  computed from, the firm's responsiveness, the final status and the rejection reason.
+
+How an outcome is drawn (`features/demo/market.py`):
+
+    affinity = 2.0 * process_coverage + 0.8 * material_coverage + 0.5 * sector_match
+             + 0.4 * preferred_certification_share + 0.8 * exp(-km / km_scale)
+             + home_weight * (0.6 * same_country + 0.6 * speaks_buyer_language)
+             + 0.4 * capacity_fit + N(0, 0.3)
+
+Each later step (contacted, meeting, sample, audit, order) passes with probability
+`sigmoid(3 * (affinity - threshold) + 1.5 * responsiveness)`, responsiveness counting only for
+contacted and meeting (thresholds 1.3, 1.9, 2.4, 2.6, 2.5). A pair that stops is rejected with
+the reason its facts give (no reply from an unresponsive firm; capacity short; too far for
+this buyer, beyond twice its km_scale; capability or quality short), else one of the stage's
+usual reasons; a missing mandatory certificate stops 97 % of pairs at the order. A buyer
+orders from at most two firms per need.
+
+What the hand-weighted matcher cannot see, and a model trained on outcomes can learn: buyers'
+different reach (one distance scale for all in the matcher), the weight of language and home
+country per buyer country (one experience weight in the matcher), and responsiveness (only
+in the firm's outcome history).
 
 Regenerate with `cnht demo --generate --seed 2025`.
 """
@@ -82,7 +110,10 @@ class DemoData:
         Per firm row: true sectors, processes, materials, certification intervals,
         ``valid_international`` on the reference date, ``duplicate_of``.
     pair_truth : pandas.DataFrame
-        Per suggested pair: hidden ``affinity``, ``mandatory_ok``, ``final_status``.
+        Per suggested pair: hidden ``affinity`` and its facts, ``mandatory_ok``,
+        ``responsiveness``, ``final_status``, ``reason``.
+    buyer_truth : pandas.DataFrame
+        Per buyer: ``km_scale`` and ``home_weight`` (its hidden taste).
     """
 
     firms: pd.DataFrame
@@ -91,6 +122,7 @@ class DemoData:
     outcomes: pd.DataFrame
     firm_truth: pd.DataFrame
     pair_truth: pd.DataFrame
+    buyer_truth: pd.DataFrame
 
 
 def _frame(rows: list[dict[str, object]], columns: dict[str, str]) -> pd.DataFrame:
@@ -123,7 +155,7 @@ def generate(seed: int = DEFAULT_SEED, out: Path | None = None) -> DemoData:
     duplicates = duplicate_rows(rng, firms)
     buyers = draw_buyers(rng)
     needs = draw_needs(rng, buyers)
-    events, pairs = draw_outcomes(rng, needs, buyers, firms)
+    events, pairs, tastes, responsiveness = draw_outcomes(rng, needs, buyers, firms)
 
     firm_rows = [f.row for f in firms] + [row for row, _ in duplicates]
     truth_rows = []
@@ -139,6 +171,7 @@ def generate(seed: int = DEFAULT_SEED, out: Path | None = None) -> DemoData:
             "valid_international": f.valid_international(REFERENCE_DATE),
             "latitude": f.ward[3], "longitude": f.ward[4], "monthly_capacity": f.monthly_capacity,
             "experience_countries": ";".join(f.experience_countries),
+            "responsiveness": responsiveness[f.firm_id],
         })
     for row, original in duplicates:
         source = next(t for t in truth_rows if t["firm_id"] == original)
@@ -150,6 +183,8 @@ def generate(seed: int = DEFAULT_SEED, out: Path | None = None) -> DemoData:
         outcomes=_frame(events, OUTCOME_COLUMNS),
         firm_truth=pd.DataFrame(truth_rows),
         pair_truth=pd.DataFrame(pairs),
+        buyer_truth=pd.DataFrame([{"buyer_id": b, "km_scale": t.km_scale, "home_weight": t.home_weight}
+                                  for b, t in tastes.items()]),
     )
     if out is not None:
         _write(data, Path(out), seed)
@@ -165,4 +200,5 @@ def _write(data: DemoData, out: Path, seed: int) -> None:
         write_template(columns, out / "templates" / f"{table}_template.xlsx", when, sheet=table)
     write_csv(data.firm_truth, out / "truth" / "firm_truth.csv")
     write_csv(data.pair_truth, out / "truth" / "pair_truth.csv")
+    write_csv(data.buyer_truth, out / "truth" / "buyer_truth.csv")
     (out / "truth" / "README.md").write_bytes(_TRUTH_README.encode("utf-8"))

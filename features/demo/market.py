@@ -1,10 +1,11 @@
 """Demo buyers, their needs, and the historical match outcomes drawn from a hidden affinity.
 
-Hidden affinity of a (need, firm) pair (documented here because learning and evaluation
-are meant to rediscover it from the text, never to read it):
+Hidden affinity of a (need, firm) pair (documented here and in ``data/demo/truth/README.md``
+because learning and evaluation are meant to rediscover it, never to read it):
 
 ``affinity = 2.0 * process_coverage + 0.8 * material_coverage + 0.5 * sector_match
-+ 0.4 * preferred_certification_share + 0.5 * exp(-km / 25) + 0.4 * same_country
++ 0.4 * preferred_certification_share + 0.8 * exp(-km / buyer_km_scale)
++ buyer_home_weight * (0.6 * same_country + 0.6 * speaks_buyer_language)
 + 0.4 * capacity_fit + N(0, 0.3)``
 
 * ``process_coverage``: share of the need's processes among the firm's *true* processes
@@ -12,20 +13,32 @@ are meant to rediscover it from the text, never to read it):
 * ``material_coverage``: same for materials; ``sector_match``: need sector in the firm's
   true sectors; ``preferred_certification_share``: share of preferred certifications in
   force on the need's date; ``km``: great-circle distance from the firm's ward to the
-  buyer's park; ``same_country``: the firm already serves (or exports to) the buyer's
-  country; ``capacity_fit``: ``min(1, capacity / required monthly pieces)``.
+  buyer's park; ``capacity_fit``: ``min(1, capacity / required monthly pieces)``;
+* ``buyer_km_scale``: how far a buyer looks, its own (8, 25 or 80 km): for some buyers only
+  the firms next door count, for others the whole region;
+* ``buyer_home_weight``: how much a buyer cares that the firm already serves its country
+  (``same_country``: the firm's customers or export markets) and speaks its language
+  (``speaks_buyer_language``: ja for Japanese buyers, ko for Korean ones, en for the others,
+  from the firm's ``languages``); about 1 for Japanese and Korean buyers, 0.3 for the others,
+  times a buyer's own factor between 0.7 and 1.3.
 
 Each pair is suggested, then passes each later step (contacted, meeting, sample, audit,
-order) with probability ``sigmoid(3 * (affinity - threshold_step))``, or is rejected there
-with a reason. A pair lacking a mandatory certification in force on the need's date is
-rejected at audit with :data:`~features.demo.phrases.MISSING_CERTIFICATION_REASON` (97 %).
-A buyer orders from at most two firms per need. Events after the reference date are not
-written (those matches are still in progress).
+order) with probability ``sigmoid(3 * (affinity - threshold_step) + 1.5 * responsiveness)``,
+where ``responsiveness`` is a firm's latent trait (standard normal) that counts only for
+``contacted`` and ``meeting`` (does it reply, does it keep meetings): it shows nowhere but in
+the firm's past outcomes. A pair that stops is rejected with the reason its facts give: no
+reply from an unresponsive firm, capacity short of the need, too far for this buyer,
+capability or quality short of the need; the stage's usual reasons otherwise. A pair lacking a
+mandatory certification in force on the need's date is rejected at audit with
+:data:`~features.demo.phrases.MISSING_CERTIFICATION_REASON` (97 %). A buyer orders from at
+most two firms per need. Events after the reference date are not written (those matches are
+still in progress).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -45,7 +58,8 @@ from features.demo.phrases import (
 from features.demo.places import PARKS
 from features.geo import haversine_km
 
-__all__ = ["draw_buyers", "draw_needs", "draw_outcomes", "affinity", "STEP_THRESHOLDS"]
+__all__ = ["draw_buyers", "draw_needs", "draw_outcomes", "draw_tastes", "affinity", "pair_facts", "BuyerTaste",
+           "STEP_THRESHOLDS", "NO_REPLY_REASON"]
 
 _TZ = timezone(timedelta(hours=7))
 FIRST_NEED_DAY = date(2024, 11, 1)
@@ -208,7 +222,65 @@ def _codes(cell: object) -> list[str]:
     return [c for c in str(cell or "").split(";") if c]
 
 
-def affinity(need: dict[str, object], buyer: dict[str, object], firm: FirmTruth, noise: float) -> tuple[float, bool]:
+_BUYER_LANGUAGE: dict[str, str] = {"JP": "ja", "KR": "ko"}  # the others: English
+_HOME_WEIGHT: dict[str, float] = {"JP": 1.0, "KR": 0.9}  # the others: 0.3
+_KM_SCALES: tuple[tuple[float, float], ...] = ((8.0, 0.35), (25.0, 0.4), (80.0, 0.25))
+# Steps where a firm's responsiveness counts: replying, then keeping the meeting.
+_RESPONSIVE_STEPS = ("contacted", "meeting")
+NO_REPLY_REASON = "doanh nghiệp không phản hồi / no response from firm"
+
+
+@dataclass(frozen=True)
+class BuyerTaste:
+    """What a buyer weighs that the matcher's fixed weights do not see (hidden)."""
+
+    km_scale: float
+    home_weight: float
+
+
+def draw_tastes(
+    rng: np.random.Generator, buyers: list[dict[str, object]], firms: list[FirmTruth]
+) -> tuple[dict[str, BuyerTaste], dict[str, float]]:
+    """Each buyer's taste and each firm's responsiveness (standard normal), drawn in this order."""
+    scales, p = zip(*_KM_SCALES, strict=True)
+    tastes = {}
+    for buyer in buyers:
+        scale = float(scales[int(rng.choice(len(scales), p=np.array(p) / sum(p)))])
+        base = _HOME_WEIGHT.get(str(buyer["country"]), 0.3)
+        tastes[str(buyer["buyer_id"])] = BuyerTaste(scale, round(base * float(rng.uniform(0.7, 1.3)), 3))
+    responsiveness = {f.firm_id: round(float(rng.normal(0.0, 1.0)), 3) for f in firms}
+    return tastes, responsiveness
+
+
+def _languages(firm: FirmTruth) -> set[str]:
+    return {code.strip() for code in str(firm.row.get("languages") or "").split(";") if code.strip()}
+
+
+def pair_facts(need: dict[str, object], buyer: dict[str, object], firm: FirmTruth, taste: BuyerTaste) -> dict[str, float]:
+    """The facts of a (need, firm) pair that its affinity and its rejection reason read."""
+    day = date.fromisoformat(str(need["created"]))
+    valid = firm.valid_codes(day)
+    preferred = _codes(need["preferred_certifications"])
+    _, lat, lon = PARKS[str(buyer["park_id"])]
+    required = need["min_monthly_capacity"] or int(need["annual_volume"]) / 12  # type: ignore[arg-type]
+    country = str(buyer["country"])
+    return {
+        "process_coverage": _coverage(_codes(need["processes"]), firm.processes),
+        "material_coverage": _coverage(_codes(need["materials"]), firm.materials),
+        "sector_match": float(str(need["sector"]) in firm.sectors),
+        "preferred_share": sum(c in valid for c in preferred) / len(preferred) if preferred else 0.0,
+        "km": haversine_km(firm.ward[3], firm.ward[4], lat, lon),
+        "same_country": float(country in firm.experience_countries),
+        "speaks_language": float(_BUYER_LANGUAGE.get(country, "en") in _languages(firm)),
+        "capacity_fit": min(1.0, firm.monthly_capacity / float(required)),  # type: ignore[arg-type]
+        "mandatory_ok": float(all(code in valid for code in _codes(need["mandatory_certifications"]))),
+        "km_scale": taste.km_scale,
+        "home_weight": taste.home_weight,
+    }
+
+
+def affinity(need: dict[str, object], buyer: dict[str, object], firm: FirmTruth, noise: float,
+             taste: BuyerTaste | None = None) -> tuple[float, bool]:  # fmt: skip
     """Hidden affinity of a (need, firm) pair and whether mandatory certifications hold.
 
     Parameters
@@ -219,32 +291,46 @@ def affinity(need: dict[str, object], buyer: dict[str, object], firm: FirmTruth,
         The firm's hidden state.
     noise : float
         The pair's Gaussian noise draw (standard deviation 0.3 is applied by the caller).
+    taste : BuyerTaste, optional
+        The buyer's hidden taste; default a buyer of 25 km and home weight 0.3.
 
     Returns
     -------
     (float, bool)
         The affinity (see the module docstring) and ``mandatory_ok``.
     """
-    day = date.fromisoformat(str(need["created"]))
-    valid = firm.valid_codes(day)
-    mandatory_ok = all(code in valid for code in _codes(need["mandatory_certifications"]))
-    preferred = _codes(need["preferred_certifications"])
-    share = sum(c in valid for c in preferred) / len(preferred) if preferred else 0.0
-    _, lat, lon = PARKS[str(buyer["park_id"])]
-    km = haversine_km(firm.ward[3], firm.ward[4], lat, lon)
-    required = need["min_monthly_capacity"] or int(need["annual_volume"]) / 12  # type: ignore[arg-type]
-    capacity_fit = min(1.0, firm.monthly_capacity / float(required))  # type: ignore[arg-type]
-    score = (
-        2.0 * _coverage(_codes(need["processes"]), firm.processes)
-        + 0.8 * _coverage(_codes(need["materials"]), firm.materials)
-        + 0.5 * (str(need["sector"]) in firm.sectors)
-        + 0.4 * share
-        + 0.5 * math.exp(-km / 25.0)
-        + 0.4 * (str(buyer["country"]) in firm.experience_countries)
-        + 0.4 * capacity_fit
+    facts = pair_facts(need, buyer, firm, taste or BuyerTaste(25.0, 0.3))
+    return _affinity(facts, noise), bool(facts["mandatory_ok"])
+
+
+def _affinity(facts: dict[str, float], noise: float) -> float:
+    return (
+        2.0 * facts["process_coverage"]
+        + 0.8 * facts["material_coverage"]
+        + 0.5 * facts["sector_match"]
+        + 0.4 * facts["preferred_share"]
+        + 0.8 * math.exp(-facts["km"] / facts["km_scale"])
+        + facts["home_weight"] * (0.6 * facts["same_country"] + 0.6 * facts["speaks_language"])
+        + 0.4 * facts["capacity_fit"]
         + noise
     )
-    return score, mandatory_ok
+
+
+def _rejection_reason(stage: str, facts: dict[str, float], responsiveness: float, rng: np.random.Generator) -> str:
+    """Why a pair stopped after ``stage``: the reason its facts give, else the stage's usual one."""
+    usual = REJECTION_REASONS[stage]
+    if stage in ("suggested", "contacted") and responsiveness < -0.5:
+        return NO_REPLY_REASON
+    candidates = []
+    if facts["capacity_fit"] < 0.7:
+        candidates.append("công suất không đủ / insufficient capacity")
+    if facts["km"] > 2 * facts["km_scale"]:
+        candidates.append("xa nhà máy / too far from the plant")
+    if facts["process_coverage"] < 1.0:
+        candidates += ["không phù hợp năng lực / capability mismatch", "không đủ năng lực / insufficient capability",
+                       "mẫu không đạt / sample failed quality check"]  # fmt: skip
+    fitting = [reason for reason in candidates if reason in usual]
+    return fitting[0] if fitting else _pick(rng, usual)
 
 
 def _stamp(day: date, rng: np.random.Generator) -> datetime:
@@ -256,15 +342,17 @@ def draw_outcomes(
     needs: list[dict[str, object]],
     buyers: list[dict[str, object]],
     firms: list[FirmTruth],
-) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+) -> tuple[list[dict[str, object]], list[dict[str, object]], dict[str, BuyerTaste], dict[str, float]]:
     """The event log of 3,000 suggested (need, firm) pairs, and each pair's hidden truth.
 
     Returns
     -------
-    (events, pairs)
+    (events, pairs, tastes, responsiveness)
         ``events``: rows of OUTCOME_COLUMNS sorted by time; ``pairs``: need_id, firm_id,
-        affinity, mandatory_ok, process_coverage, final_status.
+        affinity, the facts it was computed from, mandatory_ok, final_status; each buyer's
+        :class:`BuyerTaste` and each firm's responsiveness (:func:`draw_tastes`).
     """
+    tastes, responsiveness = draw_tastes(rng, buyers, firms)
     by_buyer = {str(b["buyer_id"]): b for b in buyers}
     reference = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, tzinfo=_TZ)
     events: list[dict[str, object]] = []
@@ -282,13 +370,15 @@ def draw_outcomes(
         rest = np.array([k for k in range(len(firms)) if k not in taken])
         chosen = plausible + [int(k) for k in rng.choice(rest, size=SUGGESTIONS_PER_NEED - PLAUSIBLE_PER_NEED, replace=False)]
         created = date.fromisoformat(str(need["created"]))
+        taste = tastes[str(buyer["buyer_id"])]
         scored = []
         for k in chosen:
-            score, ok = affinity(need, buyer, firms[k], float(rng.normal(0, 0.3)))
-            scored.append((k, score, ok))
+            facts = pair_facts(need, buyer, firms[k], taste)
+            scored.append((k, _affinity(facts, float(rng.normal(0, 0.3))), bool(facts["mandatory_ok"]), facts))
         orders = 0
-        for k, score, ok in scored:
+        for k, score, ok, facts in scored:
             firm = firms[k]
+            eager = responsiveness[firm.firm_id]
             at = _stamp(created + timedelta(days=int(rng.integers(0, 8))), rng)
             trail = [("suggested", None, at, "matcher")]
             final = "suggested"
@@ -302,8 +392,9 @@ def draw_outcomes(
                     reason = MISSING_CERTIFICATION_REASON
                 elif step == "order" and orders >= 2:
                     reason = "bên mua đã chọn nhà cung cấp khác / buyer chose another supplier"
-                elif rng.random() > 1 / (1 + math.exp(-3 * (score - STEP_THRESHOLDS[step]))):
-                    reason = _pick(rng, REJECTION_REASONS[final])
+                elif rng.random() > 1 / (1 + math.exp(-3 * (score - STEP_THRESHOLDS[step])
+                                                     - 1.5 * eager * (step in _RESPONSIVE_STEPS))):  # fmt: skip
+                    reason = _rejection_reason(final, facts, eager, rng)
                 if reason is not None:
                     trail.append(("rejected", reason, at, _pick(rng, STAFF)))
                     final = "rejected"
@@ -315,7 +406,11 @@ def draw_outcomes(
                 events.append({"need_id": need["need_id"], "firm_id": firm.firm_id, "status": status,
                                "reason": reason or "", "at": when.isoformat(), "by": by})
             pairs.append({"need_id": need["need_id"], "firm_id": firm.firm_id, "affinity": round(score, 4),
-                          "mandatory_ok": ok, "process_coverage": round(_coverage(wanted, firm.processes), 4),
-                          "final_status": final})
+                          "mandatory_ok": ok, "process_coverage": round(facts["process_coverage"], 4),
+                          "km": round(facts["km"], 1), "km_scale": facts["km_scale"],
+                          "same_country": bool(facts["same_country"]), "speaks_language": bool(facts["speaks_language"]),
+                          "home_weight": facts["home_weight"], "capacity_fit": round(facts["capacity_fit"], 4),
+                          "responsiveness": eager, "final_status": final,
+                          "reason": next((r for st, r, _, _ in trail if st == "rejected"), "") or ""})
     events.sort(key=lambda e: (str(e["at"]), str(e["need_id"]), str(e["firm_id"])))
-    return events, pairs
+    return events, pairs, tastes, responsiveness
