@@ -58,6 +58,8 @@ __all__ = [
 FOLLOW_UP_STATUSES: tuple[str, ...] = (*OUTCOME_PATH[OUTCOME_PATH.index("meeting") + 1 :], "rejected")
 # How a pair with no history reaches 'meeting' at an event: each step recorded, named by the event.
 _STEPS_TO_MEETING = OUTCOME_PATH[: OUTCOME_PATH.index("meeting") + 1]
+# A client's clock may run a little ahead of the server's; more than this is a date in the future.
+_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 class EventInvalidError(ServiceError):
@@ -309,7 +311,8 @@ def record_meeting_held(
         The buyer's need the meeting was about; default the need the schedule gave it. Needed
         for a meeting asked for by hand with no need of its own.
     at : datetime, optional
-        When it was held (default now).
+        When it was held (default now; naive means UTC). Not in the future: the pair's
+        history is ordered as recorded, and a future-dated event is refused everywhere else.
 
     Returns
     -------
@@ -332,6 +335,11 @@ def record_meeting_held(
     if meeting.held_at is not None:
         return HeldMeeting(meeting, [], False, f"Already recorded as held at "
                            f"{meeting.held_at.isoformat(timespec='minutes')} by {meeting.held_by}; nothing added.")
+    now = dt.datetime.now(dt.UTC)
+    held_at = now if at is None else at if at.tzinfo else at.replace(tzinfo=dt.UTC)  # naive: UTC
+    if held_at > now + _CLOCK_SKEW:
+        raise EventInvalidError(f"held_at {held_at.isoformat(timespec='minutes')} is in the future; a meeting is "
+                                "recorded once it took place. Leave held_at out (now) or give the time it was held.")
     need_id = need_id or meeting.need_id
     if not need_id:
         raise EventInvalidError(f"The meeting of buyer {buyer_id} with firm {firm_id} was asked for by hand and has "
@@ -343,7 +351,6 @@ def record_meeting_held(
     reasons = {"suggested": f"Event {event_id}: proposed for the business-matching event",
                "contacted": f"Event {event_id}: invited to meet at the event",
                "meeting": f"Event {event_id}: meeting held ({where})"}
-    held_at = at or dt.datetime.now(dt.UTC)
     added: list[Outcome] = []
     current = latest_status(session, need_id, firm_id)
     if current is None or current in _STEPS_TO_MEETING[:-1]:

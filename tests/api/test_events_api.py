@@ -178,6 +178,9 @@ def test_a_meeting_held_becomes_a_meeting_outcome_once(market, staff):
     client = market
     _scheduled(client, staff)
     held = {"buyer_id": "B001", "firm_id": "F0001"}
+    future = client.post("/api/v1/events/EV-TEST/meetings/held", json={**held, "held_at": "2199-01-01T09:00:00Z"},
+                         headers=staff)  # fmt: skip
+    assert future.status_code == 422 and "is in the future" in future.json()["detail"]
     first = client.post("/api/v1/events/EV-TEST/meetings/held", json=held, headers=staff)
     assert first.status_code == 201, first.text
     assert first.json()["outcomes_added"] == ["suggested", "contacted", "meeting"] and first.json()["added"]
@@ -207,9 +210,13 @@ def test_a_pair_on_its_way_moves_on_and_a_pair_past_meeting_keeps_its_history(ma
     for status in ("suggested", "contacted"):
         client.post("/api/v1/outcomes", json={"need_id": "N-0001", "firm_id": "F0001", "status": status},
                     headers=staff).raise_for_status()  # fmt: skip
-    first = client.post("/api/v1/events/EV-TEST/meetings/held", json={"buyer_id": "B001", "firm_id": "F0001"},
+    first = client.post("/api/v1/events/EV-TEST/meetings/held",
+                        json={"buyer_id": "B001", "firm_id": "F0001", "held_at": "2026-03-12T09:00:00+07:00"},
                         headers=staff).json()  # fmt: skip
     assert first["outcomes_added"] == ["meeting"]
+    rows = client.get("/api/v1/outcomes", params={"need_id": "N-0001", "firm_id": "F0001"}, headers=staff).json()
+    meeting = [o["at"] for o in rows["data"] if o["status"] == "meeting"]
+    assert len(meeting) == 1 and meeting[0].startswith("2026-03-12T02:00:00")  # Hanoi 09:00 is 02:00 UTC
     # B002 met F0002 (asked for by hand); that pair had reached a sample before the event.
     for status in ("suggested", "contacted", "meeting", "sample"):
         client.post("/api/v1/outcomes", json={"need_id": "N-0002", "firm_id": "F0002", "status": status},
