@@ -114,7 +114,9 @@ def schedule_event(
     body = body or EventScheduleRequest()
     # Read and rank in a read-only transaction: a refit or a solve must not hold the write lock.
     with reading(session) as reader:
-        event = store.stored_event(store.get_event(reader, event_id))
+        record = store.get_event(reader, event_id)
+        store.refuse_if_held(reader, record)
+        event = store.stored_event(record)
         fitted = ranking.get(reader)
         needs = store.event_needs(reader, event)
     with ranking.slot():  # ranking is what the slots share out; the solve does not take one

@@ -47,6 +47,7 @@ __all__ = [
     "event_proposals",
     "solve_schedule",
     "propose_and_schedule",
+    "refuse_if_held",
     "store_schedule",
     "stored_schedule",
     "record_meeting_held",
@@ -215,6 +216,19 @@ def propose_and_schedule(event: Event, matcher, needs: pd.DataFrame, *, time_lim
     return solve_schedule(event, event_proposals(event, matcher, needs), time_limit=time_limit)
 
 
+def refuse_if_held(session: Session, record: MatchingEvent) -> None:
+    """Raise :class:`ConflictError` when a meeting of the event's schedule was recorded as held.
+
+    Called before the work of scheduling (so a refused request costs nothing) and again where
+    the schedule is stored (a meeting may have been held meanwhile).
+    """
+    held = session.scalar(select(func.count(EventMeeting.id)).where(
+        EventMeeting.event_pk == record.id, EventMeeting.held_at.is_not(None)))  # fmt: skip
+    if held:
+        raise ConflictError(f"Event {record.event_id} has {held} meeting(s) recorded as held; its schedule is kept as "
+                            "it was held and cannot be computed again. Store a new event for a new schedule.")
+
+
 def store_schedule(session: Session, event_id: str, schedule: Schedule, *, by: str) -> MatchingEvent:
     """Replace the event's meetings with ``schedule`` and keep its summary.
 
@@ -225,11 +239,7 @@ def store_schedule(session: Session, event_id: str, schedule: Schedule, *, by: s
         history then, and scheduling again would lose it.
     """
     record = get_event(session, event_id, for_update=True)
-    held = session.scalar(select(func.count(EventMeeting.id)).where(
-        EventMeeting.event_pk == record.id, EventMeeting.held_at.is_not(None)))  # fmt: skip
-    if held:
-        raise ConflictError(f"Event {event_id} has {held} meeting(s) recorded as held; its schedule is kept as it was "
-                            "held and cannot be computed again. Store a new event for a new schedule.")
+    refuse_if_held(session, record)
     for meeting in session.scalars(select(EventMeeting).where(EventMeeting.event_pk == record.id)):
         session.delete(meeting)
     session.flush()

@@ -231,13 +231,19 @@ def _schedule_stored(event_id: str, time_limit: float):
         event_needs,
         participant_names,
         propose_and_schedule,
+        refuse_if_held,
         store_schedule,
         stored_event,
     )
     from features.exceptions import CnhtError
 
     with _event_database() as session:
-        event = stored_event(_stored_or_bad(session, event_id))
+        record = _stored_or_bad(session, event_id)
+        try:
+            refuse_if_held(session, record)
+        except CnhtError as error:
+            raise typer.BadParameter(str(error), param_hint="EVENT") from None
+        event = stored_event(record)
         fitted = fitted_on_database(session)
         needs = event_needs(session, event)
         names = participant_names(session, event)
