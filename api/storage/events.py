@@ -335,7 +335,9 @@ def record_meeting_held(
     EventInvalidError
         No need for the meeting, or a need of another buyer.
     """
-    record = get_event(session, event_id)
+    # The event's row lock too: a schedule stored meanwhile (store_schedule holds it) cannot
+    # delete a meeting being recorded as held, nor miss that it was.
+    record = get_event(session, event_id, for_update=True)
     meeting = session.scalar(select(EventMeeting).where(
         EventMeeting.event_pk == record.id, EventMeeting.buyer_id == buyer_id, EventMeeting.firm_id == firm_id,
     ).with_for_update())  # fmt: skip
