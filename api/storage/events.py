@@ -195,6 +195,13 @@ def event_proposals(event: Event, matcher, needs: pd.DataFrame) -> pd.DataFrame:
     """
     from matching.events import propose_meetings
 
+    fitted = set(map(str, matcher.firm_ids_))
+    gone = [f.firm_id for f in event.firms if f.firm_id not in fitted]
+    if gone:
+        raise EventInvalidError(
+            f"Event {event.event_id}: firms {gone[:10]} ({len(gone)} in all) are no longer in the database "
+            "(deleted since the event was stored). Create them again (POST /api/v1/firms, cnht import firms), "
+            "or store a corrected event under a new event_id.")
     try:
         return propose_meetings(event, matcher, needs)
     except CnhtError as exc:

@@ -273,3 +273,12 @@ def test_what_cannot_be_placed_is_said_with_its_reason(market, staff):
     assert any("firm F0003 is unavailable in every slot" in w for w in schedule["warnings"])
     unplaced = {(r["buyer_id"], r["firm_id"]): r["reason"] for r in schedule["unplaced_requests"]}
     assert len(unplaced) == 1 and "buyer B001 has 2 requests for 1 meetings" in next(iter(unplaced.values()))
+
+
+def test_a_firm_deleted_after_the_event_was_stored_is_named_when_scheduling(market, staff):
+    client = market
+    assert client.post("/api/v1/events", json=event(), headers=staff).status_code == 201
+    assert client.delete("/api/v1/firms/F0002", headers=staff).status_code in (200, 204)  # no history: allowed
+    response = client.post("/api/v1/events/EV-TEST/schedule", json={"time_limit": 5}, headers=staff)
+    assert response.status_code == 422 and "['F0002']" in response.json()["detail"]
+    assert "no longer in the database" in response.json()["detail"]
