@@ -7,12 +7,17 @@ file, not ``:memory:``).
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -43,6 +48,33 @@ def settings(request: pytest.FixtureRequest, tmp_path) -> Iterator[Settings]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free at the time of the call."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def served_in_thread(app, *, timeout: float = 60.0) -> Iterator[str]:
+    """``app`` served by uvicorn (real connections) on a free port of 127.0.0.1, in a thread;
+    yields ``http://127.0.0.1:PORT``. On exit the server stops and the app's engine is
+    disposed. ``timeout`` bounds the start and the stop (a hang guard, not a speed goal)."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=timeout)
+        app.state.engine.dispose()
 
 
 @pytest.fixture

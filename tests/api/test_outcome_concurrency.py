@@ -8,7 +8,6 @@ test instead of hanging it; nothing here asserts a speed.
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.auth import create_key
@@ -25,15 +23,9 @@ from api.settings import Settings
 from api.storage import repository as repo
 from api.storage.models import Outcome
 from api.storage.session import transaction
-from tests.api.conftest import bearer, make_buyer, make_firm, make_need
+from tests.api.conftest import bearer, make_buyer, make_firm, make_need, served_in_thread
 
 GUARD_SECONDS = 60.0  # longest one request may take: a hang guard, not a speed goal
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,28 +33,17 @@ def served(settings: Settings) -> Iterator[tuple[Any, str, dict[str, str]]]:
     """(app, base URL, staff headers) of the app served on 127.0.0.1 with one need, one
     buyer and 40 firms (F0001-F0040)."""
     app = create_app(settings.model_copy(update={"max_upload_rows": 1000, "max_upload_bytes": 1 << 20}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + GUARD_SECONDS
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{server.config.port}/api/v1"
-    with transaction(app.state.sessionmaker) as session:
-        staff = bearer(create_key(session, "staff")[1])
-    with httpx.Client(base_url=base, headers=staff, timeout=GUARD_SECONDS) as client:
-        assert client.post("/buyers", json=make_buyer()).status_code == 201
-        assert client.post("/needs", json=make_need()).status_code == 201
-        for n in range(1, 41):
-            firm = make_firm(firm_id=f"F{n:04d}", tax_code=None, certifications=[])
-            assert client.post("/firms", json=firm).status_code == 201
-    try:
+    with served_in_thread(app, timeout=GUARD_SECONDS) as root:
+        base = f"{root}/api/v1"
+        with transaction(app.state.sessionmaker) as session:
+            staff = bearer(create_key(session, "staff")[1])
+        with httpx.Client(base_url=base, headers=staff, timeout=GUARD_SECONDS) as client:
+            assert client.post("/buyers", json=make_buyer()).status_code == 201
+            assert client.post("/needs", json=make_need()).status_code == 201
+            for n in range(1, 41):
+                firm = make_firm(firm_id=f"F{n:04d}", tax_code=None, certifications=[])
+                assert client.post("/firms", json=firm).status_code == 201
         yield app, base, staff
-    finally:
-        server.should_exit = True
-        thread.join(timeout=GUARD_SECONDS)
-        app.state.engine.dispose()
 
 
 def _at_once(count: int, call: Callable[[int], Any]) -> list[Any]:

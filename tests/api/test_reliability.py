@@ -13,51 +13,33 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.auth import create_key
 from api.settings import Settings
 from api.storage.session import READ_ONLY, transaction
-from tests.api.conftest import bearer, make_buyer, make_firm
+from tests.api.conftest import bearer, make_buyer, make_firm, served_in_thread
 
 # Longest any single request of these tests may take before the test fails (not a speed goal:
 # the stalls of issue 12 lasted the pool's 30 s timeout, and a deadlock forever).
 REQUEST_TIMEOUT = 60.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def serve(settings: Settings) -> Iterator[Callable[..., tuple[object, str]]]:
     """``serve(**settings_overrides)`` serves a fresh app on 127.0.0.1; returns (app, base URL)."""
-    running: list[tuple[uvicorn.Server, threading.Thread, object]] = []
+    with ExitStack() as running:
 
-    def _serve(**overrides: object) -> tuple[object, str]:
-        app = create_app(settings.model_copy(update=overrides))
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        running.append((server, thread, app))
-        deadline = time.monotonic() + REQUEST_TIMEOUT
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        return app, f"http://127.0.0.1:{port}/api/v1"
+        def _serve(**overrides: object) -> tuple[object, str]:
+            app = create_app(settings.model_copy(update=overrides))
+            root = running.enter_context(served_in_thread(app, timeout=REQUEST_TIMEOUT))
+            return app, f"{root}/api/v1"
 
-    yield _serve
-    for server, thread, app in running:
-        server.should_exit = True
-        thread.join(timeout=REQUEST_TIMEOUT)
-        app.state.engine.dispose()
+        yield _serve
 
 
 def _key(app, role: str) -> dict[str, str]:
