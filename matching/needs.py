@@ -224,7 +224,8 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
     need for cnc_milling is not diluted by the generic cnc_machining.
     """
     found: dict = {"sectors": set(), "processes": set(), "materials": set(), "product_groups": set(),
-                   "sectors_implied": set(), "evidence": {}, "spans": [], "context": set()}
+                   "sectors_implied": set(), "evidence": {}, "spans": [], "context": set(),
+                   "ruled_out": [], "ruled_out_text": []}
     if not text:
         return found
     from features.capabilities import extract_capabilities
@@ -232,6 +233,15 @@ def _extract(text: str, taxonomy: object | None = None) -> dict:
     tax = _default_taxonomy(taxonomy)
     key_of = {"sector": "sectors", "process": "processes", "material": "materials"}
     capabilities = extract_capabilities(text, taxonomy=tax)
+    ruled_out = _ruled_out(text)
+    if ruled_out:
+        def out(c) -> bool:
+            return any(a <= c.span[0] < b for a, b in ruled_out)
+
+        wanted = {c.code for c in capabilities if not out(c)}
+        found["ruled_out"] = sorted({c.code for c in capabilities if out(c) and c.code not in wanted})
+        found["ruled_out_text"] = [text[a:b] for a, b in ruled_out]
+        capabilities = [c for c in capabilities if not out(c)]
     found["context"] = _application_context(text, capabilities)
     for capability in capabilities:
         kind, code = capability.kind, capability.code
@@ -256,6 +266,34 @@ _ROLE_BEFORE = re.compile(
     r"nhà cung cấp|nha cung cap|đối tác|doi tac|nhà thầu|nha thau)\s*$"
 )
 _CLAUSE = re.compile(r"[,;.:!?()\[\]\n、。・（）]+")
+
+# What a buyer rules out, inside one clause: "no die casting", "không cần đúc áp lực" (the cue
+# comes before what it rules out, up to the clause's end), "ダイカスト不可", "다이캐스팅 불가"
+# (after it, back to the clause's start). Bare "không" is no cue: "thép không gỉ" (stainless
+# steel) and "vải không dệt" (non-woven) name materials.
+_NOT_BEFORE = re.compile(
+    r"(?i)(?<![\w-])(?:no|not|without|except|excluding|exclude|"
+    r"không cần|khong can|không dùng|khong dung|không nhận|khong nhan|không làm|khong lam|"
+    r"không yêu cầu|khong yeu cau|không bao gồm|khong bao gom|ngoại trừ|ngoai tru|loại trừ|loai tru|trừ)"
+    r"(?![\w-])(?=\s+[^\W\d_])"
+)
+_NOT_AFTER = re.compile(r"不可|不要|なし|無し|除く|以外|対象外|しない|ではない|불가|불필요|제외|없이")
+
+
+def _ruled_out(text: str) -> list[tuple[int, int]]:
+    """Character ranges of ``text`` that a negation rules out (:data:`_NOT_BEFORE`,
+    :data:`_NOT_AFTER`), each within one clause."""
+    ranges = []
+    bounds = [0, *(m.end() for m in _CLAUSE.finditer(text)), len(text) + 1]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        clause = text[start:end]
+        before = _NOT_BEFORE.search(clause)
+        if before is not None:
+            ranges.append((start + before.end(), end))
+        after = [m.start() for m in _NOT_AFTER.finditer(clause)]
+        if after:  # the last cue of the clause: what comes before it
+            ranges.append((start, start + after[-1]))
+    return ranges
 
 
 def _application_context(text: str, capabilities: Sequence) -> set[str]:
@@ -477,6 +515,12 @@ def parse_need(
             lat, lon = place.lat, place.lon
     deadline = _as_date(fields.get("deadline"), nid, None, "deadline") or facts.deadline
     warnings = list(facts.warnings)
+    if found["ruled_out"]:
+        tax = _default_taxonomy(taxonomy)
+        names = [(tax.get(c).label("vi"), tax.get(c).label("en")) if c in tax else (c, c) for c in found["ruled_out"]]
+        warnings.append(warning(
+            f"Không tìm doanh nghiệp theo {', '.join(vi for vi, _ in names)}: nhu cầu ghi là không cần",
+            f"Not searched for {', '.join(en for _, en in names)}: the need rules it out"))
     if not processes and not found["product_groups"]:
         warnings.append(warning(
             "Không nhận ra công đoạn hay loại sản phẩm nào: ghi rõ, ví dụ 'dập kim loại', 'ép nhựa', 'bó dây điện'",
@@ -507,7 +551,8 @@ def parse_need(
         quantities=facts.quantities,
         place=place,
         warnings=tuple(warnings),
-        words=_without(text, [q.text for q in facts.quantities] + ([facts.place.text] if facts.place else [])),
+        words=_without(text, [q.text for q in facts.quantities] + ([facts.place.text] if facts.place else [])
+                       + found["ruled_out_text"]),
     )
 
 

@@ -26,6 +26,7 @@ KINDS = {
     "grade": "Material grade",
     "nothing": "No process and no product type",
     "date": "not read as the deadline",
+    "ruled_out": "the need rules it out",
 }
 
 HANOI = "Hà Nội"
@@ -285,3 +286,32 @@ def test_the_word_channel_does_not_compare_the_place_and_the_quantity():
     assert need.park_id == "thang_long" and need.target_capacity == 5000
     assert "Thăng Long" not in need.words and "5.000" not in need.words
     assert "vỏ nhôm CNC" in need.words and need.text.endswith("Thăng Long")  # the text stays as written
+
+
+@pytest.mark.parametrize(("text", "kept", "ruled_out"), [
+    ("metal stamping SPCC, no die casting", "stamping", "die_casting"),
+    ("stamped brackets, not painted", "stamping", "painting"),
+    ("CNC machining, no CNC turning", "cnc_machining", "cnc_turning"),
+    ("dập kim loại SPCC, không cần đúc áp lực", "stamping", "die_casting"),
+    ("dap kim loai, khong can duc ap luc", "stamping", "die_casting"),
+    ("ép nhựa ABS, không nhận sơn phủ", "injection_moulding", "painting"),
+    ("プレス加工 SPCC ブラケット、ダイカスト不可。", "stamping", "die_casting"),
+    ("プレス加工、ダイカストは不要", "stamping", "die_casting"),
+    ("프레스 가공, 다이캐스팅 불가", "stamping", "die_casting"),
+])
+def test_what_the_need_rules_out_is_not_searched_for(text, kept, ruled_out):
+    """A process the buyer rules out ("no die casting", "không cần đúc", "ダイカスト不可",
+    "다이캐스팅 불가") is neither a wanted code nor a word of the word channel, and a warning
+    says it was left out; the rest of the need stands."""
+    query = parse_need(text)
+    assert kept in query.processes and ruled_out not in query.processes, query.processes
+    assert _kinds(query.warnings) == {"ruled_out"}, query.warnings
+    assert query.words is not None and "die casting" not in query.words and "ダイカスト" not in query.words
+
+
+@pytest.mark.parametrize("text", ["thép không gỉ SUS304, gia công CNC", "thep khong gi, tien CNC",
+                                  "part no. 123, metal stamping", "ép nhựa, không gian nhà xưởng 2.000 m2"])
+def test_words_that_only_look_like_a_negation_rule_nothing_out(text):
+    """"Không gỉ" is stainless, "part no." a number, "không gian" space: nothing is ruled out."""
+    query = parse_need(text)
+    assert query.processes and not any(KINDS["ruled_out"] in w for w in query.warnings), query.warnings
