@@ -2,8 +2,9 @@
 
 - :class:`OutcomeReranker`: the matcher's top N per need re-ordered by a
   ``HistGradientBoostingRegressor`` fitted to graded outcomes (:mod:`.model`);
-- :func:`pair_features`, :class:`FirmHistory`: what the model sees of a pair, history
-  strictly before the pair's date (:mod:`.pairs`);
+- :func:`pair_features`, :class:`FirmHistory`, :class:`BuyerHistory`: what the model sees
+  of a pair, the firm's and the buyer's history strictly before the pair's date
+  (:mod:`.pairs`);
 - :func:`evaluate_reranker`: the comparison with the matcher and the baselines after a
   split date, through :func:`matching.protocol.evaluate_models`;
 - :class:`ModelStore`: versions (model file + JSON metadata with its SHA-256), the active
@@ -15,9 +16,17 @@ from matching.rerank.model import (
     OutcomeReranker,
     RerankEvaluation,
     evaluate_reranker,
+    need_buyers,
     training_pairs,
 )
-from matching.rerank.pairs import HISTORY_COLUMNS, FirmHistory, need_dates, pair_features
+from matching.rerank.pairs import (
+    BUYER_HISTORY_COLUMNS,
+    HISTORY_COLUMNS,
+    BuyerHistory,
+    FirmHistory,
+    need_dates,
+    pair_features,
+)
 from matching.rerank.versions import ModelStore, data_hash, file_sha256
 
 __all__ = [
@@ -27,6 +36,9 @@ __all__ = [
     "training_pairs",
     "FirmHistory",
     "HISTORY_COLUMNS",
+    "BuyerHistory",
+    "BUYER_HISTORY_COLUMNS",
+    "need_buyers",
     "need_dates",
     "pair_features",
     "ModelStore",

@@ -31,9 +31,9 @@ from sklearn.utils.validation import check_is_fitted
 from matching.evaluation import relevance_from_outcomes
 from matching.matcher import SupplierMatcher
 from matching.rerank.exceptions import RerankError
-from matching.rerank.pairs import FirmHistory, need_dates, pair_features
+from matching.rerank.pairs import BUYER_HISTORY_COLUMNS, BuyerHistory, FirmHistory, need_dates, pair_features
 
-__all__ = ["OutcomeReranker", "training_pairs", "evaluate_reranker", "RerankEvaluation"]
+__all__ = ["OutcomeReranker", "training_pairs", "need_buyers", "evaluate_reranker", "RerankEvaluation"]
 
 
 def training_pairs(
@@ -43,6 +43,7 @@ def training_pairs(
     buyers: pd.DataFrame | None = None,
     n_candidates: int = 50,
     countries: tuple[str, ...] = (),
+    buyer_history: bool = True,
 ) -> pd.DataFrame:
     """Candidates, features and graded relevance of every need with recorded outcomes.
 
@@ -59,11 +60,15 @@ def training_pairs(
         The matcher's top N per need.
     countries : tuple of str
         Buyer countries coded as categories (see :func:`pair_features`).
+    buyer_history : bool, default True
+        Add the buyers' revealed reach and taste (:class:`BuyerHistory`, from ``outcomes``).
 
     Returns
     -------
     DataFrame
-        ``need_id, firm_id, relevance`` and the feature columns, one row per candidate.
+        ``need_id, firm_id, relevance``, ``labelled`` (1 where the pair has a recorded
+        outcome, 0 for a candidate never suggested) and the feature columns, one row per
+        candidate.
     """
     known = set(outcomes["need_id"].astype(str))
     train_needs = needs[needs["need_id"].astype(str).isin(known)]
@@ -76,13 +81,24 @@ def training_pairs(
     ranked = matcher.rank(train_needs, k=n_candidates).reset_index(drop=True)
     history = FirmHistory(outcomes)
     dates = need_dates(train_needs, outcomes)
+    by_buyer = BuyerHistory(outcomes, need_buyers(needs)) if buyer_history else None
     features = pair_features(ranked, train_needs, matcher.profiles_, matcher.weights_, buyers, history,
-                             dates, countries)
+                             dates, countries, by_buyer)
     gains = relevance_from_outcomes(outcomes).set_index(["need_id", "firm_id"])["relevance"]
+    gains.index = gains.index.set_levels([level.astype(str) for level in gains.index.levels])
     key = pd.MultiIndex.from_arrays([ranked["need_id"].astype(str), ranked["firm_id"].astype(str)])
-    relevance = gains.reindex(key).fillna(0.0).to_numpy()
+    recorded = gains.reindex(key)
     return pd.concat([ranked[["need_id", "firm_id"]].astype(str),
-                      pd.DataFrame({"relevance": relevance}), features], axis=1)
+                      pd.DataFrame({"relevance": recorded.fillna(0.0).to_numpy(),
+                                    "labelled": recorded.notna().to_numpy(dtype=float)}), features], axis=1)
+
+
+def need_buyers(needs: pd.DataFrame | None) -> pd.Series:
+    """``need_id -> buyer_id`` of the needs that name a buyer."""
+    if needs is None or "buyer_id" not in needs.columns:
+        return pd.Series(dtype=object)
+    table = needs[needs["buyer_id"].notna()]
+    return pd.Series(table["buyer_id"].astype(str).to_numpy(), index=table["need_id"].astype(str).to_numpy())
 
 
 class OutcomeReranker(BaseEstimator):
@@ -98,6 +114,15 @@ class OutcomeReranker(BaseEstimator):
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization
         Passed to ``HistGradientBoostingRegressor``.
     random_state : int, default 0
+    buyer_history : bool, default False
+        Learn from the buyers' own earlier pairs too (:class:`BuyerHistory`: the distances
+        of the firms each buyer met, its taste for firms of its language or market). Such
+        a version ranks in the service only when it is given the buyers' history
+        (:meth:`rerank` ``buyer_history=``); off by default as it did not beat the
+        firm-history features on the demo data (README, "Learning from outcomes").
+    unlabelled_weight : float, default 1.0
+        Sample weight of a candidate never suggested (relevance 0 by convention, but
+        unknown) against 1 for a pair with a recorded outcome; 0 trains on recorded pairs only.
 
     Attributes
     ----------
@@ -108,6 +133,9 @@ class OutcomeReranker(BaseEstimator):
         Buyer countries with their own category (seen in training).
     history_ : FirmHistory
         The outcomes given to ``fit``, counted per firm before each need's date.
+    buyer_history_ : BuyerHistory or None
+        The same outcomes per buyer (None when ``buyer_history=False``, or a version saved
+        before buyer features existed).
     n_pairs_fit_ : int
     outcome_range_ : tuple of (str, str)
         First and last event time of the training outcomes.
@@ -128,6 +156,8 @@ class OutcomeReranker(BaseEstimator):
         min_samples_leaf: int = 40,
         l2_regularization: float = 1.0,
         random_state: int = 0,
+        buyer_history: bool = False,
+        unlabelled_weight: float = 1.0,
     ) -> None:
         self.matcher = matcher
         self.n_candidates = n_candidates
@@ -137,6 +167,17 @@ class OutcomeReranker(BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.random_state = random_state
+        self.buyer_history = buyer_history
+        self.unlabelled_weight = unlabelled_weight
+
+    def __setstate__(self, state: dict) -> None:
+        # A version saved before a parameter existed loads with the behaviour it was trained
+        # with: no buyer features, every candidate weighted alike.
+        state.setdefault("buyer_history", False)
+        state.setdefault("unlabelled_weight", 1.0)
+        if "model_" in state:
+            state.setdefault("buyer_history_", None)
+        super().__setstate__(state)
 
     def fit(self, X: pd.DataFrame, y: object = None, *, outcomes: pd.DataFrame | None = None,
             buyers: pd.DataFrame | None = None, needs: pd.DataFrame | None = None) -> OutcomeReranker:
@@ -166,12 +207,15 @@ class OutcomeReranker(BaseEstimator):
                 f"{'no outcomes' if outcomes is None or len(outcomes) == 0 else 'no needs'}. "
                 "A re-ranker learns from recorded outcomes; without them use the SupplierMatcher."
             )
+        if not 0 <= float(self.unlabelled_weight) <= 1:
+            raise RerankError(f"Expected 0 <= unlabelled_weight <= 1, got unlabelled_weight={self.unlabelled_weight!r}.")
         matcher = SupplierMatcher() if self.matcher is None else clone(self.matcher)
         self.matcher_ = matcher.fit(X, buyers=buyers)
         self.countries_ = tuple(sorted(str(c).upper() for c in (buyers["country"].dropna().unique()
                                                                  if buyers is not None and "country" in buyers
                                                                  else ())))
-        pairs = training_pairs(self.matcher_, needs, outcomes, buyers, self.n_candidates, self.countries_)
+        pairs = training_pairs(self.matcher_, needs, outcomes, buyers, self.n_candidates, self.countries_,
+                               buyer_history=bool(self.buyer_history))
         if pairs["relevance"].max() <= 0:
             raise RerankError(
                 f"Expected at least one candidate pair that reached a meeting, got none among {len(pairs)} "
@@ -180,14 +224,16 @@ class OutcomeReranker(BaseEstimator):
         # A column unknown for every training pair (no firm states its capacity, say) says
         # nothing, and the trees' binning cannot take it: it is left out.
         self.feature_names_ = [c for c in pairs.columns
-                               if c not in ("need_id", "firm_id", "relevance") and pairs[c].notna().any()]
+                               if c not in ("need_id", "firm_id", "relevance", "labelled") and pairs[c].notna().any()]
+        weight = np.where(pairs["labelled"].to_numpy() > 0, 1.0, float(self.unlabelled_weight))
         categorical = [name == "buyer_country_code" for name in self.feature_names_]
         self.model_ = HistGradientBoostingRegressor(
             max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
             categorical_features=categorical, random_state=self.random_state,
-        ).fit(pairs[self.feature_names_].to_numpy(dtype=float), pairs["relevance"].to_numpy())
+        ).fit(pairs[self.feature_names_].to_numpy(dtype=float), pairs["relevance"].to_numpy(), sample_weight=weight)
         self.history_ = FirmHistory(outcomes)
+        self.buyer_history_ = BuyerHistory(outcomes, need_buyers(needs)) if self.buyer_history else None
         self.buyers_ = None if buyers is None else buyers.copy()
         times = pd.to_datetime(outcomes["at"], errors="coerce")
         self.outcome_range_ = (str(times.min()), str(times.max()))
@@ -201,7 +247,15 @@ class OutcomeReranker(BaseEstimator):
         check_is_fitted(self)
         ranked = self.matcher_.rank(needs, k=max(int(self.n_candidates), int(k))).reset_index(drop=True)
         table = needs if isinstance(needs, pd.DataFrame) else pd.DataFrame(needs)
-        return ranked, self._features(ranked, table, self.matcher_, self.buyers_, self.history_)
+        return ranked, self._features(ranked, table, self.matcher_, self.buyers_, self.history_,
+                                      self.buyer_history_)
+
+    @property
+    def uses_buyer_history(self) -> bool:
+        """Whether the fitted model reads :data:`BUYER_HISTORY_COLUMNS` (False for versions
+        trained before they existed)."""
+        check_is_fitted(self)
+        return any(name in BUYER_HISTORY_COLUMNS for name in self.feature_names_)
 
     def rank(self, needs: pd.DataFrame, k: int = 10) -> pd.DataFrame:
         """Rank firms for a batch of needs (a DataFrame in the needs' import format).
@@ -216,7 +270,8 @@ class OutcomeReranker(BaseEstimator):
         return self._order(ranked, features, k)
 
     def rerank(self, ranked: pd.DataFrame, needs: pd.DataFrame, *, matcher: SupplierMatcher,
-               buyers: pd.DataFrame | None = None, history: FirmHistory | None = None, k: int = 10) -> pd.DataFrame:
+               buyers: pd.DataFrame | None = None, history: FirmHistory | None = None,
+               buyer_history: BuyerHistory | None = None, k: int = 10) -> pd.DataFrame:
         """Re-order candidates another fitted matcher ranked, with that matcher's firms and
         the given outcome history (the service: the matcher fitted on the database, the
         outcomes recorded there).
@@ -236,6 +291,9 @@ class OutcomeReranker(BaseEstimator):
             ``buyer_id, country, park_id``.
         history : FirmHistory, optional
             Outcomes known now (default: none).
+        buyer_history : BuyerHistory, optional
+            The same outcomes per buyer (default: none), for a version trained with buyer
+            features; a version trained without them ignores it.
         k : int, default 10
 
         Returns
@@ -249,14 +307,22 @@ class OutcomeReranker(BaseEstimator):
             The matcher lacks a component the model was trained on.
         """
         check_is_fitted(self)
+        if buyer_history is None and self.uses_buyer_history:
+            raise RerankError(
+                "Expected buyer_history= (the buyers' outcomes, BuyerHistory) for a version trained with buyer "
+                f"features ({', '.join(n for n in self.feature_names_ if n in BUYER_HISTORY_COLUMNS)}), got none. "
+                "Pass the same outcomes as history= per buyer, or activate a version trained without them."
+            )
         ranked = ranked.reset_index(drop=True)
-        features = self._features(ranked, needs, matcher, buyers, history or FirmHistory(None))
+        features = self._features(ranked, needs, matcher, buyers, history or FirmHistory(None), buyer_history)
         return self._order(ranked, features, k)
 
     def _features(self, ranked: pd.DataFrame, needs: pd.DataFrame, matcher: SupplierMatcher,
-                  buyers: pd.DataFrame | None, history: FirmHistory) -> pd.DataFrame:
+                  buyers: pd.DataFrame | None, history: FirmHistory,
+                  buyer_history: BuyerHistory | None) -> pd.DataFrame:
         features = pair_features(ranked, needs, matcher.profiles_, matcher.weights_, buyers, history,
-                                 need_dates(needs), self.countries_)
+                                 need_dates(needs), self.countries_,
+                                 (buyer_history or BuyerHistory(None, None)) if self.uses_buyer_history else None)
         missing = [name for name in self.feature_names_ if name not in features.columns]
         if missing:
             raise RerankError(f"Expected the features the model was trained on, got none for {missing}: the matcher "

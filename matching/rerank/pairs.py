@@ -36,6 +36,8 @@ __all__ = [
     "COUNTRY_LANGUAGE",
     "DISTANCE_BANDS_KM",
     "HISTORY_COLUMNS",
+    "BUYER_HISTORY_COLUMNS",
+    "BuyerHistory",
     "FirmHistory",
     "pair_features",
     "need_dates",
@@ -56,7 +58,14 @@ _STATUS_COUNTS = {  # history column -> statuses counted
     "hist_rejections": ("rejected",),
 }
 _NO_REPLY_WORDS = ("no response", "không phản hồi", "no reply")
-HISTORY_COLUMNS: tuple[str, ...] = (*_STATUS_COUNTS, "hist_no_reply", "hist_meeting_share", "hist_rejection_share")
+HISTORY_COLUMNS: tuple[str, ...] = (*_STATUS_COUNTS, "hist_no_reply", "hist_meeting_share", "hist_rejection_share",
+                                    "hist_reply_share", "hist_no_reply_share")
+# A pair "progressed" when the buyer met the firm or went further: the buyer's own revealed choice.
+_PROGRESSED = ("meeting", "sample", "audit", "order")
+BUYER_HISTORY_COLUMNS: tuple[str, ...] = (
+    "buyer_hist_pairs", "buyer_hist_progressed", "buyer_reach_km", "buyer_distance_ratio",
+    "buyer_home_share", "buyer_home_lift", "buyer_home_fit",
+)
 
 
 def _utc_ns(values: pd.Series) -> np.ndarray:
@@ -122,7 +131,112 @@ class FirmHistory:
         shown = np.maximum(out["hist_suggested"], 1.0)
         out["hist_meeting_share"] = out["hist_meetings"] / shown
         out["hist_rejection_share"] = out["hist_rejections"] / shown
+        # Responsiveness as an analyst would estimate it: of the firm's suggestions so far, the
+        # share it replied to (contacted) and the share rejected for no reply, each pulled
+        # toward the market's typical rate by one pseudo-suggestion so one event is not 0 or 1.
+        # Unknown (NaN) for a firm never suggested: the cold-start firm is not "average".
+        known = np.where(out["hist_suggested"] > 0, 1.0, np.nan)
+        out["hist_reply_share"] = known * (out["hist_contacted"] + 0.8) / (out["hist_suggested"] + 1.0)
+        out["hist_no_reply_share"] = known * (out["hist_no_reply"] + 0.15) / (out["hist_suggested"] + 1.0)
         return out
+
+
+class BuyerHistory:
+    """Each buyer's recorded pairs and the ones it progressed with, strictly before a time.
+
+    What a buyer did with earlier suggestions reveals what the hand-set weights cannot
+    know: how far it is willing to look (the distances of the firms it went on to meet) and
+    how much it values a firm that speaks its language or already serves its country. Only
+    the pair's identity and times are stored here; the pair's facts (distance, language,
+    export market) are read from the firm profiles and buyer places when queried, exactly
+    as for the candidate pair itself.
+
+    Parameters
+    ----------
+    outcomes : DataFrame
+        Event log ``need_id, firm_id, status, at`` known at fitting time.
+    need_buyers : Mapping or Series
+        ``need_id -> buyer_id`` for the needs of the outcomes (needs without a buyer are
+        left out).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"need_id": ["N1", "N1"], "firm_id": ["F1", "F1"],
+    ...                     "status": ["suggested", "meeting"],
+    ...                     "at": ["2025-01-10T09:00:00+07:00", "2025-01-20T09:00:00+07:00"]})
+    >>> history = BuyerHistory(log, {"N1": "B1"})
+    >>> history.pairs("B1", pd.Timestamp("2025-01-15", tz="UTC").value)
+    (['F1'], [])
+    """
+
+    def __init__(self, outcomes: pd.DataFrame | None, need_buyers: Mapping[str, str] | pd.Series | None) -> None:
+        # buyer -> (times first suggested, firm ids) and (times first progressed, firm ids), sorted by time
+        self._shown: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._progressed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if outcomes is None or outcomes.empty or need_buyers is None:
+            return
+        buyer_of = pd.Series(need_buyers, dtype=object) if not isinstance(need_buyers, pd.Series) else need_buyers
+        buyer_of = buyer_of.dropna().astype(str)
+        buyer_of.index = buyer_of.index.astype(str)
+        events = pd.DataFrame({
+            "buyer_id": outcomes["need_id"].astype(str).map(buyer_of).to_numpy(),
+            "need_id": outcomes["need_id"].astype(str).to_numpy(),
+            "firm_id": outcomes["firm_id"].astype(str).to_numpy(),
+            "status": outcomes["status"].astype(str).to_numpy(),
+            "at": _utc_ns(outcomes["at"]),
+        }).dropna(subset=["buyer_id"])
+        for target, chosen in ((self._shown, events),
+                               (self._progressed, events[events["status"].isin(_PROGRESSED).to_numpy()])):
+            # A pair counts once, from its first event of the kind (first suggested, first met).
+            first = chosen.groupby(["buyer_id", "need_id", "firm_id"], sort=False)["at"].min().reset_index()
+            for buyer, group in first.groupby("buyer_id", sort=False):
+                group = group.sort_values("at", kind="mergesort")
+                target[str(buyer)] = (group["at"].to_numpy(dtype=np.int64), group["firm_id"].to_numpy(dtype=object))
+
+    def pairs(self, buyer_id: str, before_ns: int) -> tuple[list[str], list[str]]:
+        """Firm ids of the buyer's pairs first recorded, and first progressed (met or further),
+        strictly before ``before_ns`` (ns UTC)."""
+        out = []
+        for table in (self._shown, self._progressed):
+            times, firms = table.get(str(buyer_id), (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)))
+            out.append(list(firms[: np.searchsorted(times, int(before_ns), side="left")]))
+        return out[0], out[1]
+
+
+def _buyer_history_features(
+    history: BuyerHistory,
+    buyer_ids: Sequence[str],
+    before: np.ndarray,
+    km: np.ndarray,
+    home: np.ndarray,
+    firm_facts,
+) -> dict[str, np.ndarray]:
+    """:data:`BUYER_HISTORY_COLUMNS` per pair; ``firm_facts(buyer_id, firm_ids)`` gives the
+    (km, home) arrays of the buyer's earlier pairs, the same facts as the candidate's."""
+    n = len(buyer_ids)
+    out = {name: np.full(n, np.nan) for name in BUYER_HISTORY_COLUMNS}
+    cache: dict[tuple[str, int], tuple[float, ...]] = {}
+    for i, (buyer, t) in enumerate(zip(buyer_ids, before, strict=True)):
+        key = (buyer, int(t))
+        if key not in cache:
+            shown, progressed = history.pairs(buyer, int(t))
+            shown_km, shown_home = firm_facts(buyer, shown)
+            met_km, met_home = firm_facts(buyer, progressed)
+            reach = float(np.nanmedian(met_km)) if np.isfinite(met_km).any() else np.nan
+            home_share = float(met_home.mean()) if len(met_home) else np.nan
+            base = float(shown_home.mean()) if len(shown_home) else np.nan
+            cache[key] = (float(len(shown)), float(len(progressed)), reach, home_share, home_share - base)
+        n_shown, n_progressed, reach, home_share, lift = cache[key]
+        out["buyer_hist_pairs"][i] = n_shown
+        out["buyer_hist_progressed"][i] = n_progressed
+        out["buyer_reach_km"][i] = reach
+        out["buyer_distance_ratio"][i] = km[i] / reach if reach and reach > 0 else np.nan
+        out["buyer_home_share"][i] = home_share
+        out["buyer_home_lift"][i] = lift
+        # The candidate's side of the buyer's revealed taste: + when it is the kind of firm
+        # (home language or market) the buyer favoured, - when it is the other kind.
+        out["buyer_home_fit"][i] = lift if home[i] > 0 else -lift
+    return out
 
 
 def need_dates(needs: pd.DataFrame, outcomes: pd.DataFrame | None = None) -> pd.Series:
@@ -180,6 +294,7 @@ def pair_features(
     history: FirmHistory,
     dates: pd.Series,
     countries: Sequence[str],
+    buyer_history: BuyerHistory | None = None,
 ) -> pd.DataFrame:
     """The feature table of ranked pairs, one row per row of ``ranked``.
 
@@ -201,12 +316,18 @@ def pair_features(
         :func:`need_dates`: the time before which history counts, per need.
     countries : sequence of str
         Buyer countries with their own category code (others share one code).
+    buyer_history : BuyerHistory, optional
+        The buyers' earlier pairs: adds :data:`BUYER_HISTORY_COLUMNS` (the buyer's reach,
+        this candidate's distance relative to it, its taste for home-language or
+        home-market firms), each as of the need's date. None: those columns are left out
+        (a version trained without them ranks as before).
 
     Returns
     -------
     DataFrame
         Columns ``value_<component>`` ..., ``matcher_score``, ``matcher_rank``, the pair
-        facts and :data:`HISTORY_COLUMNS`, in a fixed order.
+        facts, :data:`HISTORY_COLUMNS` and, with ``buyer_history``,
+        :data:`BUYER_HISTORY_COLUMNS`, in a fixed order.
     """
     n = len(ranked)
     out: dict[str, np.ndarray] = {}
@@ -253,6 +374,25 @@ def pair_features(
 
     before = dates.reindex(need_ids, fill_value=np.iinfo(np.int64).max).to_numpy(dtype=np.int64)
     out.update(history.counts(firm_ids, before))
+    if buyer_history is not None:
+        home = np.maximum(out["exports_to_buyer_country"], out["speaks_buyer_language"])
+
+        def firm_facts(buyer: str, earlier: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+            country, lat, lon = places.get(buyer, ("", np.nan, np.nan))
+            if not earlier:
+                return np.zeros(0), np.zeros(0)
+            rows = profiles.reindex(list(earlier))
+            m = len(rows)
+            earlier_km = np.asarray(haversine_km(_column(rows, "lat", m), _column(rows, "lon", m),
+                                                 np.full(m, lat), np.full(m, lon)), dtype=float)
+            cells_m = rows["export_markets"].to_numpy() if "export_markets" in rows.columns else np.full(m, (), dtype=object)
+            cells_l = rows["languages"].to_numpy() if "languages" in rows.columns else np.full(m, (), dtype=object)
+            language = COUNTRY_LANGUAGE.get(country, "en") if country else ""
+            earlier_home = np.maximum(has(cells_m, [country] * m), has(cells_l, [language] * m))
+            return earlier_km, earlier_home
+
+        buyer_ids = [str(buyer_of.get(nid, "")) for nid in need_ids]
+        out.update(_buyer_history_features(buyer_history, buyer_ids, before, out["distance_km"], home, firm_facts))
     return pd.DataFrame(out, index=ranked.index)
 
 

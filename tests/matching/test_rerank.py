@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from matching.rerank import (
+    BUYER_HISTORY_COLUMNS,
     HISTORY_COLUMNS,
+    BuyerHistory,
     FirmHistory,
     ModelIntegrityError,
     ModelStore,
@@ -84,7 +86,7 @@ def small_reranker(**params) -> OutcomeReranker:
 def fitted(market):
     profiles, needs, outcomes = market
     before = outcomes[pd.to_datetime(outcomes["at"]) < pd.Timestamp("2024-10-01", tz="Asia/Ho_Chi_Minh")]
-    return small_reranker().fit(profiles, outcomes=before, buyers=BUYERS, needs=needs)
+    return small_reranker(buyer_history=True).fit(profiles, outcomes=before, buyers=BUYERS, needs=needs)
 
 
 # ---------------------------------------------------------------- no leakage from the future
@@ -133,6 +135,76 @@ def test_a_training_pair_cannot_see_a_later_outcome():
     assert need_dates(needs)["N-late"] == pd.Timestamp("2025-04-01", tz="Asia/Ho_Chi_Minh").value
 
 
+def test_a_buyers_later_outcome_is_invisible_at_the_pairs_date():
+    # B1 met the near firm F0000 for N-1 on 10 Feb and the far firm F0002 for N-2 on 1 May.
+    # For N-3 (created 1 April) the buyer's revealed reach is F0000's distance only; for N-4
+    # (created 1 June) both meetings count. B2's meeting never counts for B1.
+    from matching import SupplierMatcher
+
+    firms = [make_firm("F0000", text="Nhận phay CNC chi tiết", processes=("cnc_milling",), lat=21.02, lon=105.85,
+                       languages=("vi", "ja")),
+             make_firm("F0001", text="Nhận phay CNC chi tiết", processes=("cnc_milling",), lat=21.03, lon=105.80),
+             make_firm("F0002", text="Nhận phay CNC chi tiết", processes=("cnc_milling",), lat=20.40, lon=106.30)]
+    profiles = make_profiles(*firms)
+    needs = pd.DataFrame({"need_id": ["N-1", "N-2", "N-3", "N-4", "N-5"], "buyer_id": ["B1", "B1", "B1", "B1", "B2"],
+                          "title": ["Cần phay CNC"] * 5, "processes": ["cnc_milling"] * 5,
+                          "created": ["2025-02-01", "2025-03-01", "2025-04-01", "2025-06-01", "2025-01-15"]})
+    outcomes = pd.DataFrame({
+        "need_id": ["N-1", "N-1", "N-1", "N-2", "N-2", "N-3", "N-4", "N-5", "N-5"],
+        "firm_id": ["F0000", "F0000", "F0001", "F0002", "F0002", "F0001", "F0001", "F0001", "F0001"],
+        "status": ["suggested", "meeting", "suggested", "suggested", "meeting", "suggested", "suggested",
+                   "suggested", "meeting"],
+        "at": ["2025-02-01T10:00:00+07:00", "2025-02-10T10:00:00+07:00", "2025-02-01T10:00:00+07:00",
+               "2025-03-01T10:00:00+07:00", "2025-05-01T10:00:00+07:00", "2025-04-01T10:00:00+07:00",
+               "2025-06-01T10:00:00+07:00", "2025-01-15T10:00:00+07:00", "2025-01-20T10:00:00+07:00"],
+    })
+    history = BuyerHistory(outcomes, needs.set_index("need_id")["buyer_id"])
+    april_1 = pd.Timestamp("2025-04-01", tz="Asia/Ho_Chi_Minh").value
+    assert history.pairs("B1", april_1) == (["F0000", "F0001", "F0002"], ["F0000"])
+    assert history.pairs("B1", pd.Timestamp("2025-02-10T10:00:00+07:00").value) == (["F0000", "F0001"], [])
+
+    matcher = SupplierMatcher(geocode=False).fit(profiles, buyers=BUYERS)
+    pairs = training_pairs(matcher, needs, outcomes, BUYERS, n_candidates=3).set_index(["need_id", "firm_id"])
+    assert set(BUYER_HISTORY_COLUMNS) <= set(pairs.columns)
+    distance = pairs["distance_km"]
+    near, far = distance[("N-3", "F0000")], distance[("N-3", "F0002")]
+    assert far > 3 * near
+    april, june = pairs.loc[("N-3", "F0002")], pairs.loc[("N-4", "F0002")]
+    assert (april["buyer_hist_progressed"], june["buyer_hist_progressed"]) == (1, 2)
+    assert april["buyer_reach_km"] == pytest.approx(near)
+    assert june["buyer_reach_km"] == pytest.approx((near + far) / 2)  # the median of two
+    assert april["buyer_distance_ratio"] == pytest.approx(far / near)
+    # F0000 speaks Japanese, B1's language: it is the only firm B1 met by April, and one of
+    # three suggested, so its home-language share among met firms is 1, lift 1 - 1/3.
+    assert april["buyer_home_share"] == 1.0
+    assert april["buyer_home_lift"] == pytest.approx(2 / 3)
+    assert pairs.loc[("N-3", "F0000"), "buyer_home_fit"] == pytest.approx(2 / 3)
+    assert april["buyer_home_fit"] == pytest.approx(-2 / 3)
+    # Before any of its pairs the buyer has no revealed taste (unknown, not 0); B2's
+    # meeting in January is not B1's.
+    first = pairs.loc[("N-1", "F0000")]
+    assert first["buyer_hist_pairs"] == 0 and np.isnan(first["buyer_reach_km"]) and np.isnan(first["buyer_home_share"])
+
+
+def test_firm_responsiveness_counts_no_reply_rejections_before_the_date():
+    log = pd.DataFrame({
+        "need_id": ["N1", "N1", "N2", "N2", "N3", "N3"], "firm_id": ["F1"] * 6,
+        "status": ["suggested", "rejected", "suggested", "rejected", "suggested", "contacted"],
+        "reason": ["", "doanh nghiệp không phản hồi / no response from firm", "", "giá cao / price too high", "", ""],
+        "at": ["2025-01-01T09:00:00+07:00", "2025-01-05T09:00:00+07:00", "2025-02-01T09:00:00+07:00",
+               "2025-02-05T09:00:00+07:00", "2025-03-01T09:00:00+07:00", "2025-03-02T09:00:00+07:00"],
+    })
+    counts = FirmHistory(log).counts(["F1", "F1", "F2"], [pd.Timestamp("2025-02-10", tz="UTC").value,
+                                                          pd.Timestamp("2025-04-01", tz="UTC").value,
+                                                          pd.Timestamp("2025-04-01", tz="UTC").value])
+    assert counts["hist_no_reply"].tolist() == [1, 1, 0]
+    assert counts["hist_rejections"].tolist() == [2, 2, 0]
+    # Shares pulled toward the market's rate by one pseudo-suggestion; unknown without history.
+    assert counts["hist_no_reply_share"][0] == pytest.approx(1.15 / 3)
+    assert counts["hist_reply_share"][1] == pytest.approx(1.8 / 4)
+    assert np.isnan(counts["hist_reply_share"][2]) and np.isnan(counts["hist_no_reply_share"][2])
+
+
 def test_ranking_uses_only_the_outcomes_given_to_fit(market, fitted):
     profiles, needs, outcomes = market
     late = needs.tail(3)
@@ -153,6 +225,65 @@ def test_rank_returns_k_firms_per_need_ordered_by_prediction(market, fitted):
         assert one["rank"].tolist() == [1, 2, 3, 4, 5]
         assert one["score"].is_monotonic_decreasing
     assert {"matcher_score", "matcher_rank", "text"} <= set(ranked.columns)
+
+
+def test_rerank_of_the_service_computes_the_features_of_training(market, fitted):
+    # The service ranks with its own fitted matcher and the outcomes of its database; given
+    # the same firms, buyers and outcomes, rerank() must see the very features rank() sees.
+    _, needs, _ = market
+    late = needs.tail(4)
+    ranked, features = fitted.features(late, k=10)
+    assert any(name in BUYER_HISTORY_COLUMNS for name in fitted.feature_names_)
+    assert features[list(BUYER_HISTORY_COLUMNS)].notna().any().all()
+    expected = fitted.rank(late, k=10)
+    served = fitted.rerank(ranked, late, matcher=fitted.matcher_, buyers=BUYERS, history=fitted.history_,
+                           buyer_history=fitted.buyer_history_, k=10)
+    pd.testing.assert_frame_equal(served, expected)
+
+
+def test_a_version_with_buyer_features_refuses_to_rank_without_the_buyers_history(market, fitted):
+    # Ranking it with the buyer columns unknown would be a quietly different model: the
+    # service falls back to the matcher on this error (a RerankError) instead.
+    _, needs, _ = market
+    ranked, _ = fitted.features(needs.tail(2), k=10)
+    with pytest.raises(RerankError, match="buyer_history="):
+        fitted.rerank(ranked, needs.tail(2), matcher=fitted.matcher_, buyers=BUYERS, history=fitted.history_)
+
+
+def test_a_version_saved_before_buyer_features_still_loads_and_ranks(tmp_path, market):
+    # A version of the old feature set: fitted without buyer history, pickled without the
+    # parameters added since (as a file written by the earlier code would be).
+    profiles, needs, outcomes = market
+    old = small_reranker(buyer_history=False).fit(profiles, outcomes=outcomes, buyers=BUYERS, needs=needs)
+    assert not any(name in BUYER_HISTORY_COLUMNS for name in old.feature_names_)
+    expected = old.rank(needs.tail(3), k=5)
+    for name in ("buyer_history", "unlabelled_weight", "buyer_history_"):
+        del old.__dict__[name]
+    store = ModelStore(tmp_path)
+    loaded = store.load(store.save(old, {}))
+    assert (loaded.buyer_history, loaded.unlabelled_weight, loaded.buyer_history_) == (False, 1.0, None)
+    pd.testing.assert_frame_equal(loaded.rank(needs.tail(3), k=5), expected)
+    ranked, _ = loaded.features(needs.tail(3), k=5)
+    # The service passes no buyer history to an old version: it ranks as it always did.
+    served = loaded.rerank(ranked, needs.tail(3), matcher=loaded.matcher_, buyers=BUYERS, history=loaded.history_, k=5)
+    pd.testing.assert_frame_equal(served, expected)
+    assert "unlabelled_weight" in loaded.get_params()
+
+
+def test_unlabelled_candidates_are_down_weighted(market):
+    profiles, needs, outcomes = market
+    with pytest.raises(RerankError, match="unlabelled_weight=1.5"):
+        small_reranker(unlabelled_weight=1.5).fit(profiles, outcomes=outcomes, buyers=BUYERS, needs=needs)
+    pairs = training_pairs(small_reranker().matcher.fit(profiles, buyers=BUYERS), needs, outcomes, BUYERS,
+                           n_candidates=10)
+    recorded = outcomes.groupby(["need_id", "firm_id"]).size()
+    key = pd.MultiIndex.from_frame(pairs[["need_id", "firm_id"]])
+    assert pairs["labelled"].tolist() == key.isin(recorded.index).astype(float).tolist()
+    assert 0 < pairs["labelled"].mean() < 1
+    weighted = small_reranker(unlabelled_weight=0.0).fit(profiles, outcomes=outcomes, buyers=BUYERS, needs=needs)
+    plain = small_reranker().fit(profiles, outcomes=outcomes, buyers=BUYERS, needs=needs)
+    # Trained on recorded pairs only, the model differs from the one trained on every candidate.
+    assert not np.allclose(weighted.rank(needs.tail(3), k=10)["score"], plain.rank(needs.tail(3), k=10)["score"])
 
 
 def test_fit_without_outcomes_says_what_to_do(market):
