@@ -199,3 +199,29 @@ def test_a_version_that_does_not_fit_the_matcher_falls_back_with_a_warning(clien
     assert fallback["model_version"] == plain["model_version"] and _order(fallback) == _order(plain)
     assert any("event=rerank_fallback" in r.getMessage() and "value_colour_match" in r.getMessage()
                for r in caplog.records)
+
+
+def test_a_version_with_buyer_features_falls_back_until_the_service_passes_buyer_history(
+        client, seeded, store, caplog):
+    # The service builds the firms' history from the database, not yet the buyers': a version
+    # trained with buyer features would rank with those columns unknown, a quietly different
+    # model, so it is refused (warning naming buyer_history) and the matcher's order is kept.
+    models, _ = store
+    need = make_need()
+    needs = pd.DataFrame([{**need, "need_id": f"T-{i}", "created": f"2025-0{1 + i}-01"} for i in range(6)])
+    outcomes = pd.DataFrame([
+        {"need_id": f"T-{i}", "firm_id": firm["firm_id"], "status": "order" if firm["firm_id"] == "F0003" else "rejected",
+         "reason": "", "at": f"2025-0{1 + i}-02T10:00:00+07:00"}
+        for i in range(6) for firm in FIRMS
+    ])  # fmt: skip
+    buyers = pd.DataFrame([{key: make_buyer()[key] for key in ("buyer_id", "country", "park_id")}])
+    with_buyers = OutcomeReranker(n_candidates=10, max_iter=30, learning_rate=0.3, min_samples_leaf=2,
+                                  buyer_history=True).fit(_firms_table(), outcomes=outcomes, buyers=buyers, needs=needs)
+    assert with_buyers.uses_buyer_history
+    plain = _shortlist(client, seeded)
+    models.activate(models.save(with_buyers, {"kind": "outcome_reranker"}))
+    with caplog.at_level(logging.WARNING, logger="api.ranking.service"):
+        fallback = _shortlist(client, seeded)
+    assert fallback["model_version"] == plain["model_version"] and _order(fallback) == _order(plain)
+    assert any("event=rerank_fallback" in r.getMessage() and "buyer_history=" in r.getMessage()
+               for r in caplog.records)
