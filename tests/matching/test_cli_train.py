@@ -47,6 +47,17 @@ def test_train_writes_a_version_and_prints_the_comparison(small_demo, tmp_path):
     assert out["activated"] == meta["beats_matcher"] == (out["active"] == out["version"])
 
 
+def test_train_with_buyer_history_records_the_buyer_features(small_demo, tmp_path):
+    models = tmp_path / "models"
+    result = runner.invoke(app, ["train", "--data", str(small_demo), "--models-dir", str(models),
+                                 "--candidates", "20", "--buyer-history", "--no-activate", "--json"])
+    assert result.exit_code == 0, result.output
+    meta = ModelStore(models).metadata(json.loads(result.stdout)["version"])
+    assert meta["parameters"]["buyer_history"] is True
+    assert {"buyer_reach_km", "buyer_distance_ratio", "buyer_home_fit"} <= set(meta["feature_names"])
+    assert {"hist_reply_share", "hist_no_reply_share"} <= set(meta["feature_names"])
+
+
 def _store_with_two_versions(folder) -> tuple[ModelStore, str, str]:
     store = ModelStore(folder)
     first = store.save({"model": 1}, {"k": 10}, created=datetime(2026, 1, 1, tzinfo=UTC))
