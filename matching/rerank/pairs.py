@@ -15,7 +15,12 @@ handle it):
   was suggested, contacted, met, sampled or audited, ordered from, rejected, rejected for
   not replying, and the shares of suggestions that reached a meeting or were rejected.
   An event at or after the date is never counted (:class:`FirmHistory`), so a feature
-  computed for a training pair cannot see its own outcome or any later one.
+  computed for a training pair cannot see its own outcome or any later one. The shares it
+  replied to and was rejected for not replying to stand for its responsiveness;
+- optionally, the **buyer's own pairs strictly before the date** (``buyer_*``,
+  :class:`BuyerHistory`): how far the firms it met were (its revealed reach) and the
+  candidate's distance relative to it, and how much it favoured firms of its language or
+  market.
 
 A pair's date is the day its need was created (midnight in Hanoi): the day the shortlist
 was first asked for. A need without ``created`` uses its first recorded event when training
