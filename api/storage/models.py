@@ -348,6 +348,8 @@ class ApiKey(Base):
     # firms.id of the firm the key was issued for: an ID re-created for another company is
     # another row, so the old key cannot read it (migration 0006).
     firm_row_id: Mapped[int | None] = mapped_column(Integer)
+    # The association an association key nominates for (migration 0009).
+    association_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -424,3 +426,8 @@ class EventMeeting(Base):
     # The 'meeting' outcome this meeting recorded; NULL when not held, or when the pair had
     # already passed 'meeting' (nothing to record).
     outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id", ondelete="SET NULL"))
+
+
+# The support programme's tables (issue 14) live in their own module; importing it here puts
+# them in Base.metadata wherever the models are loaded (migrations, the models-vs-migrations test).
+import api.storage.support_tables  # noqa: E402,F401

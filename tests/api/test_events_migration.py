@@ -60,7 +60,8 @@ def test_upgrade_to_events_and_back(settings):
         assert not {"events", "event_meetings"} & _tables(engine)
         with engine.connect() as conn:  # what was there before stays
             assert conn.execute(sa.text("SELECT status FROM outcomes")).scalars().all() == ["meeting"]
-        assert {d[0] for d in _schema_diff(engine)} == {"add_table", "add_index"}
+        # at 0007 the models lack the tables of 0008 and 0009, and 0009's api_keys.association_id
+        assert {d[0] for d in _schema_diff(engine)} == {"add_table", "add_index", "add_column"}
         migrate(engine)
         assert _schema_diff(engine) == []
     finally:
