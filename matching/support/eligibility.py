@@ -63,7 +63,12 @@ def _text(value: object) -> str | None:
 
 def firm_facts(firm: Mapping[str, object], on: date) -> FirmFacts:
     """The facts of one firm row (the firms table: ``firm_id, name, tax_code, address, district,
-    sectors, description, products, materials, certifications``) on day ``on``."""
+    sectors, description, products, materials, certifications``) on day ``on``.
+
+    ``certifications`` is the text cell of a file, or a list of
+    :class:`features.certifications.Certification` records (the service's stored certificates);
+    either way the one validity rule judges them. The place is the geocoded address, or the
+    district when the address is empty."""
     from features.certifications import is_international, valid_codes
     from features.exceptions import CnhtError
     from features.geo import geocode
@@ -74,13 +79,17 @@ def firm_facts(firm: Mapping[str, object], on: date) -> FirmFacts:
         problem = None if tax_code(firm.get("tax_code")) else "không có mã số thuế / no tax code"
     except CellProblem as error:
         problem = f"{error.reason_vi} / {error.reason}"
-    address = _text(firm.get("address"))
+    # A profile entered through the service may give its district without a street address.
+    address = _text(firm.get("address")) or _text(firm.get("district"))
     place = geocode(address) if address else None
     province = place.province_legacy if place is not None and place.ok else None
     district = (place.district_legacy if place is not None and place.district_legacy else None) \
         or _text(firm.get("district")) or ""
+    certificates = firm.get("certifications")  # a text cell, or the service's stored records
+    if not isinstance(certificates, list | tuple):
+        certificates = _text(certificates)
     try:
-        valid = frozenset(valid_codes(_text(firm.get("certifications")), as_of=on))
+        valid = frozenset(valid_codes(certificates, as_of=on))
     except CnhtError:  # a certificate the parser refuses counts as none held
         valid = frozenset()
     return FirmFacts(str(firm["firm_id"]), str(firm.get("name") or ""), problem, province, district,

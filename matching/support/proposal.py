@@ -31,6 +31,7 @@ def propose_support(support_round: SupportRound, firms: pd.DataFrame, matcher, n
     weight_target, weight_demand, k :
         See :func:`~matching.support.nomination_values`.
     fairness : sequence of FairnessRule, default ()
+        Default: the round's own fairness settings (``support_round.fairness``).
     time_limit : float, default 60.0
 
     Returns
@@ -47,4 +48,4 @@ def propose_support(support_round: SupportRound, firms: pd.DataFrame, matcher, n
     valued = nomination_values(support_round, table, matcher, needs, weight_target=weight_target,
                                weight_demand=weight_demand, k=k)
     return select_support(valued, support_round.budget, max_per_firm=support_round.max_per_firm,
-                          fairness=fairness, time_limit=time_limit)
+                          fairness=tuple(fairness) or support_round.fairness, time_limit=time_limit)

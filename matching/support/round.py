@@ -15,6 +15,7 @@ from pathlib import Path
 
 from features.description_files import read_description
 from matching.exceptions import SupportError
+from matching.support.selection import FairnessRule
 
 __all__ = ["SupportType", "EligibilityRules", "Nomination", "FundingRecord", "SupportRound", "check_round",
            "round_from_dict", "read_round"]
@@ -123,6 +124,8 @@ class SupportRound:
     max_per_firm : int or None, default None
         VND one firm may receive in the round, all types together (None: no cap).
     name : str, default ""
+    fairness : tuple of FairnessRule, default ()
+        The round's stated shares of the budget per district or sector.
     """
 
     round_id: str
@@ -136,6 +139,7 @@ class SupportRound:
     associations: Mapping[str, str] | None = None
     max_per_firm: int | None = None
     name: str = ""
+    fairness: tuple[FairnessRule, ...] = ()
 
     def support_type(self, code: str) -> SupportType:
         """The support type ``code``; :class:`SupportError` naming the known ones otherwise."""
@@ -224,6 +228,32 @@ def _whole(value: object, what: str) -> int:
     return value
 
 
+def _fairness(round_id: str, data: object) -> FairnessRule:
+    """One fairness setting of a round file, checked (the shares between 0 and 1, the groups named)."""
+    from matching.support.selection import check_fairness
+
+    keys = {"by", "max_share", "min_share", "groups"}
+    if not isinstance(data, Mapping) or "by" not in data or set(data) - keys:
+        raise SupportError(f"Round {round_id}: expected each fairness setting as an object with 'by' ('district' "
+                           f"or 'sector') and any of max_share, min_share, groups; got {data!r}.")
+    shares = {}
+    for name in ("max_share", "min_share"):
+        share = data.get(name)
+        if share is not None and (isinstance(share, bool) or not isinstance(share, int | float)):
+            raise SupportError(f"Round {round_id}: fairness {name} must be a number between 0 and 1, got {share!r}.")
+        shares[name] = None if share is None else float(share)
+    groups = data.get("groups")
+    if groups is not None and (isinstance(groups, str) or not all(isinstance(g, str) for g in groups)):
+        raise SupportError(f"Round {round_id}: fairness groups must be a list of names, got {groups!r}.")
+    rule = FairnessRule(str(data["by"]), shares["max_share"], shares["min_share"],
+                        None if groups is None else tuple(groups))
+    try:
+        check_fairness(rule)
+    except SupportError as error:
+        raise SupportError(f"Round {round_id}: {error}") from None
+    return rule
+
+
 def round_from_dict(data: Mapping) -> SupportRound:
     """A :class:`SupportRound` from the file format of :func:`read_round` (already parsed), checked.
 
@@ -233,8 +263,9 @@ def round_from_dict(data: Mapping) -> SupportRound:
     (``{"supporting_industry", "in_hanoi", "valid_tax_code", "not_funded_within_years"}``),
     ``associations`` (each ``{"association_id", "name"}``), ``nominations`` (each
     ``{"nomination_id", "firm_id", "support_type", "nominated_by", "association_id",
-    "justification", "units"}``) and ``past_funding`` (each ``{"firm_id", "support_type",
-    "funded_on", "round_id", "amount_vnd"}``).
+    "justification", "units"}``), ``past_funding`` (each ``{"firm_id", "support_type",
+    "funded_on", "round_id", "amount_vnd"}``) and ``fairness`` (each ``{"by": "district" or
+    "sector", "max_share", "min_share", "groups"}``, shares of the budget between 0 and 1).
     """
     if not isinstance(data, Mapping):
         raise SupportError(f"Expected a support round as a JSON/YAML object, got {type(data).__name__}.")
@@ -272,7 +303,8 @@ def round_from_dict(data: Mapping) -> SupportRound:
     support_round = SupportRound(
         round_id, _whole(data["budget_vnd"], "budget_vnd"), types, _date(data["opens"], "opens"),
         _date(data["closes"], "closes"), rules, nominations, past, associations,
-        None if cap is None else _whole(cap, "max_per_firm_vnd"), str(data.get("name", "")))
+        None if cap is None else _whole(cap, "max_per_firm_vnd"), str(data.get("name", "")),
+        tuple(_fairness(round_id, f) for f in data.get("fairness") or ()))
     check_round(support_round)
     return support_round
 

@@ -32,7 +32,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from features.numbers import format_number
 from matching.exceptions import SupportError
 
-__all__ = ["FairnessRule", "SupportSelection", "select_support", "selection_objective"]
+__all__ = ["FairnessRule", "SupportSelection", "check_fairness", "select_support", "selection_objective"]
 
 GROUP_COLUMNS = {"district": "district", "sector": "sectors"}
 
@@ -122,7 +122,11 @@ def _groups(frame: pd.DataFrame, by: str) -> list[set[str]]:
             for cell in frame[column].fillna("")]
 
 
-def _check(rule: FairnessRule) -> None:
+def check_fairness(rule: FairnessRule) -> None:
+    """Raise :class:`SupportError` naming what is wrong with ``rule`` (its ``by``, a share outside
+    0..1, a ``min_share`` without its groups)."""
+    if rule.by not in GROUP_COLUMNS:
+        raise SupportError(f"Expected a fairness rule by 'district' or 'sector', got by={rule.by!r}.")
     for name in ("max_share", "min_share"):
         share = getattr(rule, name)
         if share is not None and not 0 <= share <= 1:
@@ -183,7 +187,7 @@ def select_support(frame: pd.DataFrame, budget: int, *, max_per_firm: int | None
     if max_per_firm is not None and max_per_firm <= 0:
         raise SupportError(f"Expected max_per_firm > 0 VND or None, got max_per_firm={max_per_firm}.")
     for rule in fairness:
-        _check(rule)
+        check_fairness(rule)
     frame = frame.reset_index(drop=True)
     cost = frame["cost"].to_numpy(dtype=float)
     value = frame["value"].to_numpy(dtype=float)

@@ -130,3 +130,32 @@ def test_value_counts_the_target_only_for_firms_not_yet_international():
     valued = value_of(table, pd.Series([2, 0, 0]), pd.Series([0.0, 0.0, 0.05]), weight_target=1.0, weight_demand=0.25)
     assert valued["target_gain"].tolist() == [1, 0, 0]
     assert valued["value"].tolist() == pytest.approx([1.5, 0.0, 0.05])
+
+
+def test_stored_certificate_records_and_a_district_without_address_are_judged_by_the_same_rules():
+    from features.certifications import parse_certifications
+
+    records = parse_certifications("ISO 9001:2015 cấp ngày 01/03/2025")  # the service passes records
+    firms = pd.DataFrame([make_firm("F1", address=None, district="Gia Lâm"),
+                          make_firm("F2", certifications=list(records)),
+                          make_firm("F3", address=None, district="TP Bắc Ninh, tỉnh Bắc Ninh")])
+    support_round = round_from_dict(make_round(nominations=[nominate("N1", "F1"), nominate("N2", "F2"),
+                                                            nominate("N3", "F3")]))
+    table = check_nominations(support_round, firms).set_index("nomination_id")
+    assert table["rule"].to_dict() == {"N1": "", "N2": "already_certified", "N3": "in_hanoi"}
+    assert table.loc["N2", "international"] and table.loc["N1", "district"] == "Gia Lâm"
+
+
+def test_fairness_settings_are_read_with_the_round_and_checked():
+    support_round = round_from_dict(make_round(fairness=[
+        {"by": "district", "max_share": 0.4}, {"by": "sector", "min_share": 0.1, "groups": ["textiles"]}]))
+    assert [(f.by, f.max_share, f.min_share, f.groups) for f in support_round.fairness] == [
+        ("district", 0.4, None, None), ("sector", None, 0.1, ("textiles",))]
+    with pytest.raises(SupportError, match="max_share between 0 and 1"):
+        round_from_dict(make_round(fairness=[{"by": "district", "max_share": 1.5}]))
+    with pytest.raises(SupportError, match="by 'district' or 'sector'"):
+        round_from_dict(make_round(fairness=[{"by": "ward", "max_share": 0.5}]))
+    with pytest.raises(SupportError, match="needs the groups"):
+        round_from_dict(make_round(fairness=[{"by": "sector", "min_share": 0.2}]))
+    with pytest.raises(SupportError, match="expected each fairness setting"):
+        round_from_dict(make_round(fairness=[{"by": "district", "max": 0.2}]))
