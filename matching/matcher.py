@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,25 @@ def _relative(values: np.ndarray) -> tuple[np.ndarray, float]:
     return values, 1.0
 
 
+_NAME_TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # taxonomy -> code -> Counter
+
+
+def _name_tokens(taxonomy) -> dict[str, Counter]:
+    """Tokens of every name of every concept of ``taxonomy`` (labels, aliases), each counted once
+    per name; read once per taxonomy and process (a few hundred concepts, some with a hundred
+    aliases: a fifth of a second), not concept by concept as needs first name them."""
+    found = _NAME_TOKENS.get(taxonomy)
+    if found is None:
+        found = {}
+        for term in taxonomy.terms():
+            counts: Counter = Counter()
+            for name in (term.label_vi, term.label_en, term.label_ja, term.label_ko, *term.aliases):
+                counts.update(set(tokens(name)))
+            found[term.code] = counts
+        _NAME_TOKENS[taxonomy] = found
+    return found
+
+
 try:  # the C++ kernel behind scipy.sparse's products: y += A @ x for a CSC block
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
 except ImportError:  # pragma: no cover - a SciPy that moved its kernels: the numpy path below
@@ -119,9 +139,11 @@ def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int,
 
     scipy's own ``csc[:, cols] @ weights`` copies the columns first (a gather of every posting)
     and checks the result's format, several times the cost of the product itself; numpy's
-    gather-then-``bincount`` as well. Here each column is one call to the kernel scipy's
-    product uses, on views of the matrix's arrays: one pass over its postings, summed in
-    column order (the same floats as the columns added one by one).
+    gather-then-``bincount`` as well. Here the kernel scipy's product uses runs once, on the
+    matrix's own arrays, with a column pointer that lists only the need's columns: they are
+    taken from the last to the first, each followed by an empty "column" (its start lies
+    after its end: the kernel reads nothing there), so one pass reads just their postings.
+    Each firm's sum is added column by column in that order, whatever order ``cols`` has.
 
     ``out``: the sums are added into it, in place, instead of into zeros. For one column that
     is the same floats as adding the column's sum afterwards (each firm gets ``y + a*w`` either
@@ -134,12 +156,14 @@ def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int,
         return out
     indptr, indices, data = csc.indptr, csc.indices, csc.data
     if _csc_matvec is not None and data.dtype == np.float64 and indices.dtype == indptr.dtype:
-        span = np.zeros(2, dtype=indptr.dtype)  # one column: postings 0 .. length of the views
-        weight = np.empty(1)
-        for column, value in zip(cols.tolist(), weights.tolist(), strict=True):
-            start, end = indptr[column], indptr[column + 1]
-            span[1], weight[0] = end - start, value
-            _csc_matvec(n, 1, span, indices[start:end], data[start:end], weight, out)
+        order = np.argsort(cols)[::-1]  # last column first: each next one starts before
+        taken = cols[order]
+        pointer = np.empty(2 * len(taken), dtype=indptr.dtype)
+        pointer[0::2] = indptr[taken]
+        pointer[1::2] = indptr[taken + 1]
+        spread = np.zeros(2 * len(taken) - 1)
+        spread[0::2] = weights[order]
+        _csc_matvec(n, len(spread), pointer, indices, data, spread, out)
         return out
     starts = indptr[cols]
     lengths = indptr[cols + 1] - starts
@@ -149,6 +173,35 @@ def _postings(csc: sp.csc_matrix, cols: np.ndarray, weights: np.ndarray, n: int,
         out += sums
         return out
     return sums
+
+
+_HEAD_STRIDE = 16  # one value in 16 read to find the head's threshold
+
+
+def _head(bound: np.ndarray, probe: int) -> np.ndarray:
+    """Positions of about ``probe`` of the largest values of ``bound`` (at least ``probe``
+    whenever ``bound`` holds that many), every value above the smallest kept among them.
+
+    ``np.argpartition`` over every candidate orders them all around the cut, a cost of its
+    own on 100,000 firms. A threshold read off one value in ``_HEAD_STRIDE`` (its top
+    ``probe // _HEAD_STRIDE``) and one comparison pass select about ``probe`` values at a
+    fraction of that; when ties or a skewed sample take too many or too few, the exact
+    partition is run on the values taken (or on all). Any head gives an exact floor in
+    :meth:`SupplierMatcher._prune_known`; a head holding the best bounds gives a tight one.
+    """
+    n = len(bound)
+    if n <= probe:
+        return np.arange(n)
+    sample_top = probe // _HEAD_STRIDE
+    if n >= 8 * probe and sample_top >= 2:
+        sample = bound[::_HEAD_STRIDE]
+        threshold = np.partition(sample, len(sample) - sample_top)[len(sample) - sample_top]
+        taken = np.flatnonzero(bound >= threshold)
+        if probe <= len(taken) <= 4 * probe:
+            return taken
+        if len(taken) > 4 * probe:  # ties at the threshold: the best probe of those taken
+            return taken[np.argpartition(bound[taken], len(taken) - probe)[len(taken) - probe:]]
+    return np.argpartition(bound, n - probe)[n - probe:]
 
 
 try:  # what pd.DataFrame(dict) does to each column, and its constructor from ready columns
@@ -698,16 +751,7 @@ class SupplierMatcher(BaseEstimator):
 
     def _concept_names(self, code: str) -> Counter:
         """Tokens of every name of a concept (labels, aliases), each counted once per name."""
-        names = self.__dict__.setdefault("_names_cache", {})
-        if code not in names:
-            taxonomy = self._taxonomy()
-            counts: Counter = Counter()
-            if code in taxonomy:
-                term = taxonomy.get(code)
-                for name in (term.label_vi, term.label_en, term.label_ja, term.label_ko, *term.aliases):
-                    counts.update(set(tokens(name)))
-            names[code] = counts
-        return names[code]
+        return _name_tokens(self._taxonomy()).get(code, Counter())
 
     def _expansion(self, concepts: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
         """(term, 1 + log count) of the ``_EXPANSION_TERMS`` most telling names of a set of
@@ -723,7 +767,8 @@ class SupplierMatcher(BaseEstimator):
                 names.update(dict(self._telling_names(code)))
             idf, vocabulary = self.firms_.idf, self.firms_.vocabulary
             known = [(t, 1.0 + math.log(c)) for t, c in names.items()]
-            known.sort(key=lambda tw: (-tw[1] * idf[vocabulary[tw[0]]], tw[0]))
+            rarity = {t: float(idf[vocabulary[t]]) for t, _ in known}
+            known.sort(key=lambda tw: (-tw[1] * rarity[tw[0]], tw[0]))
             cache[key] = tuple(known[:_EXPANSION_TERMS])
         return cache[key]
 
@@ -1004,8 +1049,7 @@ class SupplierMatcher(BaseEstimator):
             bound = np.full(len(rows), constant)
         elif constant:
             bound += constant
-        head = np.argpartition(bound, len(bound) - probe)[len(bound) - probe:]
-        head_scores, _ = self._score_rows(ctx, rows[head])
+        head_scores, _ = self._score_rows(ctx, rows[_head(bound, probe)])
         floor = float(np.partition(head_scores, len(head_scores) - depth)[len(head_scores) - depth]) - 1e-12
         # (The small tolerance keeps ties and rounding on the safe side.)
         rows = rows[bound >= floor]

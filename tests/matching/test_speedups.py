@@ -175,13 +175,37 @@ def test_postings_equal_the_sparse_product_of_the_need_columns(kernel, monkeypat
     dense = rng.random((300, 40)) * (rng.random((300, 40)) < 0.2)
     dense[:, 7] = 0.0  # an empty column
     matrix = sp.csc_matrix(dense)
-    for cols in ([3], [7], [0, 5, 39, 12], list(range(40)), []):
+    for cols in ([3], [7], [0, 5, 39, 12], [39, 0, 7, 38, 1], [5, 5, 6], list(range(40)), []):
         cols = np.asarray(cols, dtype=np.int64)
         weights = rng.random(len(cols))
         expected = matrix[:, cols] @ weights if len(cols) else np.zeros(300)
         got = matcher_module._postings(matrix, cols, weights, 300)
         assert got.shape == (300,)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+        start = rng.random(300)  # added in place into a given array
+        added = matcher_module._postings(matrix, cols, weights, 300, out=start.copy())
+        np.testing.assert_allclose(added, start + expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("shape", ["spread", "ties", "few distinct", "all equal", "short"])
+def test_the_pruning_head_holds_at_least_probe_of_the_best_bounds(shape):
+    """``_head`` (a sampled threshold, not a full partition) returns positions of the largest
+    bounds: at least ``probe`` of them when there are that many, none below a value left out."""
+    from matching.matcher import _head
+
+    rng = np.random.default_rng(3)
+    n = 50 if shape == "short" else 20_000
+    bound = {"spread": rng.random(n), "ties": np.round(rng.random(n), 2),
+             "few distinct": rng.integers(0, 3, n).astype(float), "all equal": np.ones(n),
+             "short": rng.random(n)}[shape]
+    bound[::997] += 5.0  # a few outstanding firms, far apart (the stride must not miss them)
+    for probe in (64, 100, 256):
+        head = _head(bound, probe)
+        assert len(set(head.tolist())) == len(head)
+        assert min(n, probe) <= len(head) <= max(4 * probe, min(n, probe))
+        left_out = np.setdiff1d(np.arange(n), head)
+        if len(left_out):
+            assert bound[left_out].max() <= bound[head].min()
 
 
 def test_row_entries_equal_the_matrix_row_at_the_columns_sorted_or_not():
