@@ -146,9 +146,19 @@ class FirmArrays:
     concept_codes: np.ndarray | None = None
     # Each component's own columns, built by its fit step (:meth:`Component.fit_columns`).
     own: ComponentColumns | None = None
+    # (certificate column, day ordinal) -> (valid, verified) of every firm: one need reads the
+    # same certificate on the same day several times (constraint, bounds, scores, reasons).
+    # Filled only on large sets (see CertificationFit._in_force); a copy starts it empty.
+    validity_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.firm_ids)
+
+    def __getstate__(self) -> dict:
+        """Pickled without the validity cache (read again on demand)."""
+        state = dict(self.__dict__)
+        state["validity_cache"] = {}
+        return state
 
     def __setstate__(self, state: dict) -> None:
         """Unpickle, arrays saved before components built their own columns included (a
@@ -266,6 +276,8 @@ class QueryContext:
 
 
 ALL = slice(None)  # ``rows=ALL``: every firm, read without gathering rows
+_VALIDITY_CACHE_MIN_FIRMS = 5_000  # below this a certificate's validity is read afresh each time
+_VALIDITY_CACHE_SIZE = 32  # (certificate, day) pairs kept per fit, 2 bytes per firm each
 
 try:  # the ufunc behind np.clip, without its Python wrappers (a few microseconds a call)
     from numpy._core.umath import clip as _clip_ufunc
@@ -838,6 +850,25 @@ class CertificationFit(Component):
         if column is None:
             none = np.zeros(_n(firms, rows), dtype=bool)
             return none, none
+        if len(firms) >= _VALIDITY_CACHE_MIN_FIRMS:
+            cache = firms.__dict__.setdefault("validity_cache", {})  # (a state pickled before it existed)
+            key = (column, as_of)
+            found = cache.get(key)
+            if found is None:
+                found = CertificationFit._in_force_rows(firms, column, ALL, as_of)
+                for flags in found:
+                    flags.flags.writeable = False  # shared by every caller
+                if len(cache) >= _VALIDITY_CACHE_SIZE:
+                    cache.clear()
+                cache[key] = found
+            if isinstance(rows, slice) and rows == ALL:
+                return found
+            return found[0][rows], found[1][rows]
+        return CertificationFit._in_force_rows(firms, column, rows, as_of)
+
+    @staticmethod
+    def _in_force_rows(firms: FirmArrays, column: int, rows: np.ndarray | slice, as_of: float
+                       ) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(invalid="ignore"):
             inside = (firms.cert_from[column, rows] <= as_of) & (firms.cert_to[column, rows] >= as_of)
         checked = inside & firms.cert_verified[column, rows]

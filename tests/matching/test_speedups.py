@@ -229,3 +229,34 @@ def test_row_entries_equal_the_matrix_row_at_the_columns_sorted_or_not():
         for m in (matrix, shuffled):
             np.testing.assert_array_equal(row_entries(m, columns, row), dense[row, columns])
     assert row_entries(matrix, np.zeros(0, dtype=np.int64), 3).shape == (0,)
+
+
+def test_certificate_validity_read_once_per_day_ranks_as_read_afresh(monkeypatch):
+    """On large sets a certificate's validity on a day is read once for every firm and kept
+    (read-only) for the need's other reads: the same lists, scores and reasons as reading it
+    afresh each time, on several days (periods that start, end or lapse between them)."""
+    import matching.components as components
+
+    profiles = _random_profiles(seed=12, n=600)
+    needs = [make_need(need_id=f"C-{i}", title=title, mandatory_certifications=mandatory,
+                       preferred_certifications=preferred, created=created)
+             for i, (title, mandatory, preferred, created) in enumerate([
+                 ("Phay CNC vỏ nhôm", "ISO 9001", "IATF 16949", "2024-01-15"),
+                 ("Ép nhựa ABS", "", "ISO 14001;ISO 9001", "2026-06-01"),
+                 ("Dập và hàn", "ISO 9001;ISO 14001", "", "2029-03-01")])]
+
+    def ranked(cache_from: int):
+        monkeypatch.setattr(components, "_VALIDITY_CACHE_MIN_FIRMS", cache_from)
+        matcher = SupplierMatcher(geocode=False).fit(profiles)
+        lists = matcher.rank(needs, k=15, include_filtered=True)
+        reasons = [matcher.explain_many(need, lists.loc[lists["need_id"] == need["need_id"], "firm_id"].head(3))
+                   for need in needs]
+        return matcher, lists, reasons
+
+    cached, lists, reasons = ranked(0)
+    assert cached.firms_.validity_cache, "the validity of the need's certificates was not kept"
+    for valid, verified in cached.firms_.validity_cache.values():
+        assert not valid.flags.writeable and not verified.flags.writeable
+    _, fresh_lists, fresh_reasons = ranked(10**9)
+    pd.testing.assert_frame_equal(lists, fresh_lists, check_exact=True)
+    assert [str(r) for r in reasons] == [str(r) for r in fresh_reasons]
