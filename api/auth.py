@@ -3,7 +3,9 @@
 A key is shown once, when created; the database keeps only its sha256 and a short prefix
 for display (``cnht_AbC12x``). Roles: ``staff`` (everything), ``analyst`` (read
 everything, write nothing), ``firm`` (its own profile and outcomes, needs without the
-buyers' confidential fields).
+buyers' confidential fields), ``association`` (a business association of the support
+programme: its own nominations and the public parts of firm profiles, under ``/support``
+only; every other route refuses it with 403).
 
 Examples
 --------
@@ -25,7 +27,12 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from api.storage.errors import AuthenticationError, NotFoundError, ServiceError
+from api.storage.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceError,
+)
 from api.storage.models import ApiKey, Firm
 from api.storage.repository import audit
 from features.identity import InvalidIdError, normalize_id
@@ -41,18 +48,20 @@ __all__ = [
     "cli_command",
 ]
 
-ROLES: tuple[str, ...] = ("staff", "analyst", "firm")
+ROLES: tuple[str, ...] = ("staff", "analyst", "firm", "association")
 KEY_PREFIX = "cnht_"
 _DISPLAY_LENGTH = len(KEY_PREFIX) + 8
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: role, the firm of a firm key, and the key's display prefix."""
+    """Who is calling: role, the firm of a firm key, the key's display prefix, and the
+    association of an association key."""
 
     role: str
     firm_id: str | None
     key_prefix: str
+    association_id: str | None = None
 
     @property
     def actor(self) -> str:
@@ -118,19 +127,23 @@ def create_key(
     firm_id: str | None = None,
     label: str | None = None,
     actor: str = "cli",
+    association_id: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key; return its stored row and the key itself (shown only now).
 
     Parameters
     ----------
     session : Session
-    role : {"staff", "analyst", "firm"}
+    role : {"staff", "analyst", "firm", "association"}
     firm_id : str, optional
         Required for (and only for) ``role="firm"``; the firm must exist.
     label : str, optional
         Free note (who holds the key).
     actor : str, default "cli"
         Who creates the key (audit log).
+    association_id : str, optional
+        Required for (and only for) ``role="association"``; the association must be stored
+        (``cnht support association add``).
 
     Returns
     -------
@@ -142,7 +155,14 @@ def create_key(
     except InvalidIdError as exc:
         raise KeyRequestError(str(exc)) from exc
     if role not in ROLES:
-        raise KeyRequestError(f"Expected role staff, analyst or firm, got {role!r}.")
+        raise KeyRequestError(f"Expected role staff, analyst, firm or association, got {role!r}.")
+    association_id = (association_id or "").strip() or None
+    if role == "association":
+        association_id = _stored_association(session, association_id)
+    elif association_id:
+        raise KeyRequestError(
+            f"--association is only for role 'association', got role {role!r} with association {association_id!r}."
+        )
     if role == "firm":
         if not firm_id:
             raise KeyRequestError(
@@ -170,13 +190,33 @@ def create_key(
         role=role,
         firm_id=firm_id,
         firm_row_id=firm_row_id if role == "firm" else None,
+        association_id=association_id,
         label=label,
     )
     session.add(row)
     session.flush()
     audit(session, actor, "create", "api_key", row.prefix, None,
-          {"role": role, "firm_id": firm_id, "label": label})  # fmt: skip
+          {"role": role, "firm_id": firm_id, "label": label}
+          | ({"association_id": association_id} if association_id else {}))  # fmt: skip
     return row, key
+
+
+def _stored_association(session: Session, association_id: str | None) -> str:
+    """The association an association key is for; it must be stored."""
+    from api.storage.support_tables import SupportAssociation
+
+    if not association_id:
+        raise KeyRequestError(
+            "An association key needs the association it belongs to: add --association ASSOCIATION_ID "
+            "(e.g. HANSIBA; list them with `cnht support associations`)."
+        )
+    if session.scalar(select(SupportAssociation.id).where(
+            SupportAssociation.association_id == association_id)) is None:  # fmt: skip
+        raise NotFoundError(
+            f"Association {association_id} not found; store it first (`cnht support association add "
+            f"{association_id} NAME`)."
+        )
+    return association_id
 
 
 def revoke_key(session: Session, prefix_or_key: str, actor: str = "cli") -> ApiKey:
@@ -218,13 +258,24 @@ def _firm_still_there(session: Session, key: ApiKey) -> bool:
             and (firm.created_at is None or firm.created_at <= key.created_at))  # fmt: skip
 
 
-def authenticate(session: Session, authorization: str | None) -> Principal:
+def authenticate(session: Session, authorization: str | None, *, allow_association: bool = False) -> Principal:
     """The caller of an ``Authorization: Bearer <key>`` header.
+
+    Parameters
+    ----------
+    session : Session
+    authorization : str or None
+    allow_association : bool, default False
+        Accept association keys: only the support programme's routes do; everywhere else an
+        association key is refused (403), so no route written for staff, analysts and firms
+        can take it for either.
 
     Raises
     ------
     AuthenticationError
         The header is missing or malformed, or the key is unknown or revoked.
+    PermissionDeniedError
+        An association key where ``allow_association`` is False.
     """
     if not authorization:
         raise AuthenticationError(
@@ -246,4 +297,10 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
             f"This firm key's firm {row.firm_id} was deleted or replaced; ask staff for a new "
             f"key (`{cli_command('keys create --role firm --firm ' + str(row.firm_id))}`)."
         )
-    return Principal(role=row.role, firm_id=row.firm_id, key_prefix=row.prefix)
+    if row.role == "association" and not allow_association:
+        raise PermissionDeniedError(
+            "An association key works only for the support programme (/api/v1/support); "
+            "ask the Department's staff for anything else."
+        )
+    return Principal(role=row.role, firm_id=row.firm_id, key_prefix=row.prefix,
+                     association_id=row.association_id)

@@ -18,6 +18,7 @@ from api.routes import (
     outcomes,
     shortlists,
     suggestions,
+    support,
 )
 
 ROUTERS = (
@@ -33,6 +34,7 @@ ROUTERS = (
     match.router,
     suggestions.router,
     events.router,
+    support.router,
 )
 
 __all__ = ["ROUTERS"]

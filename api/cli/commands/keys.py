@@ -30,19 +30,22 @@ def _factory():
 
 @keys_app.command("create")
 def create(
-    role: Annotated[str, typer.Option(help="staff | analyst | firm")] = "staff",
+    role: Annotated[str, typer.Option(help="staff | analyst | firm | association")] = "staff",
     firm: Annotated[str | None, typer.Option("--firm", help="FIRM_ID of a firm key")] = None,
     label: Annotated[str | None, typer.Option(help="Who holds the key")] = None,
+    association: Annotated[str | None, typer.Option("--association", help="ASSOCIATION_ID of an association key "
+                                                    "(cnht support associations)")] = None,
 ) -> None:
     """Create a key and print it (its last line is the key alone; it is shown only once)."""
     try:
         with _factory()() as session, session.begin():
-            row, key = create_key(session, role, firm, label)
+            row, key = create_key(session, role, firm, label, association_id=association)
             prefix = row.prefix
     except ServiceError as exc:
         _err.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=2) from exc
-    typer.echo(f"Created {role} key {prefix}{' for ' + firm if firm else ''}; keep it secret:")
+    owner = firm or association
+    typer.echo(f"Created {role} key {prefix}{' for ' + owner if owner else ''}; keep it secret:")
     typer.echo(key)
 
 
@@ -62,10 +65,10 @@ def revoke(prefix_or_key: Annotated[str, typer.Argument(help="Key prefix or whol
 @keys_app.command("list")
 def list_() -> None:
     """List keys: prefix, role, firm, created, revoked (never the keys themselves)."""
-    table = Table("prefix", "role", "firm", "label", "created", "revoked")
+    table = Table("prefix", "role", "firm / association", "label", "created", "revoked")
     with _factory()() as session:
         for row in list_keys(session):
-            table.add_row(row.prefix, row.role, row.firm_id or "", row.label or "",
+            table.add_row(row.prefix, row.role, row.firm_id or row.association_id or "", row.label or "",
                           f"{row.created_at:%Y-%m-%d %H:%M}",
                           f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "")  # fmt: skip
     Console().print(table)

@@ -1,10 +1,14 @@
-"""``cnht support propose``: whom a support round should fund, with a reason for every nomination (issue 14).
+"""``cnht support ...``: the support programme from the command line (issue 14).
 
-Reads a support round (JSON/YAML, :func:`matching.support.read_round`; example
-``data/demo/support_round_demo.json``), checks every nomination against the round's rules,
-values it with the matcher fitted on ``--data`` (firms.csv, buyers.csv, needs.csv), chooses
-within the budget (:func:`matching.support.propose_support`, a MILP solved by HiGHS), prints the
-summary and writes the decision as an XLSX workbook in Vietnamese.
+* ``cnht support propose FILE``: a round file (JSON/YAML, :func:`matching.support.read_round`;
+  example ``data/demo/support_round_demo.json``) with the firms, buyers and needs of ``--data``:
+  every nomination checked, valued and decided within the budget (MILP), the decision written as
+  an XLSX workbook in Vietnamese. Nothing is stored.
+* The same commands on the service's database (``CNHT_DATABASE_URL``, migrated first), through
+  :mod:`api.storage.support` as the API (``/api/v1/support``) does: ``association add``,
+  ``associations``, ``round add FILE``, ``rounds``, ``nominate ROUND FIRM TYPE``,
+  ``propose ROUND`` (stores the decisions), ``override ROUND NOMINATION --in/--out --reason``,
+  ``decide ROUND``, ``milestone ITEM KIND``, ``inspect ITEM``, ``report ROUND``.
 """
 
 from __future__ import annotations
@@ -16,37 +20,20 @@ from typing import Annotated
 import typer
 
 from api.cli.commands.match import DEMO_DIR, load_table
+from api.support_workbook import DECISION_COLUMNS
 
 __all__ = ["register", "propose_command", "DECISION_COLUMNS"]
 
 support_app = typer.Typer(
-    help="Chương trình hỗ trợ CNHT / Support programme: đề xuất doanh nghiệp được hỗ trợ (funding proposal).",
+    help="Chương trình hỗ trợ CNHT / Support programme: rounds, nominations, the funding proposal, monitoring.",
     no_args_is_help=True,
 )
-
-# The workbook's columns, in Vietnamese (the decision is read by the Department's staff).
-DECISION_COLUMNS = {
-    "rank": "Hạng", "nomination_id": "Mã đề cử", "firm_id": "Mã DN", "firm_name": "Tên doanh nghiệp",
-    "support_type": "Loại hỗ trợ", "nominated_by": "Hình thức đề cử", "association_id": "Hiệp hội",
-    "district": "Quận/huyện", "sectors": "Ngành", "cost": "Kinh phí (VNĐ)", "target_gain": "Thêm DN đạt chuẩn QT",
-    "new_shortlists": "Nhu cầu mở thêm", "unlocked_needs": "Mã nhu cầu", "value": "Giá trị",
-    "value_per_billion": "Giá trị/tỷ đồng", "decision": "Quyết định", "reason_vi": "Lý do",
-    "justification": "Lý do đề cử",
-}
+association_app = typer.Typer(help="Hiệp hội đề cử / Nominating associations.", no_args_is_help=True)
+round_app = typer.Typer(help="Đợt hỗ trợ trong cơ sở dữ liệu / Support rounds in the database.", no_args_is_help=True)
+CLI_ACTOR = "cli"
 
 
-def _decision_table(selection):
-    d = selection.decisions.copy()
-    d["decision"] = d["selected"].map({True: "Được chọn", False: "Không chọn"})
-    d["nominated_by"] = d["nominated_by"].map({"association": "Hiệp hội", "self": "Tự đăng ký"}).fillna(d["nominated_by"])
-    d["rank"] = d["rank"].where(d["rank"] > 0, None)
-    d = d.sort_values(["selected", "rank", "nomination_id"], ascending=[False, True, True], kind="stable")
-    return d[list(DECISION_COLUMNS)].rename(columns=DECISION_COLUMNS)
-
-
-def _summary_table(selection, support_round):
-    import pandas as pd
-
+def _summary_rows(selection, support_round) -> list[tuple[str, object]]:
     s = selection.summary()
     rows = [("Đợt hỗ trợ", f"{support_round.round_id} {support_round.name}"),
             ("Ngân sách (VNĐ)", s["budget"]), ("Đã phân bổ (VNĐ)", s["spent"]),
@@ -56,10 +43,11 @@ def _summary_table(selection, support_round):
             ("Lời giải", s["status"])]
     rows += [(f"Từ chối theo quy tắc {rule}", n) for rule, n in s["refused_by_rule"].items()]
     rows += [("Ràng buộc công bằng", rule.describe("vi")) for rule in selection.fairness]
-    return pd.DataFrame(rows, columns=["Mục", "Giá trị"])
+    return rows
 
 
-RoundArgument = Annotated[Path, typer.Argument(help="Tệp mô tả đợt hỗ trợ / Support round (JSON or YAML), e.g. data/demo/support_round_demo.json.")]
+RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="Tệp mô tả đợt hỗ trợ (JSON/YAML) hoặc mã đợt đã lưu / A round file, e.g. data/demo/support_round_demo.json, or the ID of a round stored in the database, e.g. SR-2026-1.")]
+RoundIdArgument = Annotated[str, typer.Argument(metavar="ROUND", help="Mã đợt đã lưu / ID of a round stored in the database, e.g. SR-2026-1.")]
 DataOption = Annotated[Path, typer.Option("--data", help="Thư mục firms.csv, buyers.csv, needs.csv / Folder with the firms, buyers and needs.")]
 OutOption = Annotated[Path, typer.Option("--out", help="Thư mục ghi quyết định (XLSX) / Folder for the decision workbook.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="In tóm tắt dạng JSON / Print the summary as JSON.")]
@@ -82,19 +70,26 @@ def propose_command(
     trong ngân sách (MILP); mỗi đề cử có lý do được chọn hay không.
     Checks each nomination, values it (firms newly meeting international standards, demand
     unlocked) and chooses exactly within the budget; every nomination gets its reason.
-    Example: ``cnht support propose data/demo/support_round_demo.json --out de_xuat``.
+    ROUND là tệp, hoặc mã đợt đã lưu: khi đó dùng DN, nhu cầu của cơ sở dữ liệu và lưu quyết định vào
+    đó (như POST /api/v1/support/rounds/{id}/proposal; --data và các tùy chọn công bằng không dùng: đợt
+    đã lưu có cài đặt công bằng riêng) / ROUND is a file, or the ID of a stored round: then the database's
+    firms and needs are used and the decisions are stored (earlier overrides end; the audit log keeps them);
+    a stored round's fairness settings are its own.
+    Example: ``cnht support propose data/demo/support_round_demo.json --out de_xuat``;
+    ``cnht support propose SR-2026-1 --out de_xuat``.
     """
-    import pandas as pd
-
-    from features.cells import safe_frame
+    from api.support_workbook import write_workbook
     from features.exceptions import CnhtError
     from matching.matcher import SupplierMatcher
     from matching.support import FairnessRule, propose_support, read_round
 
+    if not _is_round_file(round_file):
+        _propose_stored(round_file, out, as_json, weight_target, weight_demand)
+        return
     try:
         support_round = read_round(round_file)
     except CnhtError as error:
-        raise typer.BadParameter(str(error), param_hint="ROUND_FILE") from None
+        raise typer.BadParameter(str(error), param_hint="ROUND") from None
     firms = load_table(data_dir / "firms.csv", "firms")
     buyers = load_table(data_dir / "buyers.csv", "buyers")
     needs = load_table(data_dir / "needs.csv", "needs")
@@ -108,16 +103,18 @@ def propose_command(
         raise typer.BadParameter(str(error)) from None
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{support_round.round_id}_de_xuat.xlsx"
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        safe_frame(_summary_table(selection, support_round)).to_excel(writer, sheet_name="Tóm tắt", index=False)
-        safe_frame(_decision_table(selection)).to_excel(writer, sheet_name="Quyết định", index=False)
-    summary = selection.summary() | {"round_id": support_round.round_id, "file": str(path)}
+    write_workbook(path, _summary_rows(selection, support_round), selection.decisions)
+    _print_selection(selection, support_round.round_id, support_round.name, path, as_json)
+
+
+def _print_selection(selection, round_id: str, name: str, path: Path, as_json: bool) -> None:
+    summary = selection.summary() | {"round_id": round_id, "file": str(path)}
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     d = selection.decisions
     lines = [
-        f"Đợt hỗ trợ / Support round {support_round.round_id}: {support_round.name}",
+        f"Đợt hỗ trợ / Support round {round_id}: {name}",
         f"Ngân sách / Budget: {summary['budget']:,} VNĐ; đã phân bổ / allocated: {summary['spent']:,} VNĐ",
         f"Đề cử / Nominations: {summary['nominations']}; đủ điều kiện / eligible: {summary['eligible']}; "
         f"được chọn / selected: {summary['selected']} ({summary['firms_selected']} DN / firms)",
@@ -133,7 +130,15 @@ def propose_command(
     print("\n".join(lines))
 
 
+from api.cli.support_database import (  # noqa: E402  (it reads the options above)
+    _is_round_file,
+    _propose_stored,
+    register_database_commands,
+)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``cnht support propose`` to the CLI."""
+    """Add ``cnht support propose`` and the database commands to the CLI."""
     support_app.command("propose")(propose_command)
+    register_database_commands(support_app, association_app, round_app)
     app.add_typer(support_app, name="support")
