@@ -200,27 +200,30 @@ def test_outcome_funnel_counted_in_the_database_equals_the_definition_over_every
 
     rng = random.Random(3)
     events = []
-    for _ in range(60):
-        firm_id = rng.choice(["F0001", "F0002"])
-        status = rng.choice(OUTCOME_STATUSES)
-        at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=rng.randint(-400, 400))
-        events.append(("N-0001", firm_id, status, at))
-    with transaction(app.state.sessionmaker) as session:
-        for need_id, firm_id, status, at in events:  # one flush each: ids in recorded order
-            session.add(Outcome(need_id=need_id, firm_id=firm_id, status=status, at=at, by="test"))
-            session.flush()
-    furthest, latest, connected = {}, {}, set()
-    for need_id, firm_id, status, _ in events:
-        latest[(need_id, firm_id)] = status
-        if status in OUTCOME_PATH:
-            furthest[(need_id, firm_id)] = max(furthest.get((need_id, firm_id), 0), OUTCOME_PATH.index(status))
-        if status in CONNECTED_STATUSES:
-            connected.add(firm_id)
-    expected = {s: sum(1 for i in furthest.values() if i >= OUTCOME_PATH.index(s)) for s in OUTCOME_PATH}
-    expected["rejected"] = sum(1 for s in latest.values() if s == "rejected")
+    for _ in range(8):  # checked after each batch: pairs ending rejected, reopened, never started
+        batch = []
+        for _ in range(rng.randint(1, 12)):
+            firm_id = rng.choice(["F0001", "F0002"])
+            status = rng.choice(OUTCOME_STATUSES)
+            at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=rng.randint(-400, 400))
+            batch.append(("N-0001", firm_id, status, at))
+        events += batch
+        with transaction(app.state.sessionmaker) as session:
+            for need_id, firm_id, status, at in batch:  # one flush each: ids in recorded order
+                session.add(Outcome(need_id=need_id, firm_id=firm_id, status=status, at=at, by="test"))
+                session.flush()
+        furthest, latest, connected = {}, {}, set()
+        for need_id, firm_id, status, _ in events:
+            latest[(need_id, firm_id)] = status
+            if status in OUTCOME_PATH:
+                furthest[(need_id, firm_id)] = max(furthest.get((need_id, firm_id), 0), OUTCOME_PATH.index(status))
+            if status in CONNECTED_STATUSES:
+                connected.add(firm_id)
+        expected = {s: sum(1 for i in furthest.values() if i >= OUTCOME_PATH.index(s)) for s in OUTCOME_PATH}
+        expected["rejected"] = sum(1 for s in latest.values() if s == "rejected")
+        with transaction(app.state.sessionmaker) as session:
+            assert repo.outcome_funnel(session) == (expected, len(connected)), f"after {len(events)} events"
     assert sum(expected.values()) > 0
-    with transaction(app.state.sessionmaker) as session:
-        assert repo.outcome_funnel(session) == (expected, len(connected))
 
 
 def test_suggest_pairs_records_what_suggest_pair_would_one_by_one(app, client, staff, pair):

@@ -215,23 +215,23 @@ def outcome_funnel(session: Session) -> tuple[dict[str, int], int]:
         Firms with an outcome at ``meeting`` or beyond
         (:data:`api.storage.outcomes.CONNECTED_STATUSES`).
     """
-    # Counted in the database (a KPI call must not read every event of every pair):
-    # the furthest stage of each pair, the latest status of each pair, connected firms.
+    # Counted in the database (a KPI call must not read every event of every pair), in one
+    # pass over the pairs: the furthest stage of each, and whether its latest event (the
+    # last recorded, RECORDED_ORDER: the row id) is a rejection, i.e. its last rejection is
+    # its last event. Then the connected firms.
     stage = case({status: index for index, status in enumerate(OUTCOME_PATH)}, value=Outcome.status)
-    furthest = (select(func.max(stage).label("stage"))
-                .where(Outcome.status.in_(OUTCOME_PATH))
-                .group_by(Outcome.need_id, Outcome.firm_id).subquery())  # fmt: skip
-    reached = dict(session.execute(select(furthest.c.stage, func.count()).group_by(furthest.c.stage)).all())
+    pairs = (select(func.max(stage).label("stage"),
+                    case((func.max(case((Outcome.status == "rejected", Outcome.id))) == func.max(Outcome.id), 1),
+                         else_=0).label("rejected"))
+             .group_by(Outcome.need_id, Outcome.firm_id).subquery())  # fmt: skip
+    rows = session.execute(select(pairs.c.stage, func.count(), func.sum(pairs.c.rejected))
+                           .group_by(pairs.c.stage)).all()  # fmt: skip
+    reached = {index: int(n) for index, n, _ in rows if index is not None}
     # A funnel: a pair counts at every stage up to the furthest it reached (an order went
     # through the earlier stages even when they were not recorded), so stages never grow.
-    funnel = {status: sum(n for index, n in reached.items() if index is not None and index >= i)
+    funnel = {status: sum(n for index, n in reached.items() if index >= i)
               for i, status in enumerate(OUTCOME_PATH)}
-    # The latest event of a pair is its last recorded one (RECORDED_ORDER: the row id).
-    last = select(func.max(Outcome.id).label("id")).group_by(Outcome.need_id, Outcome.firm_id).subquery()
-    funnel["rejected"] = session.scalar(
-        select(func.count()).select_from(Outcome).join(last, Outcome.id == last.c.id)
-        .where(Outcome.status == "rejected")
-    ) or 0  # fmt: skip
+    funnel["rejected"] = sum(int(rejected or 0) for _, _, rejected in rows)
     connected = session.scalar(
         select(func.count(distinct(Outcome.firm_id))).where(Outcome.status.in_(CONNECTED_STATUSES))
     ) or 0  # fmt: skip
