@@ -1,7 +1,9 @@
 """The schedule as PDF: a page per table for the hall, a page per participant to hand out.
 
 A4, DejaVu Sans (every Vietnamese diacritic; :func:`features.fonts.register_dejavu`), headers in
-Vietnamese first, then English. Both take a :class:`~matching.events.Schedule` and the
+Vietnamese first, then English; Japanese and Korean in names, needs and the event's own words
+in the bundled Noto Sans CJK (:func:`features.fonts.register_cjk`, embedded), so a buyer named
+株式会社 or 한국 shows its name, not boxes. Both take a :class:`~matching.events.Schedule` and the
 participants' names.
 """
 
@@ -15,7 +17,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 
 from features.dates import format_date
-from features.fonts import register_dejavu
+from features.fonts import CJK_FONT, register_cjk, register_dejavu
 from matching.events.schedule import Schedule
 
 __all__ = ["hall_pdf", "participants_pdf"]
@@ -34,9 +36,35 @@ def _styles() -> dict[str, Any]:
     }
 
 
+def _text(text: object) -> str:
+    """``text`` as Paragraph markup: escaped, each run of characters DejaVu lacks and the bundled
+    CJK font draws (kana, kanji, hangul) in that font.
+
+    >>> _text("Công ty <A> 株式会社")
+    'Công ty &lt;A&gt; <font name="NotoSansCJK-PDF">株式会社</font>'
+    """
+    text = "" if text is None else str(text)
+    if all(ord(char) < 0x2E80 for char in text):  # below the CJK blocks: DejaVu draws it
+        return escape(text)
+    drawn = register_cjk()
+    out: list[str] = []
+    run: list[str] = []
+    in_cjk = False
+    for char in text:
+        cjk = ord(char) >= 0x2E80 and ord(char) in drawn or (char == " " and in_cjk)
+        if cjk != in_cjk and run:
+            out.append(f'<font name="{CJK_FONT}">{escape("".join(run))}</font>' if in_cjk else escape("".join(run)))
+            run = []
+        in_cjk = cjk
+        run.append(char)
+    if run:
+        out.append(f'<font name="{CJK_FONT}">{escape("".join(run))}</font>' if in_cjk else escape("".join(run)))
+    return "".join(out)
+
+
 def _who(participant_id: str, names: Mapping[str, str]) -> str:
     name = names.get(participant_id, "")
-    return f"<b>{escape(name)}</b><br/>{escape(participant_id)}" if name else escape(participant_id)
+    return f"<b>{_text(name)}</b><br/>{_text(participant_id)}" if name else _text(participant_id)
 
 
 def _table(rows: list[list[Any]], widths: list[float | None]):
@@ -72,7 +100,7 @@ def _heading(schedule: Schedule, line: str, styles: dict) -> list[Any]:
     event = schedule.event
     days = sorted({s.day for s in event.slots})
     meta = f"{event.name or event.event_id} · {', '.join(format_date(d) for d in days)}" + (f" · {event.venue}" if event.venue else "")
-    return [Paragraph(escape(line), styles["title"]), Paragraph(escape(meta), styles["meta"]), Spacer(1, 4 * mm)]
+    return [Paragraph(_text(line), styles["title"]), Paragraph(_text(meta), styles["meta"]), Spacer(1, 4 * mm)]
 
 
 def _time(row) -> str:
@@ -110,7 +138,7 @@ def hall_pdf(schedule: Schedule, names: Mapping[str, str] | None = None) -> byte
         for slot in event.slots:
             if slot.slot_id in at_table.index:
                 m = at_table.loc[slot.slot_id]
-                cells = [_who(m["buyer_id"], names), _who(m["firm_id"], names), escape(str(m["need_id"] or ""))]
+                cells = [_who(m["buyer_id"], names), _who(m["firm_id"], names), _text(m["need_id"] or "")]
             else:
                 cells = ["— trống / free —", "", ""]
             day = f"{format_date(slot.day)} " if len({s.day for s in event.slots}) > 1 else ""
@@ -152,8 +180,8 @@ def participants_pdf(schedule: Schedule, names: Mapping[str, str] | None = None)
         label, other = kinds[kind]
         name = names.get(who, "")
         story += _heading(schedule, f"Lịch gặp / Meeting schedule — {name or who}", styles)
-        story.append(Paragraph(escape(f"{label}: {who}" + (f" · {name}" if name else "")
-                                      + f" · {len(own)} buổi gặp / meetings"), styles["meta"]))
+        story.append(Paragraph(_text(f"{label}: {who}" + (f" · {name}" if name else "")
+                                     + f" · {len(own)} buổi gặp / meetings"), styles["meta"]))
         rows: list[list[Any]] = [[Paragraph(escape(h), styles["head"])
                                   for h in ("Giờ / Time", "Bàn / Table", other, "Nhu cầu / Need")]]
         multi_day = len({s.day for s in event.slots}) > 1
@@ -161,6 +189,6 @@ def participants_pdf(schedule: Schedule, names: Mapping[str, str] | None = None)
             rows.append([Paragraph(escape((f"{format_date(m.day)} " if multi_day else "") + _time(m)), styles["body"]),
                          Paragraph(str(int(m.table)), styles["body"]),
                          Paragraph(_who(m.with_id, names), styles["body"]),
-                         Paragraph(escape(str(m.need_id or "")) if pd.notna(m.need_id) else "", styles["body"])])
+                         Paragraph(_text(m.need_id or "") if pd.notna(m.need_id) else "", styles["body"])])
         story.append(_table(rows, [30 * mm, 18 * mm, None, 24 * mm]))
     return _document(story, f"{event.event_id}: lịch theo người / schedule by participant")

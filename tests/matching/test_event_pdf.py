@@ -60,3 +60,29 @@ def test_an_empty_schedule_still_makes_readable_pdfs():
     schedule = schedule_meetings(event, None, time_limit=5)
     assert "Chưa có buổi gặp nào / No meetings scheduled." in pages(participants_pdf(schedule))[0]
     assert "trống / free" in pages(hall_pdf(schedule))[0]
+
+
+def _fonts(page) -> dict[str, bool]:
+    """Base font name -> embedded, of one PDF page."""
+    fonts = {}
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descriptor = font.get("/FontDescriptor")
+        for descendant in font.get("/DescendantFonts", []):
+            descriptor = descendant.get_object().get("/FontDescriptor")
+        fonts[str(font["/BaseFont"])] = descriptor is not None and "/FontFile2" in descriptor.get_object()
+    return fonts
+
+
+def test_japanese_and_korean_names_are_drawn_in_the_embedded_cjk_font():
+    # DejaVu Sans has no kana, kanji or hangul: these names were boxes before.
+    names = NAMES | {"B1": "株式会社ハノイ精機", "B2": "한국 프레스 공장"}
+    schedule = day()
+    for data in (hall_pdf(schedule, names), participants_pdf(schedule, names)):
+        reader = PdfReader(io.BytesIO(data))
+        text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+        assert "株式会社ハノイ精機" in text and "한국프레스공장" in text
+        fonts = _fonts(reader.pages[0])
+        cjk = [name for name in fonts if name.endswith("+NotoSansCJK-PDF")]
+        assert cjk and all(fonts[name] for name in cjk), fonts
+        assert any(name.endswith("DejaVuSans") or name.endswith("DejaVuSans-Bold") for name in fonts), fonts
