@@ -9,14 +9,12 @@ in a thread so the job's page can show its stage meanwhile, and ``GET /imports/{
 
 from __future__ import annotations
 
-import contextvars
 import io
 import json
 import logging
 import re
 import secrets
 import tempfile
-import threading
 import time
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -37,6 +35,7 @@ from api.storage.imports import start_job
 from api.storage.models import Buyer, Need
 from api.storage.repository import InvalidFieldError
 from api.web.exports import safe_cell
+from api.web.jobs import run_in_background
 from api.web.portal import _validation_message
 from api.web.routes import (
     UserDep,
@@ -200,15 +199,8 @@ def imports_confirm(
     # stage while it runs (a small file is done before the page is even asked for).
     job_id = start_job(request.app.state.sessionmaker, meta["kind"], meta["filename"][:300],
                        principal.actor[:120])  # fmt: skip
-    worker = threading.Thread(target=contextvars.copy_context().run, name=f"import-{job_id}", daemon=True,
-                              args=(_run_import, request.app.state, job_id, meta, data, principal.actor[:120]))  # fmt: skip
-    worker.start()
-    worker.join(timeout=_SHOW_RESULT_WITHIN_SECONDS)
+    run_in_background(f"import-{job_id}", _run_import, request.app.state, job_id, meta, data, principal.actor[:120])
     return RedirectResponse(f"/imports/{job_id}", status_code=303)
-
-
-# A file imported within this time goes straight to its result; a longer one shows its stage.
-_SHOW_RESULT_WITHIN_SECONDS = 1.0
 
 
 def _run_import(state: Any, job_id: int, meta: dict[str, str], data: bytes, actor: str) -> None:
