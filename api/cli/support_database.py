@@ -281,6 +281,30 @@ def report_command(
     print("\n".join(lines))
 
 
+def demo_command(
+    programme: Annotated[Path | None, typer.Option("--file", help="Tệp chương trình demo / The demo programme (default data/demo/support_programme.json).")] = None,
+) -> None:
+    """Nạp dữ liệu demo của chương trình hỗ trợ / Store the demo support programme: three associations,
+    the past round SR-2025-1 with its decisions, funded items, milestones and inspections, and the open
+    round SR-2026-2 with its nominations (each checked by the rules). Run after the demo firms are in the
+    database (``cnht serve --demo`` or ``cnht import``); a round already stored is left as it is."""
+    from api.storage.support_demo import seed_support_demo
+    from features.demo import default_folder
+
+    path = programme or default_folder() / "support_programme.json"
+    if not path.is_file():
+        raise typer.BadParameter(f"{path} does not exist; regenerate the demo (cnht demo --generate) or give --file.")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    counts = _run(lambda s: seed_support_demo(s, document))
+    refused = ", ".join(f"{rule} {n}" for rule, n in counts["refused"].items()) or "0"
+    past, current = counts["past_round"], counts["current_round"]
+    past = past if isinstance(past, str) else f"{past} funded items"
+    current = current if isinstance(current, str) else f"{current} nominations received, refused by rule: {refused}"
+    print(f"Hiệp hội mới / New associations: {counts['associations']}; đợt trước / past round SR-2025-1: {past}; "
+          f"đợt đang mở / open round SR-2026-2: {current}.\n"
+          "Đề xuất / Propose: cnht support propose SR-2026-2; báo cáo / report: cnht support report SR-2025-1")
+
+
 def register_database_commands(support_app: typer.Typer, association_app: typer.Typer, round_app: typer.Typer) -> None:
     """Add the database commands under ``cnht support``."""
     association_app.command("add")(association_add)
@@ -295,3 +319,4 @@ def register_database_commands(support_app: typer.Typer, association_app: typer.
     support_app.command("milestone")(milestone_command)
     support_app.command("inspect")(inspect_command)
     support_app.command("report")(report_command)
+    support_app.command("demo")(demo_command)

@@ -10,8 +10,10 @@ See :mod:`features.demo.generator` (firms, calibration on the ISO Survey) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ from features.demo.generator import (
     duplicate_rows,
 )
 from features.demo.market import draw_buyers, draw_needs, draw_outcomes
+from features.demo.support import SUPPORT_SEED_SALT, draw_support_programme
 
 __all__ = [
     "default_folder",
@@ -114,6 +117,9 @@ class DemoData:
         ``responsiveness``, ``final_status``, ``reason``.
     buyer_truth : pandas.DataFrame
         Per buyer: ``km_scale`` and ``home_weight`` (its hidden taste).
+    support : dict
+        The support programme (:func:`features.demo.support.draw_support_programme`):
+        associations, a past round with its outcomes, an open round's nominations.
     """
 
     firms: pd.DataFrame
@@ -123,6 +129,7 @@ class DemoData:
     firm_truth: pd.DataFrame
     pair_truth: pd.DataFrame
     buyer_truth: pd.DataFrame
+    support: dict[str, Any] = field(default_factory=dict)
 
 
 def _frame(rows: list[dict[str, object]], columns: dict[str, str]) -> pd.DataFrame:
@@ -142,7 +149,8 @@ def generate(seed: int = DEFAULT_SEED, out: Path | None = None) -> DemoData:
         Seed of ``numpy.random.default_rng``; the same seed gives byte-identical files.
     out : Path or None, default None
         Folder to write ``firms|buyers|needs|outcomes.csv`` and ``.xlsx``,
-        ``templates/*_template.xlsx`` and ``truth/`` into (created if missing).
+        ``templates/*_template.xlsx``, ``truth/`` and ``support_programme.json`` into
+        (created if missing).
 
     Returns
     -------
@@ -185,6 +193,8 @@ def generate(seed: int = DEFAULT_SEED, out: Path | None = None) -> DemoData:
         pair_truth=pd.DataFrame(pairs),
         buyer_truth=pd.DataFrame([{"buyer_id": b, "km_scale": t.km_scale, "home_weight": t.home_weight}
                                   for b, t in tastes.items()]),
+        # A stream of its own: the programme leaves every other table as it was.
+        support=draw_support_programme(np.random.default_rng([seed, SUPPORT_SEED_SALT]), firms, REFERENCE_DATE),
     )
     if out is not None:
         _write(data, Path(out), seed)
@@ -202,3 +212,5 @@ def _write(data: DemoData, out: Path, seed: int) -> None:
     write_csv(data.pair_truth, out / "truth" / "pair_truth.csv")
     write_csv(data.buyer_truth, out / "truth" / "buyer_truth.csv")
     (out / "truth" / "README.md").write_bytes(_TRUTH_README.encode("utf-8"))
+    text = json.dumps(data.support, ensure_ascii=False, indent=1) + "\n"
+    (out / "support_programme.json").write_bytes(text.encode("utf-8"))
