@@ -13,7 +13,10 @@ EVENT_ID``) call the functions here, so both say the same thing:
   replaces the event's meetings with the new schedule (refused once a meeting was held);
 * :func:`record_meeting_held` turns a meeting held into the outcome ``meeting`` on its (need,
   firm) pair through :func:`api.storage.repository.record_outcome`, once;
-* :func:`event_report` reads meetings held, the pairs' later outcomes and the firms' exposure.
+* :func:`event_report` reads meetings held, the pairs' later outcomes and the firms' exposure;
+* :func:`change_pair` adds or lifts a request or a refusal made by hand (the event's pages);
+  :func:`schedule_of` gives the stored schedule back as a :class:`matching.events.Schedule`
+  for the files (XLSX, PDF, .ics) the pages offer.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from api.storage.repository import audit, latest_status, record_outcome
 from features.columns import OUTCOME_PATH
 from features.exceptions import CnhtError
 from matching.events import Event, Schedule, event_from_dict, firm_exposure, schedule_record
+from matching.events.schedule import MEETING_COLUMNS
 
 __all__ = [
     "EventInvalidError",
@@ -52,6 +56,9 @@ __all__ = [
     "stored_schedule",
     "record_meeting_held",
     "event_report",
+    "change_pair",
+    "PAIR_CHANGES",
+    "schedule_of",
     "FOLLOW_UP_STATUSES",
 ]
 
@@ -453,3 +460,126 @@ def event_report(session: Session, event_id: str) -> dict[str, Any]:
         "exposure_held": firm_exposure(event, frame[frame["held"].astype(bool)]),
         "meetings": rows_out,
     }
+
+
+# What a staff member can do to a pair by hand: a request by either side, a refusal, or lift one.
+PAIR_CHANGES: tuple[str, ...] = ("request_buyer", "request_firm", "refuse", "lift_request", "lift_refusal")
+
+
+def change_pair(session: Session, event_id: str, buyer_id: str, firm_id: str, change: str, *, by: str) -> str:
+    """Add or lift a request or a refusal of the pair (``buyer_id``, ``firm_id``) of a stored event.
+
+    A refusal replaces the pair's requests (a refused pair is never scheduled); a refused pair
+    cannot be requested until the refusal is lifted. The event's current schedule, computed
+    without the change, is discarded (its meetings deleted): schedule the event again.
+
+    Parameters
+    ----------
+    change : str
+        One of :data:`PAIR_CHANGES`: ``request_buyer`` / ``request_firm`` (the buyer or the firm
+        asks to meet; both make a mutual request), ``refuse``, ``lift_request``, ``lift_refusal``.
+    by : str
+        Who changes it (audit).
+
+    Returns
+    -------
+    str
+        What changed, in one English sentence (``"unchanged"`` when the pair already was so).
+
+    Raises
+    ------
+    NotFoundError
+        No such event.
+    ConflictError
+        A meeting of the schedule was recorded as held: the event is history.
+    EventInvalidError
+        An unknown change, a buyer or firm that is not a participant, a refused pair requested.
+    """
+    if change not in PAIR_CHANGES:
+        raise EventInvalidError(f"Expected a change among {list(PAIR_CHANGES)}, got {change!r}.")
+    record = get_event(session, event_id, for_update=True)
+    refuse_if_held(session, record)
+    definition = dict(record.definition)
+    event = stored_event(record)
+    if buyer_id not in {b.buyer_id for b in event.buyers}:
+        raise EventInvalidError(f"Event {event_id}: buyer {buyer_id!r} is not a participant; pick one of the event's buyers.")
+    if firm_id not in {f.firm_id for f in event.firms}:
+        raise EventInvalidError(f"Event {event_id}: firm {firm_id!r} is not a participant; pick one of the event's firms.")
+    pair = (buyer_id, firm_id)
+    requests = [dict(r) for r in definition.get("requests", [])]
+    refusals = [list(r) for r in definition.get("refusals", [])]
+    refused = any(tuple(r) == pair for r in refusals)
+    of_pair = [r for r in requests if (r["buyer_id"], r["firm_id"]) == pair]
+    if change in ("request_buyer", "request_firm"):
+        side = change.removeprefix("request_")
+        if refused:
+            raise EventInvalidError(f"Event {event_id}: the pair {buyer_id}-{firm_id} is refused; lift the refusal "
+                                    "first if the meeting is wanted after all.")
+        if any(r.get("by", "buyer") == side for r in of_pair):
+            return "unchanged"
+        requests.append({"buyer_id": buyer_id, "firm_id": firm_id, "by": side})
+        said = f"Request by the {side} added"
+    elif change == "refuse":
+        if refused:
+            return "unchanged"
+        requests = [r for r in requests if (r["buyer_id"], r["firm_id"]) != pair]
+        refusals.append([buyer_id, firm_id])
+        said = "Refusal added" + (" (its requests removed)" if of_pair else "")
+    elif change == "lift_request":
+        if not of_pair:
+            return "unchanged"
+        requests = [r for r in requests if (r["buyer_id"], r["firm_id"]) != pair]
+        said = "Request lifted"
+    else:
+        if not refused:
+            return "unchanged"
+        refusals = [r for r in refusals if tuple(r) != pair]
+        said = "Refusal lifted"
+    # A new dict: the JSON column is not tracked for changes made inside it.
+    record.definition = {**definition, "requests": requests, "refusals": refusals}
+    _parse(record.definition)  # the event as changed still reads (a participant checked above)
+    discarded = record.schedule_summary is not None
+    if discarded:
+        for meeting in session.scalars(select(EventMeeting).where(EventMeeting.event_pk == record.id)):
+            session.delete(meeting)
+        record.schedule_summary = None
+        record.scheduled_at = None
+        record.scheduled_by = None
+    session.flush()
+    audit(session, by, change, "event_pair", f"{event_id}/{buyer_id}/{firm_id}", None,
+          {"event_id": event_id, "buyer_id": buyer_id, "firm_id": firm_id, "schedule_discarded": discarded})
+    return said + ("; the schedule computed before was discarded" if discarded else "") + "."
+
+
+def schedule_of(session: Session, event_id: str) -> tuple[Schedule, dict[str, str]]:
+    """The event's stored schedule as a :class:`matching.events.Schedule`, and the participants' names.
+
+    What the files of a schedule are written from (:func:`matching.events.hall_pdf`,
+    ``participants_pdf``, ``participant_calendars``, the CLI's workbook), so a stored schedule
+    gives the same files as the one ``cnht event schedule`` just computed.
+
+    Raises
+    ------
+    NotFoundError
+        No such event, or it has no schedule yet.
+    """
+    record, rows = stored_schedule(session, event_id)
+    event = stored_event(record)
+    summary = record.schedule_summary or {}
+    meetings = pd.DataFrame([{
+        "slot_id": m.slot_id, "day": m.day, "start": m.start, "end": m.end, "table": m.table_number,
+        "buyer_id": m.buyer_id, "firm_id": m.firm_id, "value": m.value, "score": m.score,
+        "need_id": m.need_id or "", "requested_by": m.requested_by or ""} for m in rows], columns=MEETING_COLUMNS)
+    meetings = meetings.astype({"table": int, "value": float})
+    schedule = Schedule(
+        event, meetings, value=float(summary.get("value", meetings["value"].sum())),
+        objective=float(summary.get("objective", 0.0)), bound=summary.get("bound"), gap=summary.get("gap"),
+        status=str(summary.get("status", "")), seconds=float(summary.get("seconds", 0.0)),
+        method=str(summary.get("method", "")),
+        firms_below_minimum=pd.DataFrame(summary.get("firms_below_minimum", []),
+                                         columns=["firm_id", "meetings", "minimum", "reason"]),
+        unplaced_requests=pd.DataFrame(summary.get("unplaced_requests", []),
+                                       columns=["buyer_id", "firm_id", "requested_by", "reason"]),
+        warnings=list(summary.get("warnings", [])),
+    )  # fmt: skip
+    return schedule, participant_names(session, event)

@@ -657,10 +657,12 @@ def install(app: FastAPI) -> None:
     """
     app.mount("/static/docs", StaticFiles(directory=str(_docs_assets())), name="docs-assets")
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    from api.web.events import router as events_router
     from api.web.portal import router as portal_router
     from api.web.staff import router as staff_router
 
     # before the main router: /needs/new must not be read as the need "new"
     app.include_router(staff_router)
     app.include_router(portal_router)
+    app.include_router(events_router)
     app.include_router(router)
