@@ -16,6 +16,7 @@ nominations become funded items with their milestones; nothing changes the decis
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -74,6 +75,9 @@ DEFAULT_MILESTONE_DAYS: dict[str, int] = {"contract": 30, "consulting_done": 180
                                           "certificate_issued": 300}
 # Milestones of an item whose support type leads to no certificate (training, a fair booth).
 _WITHOUT_CERTIFICATE = ("contract", "consulting_done")
+_MAX_MILESTONE_DAYS = 3650
+# Amounts a 64-bit column holds with room for units x unit cost: far above any real round.
+_MAX_VND = 10**15
 # Keys of the round file that the database keeps elsewhere (its own tables).
 _NOT_IN_DEFINITION = ("nominations", "past_funding", "associations")
 
@@ -130,9 +134,9 @@ def _milestone_days(round_id: str, definition: Mapping[str, Any]) -> dict[str, i
                                   f"{list(MILESTONES)} (days after the decision), got {given!r}.")
     days = DEFAULT_MILESTONE_DAYS | dict(given)
     for kind, value in days.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_MILESTONE_DAYS:
             raise SupportInvalidError(f"Round {round_id}: milestone_days.{kind} must be a whole number of days "
-                                      f">= 0, got {value!r}.")
+                                      f"from 0 to {_MAX_MILESTONE_DAYS}, got {value!r}.")
     return days
 
 
@@ -146,6 +150,28 @@ def _parse_round(definition: Mapping[str, Any]):
     except (KeyError, TypeError, ValueError, OverflowError) as error:
         raise SupportInvalidError(f"The round cannot be read ({type(error).__name__}: {error}). Fix it after the "
                                   "format of data/demo/support_round_demo.json and send it again.") from None
+
+
+def _check_sizes(parsed) -> None:
+    """What the round's columns hold: an ID by the one ID rule, type codes of 64 characters, amounts."""
+    from features.identity import InvalidIdError, normalize_id
+
+    try:
+        if normalize_id(parsed.round_id, "round_id") != parsed.round_id:
+            raise InvalidIdError(f"round_id {parsed.round_id!r} is not written as stored (spaces, Unicode form); "
+                                 "write it trimmed, in NFKC form.")
+    except InvalidIdError as error:
+        raise SupportInvalidError(str(error)) from None
+    for kind in parsed.support_types:
+        if len(kind.code) > 64:
+            raise SupportInvalidError(f"Round {parsed.round_id}: support type code {kind.code[:20]!r}... has "
+                                      f"{len(kind.code)} characters; at most 64.")
+        if kind.unit_cost > _MAX_VND:
+            raise SupportInvalidError(f"Round {parsed.round_id}: unit_cost_vnd of {kind.code} is above "
+                                      f"{_MAX_VND:,} VND; check the amount.")
+    if parsed.budget > _MAX_VND or (parsed.max_per_firm or 0) > _MAX_VND:
+        raise SupportInvalidError(f"Round {parsed.round_id}: amounts above {_MAX_VND:,} VND; check budget_vnd and "
+                                  "max_per_firm_vnd.")
 
 
 def create_round(session: Session, definition: Mapping[str, Any], *, by: str) -> SupportRoundRecord:
@@ -169,7 +195,12 @@ def create_round(session: Session, definition: Mapping[str, Any], *, by: str) ->
             "A stored round receives its nominations one by one, each checked against its rules: remove "
             "'nominations' and 'past_funding' from the round and send them with `cnht support nominate` or "
             "POST /api/v1/support/rounds/{round_id}/nominations (past funding is the funded items of earlier rounds).")
+    try:  # stored as JSON on every database: no NaN or infinity
+        json.dumps(definition, allow_nan=False)
+    except ValueError:
+        raise SupportInvalidError("The round holds NaN or infinity; give numbers.") from None
     parsed = _parse_round({**definition, "nominations": [], "past_funding": []})
+    _check_sizes(parsed)
     _milestone_days(parsed.round_id, definition)
     if session.scalar(select(SupportRoundRecord.id).where(SupportRoundRecord.round_id == parsed.round_id)):
         raise ConflictError(f"Round {parsed.round_id} is already stored. Give the new round another round_id, or "
@@ -567,10 +598,16 @@ def record_milestone(session: Session, item_id: int, kind: str, *, done_on: dt.d
             raise SupportInvalidError("The certificate_issued milestone needs the certificate: its valid_until "
                                       "(YYYY-MM-DD) and, when known, issued, issuer and version.")
         firm = session.scalar(select(Firm).where(Firm.firm_id == item.firm_id))
-        fields = {name: certificate.get(name) for name in CERTIFICATION_FIELDS if name != "code"}
-        fields = {**fields, "code": item.certification, "verified": bool(certificate.get("verified", True)),
-                  "issued": _day(certificate.get("issued")) or done_on,
-                  "valid_until": _day(certificate.get("valid_until"))}
+        unknown = sorted(set(certificate) - {"valid_until", "issued", "issuer", "version", "verified"})
+        if unknown:
+            raise SupportInvalidError(f"Unknown certificate fields {unknown}; expected valid_until, issued, issuer, "
+                                      "version, verified.")
+        fields = {name: None for name in CERTIFICATION_FIELDS}
+        fields |= {"code": item.certification, "verified": certificate.get("verified", True) is not False,
+                   "issuer": _short_text(certificate.get("issuer"), "issuer", 200),
+                   "version": _short_text(certificate.get("version"), "version", 20),
+                   "issued": _day(certificate.get("issued")) or done_on,
+                   "valid_until": _day(certificate.get("valid_until"))}
         if fields["valid_until"] <= fields["issued"]:
             raise SupportInvalidError("The certificate's valid_until must be after its issue day.")
         current = [{name: getattr(c, name) for name in CERTIFICATION_FIELDS} for c in firm.certifications]
@@ -590,11 +627,23 @@ def record_milestone(session: Session, item_id: int, kind: str, *, done_on: dt.d
     return milestone
 
 
+def _short_text(value: object, name: str, length: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > length:
+        raise SupportInvalidError(f"Expected the certificate's {name} as text of at most {length} characters, "
+                                  f"got {str(value)[:40]!r}.")
+    return value.strip() or None
+
+
 def _day(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
+        day = dt.date.fromisoformat(str(value))
+        if not dt.date(1900, 1, 1) <= day <= dt.date(2199, 12, 31):
+            raise ValueError(value)
+        return day
     except ValueError:
         raise SupportInvalidError(f"Expected a day as YYYY-MM-DD, got {value!r}.") from None
 

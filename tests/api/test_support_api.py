@@ -189,6 +189,11 @@ def test_proposal_override_decision_and_the_plan_figure(app, client, staff, prog
     item = next(i for i in report["funded_items"] if i["certification"] == "iso_9001")
     assert [m["kind"] for m in item["milestones"]] == ["contract", "consulting_done", "audit", "certificate_issued"]
     assert report["plan"]["firms_international"] == kpi_before
+    for bad in ({"valid_until": "31/12/2029"}, {"valid_until": "2029-12-31", "issuer": {"x": 1}},
+                {"valid_until": "2029-12-31", "colour": "red"}, {"issuer": "QUACERT"}):
+        answer = client.post(f"{API}/items/{item['item_id']}/milestones/certificate_issued",
+                             json={"done_on": TODAY.isoformat(), "certificate": bad}, headers=staff)
+        assert answer.status_code == 422, (bad, answer.text)
     certificate = {"valid_until": (TODAY + dt.timedelta(days=3 * 365)).isoformat(), "issuer": "QUACERT"}
     answer = client.post(f"{API}/items/{item['item_id']}/milestones/certificate_issued",
                          json={"done_on": TODAY.isoformat(), "certificate": certificate}, headers=staff)
@@ -213,6 +218,9 @@ def test_client_mistakes_answer_4xx_naming_what_to_fix(client, staff, programme)
                         (make_round(round_id="SR-X", budget_vnd=-5), "budget"),
                         (make_round(round_id="SR-X", fairness=[{"by": "district", "max_share": 2}]), "max_share"),
                         (make_round(round_id="SR-X", milestone_days={"audit": -1}), "milestone_days"),
+                        (make_round(round_id="SR-X", milestone_days={"audit": 10**9}), "milestone_days"),
+                        (make_round(round_id="S" * 70), "round_id"),
+                        (make_round(round_id="SR-X", budget_vnd=10**19), "budget"),
                         (make_round(round_id="SR-X", nominations=[{"firm_id": "F1"}]), "one by one"),
                         ([1, 2], "object")]:
         answer = client.post(f"{API}/rounds", json=body, headers=staff)
