@@ -35,10 +35,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.storage.models import ID_LENGTH, Base, UTCDateTime, _now
+from api.storage.errors import ConflictError
+from api.storage.models import ID_LENGTH, Base, Firm, UTCDateTime, _now
 
 __all__ = [
     "MILESTONES",
@@ -197,3 +201,15 @@ class SupportInspection(Base):
     satisfactory: Mapped[bool] = mapped_column(Boolean, default=True)
     by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+@event.listens_for(Firm, "before_delete")
+def _keep_support_history(_mapper, connection, firm: Firm) -> None:
+    """A firm nominated or funded keeps its record (the programme's history, RESTRICT in the
+    database): deleting it is refused as a conflict, named, before the database refuses it."""
+    nominations = connection.scalar(select(func.count()).select_from(SupportNomination)
+                                    .where(SupportNomination.firm_id == firm.firm_id))
+    if nominations:
+        raise ConflictError(f"Firm {firm.firm_id} has {nominations} support programme nomination(s); deleting it "
+                            "would erase the programme's history. Keep the firm and correct its profile with "
+                            "PATCH instead.")

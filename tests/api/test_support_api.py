@@ -85,6 +85,10 @@ def test_an_association_sees_and_edits_only_its_own_nominations(client, staff, a
     assert changed.status_code == 200 and changed.json()["justification"] == "Cung ứng cho Canon"
     # staff and analysts see all
     assert client.get(f"{API}/rounds/SR-T/nominations", headers=analyst).json()["count"] == 2
+    # a nominated firm keeps its record
+    refused = client.delete("/api/v1/firms/F1", headers=staff)
+    assert refused.status_code == 409 and "support programme" in refused.json()["detail"]
+    assert client.get("/api/v1/firms/F1", headers=staff).status_code == 200
     # an association key opens nothing outside /support
     for path in ("/api/v1/firms", "/api/v1/needs", "/api/v1/kpi", "/api/v1/firms/F1"):
         answer = client.get(path, headers=hansiba)
