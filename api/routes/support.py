@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
@@ -67,6 +67,8 @@ RoundIdPath = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, patter
                                   description="The round's own ID, e.g. SR-2026-1", examples=["SR-2026-1"])]
 NominationIdPath = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
                                        description="The nomination's ID in its round, e.g. NOM-0001")]
+AsOfQuery = Annotated[dt.date | None, Query(description="Day of the figures (default today in Hanoi)",
+                                            ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31))]
 ItemIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="A funded item's number (the round report lists them)")]
 
 _ERRORS = {
@@ -337,7 +339,7 @@ def record_inspection(item_id: ItemIdPath, body: InspectionCreate, session: Sess
 
 @router.get("/rounds/{round_id}/report", responses=_ERRORS)
 def round_report(round_id: RoundIdPath, session: SessionDep, principal: SupportPrincipal,
-                 as_of: dt.date | None = None) -> dict:
+                 as_of: AsOfQuery = None) -> dict:
     """The round's report: spending, decisions and overrides, funded items with milestones (overdue
     flagged) and inspections, what it contributed, and the plan's figures (staff, analysts)."""
     _only(principal, "staff", "analyst")
@@ -345,7 +347,7 @@ def round_report(round_id: RoundIdPath, session: SessionDep, principal: SupportP
 
 
 @router.get("/plan", responses=_ERRORS)
-def plan(session: SessionDep, principal: SupportPrincipal, as_of: dt.date | None = None) -> dict:
+def plan(session: SessionDep, principal: SupportPrincipal, as_of: AsOfQuery = None) -> dict:
     """Firms in the field against 900 and meeting international standards against 400, by sector
     and district, by the KPI's rule (staff, analysts)."""
     _only(principal, "staff", "analyst")

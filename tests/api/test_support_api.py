@@ -239,3 +239,6 @@ def test_client_mistakes_answer_4xx_naming_what_to_fix(client, staff, programme)
     assert client.post(f"{API}/items/1/milestones/lunch", json={"done_on": TODAY.isoformat()},
                        headers=staff).status_code == 422
     assert client.get(f"{API}/rounds", headers={}).status_code == 401
+    assert client.get(f"{API}/plan", params={"as_of": "9999-12-31"}, headers=staff).status_code == 422
+    plan = client.get(f"{API}/plan", params={"as_of": "2199-12-31"}, headers=staff)
+    assert plan.status_code == 200 and plan.json()["firms_total"] == 4
