@@ -4,8 +4,8 @@ Hidden affinity of a (need, firm) pair (documented here and in ``data/demo/truth
 because learning and evaluation are meant to rediscover it, never to read it):
 
 ``affinity = 2.0 * process_coverage + 0.8 * material_coverage + 0.5 * sector_match
-+ 0.4 * preferred_certification_share + 0.8 * exp(-km / buyer_km_scale)
-+ buyer_home_weight * (0.6 * same_country + 0.6 * speaks_buyer_language)
++ 0.4 * preferred_certification_share + 1.6 * exp(-km / buyer_km_scale)
++ buyer_home_weight * (1.0 * same_country + 1.0 * speaks_buyer_language)
 + 0.4 * capacity_fit + N(0, 0.3)``
 
 * ``process_coverage``: share of the need's processes among the firm's *true* processes
@@ -23,7 +23,7 @@ because learning and evaluation are meant to rediscover it, never to read it):
   times a buyer's own factor between 0.7 and 1.3.
 
 Each pair is suggested, then passes each later step (contacted, meeting, sample, audit,
-order) with probability ``sigmoid(3 * (affinity - threshold_step) + 1.5 * responsiveness)``,
+order) with probability ``sigmoid(3 * (affinity - threshold_step) + 3 * responsiveness)``,
 where ``responsiveness`` is a firm's latent trait (standard normal) that counts only for
 ``contacted`` and ``meeting`` (does it reply, does it keep meetings): it shows nowhere but in
 the firm's past outcomes. A pair that stops is rejected with the reason its facts give: no
@@ -227,6 +227,16 @@ _HOME_WEIGHT: dict[str, float] = {"JP": 1.0, "KR": 0.9}  # the others: 0.3
 _KM_SCALES: tuple[tuple[float, float], ...] = ((8.0, 0.35), (25.0, 0.4), (80.0, 0.25))
 # Steps where a firm's responsiveness counts: replying, then keeping the meeting.
 _RESPONSIVE_STEPS = ("contacted", "meeting")
+# How much the hidden behaviours weigh (see the module docstring). At 1.5 for responsiveness,
+# 0.8 for distance and 0.6 + 0.6 for home country and language, a ranking from the hidden
+# truth itself re-ordered the matcher's top 50 no better without them than with them (NDCG@10
+# 0.260 against 0.253, the matcher 0.205): the market had nothing beyond the matcher's signals
+# for a model to learn. Now an unresponsive firm (one standard deviation down) rarely replies,
+# a buyer's own reach and its home-network taste weigh as much as a material match or more.
+RESPONSIVENESS_WEIGHT = 3.0
+DISTANCE_WEIGHT = 1.6
+HOME_COUNTRY_WEIGHT = 1.0
+HOME_LANGUAGE_WEIGHT = 1.0
 NO_REPLY_REASON = "doanh nghiệp không phản hồi / no response from firm"
 
 
@@ -309,8 +319,9 @@ def _affinity(facts: dict[str, float], noise: float) -> float:
         + 0.8 * facts["material_coverage"]
         + 0.5 * facts["sector_match"]
         + 0.4 * facts["preferred_share"]
-        + 0.8 * math.exp(-facts["km"] / facts["km_scale"])
-        + facts["home_weight"] * (0.6 * facts["same_country"] + 0.6 * facts["speaks_language"])
+        + DISTANCE_WEIGHT * math.exp(-facts["km"] / facts["km_scale"])
+        + facts["home_weight"] * (HOME_COUNTRY_WEIGHT * facts["same_country"]
+                                  + HOME_LANGUAGE_WEIGHT * facts["speaks_language"])
         + 0.4 * facts["capacity_fit"]
         + noise
     )
@@ -393,7 +404,7 @@ def draw_outcomes(
                 elif step == "order" and orders >= 2:
                     reason = "bên mua đã chọn nhà cung cấp khác / buyer chose another supplier"
                 elif rng.random() > 1 / (1 + math.exp(-3 * (score - STEP_THRESHOLDS[step])
-                                                     - 1.5 * eager * (step in _RESPONSIVE_STEPS))):  # fmt: skip
+                                                     - RESPONSIVENESS_WEIGHT * eager * (step in _RESPONSIVE_STEPS))):  # fmt: skip
                     reason = _rejection_reason(final, facts, eager, rng)
                 if reason is not None:
                     trail.append(("rejected", reason, at, _pick(rng, STAFF)))

@@ -217,6 +217,23 @@ def test_affinity_is_real(data):
     assert 0.03 < (pairs["final_status"] == "order").mean() < 0.3
 
 
+def test_the_hidden_behaviours_show_in_the_outcomes(data):
+    # What the matcher cannot see must move outcomes enough for a model to learn it (with the
+    # weights before 2026-11-30 the reach and the responsiveness checks failed).
+    pairs = data.pair_truth
+    replied = pairs["final_status"].ne("suggested") & ~(
+        pairs["final_status"].eq("rejected") & pairs["reason"].str.contains("no response"))
+    assert replied[pairs["responsiveness"] < -1].mean() < 0.45
+    assert replied[pairs["responsiveness"] > 1].mean() > 0.9
+    met = pairs["final_status"].isin(["meeting", "sample", "audit", "order"])
+    short_reach = pairs["km_scale"] <= 25.0
+    near, far = short_reach & (pairs["km"] < 12), short_reach & (pairs["km"] > 30)
+    assert met[near].mean() > met[far].mean() + 0.04
+    home = pairs["same_country"] & pairs["speaks_language"]
+    keen = pairs["home_weight"] > 0.7
+    assert met[home & keen].mean() > met[~home & keen].mean() + 0.1
+
+
 def test_needs_spread_and_status(data):
     needs = data.needs
     created = pd.to_datetime(needs["created"])
