@@ -31,7 +31,14 @@ from sklearn.utils.validation import check_is_fitted
 from matching.evaluation import relevance_from_outcomes
 from matching.matcher import SupplierMatcher
 from matching.rerank.exceptions import RerankError
-from matching.rerank.pairs import BUYER_HISTORY_COLUMNS, BuyerHistory, FirmHistory, need_dates, pair_features
+from matching.rerank.pairs import (
+    BUYER_HISTORY_COLUMNS,
+    DEFAULT_PRIORS,
+    BuyerHistory,
+    FirmHistory,
+    need_dates,
+    pair_features,
+)
 
 __all__ = ["OutcomeReranker", "training_pairs", "need_buyers", "evaluate_reranker", "RerankEvaluation"]
 
@@ -136,6 +143,9 @@ class OutcomeReranker(BaseEstimator):
         Buyer countries with their own category (seen in training).
     history_ : FirmHistory
         The outcomes given to ``fit``, counted per firm before each need's date.
+    history_priors_ : dict
+        The market rates of those outcomes (reply, no reply, meetings kept) that a firm's
+        shares are pulled toward, in training and whatever history :meth:`rerank` is given.
     buyer_history_ : BuyerHistory or None
         The same outcomes per buyer (None when ``buyer_history=False``, or a version saved
         before buyer features existed).
@@ -180,6 +190,7 @@ class OutcomeReranker(BaseEstimator):
         state.setdefault("unlabelled_weight", 1.0)
         if "model_" in state:
             state.setdefault("buyer_history_", None)
+            state.setdefault("history_priors_", dict(DEFAULT_PRIORS))
         super().__setstate__(state)
 
     def fit(self, X: pd.DataFrame, y: object = None, *, outcomes: pd.DataFrame | None = None,
@@ -236,6 +247,7 @@ class OutcomeReranker(BaseEstimator):
             categorical_features=categorical, random_state=self.random_state,
         ).fit(pairs[self.feature_names_].to_numpy(dtype=float), pairs["relevance"].to_numpy(), sample_weight=weight)
         self.history_ = FirmHistory(outcomes)
+        self.history_priors_ = dict(self.history_.priors)
         self.buyer_history_ = BuyerHistory(outcomes, need_buyers(needs)) if self.buyer_history else None
         self.buyers_ = None if buyers is None else buyers.copy()
         times = pd.to_datetime(outcomes["at"], errors="coerce")
@@ -325,7 +337,8 @@ class OutcomeReranker(BaseEstimator):
                   buyer_history: BuyerHistory | None) -> pd.DataFrame:
         features = pair_features(ranked, needs, matcher.profiles_, matcher.weights_, buyers, history,
                                  need_dates(needs), self.countries_,
-                                 (buyer_history or BuyerHistory(None, None)) if self.uses_buyer_history else None)
+                                 (buyer_history or BuyerHistory(None, None)) if self.uses_buyer_history else None,
+                                 history_priors=self.history_priors_)
         missing = [name for name in self.feature_names_ if name not in features.columns]
         if missing:
             raise RerankError(f"Expected the features the model was trained on, got none for {missing}: the matcher "

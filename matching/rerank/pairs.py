@@ -16,7 +16,9 @@ handle it):
   not replying, and the shares of suggestions that reached a meeting or were rejected.
   An event at or after the date is never counted (:class:`FirmHistory`), so a feature
   computed for a training pair cannot see its own outcome or any later one. The shares it
-  replied to and was rejected for not replying to stand for its responsiveness;
+  replied to and was rejected for not replying to, and the share of its contacts that became
+  meetings, stand for its responsiveness; each is pulled toward the market's rate in the
+  training outcomes (:attr:`FirmHistory.priors`, kept by the re-ranker for the service);
 - optionally, the **buyer's own pairs strictly before the date** (``buyer_*``,
   :class:`BuyerHistory`): how far the firms it met were (its revealed reach) and the
   candidate's distance relative to it, and how much it favoured firms of its language or
@@ -41,6 +43,7 @@ __all__ = [
     "COUNTRY_LANGUAGE",
     "DISTANCE_BANDS_KM",
     "HISTORY_COLUMNS",
+    "DEFAULT_PRIORS",
     "BUYER_HISTORY_COLUMNS",
     "BuyerHistory",
     "FirmHistory",
@@ -64,7 +67,12 @@ _STATUS_COUNTS = {  # history column -> statuses counted
 }
 _NO_REPLY_WORDS = ("no response", "không phản hồi", "no reply")
 HISTORY_COLUMNS: tuple[str, ...] = (*_STATUS_COUNTS, "hist_no_reply", "hist_meeting_share", "hist_rejection_share",
-                                    "hist_reply_share", "hist_no_reply_share")
+                                    "hist_reply_share", "hist_no_reply_share", "hist_kept_share")
+# Market rates the shares are pulled toward when no outcomes say otherwise, and the ones of
+# versions trained before the rates were estimated from their training outcomes.
+DEFAULT_PRIORS: Mapping[str, float] = {"reply": 0.8, "no_reply": 0.15, "kept": 0.5}
+# How many pseudo-suggestions at the market's rate a firm's own shares start from.
+PRIOR_STRENGTH = 1.0
 # A pair "progressed" when the buyer met the firm or went further: the buyer's own revealed choice.
 _PROGRESSED = ("meeting", "sample", "audit", "order")
 BUYER_HISTORY_COLUMNS: tuple[str, ...] = (
@@ -90,6 +98,15 @@ class FirmHistory:
         Event log ``need_id, firm_id, status, at`` (optional ``reason``): only what is
         known at fitting time (the training outcomes).
 
+    Attributes
+    ----------
+    priors : dict
+        The market's rates in ``outcomes`` (``reply``: contacted per suggestion,
+        ``no_reply``: rejections for no reply per suggestion, ``kept``: meetings per
+        contact), which a firm's own shares are pulled toward (:data:`DEFAULT_PRIORS`
+        without outcomes). A re-ranker passes the rates of its training outcomes to
+        :meth:`counts`, so the service computes the shares of training.
+
     Examples
     --------
     >>> log = pd.DataFrame({"need_id": ["N1", "N2"], "firm_id": ["F1", "F1"],
@@ -102,6 +119,7 @@ class FirmHistory:
 
     def __init__(self, outcomes: pd.DataFrame | None) -> None:
         self._times: dict[str, dict[str, np.ndarray]] = {}
+        self.priors: dict[str, float] = dict(DEFAULT_PRIORS)
         if outcomes is None or outcomes.empty:
             return
         events = pd.DataFrame({
@@ -115,16 +133,26 @@ class FirmHistory:
         for column, statuses in _STATUS_COUNTS.items():
             self._index(column, events[events["status"].isin(statuses).to_numpy()])
         self._index("hist_no_reply", events[(events["status"] == "rejected").to_numpy() & no_reply])
+        totals = {column: sum(len(times) for times in self._times[column].values()) for column in self._times}
+        if totals["hist_suggested"] > 0:
+            self.priors["reply"] = totals["hist_contacted"] / totals["hist_suggested"]
+            self.priors["no_reply"] = totals["hist_no_reply"] / totals["hist_suggested"]
+        if totals["hist_contacted"] > 0:
+            self.priors["kept"] = totals["hist_meetings"] / totals["hist_contacted"]
 
     def _index(self, column: str, events: pd.DataFrame) -> None:
         self._times[column] = {firm: np.sort(group["at"].to_numpy())
                                for firm, group in events.groupby("firm_id", sort=False)}
 
-    def counts(self, firm_ids: Sequence[str], before_ns: Sequence[int]) -> dict[str, np.ndarray]:
+    def counts(self, firm_ids: Sequence[str], before_ns: Sequence[int],
+               priors: Mapping[str, float] | None = None) -> dict[str, np.ndarray]:
         """Per pair, the firm's counts of events strictly before ``before_ns`` (ns UTC).
 
+        ``priors`` (default :attr:`priors`): the market rates the shares are pulled toward.
         Returns a dict of :data:`HISTORY_COLUMNS` -> array of len(firm_ids).
         """
+        # getattr: a FirmHistory pickled before the rates were estimated has none.
+        rates = {**DEFAULT_PRIORS, **(getattr(self, "priors", DEFAULT_PRIORS) if priors is None else priors)}
         before = np.asarray(before_ns, dtype=np.int64)
         out: dict[str, np.ndarray] = {}
         for column in (*_STATUS_COUNTS, "hist_no_reply"):
@@ -137,12 +165,16 @@ class FirmHistory:
         out["hist_meeting_share"] = out["hist_meetings"] / shown
         out["hist_rejection_share"] = out["hist_rejections"] / shown
         # Responsiveness as an analyst would estimate it: of the firm's suggestions so far, the
-        # share it replied to (contacted) and the share rejected for no reply, each pulled
-        # toward the market's typical rate by one pseudo-suggestion so one event is not 0 or 1.
-        # Unknown (NaN) for a firm never suggested: the cold-start firm is not "average".
+        # share it replied to (contacted) and the share rejected for no reply, and of its
+        # contacts the share that became a meeting (meetings kept), each pulled toward the
+        # market's rate by PRIOR_STRENGTH pseudo-events so one event is not 0 or 1. Unknown
+        # (NaN) for a firm never suggested: the cold-start firm is not "average".
         known = np.where(out["hist_suggested"] > 0, 1.0, np.nan)
-        out["hist_reply_share"] = known * (out["hist_contacted"] + 0.8) / (out["hist_suggested"] + 1.0)
-        out["hist_no_reply_share"] = known * (out["hist_no_reply"] + 0.15) / (out["hist_suggested"] + 1.0)
+        pseudo = PRIOR_STRENGTH
+        out["hist_reply_share"] = known * (out["hist_contacted"] + pseudo * rates["reply"]) / (out["hist_suggested"] + pseudo)
+        out["hist_no_reply_share"] = known * (out["hist_no_reply"] + pseudo * rates["no_reply"]) / (
+            out["hist_suggested"] + pseudo)
+        out["hist_kept_share"] = known * (out["hist_meetings"] + pseudo * rates["kept"]) / (out["hist_contacted"] + pseudo)
         return out
 
 
@@ -300,6 +332,7 @@ def pair_features(
     dates: pd.Series,
     countries: Sequence[str],
     buyer_history: BuyerHistory | None = None,
+    history_priors: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """The feature table of ranked pairs, one row per row of ``ranked``.
 
@@ -326,6 +359,9 @@ def pair_features(
         this candidate's distance relative to it, its taste for home-language or
         home-market firms), each as of the need's date. None: those columns are left out
         (a version trained without them ranks as before).
+    history_priors : dict, optional
+        The market rates the firm's shares are pulled toward (default: ``history.priors``);
+        a re-ranker passes those of its training outcomes.
 
     Returns
     -------
@@ -378,7 +414,7 @@ def pair_features(
     out["buyer_country_code"] = np.array([codes.get(c, len(codes)) for c in country], dtype=float)
 
     before = dates.reindex(need_ids, fill_value=np.iinfo(np.int64).max).to_numpy(dtype=np.int64)
-    out.update(history.counts(firm_ids, before))
+    out.update(history.counts(firm_ids, before, history_priors))
     if buyer_history is not None:
         home = np.maximum(out["exports_to_buyer_country"], out["speaks_buyer_language"])
 

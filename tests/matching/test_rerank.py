@@ -199,10 +199,19 @@ def test_firm_responsiveness_counts_no_reply_rejections_before_the_date():
                                                           pd.Timestamp("2025-04-01", tz="UTC").value])
     assert counts["hist_no_reply"].tolist() == [1, 1, 0]
     assert counts["hist_rejections"].tolist() == [2, 2, 0]
-    # Shares pulled toward the market's rate by one pseudo-suggestion; unknown without history.
-    assert counts["hist_no_reply_share"][0] == pytest.approx(1.15 / 3)
-    assert counts["hist_reply_share"][1] == pytest.approx(1.8 / 4)
+    # The market's rates are those of the log: 1 reply, 1 no-reply rejection per 3 suggestions,
+    # no meeting for its 1 contact; shares are pulled toward them by one pseudo-event each.
+    assert FirmHistory(log).priors == pytest.approx({"reply": 1 / 3, "no_reply": 1 / 3, "kept": 0.0})
+    assert counts["hist_no_reply_share"][0] == pytest.approx((1 + 1 / 3) / 3)
+    assert counts["hist_reply_share"][1] == pytest.approx((1 + 1 / 3) / 4)
+    assert counts["hist_kept_share"][1] == pytest.approx(0 / 2)
+    # Unknown without history: a cold-start firm is not "average".
     assert np.isnan(counts["hist_reply_share"][2]) and np.isnan(counts["hist_no_reply_share"][2])
+    # Rates given (a version's training rates) replace the log's own.
+    given = FirmHistory(log).counts(["F1"], [pd.Timestamp("2025-04-01", tz="UTC").value],
+                                    priors={"reply": 0.8, "no_reply": 0.15, "kept": 0.5})
+    assert given["hist_reply_share"][0] == pytest.approx(1.8 / 4)
+    assert given["hist_kept_share"][0] == pytest.approx(0.5 / 2)
 
 
 def test_ranking_uses_only_the_outcomes_given_to_fit(market, fitted):
@@ -241,6 +250,24 @@ def test_rerank_of_the_service_computes_the_features_of_training(market, fitted)
     pd.testing.assert_frame_equal(served, expected)
 
 
+def test_the_service_pulls_shares_toward_the_training_rates_not_its_own(market, fitted):
+    # The database holds more outcomes than training saw, with rates of their own; the firm's
+    # shares must still be pulled toward the rates of training, as when the model learnt them.
+    _, needs, outcomes = market
+    late = needs.tail(4)
+    ranked, _ = fitted.features(late, k=10)
+    everything = FirmHistory(outcomes)
+    assert everything.priors["no_reply"] != pytest.approx(fitted.history_priors_["no_reply"])
+    served = fitted._features(ranked, late, fitted.matcher_, BUYERS, everything, fitted.buyer_history_)
+    firms, dates = ranked["firm_id"].astype(str), need_dates(late).reindex(ranked["need_id"]).to_numpy()
+    trained = everything.counts(firms, dates, priors=fitted.history_priors_)
+    own = everything.counts(firms, dates)
+    for name in ("hist_no_reply_share", "hist_kept_share"):
+        if name in served.columns:
+            np.testing.assert_allclose(served[name], trained[name])
+    assert not np.allclose(served["hist_no_reply_share"], own["hist_no_reply_share"], equal_nan=True)
+
+
 def test_a_version_with_buyer_features_refuses_to_rank_without_the_buyers_history(market, fitted):
     # Ranking it with the buyer columns unknown would be a quietly different model: the
     # service falls back to the matcher on this error (a RerankError) instead.
@@ -256,12 +283,16 @@ def test_a_version_saved_before_buyer_features_still_loads_and_ranks(tmp_path, m
     profiles, needs, outcomes = market
     old = small_reranker(buyer_history=False).fit(profiles, outcomes=outcomes, buyers=BUYERS, needs=needs)
     assert not any(name in BUYER_HISTORY_COLUMNS for name in old.feature_names_)
+    # Its shares were pulled toward the fixed rates of that code.
+    old.history_priors_ = {"reply": 0.8, "no_reply": 0.15, "kept": 0.5}
     expected = old.rank(needs.tail(3), k=5)
-    for name in ("buyer_history", "unlabelled_weight", "buyer_history_"):
+    for name in ("buyer_history", "unlabelled_weight", "buyer_history_", "history_priors_"):
         del old.__dict__[name]
+    del old.history_.__dict__["priors"]
     store = ModelStore(tmp_path)
     loaded = store.load(store.save(old, {}))
     assert (loaded.buyer_history, loaded.unlabelled_weight, loaded.buyer_history_) == (False, 1.0, None)
+    assert loaded.history_priors_ == {"reply": 0.8, "no_reply": 0.15, "kept": 0.5}
     pd.testing.assert_frame_equal(loaded.rank(needs.tail(3), k=5), expected)
     ranked, _ = loaded.features(needs.tail(3), k=5)
     # The service passes no buyer history to an old version: it ranks as it always did.
