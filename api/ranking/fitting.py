@@ -161,6 +161,16 @@ def outcomes_frame(session: Session) -> pd.DataFrame:
     return table
 
 
+def outcome_need_buyers(session: Session) -> pd.Series:
+    """``need_id -> buyer_id`` of the needs with recorded outcomes: with
+    :func:`outcomes_frame`, the buyers' history of a re-ranker trained with it
+    (:class:`matching.rerank.BuyerHistory`), counted strictly before each need's date."""
+    rows = session.execute(
+        select(Need.need_id, Need.buyer_id).where(Need.need_id.in_(select(Outcome.need_id).distinct()))
+    ).all()  # fmt: skip
+    return pd.Series([buyer for _, buyer in rows], index=[need for need, _ in rows], dtype=object)
+
+
 def _certificates(firm: Firm) -> tuple[Certification, ...]:
     """The firm's stored certificates, all of them (renewals too): the matcher applies the one
     validity rule to them, with each code's validity years and superseded versions."""

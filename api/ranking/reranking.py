@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from matching.rerank import FirmHistory, ModelStore, OutcomeReranker
+from matching.rerank import BuyerHistory, FirmHistory, ModelStore, OutcomeReranker
 from matching.rerank.versions import METADATA_FILE, MODEL_FILE
 
 __all__ = ["ActiveModel", "ActiveReranker", "LoadedModel", "reranked_model_version"]
@@ -55,11 +55,15 @@ class ActiveReranker:
     model : OutcomeReranker
     history : FirmHistory
         The database's outcome events; each pair counts only those before its need's date.
+    buyer_history : BuyerHistory or None
+        The same events per buyer, for a version trained with buyer features (None: the
+        version does not read them).
     """
 
     version: str
     model: OutcomeReranker
     history: FirmHistory
+    buyer_history: BuyerHistory | None = None
 
 
 def reranked_model_version(matcher_version: str, version: str) -> str:

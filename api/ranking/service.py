@@ -35,6 +35,7 @@ from api.ranking.fitting import (
     data_version,
     fit_matcher,
     needs_version,
+    outcome_need_buyers,
     outcomes_frame,
     outcomes_version,
     parse_stored_need,
@@ -45,7 +46,7 @@ from api.storage.models import Firm, Need
 from api.storage.session import READ_ONLY
 from features.exceptions import CnhtError
 from matching import NeedQuery, parse_need
-from matching.rerank import FirmHistory, RerankError
+from matching.rerank import BuyerHistory, FirmHistory, RerankError
 
 __all__ = [
     "MatcherCache",
@@ -123,7 +124,7 @@ class MatcherCache:
         self.wait_seconds = wait_seconds
         self.models_folder = models_folder
         self._active_model = None if models_folder is None else ActiveModel(models_folder)
-        self._history: tuple[str, FirmHistory] | None = None
+        self._history: tuple[tuple[str, bool], FirmHistory, BuyerHistory | None] | None = None
         self._slots = threading.BoundedSemaphore(slots)
         self._lock = threading.Lock()
         self._fitted: FittedMatcher | None = None
@@ -247,12 +248,17 @@ class MatcherCache:
         loaded = self._active_model.get()
         if loaded is None:
             return None
-        version = outcomes_version(session)
+        # The buyers' history too when the version reads it (trained with --buyer-history):
+        # the same outcomes, each need's buyer from the database.
+        key = (outcomes_version(session), loaded.model.uses_buyer_history)
         cached = self._history
-        if cached is None or cached[0] != version:
-            cached = (version, FirmHistory(outcomes_frame(session)))
+        if cached is None or cached[0] != key:
+            outcomes = outcomes_frame(session)
+            buyer_history = BuyerHistory(outcomes, outcome_need_buyers(session)) if key[1] else None
+            cached = (key, FirmHistory(outcomes), buyer_history)
             self._history = cached
-        return ActiveReranker(version=loaded.version, model=loaded.model, history=cached[1])
+        return ActiveReranker(version=loaded.version, model=loaded.model, history=cached[1],
+                              buyer_history=cached[2])
 
 
 
@@ -314,7 +320,8 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
             candidates = matcher.rank(query, k=max(int(model.n_candidates), k))
             try:
                 rows = model.rerank(candidates, _need_table(query), matcher=matcher, buyers=fitted.buyers,
-                                    history=reranker.history, k=k).to_dict("records")
+                                    history=reranker.history, buyer_history=reranker.buyer_history,
+                                    k=k).to_dict("records")
             except RerankError as exc:  # a version that does not fit this matcher: never a failed shortlist
                 logger.warning("event=rerank_fallback version=%s need_id=%s error=%s Ranked with the "
                                "hand-weighted matcher.", reranker.version, query.need_id, exc)  # fmt: skip

@@ -127,9 +127,9 @@ class OutcomeReranker(BaseEstimator):
     buyer_history : bool, default False
         Learn from the buyers' own earlier pairs too (:class:`BuyerHistory`: the distances
         of the firms each buyer met, its taste for firms of its language or market). Such
-        a version ranks in the service only when it is given the buyers' history
-        (:meth:`rerank` ``buyer_history=``); off by default as it did not beat the
-        firm-history features on the demo data (README, "Learning from outcomes").
+        a version needs the buyers' history to rank (:meth:`rerank` ``buyer_history=``,
+        which the service builds from its database); off by default as it did worse on a
+        validation period of the demo data (README, "Learning from outcomes").
     unlabelled_weight : float, default 1.0
         Sample weight of a candidate never suggested (relevance 0 by convention, but
         unknown) against 1 for a pair with a recorded outcome; 0 trains on recorded pairs only.

@@ -201,11 +201,11 @@ def test_a_version_that_does_not_fit_the_matcher_falls_back_with_a_warning(clien
                for r in caplog.records)
 
 
-def test_a_version_with_buyer_features_falls_back_until_the_service_passes_buyer_history(
-        client, seeded, store, caplog):
-    # The service builds the firms' history from the database, not yet the buyers': a version
-    # trained with buyer features would rank with those columns unknown, a quietly different
-    # model, so it is refused (warning naming buyer_history) and the matcher's order is kept.
+def test_a_version_with_buyer_features_ranks_with_the_buyers_history_of_the_database(
+        app, client, seeded, store, caplog):
+    # A version trained with --buyer-history reads each buyer's earlier pairs: the service
+    # builds them from the database's outcomes and needs, so it re-ranks (no fallback) and a
+    # recorded shortlist becomes the buyer's history for its later needs.
     models, _ = store
     need = make_need()
     needs = pd.DataFrame([{**need, "need_id": f"T-{i}", "created": f"2025-0{1 + i}-01"} for i in range(6)])
@@ -218,10 +218,18 @@ def test_a_version_with_buyer_features_falls_back_until_the_service_passes_buyer
     with_buyers = OutcomeReranker(n_candidates=10, max_iter=30, learning_rate=0.3, min_samples_leaf=2,
                                   buyer_history=True).fit(_firms_table(), outcomes=outcomes, buyers=buyers, needs=needs)
     assert with_buyers.uses_buyer_history
-    plain = _shortlist(client, seeded)
-    models.activate(models.save(with_buyers, {"kind": "outcome_reranker"}))
-    with caplog.at_level(logging.WARNING, logger="api.ranking.service"):
-        fallback = _shortlist(client, seeded)
-    assert fallback["model_version"] == plain["model_version"] and _order(fallback) == _order(plain)
-    assert any("event=rerank_fallback" in r.getMessage() and "buyer_history=" in r.getMessage()
-               for r in caplog.records)
+    version = models.save(with_buyers, {"kind": "outcome_reranker"})
+    models.activate(version)
+    with caplog.at_level(logging.WARNING):
+        body = _shortlist(client, seeded)
+    assert body["model_version"].endswith(f"+rerank:{version}")
+    assert all(e["rerank_score"] is not None for e in body["data"])
+    assert not any("event=rerank_fallback" in r.getMessage() for r in caplog.records)
+    with transaction(app.state.sessionmaker) as session:
+        active = app.state.ranking.reranker(session)
+    assert active is not None and active.buyer_history is not None
+    later = pd.Timestamp("2100-01-01", tz="UTC").value
+    # The shortlist just recorded N-0001's pairs as 'suggested': B001's history for a later need.
+    shown, progressed = active.buyer_history.pairs("B001", later)
+    assert sorted(shown) == sorted(_order(body)) and progressed == []
+    assert active.buyer_history.pairs("B001", pd.Timestamp("2020-01-01", tz="UTC").value) == ([], [])

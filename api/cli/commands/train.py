@@ -67,7 +67,7 @@ def train_command(
     split_date: Annotated[str | None, typer.Option("--split-date", help="Học trước ngày này / Train on outcomes before this date (dd/mm/yyyy or yyyy-mm-dd), test after. Default: the last 25% of pairs are tested.")] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Độ dài danh sách / Length of each shortlist for the metrics.")] = 10,
     candidates: Annotated[int, typer.Option("--candidates", min=1, max=500, help="Số ứng viên / The matcher's top N re-ranked per need.")] = 50,
-    buyer_history: Annotated[bool, typer.Option("--buyer-history/--no-buyer-history", help="Lịch sử bên mua / Also learn from each buyer's earlier outcomes (its reach, its taste for firms of its language or market). Off by default: it did not help on the demo data, and the service does not pass it yet (such a version falls back to the matcher).")] = False,
+    buyer_history: Annotated[bool, typer.Option("--buyer-history/--no-buyer-history", help="Lịch sử bên mua / Also learn from each buyer's earlier outcomes (its reach, its taste for firms of its language or market). Off by default: it did not help on a validation period of the demo data. The service passes the buyers' history from the database to such a version.")] = False,
     activate: Annotated[bool, typer.Option("--activate/--no-activate", help="Kích hoạt nếu tốt hơn / Make the new version active when it beats the hand-weighted matcher on NDCG@k (default), or never.")] = True,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Thư mục mô hình / Models folder (default CNHT_MODELS_DIR, or models/ beside the database).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In JSON / Print the result as JSON.")] = False,
