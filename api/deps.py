@@ -134,7 +134,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_staff(principal: PrincipalDep) -> Principal:
+async def require_staff(principal: PrincipalDep) -> Principal:
     """Staff only (403 for analysts and firms)."""
     if principal.role != "staff":
         raise PermissionDeniedError(
@@ -144,7 +144,7 @@ def require_staff(principal: PrincipalDep) -> Principal:
     return principal
 
 
-def require_reader(principal: PrincipalDep) -> Principal:
+async def require_reader(principal: PrincipalDep) -> Principal:
     """Staff and analysts (403 for firm keys)."""
     if principal.role not in ("staff", "analyst"):
         raise PermissionDeniedError(
@@ -153,6 +153,9 @@ def require_reader(principal: PrincipalDep) -> Principal:
     return principal
 
 
+# The checks that read nothing are coroutines: FastAPI runs a plain function dependency in a
+# worker thread, and each such hop costs the event loop a turn (and the interpreter's lock)
+# that /health and every other request wait behind under load.
 StaffDep = Annotated[Principal, Depends(require_staff)]
 ReaderDep = Annotated[Principal, Depends(require_reader)]
 
@@ -163,7 +166,7 @@ class InvalidParameterError(ServiceError):
     status_code = 422
 
 
-def reject_nul_characters(request: Request) -> None:
+async def reject_nul_characters(request: Request) -> None:
     """422 for query or path parameters containing NUL (PostgreSQL text cannot hold it)."""
     params = list(request.query_params.multi_items()) + list(request.path_params.items())
     for name, value in params:
@@ -192,7 +195,7 @@ def reading(session: Session) -> Iterator[Session]:
         session.rollback()  # only read; ends the read-only transaction
 
 
-def get_ranking(request: Request) -> MatcherCache:
+async def get_ranking(request: Request) -> MatcherCache:
     """The service's :class:`MatcherCache` (``app.state.ranking``, made by ``create_app``)."""
     return request.app.state.ranking
 
