@@ -1088,7 +1088,8 @@ class Completeness(Component):
         return firms.completeness[rows]  # cleaned to [0, 1] at fit
 
     def reasons(self, firms: FirmArrays, query: QueryContext, row: int) -> list[Reason]:
-        share = float(np.nan_to_num(firms.completeness[row]))
+        share = float(firms.completeness[row])  # cleaned to [0, 1] at fit
+        share = 0.0 if math.isnan(share) else share
         if share < 0.5:
             return [Reason(self.name, f"hồ sơ mới đủ {share:.0%}", f"profile only {share:.0%} complete",
                            positive=False)]
