@@ -79,7 +79,8 @@ def train_command(
     furthest stage each pair reached (order 4, audit 3, sample 2, meeting 1, others and
     rejected 0) from the component values, pair facts (buyer country and the firm's
     export markets and languages, distance band, size, sector) and the firm's outcome
-    history before the need's date (counts, reply and no-reply shares; with
+    history before the need's date (counts; reply, no-reply and meetings-kept shares pulled
+    toward the training period's market rates; with
     --buyer-history also the buyer's own earlier outcomes). Then compares it, on the needs after the split, with
     the hand-weighted matcher and the baselines (the metrics of `cnht eval`, all test
     needs and cold-start firms) and writes a version (model file + JSON metadata with its
