@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import logging
 import re
 import tempfile
@@ -27,18 +28,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.auth import Principal
 from api.deps import SessionDep
 from api.ranking import RankingError, needs_version, parse_stored_need
 from api.routes.events import _schedule_public, schedule_event
-from api.schemas_events import TIME_LIMIT_MAX_SECONDS, EventScheduleRequest
+from api.routes.imports import _read_upload
+from api.schemas_events import TIME_LIMIT_MAX_SECONDS, EventCreate, EventScheduleRequest
 from api.storage import events as store
 from api.storage.models import Buyer, Need
 from api.web.jobs import run_in_background
+from api.web.portal import _validation_message
 from api.web.routes import (
     UserDep,
     _commit_before_redirect,
@@ -115,10 +119,7 @@ def _days(definition: dict[str, Any]) -> list[str]:
     return sorted(set(days))
 
 
-@router.get("/events")
-def events_list(request: Request, session: SessionDep, principal: UserDep) -> Response:
-    """Stored events, newest first: name, days, buyers and firms, schedule state."""
-    _reader(principal, _lang(request))
+def _event_rows(session: Any) -> tuple[list[dict[str, Any]], int]:
     records, total = store.list_events(session, limit=200)
     rows = []
     for record in records:
@@ -131,7 +132,53 @@ def events_list(request: Request, session: SessionDep, principal: UserDep) -> Re
             "state": "running" if job and job.status == "running" else ("scheduled" if record.schedule_summary else "draft"),
             "meetings": summary.get("meetings"), "created_at": record.created_at,
         })  # fmt: skip
-    return render(request, "events.html", {"events": rows, "total": total}, principal=principal)
+    return rows, total
+
+
+@router.get("/events")
+def events_list(request: Request, session: SessionDep, principal: UserDep) -> Response:
+    """Stored events, newest first: name, days, buyers and firms, schedule state."""
+    _reader(principal, _lang(request))
+    return _events_page(request, session, principal)
+
+
+def _events_page(request: Request, session: Any, principal: Principal, *, error: str | None = None,
+                 status_code: int = 200) -> HTMLResponse:  # fmt: skip
+    rows, total = _event_rows(session)
+    return render(request, "events.html", {"events": rows, "total": total, "error": error,
+                                           "can_write": principal.role == "staff"},
+                  principal=principal, status_code=status_code)  # fmt: skip
+
+
+@router.post("/events")
+def event_add(
+    request: Request,
+    session: SessionDep,
+    principal: UserDep,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Store an event from its JSON file (the format of ``data/demo/event_demo.json``), as
+    ``POST /events`` and ``cnht event add`` do, then open its page."""
+    check_form(request, csrf)
+    lang = _lang(request)
+    _staff(principal, lang)
+    name = (file.filename or "")[:200]
+    try:
+        data = _read_upload(file, request.app.state.settings.max_upload_bytes)
+        try:
+            body = EventCreate.model_validate(json.loads(data.decode("utf-8-sig")))
+        except ValidationError as exc:  # a ValueError too: first
+            raise _FormError(f"{name}: {_validation_message(exc)}") from None
+        except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested past the parser
+            raise _FormError({"vi": f"Tệp {name!r} không phải JSON đọc được ({exc}). Lưu sự kiện theo mẫu data/demo/event_demo.json.",
+                              "en": f"File {name!r} is not readable JSON ({exc}). Save the event after data/demo/event_demo.json."}[lang]) from None  # fmt: skip
+        record = store.create_event(session, body.definition(), by=principal.actor)
+    except CnhtError as exc:
+        session.rollback()
+        return _events_page(request, session, principal, error=str(exc), status_code=getattr(exc, "status_code", 400))
+    _commit_before_redirect(session)
+    return RedirectResponse(f"/events/{record.event_id}?saved=event", status_code=303)
 
 
 # --- one event -------------------------------------------------------------------------
@@ -243,7 +290,8 @@ def _event_page(request: Request, session: Any, principal: Principal, event_id: 
         "requested": requested, "refused": refused, "schedule": schedule,
         "grid": _grid(event, schedule.data) if schedule else [], "report": report,
         "per_participant": per_participant, "held": held, "job": job, "error": error,
-        "saved": request.query_params.get("saved"), "can_write": principal.role == "staff",
+        "saved": request.query_params.get("saved"), "can_write": principal.role == "staff" and not held,
+        "can_record": principal.role == "staff",
         "proposals_per_buyer": PROPOSALS_PER_BUYER, "time_limit": _DEFAULT_TIME_LIMIT, "time_limit_max": int(TIME_LIMIT_MAX_SECONDS),
         "firm_ids": [f.firm_id for f in event.firms], "buyer_ids": [b.buyer_id for b in event.buyers],
     }, principal=principal, status_code=status_code)  # fmt: skip

@@ -439,7 +439,14 @@ EVENT_WORDS: dict[str, dict[str, str]] = {
     },
     "count_events": {"vi": "sự kiện", "en": "events"},
     "no_events": {"vi": "Chưa có sự kiện nào được lưu.", "en": "No event is stored yet."},
-    "events_how_to_add": {"vi": "Lưu một sự kiện từ tệp mô tả (JSON/YAML):", "en": "Store an event from its description file (JSON/YAML):"},
+    "add_event": {"vi": "Thêm sự kiện", "en": "Add an event"},
+    "add_event_button": {"vi": "Lưu sự kiện", "en": "Store the event"},
+    "event_file": {"vi": "Tệp mô tả sự kiện (JSON)", "en": "Event description file (JSON)"},
+    "event_file_help": {
+        "vi": "Ngày, khung giờ, số bàn, bên mua (và nhu cầu), doanh nghiệp, yêu cầu và từ chối; bên mua, DN và nhu cầu phải có sẵn trong hệ thống. Mẫu:",
+        "en": "Days, slots, tables, buyers (and their needs), firms, requests and refusals; its buyers, firms and needs must be stored already. Example:",
+    },
+    "event_saved": {"vi": "Đã lưu sự kiện. Kiểm tra đề xuất và yêu cầu, rồi xếp lịch.", "en": "Event stored. Check the proposals and requests, then schedule it."},
     "event_days": {"vi": "Ngày", "en": "Days"},
     "event_state_draft": {"vi": "Chưa xếp lịch", "en": "Not scheduled"},
     "event_state_scheduled": {"vi": "Đã xếp lịch", "en": "Scheduled"},
@@ -567,6 +574,14 @@ EVENT_WORDS: dict[str, dict[str, str]] = {
     "best_buyer": {"vi": "Bên mua phù hợp nhất", "en": "Best-fitting buyer"},
     "unavailable_slots": {"vi": "bận {n} khung giờ", "en": "away for {n} slot(s)"},
     "on_this_page": {"vi": "Trên trang này", "en": "On this page"},
+    "schedule_held_note": {
+        "vi": "{n} buổi gặp đã được ghi nhận là đã diễn ra: lịch này được giữ làm hồ sơ, không xếp lại hay sửa yêu cầu được nữa. Muốn lịch mới, hãy lưu một sự kiện mới.",
+        "en": "{n} meeting(s) were recorded as held: this schedule is kept as the record and can no longer be recomputed nor its requests changed. For a new schedule, store a new event.",
+    },
+    "idle_gaps_help": {
+        "vi": "Khung giờ chờ: số khung giờ người tham dự phải đợi giữa hai buổi gặp trong ngày.",
+        "en": "Idle gaps: slots participants wait between two of their meetings on a day.",
+    },
     "report_after_schedule": {
         "vi": "Báo cáo có số liệu sau khi sự kiện được xếp lịch và các buổi gặp được ghi nhận.",
         "en": "The report has figures once the event is scheduled and its meetings are recorded as held.",

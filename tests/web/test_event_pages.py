@@ -9,11 +9,13 @@ The tiny market of tests/api/test_events_api.py: buyer B001 needs ABS housings w
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import time
 import zipfile
 from collections import OrderedDict
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,7 +39,7 @@ def _csrf(html: str) -> str:
 
 def _error(html: str) -> str:
     found = re.search(r'class="alert error"[^>]*>([^<]*)<', html)
-    return found.group(1) if found else ""
+    return unescape(found.group(1)) if found else ""
 
 
 @pytest.fixture
@@ -258,6 +260,9 @@ def test_the_report_shows_the_figures_of_cnht_event_report(site):
     client.post("/api/v1/outcomes", headers=staff, json={"need_id": meeting["need_id"], "firm_id": meeting["firm_id"],
                                                         "status": "sample"}).raise_for_status()  # fmt: skip
     html = client.get("/events/EV-TEST").text
+    # Held: the schedule is the record now; no rescheduling nor changes by hand, more meetings can be held.
+    assert 'id="held-note"' in html and 'id="schedule-form"' not in html and 'id="pair-form"' not in html
+    assert "Ghi nhận đã gặp" in html
     report = re.search(r'id="report">(.*?)</section>', html, re.S).group(1)
     printed = CliRunner().invoke(cli, ["event", "report", "EV-TEST"])
     assert printed.exit_code == 0, printed.output
@@ -284,3 +289,54 @@ def test_an_analyst_reads_the_event_but_has_no_forms_and_cannot_post(site, tmp_p
     assert 'id="proposal-rows"' in html and 'id="schedule-form"' not in html and 'id="pair-form"' not in html
     answer = client.post("/events/EV-TEST/schedule", data={"csrf": _csrf(html), "time_limit": "10"})
     assert answer.status_code == 403 and "Chỉ cán bộ" in _error(answer.text)
+
+
+def test_a_failed_schedule_says_why_on_the_page(site, monkeypatch):
+    client, _, _ = site
+    from api.storage.events import EventInvalidError
+
+    def failing(**kwargs):
+        raise EventInvalidError("Event EV-TEST: firms ['F0002'] (1 in all) are no longer in the database.")
+
+    monkeypatch.setattr(event_pages, "schedule_event", failing)
+    page = client.get("/events/EV-TEST")
+    client.post("/events/EV-TEST/schedule", data={"csrf": _csrf(page.text), "time_limit": "10"})
+    for _ in range(100):
+        if client.get("/events/EV-TEST/schedule/status.json").json()["status"] != "running":
+            break
+        time.sleep(0.05)
+    html = client.get("/events/EV-TEST").text
+    failed = re.search(r'id="schedule-failed">([^<]*)<', html).group(1)
+    assert failed.startswith("Không xếp được lịch:") and "no longer in the database" in failed
+    assert 'id="schedule-form"' in html and 'id="schedule-summary"' not in html  # try again, nothing stored
+
+
+def test_staff_store_an_event_from_its_json_file_and_land_on_its_page(site):
+    client, staff, _ = site
+    page = client.get("/events")
+    assert 'id="event-form"' in page.text
+    second = {**EVENT, "event_id": "EV-TWO", "name": "Ngày thứ hai / Second day", "refusals": []}
+    answer = client.post("/events", data={"csrf": _csrf(page.text)}, follow_redirects=False,
+                         files={"file": ("ngay-hai.json", json.dumps(second, ensure_ascii=False).encode(), "application/json")})  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/events/EV-TWO?saved=event"
+    assert "Đã lưu sự kiện" in client.get(answer.headers["location"]).text
+    assert client.get("/api/v1/events/EV-TWO", headers=staff).json()["definition"]["name"] == second["name"]
+
+
+@pytest.mark.parametrize(("content", "status", "words"), [
+    (b"{not json", 422, "không phải JSON"),
+    (b"[" * 100_000, 422, "không phải JSON"),
+    (b"\xff\xfe bytes", 422, "không phải JSON"),
+    (json.dumps({**EVENT, "tables": "many"}).encode(), 422, "tables"),
+    (json.dumps({**EVENT, "event_id": "EV-3", "tables": 0}).encode(), 422, "tables >= 1"),
+    (json.dumps({**EVENT, "event_id": "EV-4", "firms": ["F0001", "F7777"], "requests": [], "refusals": []}).encode(),
+     422, "F7777"),
+    (json.dumps(EVENT).encode(), 409, "already stored"),
+])  # fmt: skip
+def test_a_bad_event_file_gives_the_list_with_the_problem_named(site, content, status, words):
+    client, staff, _ = site
+    page = client.get("/events")
+    answer = client.post("/events", data={"csrf": _csrf(page.text)}, files={"file": ("e.json", content, "application/json")})
+    assert answer.status_code == status and words in _error(answer.text), _error(answer.text)
+    assert 'data-event="EV-TEST"' in answer.text  # the list is still there
+    assert client.get("/api/v1/events", headers=staff).json()["count"] == 1
