@@ -668,7 +668,9 @@ class SupplierMatcher(BaseEstimator):
                 if other in taxonomy and other not in named and taxonomy.get(other).kind != "sector":
                     out[same(other)] = _ANCESTOR_WEIGHT
         out.update({c: float(taxonomy.get(c).attrs.get("salience", 1.0)) for c in named})
-        return out
+        # By code: the order of the sets above changes from process to process (string hashes),
+        # and with it the order of the sums made of these weights, in their last bits.
+        return dict(sorted(out.items()))
 
     def _concept_matrix(self, profiles: pd.DataFrame, taxonomy) -> tuple[sp.csc_matrix, dict[str, int], np.ndarray]:
         """Firms x concepts (processes, materials, product concepts; their ancestors at a
