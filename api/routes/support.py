@@ -232,6 +232,19 @@ def update_nomination(round_id: RoundIdPath, nomination_id: NominationIdPath, bo
     return _nomination_public(round_id, row)
 
 
+@router.get("/rounds/{round_id}/nominations/{nomination_id}/dossier", responses=_ERRORS)
+def nomination_dossier(round_id: RoundIdPath, nomination_id: NominationIdPath, session: SessionDep,
+                       ranking: RankingDep, principal: SupportPrincipal) -> dict:
+    """What staff verify a nomination with (staff, analysts): the firm's profile, its certificates
+    by the one validity rule, its match outcomes, the rules checked now, and the matcher's view
+    (the upgrades that would open the most open needs)."""
+    _only(principal, "staff", "analyst")
+    store.get_nomination(session, round_id, nomination_id)  # 404 before fitting anything
+    fitted = ranking.get(session)
+    with ranking.slot():
+        return store.nomination_dossier(session, round_id, nomination_id, fitted.matcher, store.open_needs(session))
+
+
 # --- the proposal and the decision -----------------------------------------------------------
 
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -26,7 +28,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.storage.errors import ConflictError, NotFoundError, ServiceError
-from api.storage.models import Firm, FirmCertification, Need
+from api.storage.models import Firm, FirmCertification, Need, Outcome
+from api.storage.outcomes import RECORDED_ORDER
 from api.storage.repository import audit, stored_certificates
 from api.storage.support_tables import (
     MILESTONES,
@@ -57,6 +60,7 @@ __all__ = [
     "list_nominations",
     "get_nomination",
     "update_nomination",
+    "nomination_dossier",
     "propose",
     "store_proposal",
     "decisions",
@@ -389,6 +393,58 @@ def update_nomination(session: Session, nomination: SupportNomination, *, by: st
         audit(session, by, "update", "support_nomination", f"{record.round_id}/{nomination.nomination_id}",
               before, after)
     return nomination
+
+
+def nomination_dossier(session: Session, round_id: str, nomination_id: str, matcher=None,
+                       needs: pd.DataFrame | None = None, *, on: dt.date | None = None) -> dict[str, Any]:
+    """What staff verify a nomination with: the firm's profile, its certificates judged by the one
+    validity rule (with the reason when one is not valid), its match outcomes (each pair's latest
+    status), whether it meets international standards, the nomination's rule check now, and the
+    matcher's view (the single upgrades that would put it on the most open needs' shortlists,
+    :func:`matching.gaps.best_upgrades`) when ``matcher`` is given."""
+    from features.certifications import certificate_status, is_international
+    from matching.support import check_nominations
+
+    on = on or clock.today()
+    nomination = get_nomination(session, round_id, nomination_id)
+    firm = session.scalar(select(Firm).where(Firm.firm_id == nomination.firm_id))
+    answers = certificate_status(stored_certificates(firm.certifications), on=on) if firm else {}
+    certificates = [{"code": code, "valid": a.valid, "status": a.status, "valid_until": a.valid_until,
+                     "verified": a.verified, "international": is_international(code), "vi": a.describe("vi"),
+                     "en": a.describe("en")} for code, a in sorted(answers.items())]
+    latest: dict[str, str] = {}
+    for need_id, status in session.execute(select(Outcome.need_id, Outcome.status)
+                                           .where(Outcome.firm_id == nomination.firm_id)
+                                           .order_by(*RECORDED_ORDER)):
+        latest[need_id] = status  # the last recorded event of each pair wins
+    record = get_round(session, round_id)
+    support_round = round_of(session, record)
+    mine = [n for n in support_round.nominations if n.nomination_id == nomination_id]
+    check = {"eligible": None, "rule": "", "rule_vi": "", "rule_en": ""}
+    if mine:  # submitted: checked now, against the others received before it
+        at = support_round.nominations.index(mine[0])
+        earlier = support_round.nominations[:at + 1]  # in the order received
+        table = check_nominations(replace(support_round, nominations=tuple(earlier)),
+                                  firms_table(session, {nomination.firm_id}))
+        row = table[table["nomination_id"] == nomination_id].iloc[0]
+        check = {"eligible": bool(row["eligible"]), "rule": row["rule"], "rule_vi": row["rule_vi"],
+                 "rule_en": row["rule_en"]}
+    upgrades = []
+    if matcher is not None and firm is not None and nomination.firm_id in set(map(str, matcher.firm_ids_)):
+        from matching.gaps import best_upgrades
+
+        found = best_upgrades(matcher, nomination.firm_id, needs, top=3)
+        upgrades = [{"kind": u.kind, "code": u.code, "label_vi": u.label_vi, "label_en": u.label_en,
+                     "new_shortlists": int(u.new_shortlists)} for u in found.itertuples(index=False)]
+    profile = {} if firm is None else {
+        name: getattr(firm, name) for name in ("firm_id", "name", "tax_code", "address", "district", "sectors",
+                                               "description", "products", "employees", "ownership",
+                                               "contact_email", "phone")}
+    return {"round_id": round_id, "nomination": _nomination_dict(nomination) | {"status": nomination.status},
+            "firm": profile, "certificates": certificates,
+            "meets_international_standards": any(c["valid"] and c["international"] for c in certificates),
+            "outcomes": dict(sorted(Counter(latest.values()).items())), "pairs": len(latest),
+            "check": check, "best_upgrades": upgrades, "on": on}
 
 
 # --- the proposal and the decision -----------------------------------------------------------

@@ -142,6 +142,20 @@ def test_proposal_override_decision_and_the_plan_figure(app, client, staff, prog
         assert _nominate(client, hansiba, firm_id=firm_id, support_type="iso_9001_consulting",
                          justification="=1+1").status_code == 201
     assert _nominate(client, vami, firm_id="F1", support_type="training").status_code == 201
+    # what staff verify a nomination with; not for associations
+    expired = [{"code": "iso_14001", "valid_until": "2020-01-31", "issuer": "QUACERT"}]
+    assert client.patch("/api/v1/firms/F1", json={"certifications": expired}, headers=staff).status_code == 200
+    dossier = client.get(f"{API}/rounds/SR-T/nominations/NOM-0001/dossier", headers=staff)
+    assert dossier.status_code == 200, dossier.text
+    body = dossier.json()
+    assert body["firm"]["tax_code"] == "0100109106" and body["check"] == {
+        "eligible": True, "rule": "", "rule_vi": "", "rule_en": ""}
+    (certificate,) = body["certificates"]
+    assert body["meets_international_standards"] is False and certificate["code"] == "iso_14001"
+    assert certificate["valid"] is False and "01/2020" in certificate["vi"]
+    assert body["outcomes"] == {} and isinstance(body["best_upgrades"], list)
+    assert client.get(f"{API}/rounds/SR-T/nominations/NOM-0001/dossier", headers=hansiba).status_code == 403
+    assert client.get(f"{API}/rounds/SR-T/nominations/NOM-0099/dossier", headers=staff).status_code == 404
     proposal = client.post(f"{API}/rounds/SR-T/proposal", json={"time_limit": 30}, headers=staff)
     assert proposal.status_code == 200, proposal.text
     body = proposal.json()
