@@ -209,7 +209,7 @@ def get_shortlist(
     need_id: NeedIdPath,
     session: SessionDep,
     principal: ReaderDep,
-    run_id: Annotated[int | None, Query(ge=1, description="An earlier run of the need (default: the latest); "
+    run_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="An earlier run of the need (default: the latest); "
                                                           "each POST creates a run")] = None,
 ) -> ShortlistPublic:
     """The latest stored shortlist of a need, or an earlier run of it (staff, analysts)."""

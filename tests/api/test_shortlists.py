@@ -208,6 +208,9 @@ def test_an_earlier_run_reads_back_with_its_own_entries_and_todays_statuses(clie
     missing = client.get("/api/v1/needs/N-0001/shortlist", params={"run_id": 999_999}, headers=seeded)
     assert missing.status_code == 404 and "999999" in missing.json()["detail"]
     assert client.get("/api/v1/needs/N-0001/shortlist", params={"run_id": 0}, headers=seeded).status_code == 422
+    # Past what the id column holds (PostgreSQL's integer): the client's mistake, not a 500.
+    huge = client.get("/api/v1/needs/N-0001/shortlist", params={"run_id": 4_334_969_729}, headers=seeded)
+    assert huge.status_code == 422 and "run_id" in huge.text
 
 
 def test_recompute_matching_nothing_is_the_latest_list(client, seeded):
