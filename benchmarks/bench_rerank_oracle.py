@@ -19,7 +19,8 @@ matcher's signals for a model to learn (README, "Learning from outcomes").
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_rerank_oracle.py [--seed 2025] [--draws 200] [--earlier-weights]
+    .venv/bin/python benchmarks/bench_rerank_oracle.py [--draws 200] [--earlier-weights]
+    .venv/bin/python benchmarks/bench_rerank_oracle.py --seed 7 --data FOLDER  # after cnht demo --generate --seed 7 --out FOLDER
 """
 
 from __future__ import annotations
@@ -108,19 +109,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--draws", type=int, default=200, help="simulated draws per need")
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder of `cnht demo --generate --seed SEED --out FOLDER` (default data/demo, seed 2025 only)")
     parser.add_argument("--earlier-weights", action="store_true",
                         help="the market's weights before 2026-11-30 (responsiveness 1.5, distance 0.8, home 0.6 + 0.6)")
     args = parser.parse_args()
     if args.earlier_weights:
         market.RESPONSIVENESS_WEIGHT, market.DISTANCE_WEIGHT = 1.5, 0.8
         market.HOME_COUNTRY_WEIGHT = market.HOME_LANGUAGE_WEIGHT = 0.6
+    if args.data is None and args.seed != DEFAULT_SEED:
+        raise SystemExit(f"--seed {args.seed}: give --data with that seed's tables (the matcher ranks their firms).")
+    folder = DEMO if args.data is None else args.data
     firms, buyers, needs, outcomes, tastes, responsiveness = _draw(args.seed)
-    read = {name: pd.read_csv(DEMO / f"{name}.csv", dtype=str, keep_default_na=False).replace({"": None})
+    read = {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False).replace({"": None})
             for name in ("firms", "buyers", "needs")}  # fmt: skip
-    if args.seed == DEFAULT_SEED and not args.earlier_weights:
-        committed = pd.read_csv(DEMO / "outcomes.csv", dtype=str, keep_default_na=False)
+    if not args.earlier_weights:
+        committed = pd.read_csv(folder / "outcomes.csv", dtype=str, keep_default_na=False)
         if len(committed) != len(outcomes) or (committed["firm_id"].to_numpy() != outcomes["firm_id"].to_numpy()).any():
-            raise SystemExit("data/demo/outcomes.csv is not the generator's output: run `cnht demo --generate`.")
+            raise SystemExit(f"{folder}/outcomes.csv is not the generator's output for seed {args.seed}: "
+                             "run `cnht demo --generate` (with --seed and --out).")
     split = temporal_split(outcomes)
     test_ids = sorted(split.test_truth["need_id"].unique())
     by_buyer = {str(b["buyer_id"]): b for b in buyers}
