@@ -145,6 +145,8 @@ class DecisionPublic(BaseModel):
     override_reason: str | None
     overridden_by: str | None
     overridden_at: dt.datetime | None
+    held_by_override: bool = Field(description="True when a staff override decides it (kept on top of every "
+                                               "new proposal); proposed is then the solver's own choice")
 
 
 class DecisionsPublic(BaseModel):

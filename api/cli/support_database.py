@@ -73,13 +73,15 @@ def _propose_stored(round_id: str, out: Path, as_json: bool, weight_target: floa
         session.rollback()  # only read so far: no lock held while the solver ran
         record = store.store_proposal(session, round_id, selection, by=CLI_ACTOR)
         session.flush()
-        return selection, record.name, decision_workbook(session, round_id)
+        stored = dict(record.proposal_summary)
+        stored["reasons_vi"] = {n.nomination_id: d.reason_vi for n, d in store.decisions(session, round_id)}
+        return selection, record.name, decision_workbook(session, round_id), stored
 
-    selection, name, content = _run(work, "ROUND")
+    selection, name, content, stored = _run(work, "ROUND")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{round_id}_de_xuat.xlsx"
     path.write_bytes(content)
-    _print_selection(selection, round_id, name, path, as_json)
+    _print_selection(selection, round_id, name, path, as_json, stored)
 
 
 def association_add(

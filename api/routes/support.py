@@ -257,7 +257,7 @@ def _decisions_public(session, round_id: str, principal: Principal) -> Decisions
         cost_vnd=d.cost_vnd, value=d.value, target_gain=d.target_gain, new_shortlists=d.new_shortlists,
         eligible=d.eligible, rule=d.rule, reason_code=d.reason_code, reason_vi=d.reason_vi, reason_en=d.reason_en,
         override_reason=d.override_reason, overridden_by=d.overridden_by if principal.role in ("staff", "analyst")
-        else None, overridden_at=d.overridden_at) for n, d in pairs]
+        else None, overridden_at=d.overridden_at, held_by_override=d.override_reason is not None) for n, d in pairs]
     summary = record.proposal_summary if principal.role in ("staff", "analyst") else None
     return DecisionsPublic(round_id=round_id, status=record.status, summary=summary, data=data, count=len(data))
 
@@ -266,7 +266,9 @@ def _decisions_public(session, round_id: str, principal: Principal) -> Decisions
 def propose(round_id: RoundIdPath, session: SessionDep, ranking: RankingDep, principal: SupportPrincipal,
             body: ProposalRequest | None = None) -> DecisionsPublic:
     """Propose whom to fund (staff): every nomination checked, valued and decided within the budget
-    (MILP), with a reason each; replaces earlier decisions and overrides (the audit log keeps them)."""
+    (MILP), with a reason each. Staff overrides stand: each is held as decided (the others are chosen
+    around it; ``held_by_override``, and the summary's ``held_by_override`` with what the solver alone
+    would do); one whose nomination has become ineligible is lifted (``overrides_lifted``, audited)."""
     _only(principal, "staff")
     body = body or ProposalRequest()
     with reading(session) as reader:  # a refit and the solve must not hold the write lock

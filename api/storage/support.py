@@ -482,38 +482,102 @@ def propose(session: Session, round_id: str, matcher, needs: pd.DataFrame, *, ti
         raise SupportInvalidError(f"Round {round_id} has no submitted nomination to decide on; receive nominations "
                                   "first (`cnht support nominate`).")
     firms = firms_table(session, {n.firm_id for n in support_round.nominations})
+    held = {n.nomination_id: d.selected for n, d in _overrides(session, record)}
     try:
         return propose_support(support_round, firms, matcher, needs, weight_target=weight_target,
-                               weight_demand=weight_demand, time_limit=time_limit)
+                               weight_demand=weight_demand, time_limit=time_limit, held=held)
     except CnhtError as error:
         raise SupportInvalidError(str(error)) from None
 
 
+def _overrides(session: Session, record: SupportRoundRecord) -> list[tuple[SupportNomination, SupportDecision]]:
+    """(nomination, decision) of the round's standing staff overrides, in the order received."""
+    return [tuple(r) for r in session.execute(
+        select(SupportNomination, SupportDecision)
+        .join(SupportDecision, SupportDecision.nomination_pk == SupportNomination.id)
+        .where(SupportDecision.round_pk == record.id, SupportDecision.override_reason.is_not(None))
+        .order_by(SupportNomination.id))]
+
+
+def _override_reasons(selected: bool, reason: str) -> dict[str, str]:
+    return {"reason_code": "override_in" if selected else "override_out",
+            "reason_vi": f"Cán bộ điều chỉnh ({'chọn' if selected else 'không chọn'}): {reason}",
+            "reason_en": f"Staff override ({'selected' if selected else 'not selected'}): {reason}"}
+
+
 def store_proposal(session: Session, round_id: str, selection, *, by: str) -> SupportRoundRecord:
-    """Replace the round's decisions with ``selection``'s (earlier overrides end; the audit log keeps
-    them) and mark it ``proposed``."""
+    """Replace the round's decisions with ``selection``'s and mark it ``proposed``.
+
+    Every standing staff override is kept on top of the new proposal: :func:`propose` held it
+    (the solver chose the others around it), and it is stored again with its reason, who and when;
+    ``proposed`` keeps the solver's own choice without it. An override the selection could not
+    hold (its nomination has since become ineligible) is lifted, and said so. The proposal's summary
+    names both (``held_by_override``, ``overrides_lifted``) and so does the audit row.
+
+    Raises
+    ------
+    ConflictError
+        The round is decided, or its overrides changed since ``selection`` was computed.
+    """
     record = get_round(session, round_id, for_update=True)
     if record.status == "decided":
         raise ConflictError(f"Round {round_id} is decided; its decision can no longer be proposed again.")
+    standing = {n.nomination_id: d for n, d in _overrides(session, record)}
+    rows = selection.decisions.to_dict("records")
+    held = {row["nomination_id"] for row in rows if row.get("held")}
+    considered = {row["nomination_id"] for row in rows if "held" in row}
+    if set(standing) - considered or {nid for nid in held if nid not in standing} or any(
+            bool(next(r["selected"] for r in rows if r["nomination_id"] == nid)) != standing[nid].selected
+            for nid in held):
+        raise ConflictError(f"The overrides of round {round_id} changed while the proposal was computed; propose "
+                            "again.")
+    kept = {nid: {"selected": d.selected, "override_reason": d.override_reason, "overridden_by": d.overridden_by,
+                  "overridden_at": d.overridden_at} for nid, d in standing.items()}
     pks = dict(session.execute(select(SupportNomination.nomination_id, SupportNomination.id)
                                .where(SupportNomination.round_pk == record.id)).all())
+    firm_of = dict(session.execute(select(SupportNomination.nomination_id, SupportNomination.firm_id)
+                                   .where(SupportNomination.round_pk == record.id)).all())
     for old in session.scalars(select(SupportDecision).where(SupportDecision.round_pk == record.id)):
         session.delete(old)
     session.flush()
-    for row in selection.decisions.to_dict("records"):
-        session.add(SupportDecision(
-            round_pk=record.id, nomination_pk=pks[row["nomination_id"]], selected=bool(row["selected"]),
-            proposed=bool(row["selected"]), rank=int(row["rank"]), cost_vnd=int(row["cost"]),
+    held_rows, lifted = [], []
+    for row in rows:
+        nomination_id = row["nomination_id"]
+        decision = SupportDecision(
+            round_pk=record.id, nomination_pk=pks[nomination_id], selected=bool(row["selected"]),
+            proposed=bool(row.get("proposed", row["selected"])), rank=int(row["rank"]), cost_vnd=int(row["cost"]),
             value=float(row["value"]), target_gain=int(row.get("target_gain", 0)),
             new_shortlists=int(row.get("new_shortlists", 0)), eligible=bool(row["eligible"]),
             rule=str(row.get("rule") or ""), reason_code=str(row["reason_code"]), reason_vi=str(row["reason_vi"]),
-            reason_en=str(row["reason_en"])))
+            reason_en=str(row["reason_en"]))
+        if nomination_id in held:
+            override = kept[nomination_id]
+            decision.override_reason = override["override_reason"]
+            decision.overridden_by = override["overridden_by"]
+            decision.overridden_at = override["overridden_at"]
+            for name, text in _override_reasons(override["selected"], override["override_reason"]).items():
+                setattr(decision, name, text)
+            held_rows.append({"nomination_id": nomination_id, "firm_id": firm_of[nomination_id],
+                              "selected": override["selected"], "solver_proposed": decision.proposed,
+                              "reason": override["override_reason"], "by": override["overridden_by"]})
+        elif nomination_id in kept:
+            lifted.append({"nomination_id": nomination_id, "firm_id": firm_of[nomination_id],
+                           "selected": kept[nomination_id]["selected"], "reason": kept[nomination_id]["override_reason"],
+                           "lifted_because": f"now ineligible: {row['reason_en']}"})
+        session.add(decision)
+    summary = selection.summary()
+    summary["held_by_override"] = held_rows
+    summary["overrides_lifted"] = lifted
     record.status = "proposed"
-    record.proposal_summary = selection.summary()
+    record.proposal_summary = summary
     record.proposed_at = dt.datetime.now(dt.UTC)
     session.flush()
     audit(session, by, "propose", "support_round", round_id, None,
-          {k: record.proposal_summary[k] for k in ("selected", "spent", "objective", "status")})
+          {k: summary[k] for k in ("selected", "spent", "objective", "status", "held_by_override",
+                                   "overrides_lifted")})
+    for entry in lifted:
+        audit(session, by, "override_lifted", "support_decision", f"{round_id}/{entry['nomination_id']}",
+              {"selected": entry["selected"], "reason": entry["reason"]}, {"lifted_because": entry["lifted_because"]})
     return record
 
 
@@ -571,9 +635,8 @@ def override(session: Session, round_id: str, nomination_id: str, *, selected: b
     decision.override_reason = reason
     decision.overridden_by = by
     decision.overridden_at = dt.datetime.now(dt.UTC)
-    decision.reason_code = "override_in" if selected else "override_out"
-    decision.reason_vi = f"Cán bộ điều chỉnh ({'chọn' if selected else 'không chọn'}): {reason}"
-    decision.reason_en = f"Staff override ({'selected' if selected else 'not selected'}): {reason}"
+    for name, text in _override_reasons(selected, reason).items():
+        setattr(decision, name, text)
     session.flush()
     audit(session, by, "override", "support_decision", f"{round_id}/{nomination_id}", before,
           {"selected": selected, "reason": reason})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -16,7 +16,8 @@ __all__ = ["propose_support"]
 
 def propose_support(support_round: SupportRound, firms: pd.DataFrame, matcher, needs: pd.DataFrame | None = None,
                     *, weight_target: float = 1.0, weight_demand: float = 0.1, k: int = 10,
-                    fairness: Sequence[FairnessRule] = (), time_limit: float = 60.0) -> SupportSelection:
+                    fairness: Sequence[FairnessRule] = (), time_limit: float = 60.0,
+                    held: Mapping[str, bool] | None = None) -> SupportSelection:
     """Whom to fund in ``support_round``: every nomination checked, valued and decided, with reasons.
 
     Parameters
@@ -33,6 +34,11 @@ def propose_support(support_round: SupportRound, firms: pd.DataFrame, matcher, n
     fairness : sequence of FairnessRule, default ()
         Default: the round's own fairness settings (``support_round.fairness``).
     time_limit : float, default 60.0
+    held : mapping of str to bool, optional
+        Staff overrides kept on top of the proposal (``nomination_id -> selected``,
+        :func:`~matching.support.select_support`): the others are chosen around them. Then
+        ``decisions`` also has ``proposed``, the solver's own choice without the holds (what the
+        proposal would have been), and ``held``.
 
     Returns
     -------
@@ -47,5 +53,11 @@ def propose_support(support_round: SupportRound, firms: pd.DataFrame, matcher, n
     table = check_nominations(support_round, firms)
     valued = nomination_values(support_round, table, matcher, needs, weight_target=weight_target,
                                weight_demand=weight_demand, k=k)
-    return select_support(valued, support_round.budget, max_per_firm=support_round.max_per_firm,
-                          fairness=tuple(fairness) or support_round.fairness, time_limit=time_limit)
+    settings = {"max_per_firm": support_round.max_per_firm, "fairness": tuple(fairness) or support_round.fairness,
+                "time_limit": time_limit}
+    if not held:
+        return select_support(valued, support_round.budget, **settings)
+    free = select_support(valued, support_round.budget, **settings)
+    selection = select_support(valued, support_round.budget, held=held, **settings)
+    selection.decisions = selection.decisions.assign(proposed=free.decisions["selected"].to_numpy())
+    return selection

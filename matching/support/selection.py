@@ -21,7 +21,7 @@ least efficient selected nomination).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -150,7 +150,8 @@ def selection_objective(frame: pd.DataFrame, chosen: np.ndarray) -> float:
 
 
 def select_support(frame: pd.DataFrame, budget: int, *, max_per_firm: int | None = None,
-                   fairness: Sequence[FairnessRule] = (), time_limit: float = 60.0) -> SupportSelection:
+                   fairness: Sequence[FairnessRule] = (), time_limit: float = 60.0,
+                   held: Mapping[str, bool] | None = None) -> SupportSelection:
     """Choose the nominations to fund: the most value within the budget and the stated constraints.
 
     Parameters
@@ -166,10 +167,17 @@ def select_support(frame: pd.DataFrame, budget: int, *, max_per_firm: int | None
     fairness : sequence of FairnessRule, default ()
     time_limit : float, default 60.0
         Seconds for HiGHS (small rounds solve at once; the status says if the limit was hit).
+    held : mapping of str to bool, optional
+        Nominations decided by staff (``nomination_id -> selected``): each is fixed in or out and
+        the solver chooses the others around it. A held nomination stays as staff decided even
+        where it passes a fairness share or the firm's cap (the override said why); the others
+        keep within what is left. An ineligible nomination is never held in (``held`` column
+        False: its override no longer applies).
 
     Returns
     -------
     SupportSelection
+        ``decisions`` has a ``held`` column (bool) when ``held`` is given.
 
     Examples
     --------
@@ -195,7 +203,14 @@ def select_support(frame: pd.DataFrame, budget: int, *, max_per_firm: int | None
         raise SupportError(f"Expected every nomination's cost > 0 VND; {frame.loc[cost <= 0, 'nomination_id'].tolist()} are not.")
     target = frame["target_value"].to_numpy(dtype=float) if "target_value" in frame else np.zeros(len(frame))
     eligible = frame["eligible"].to_numpy(dtype=bool)
-    usable = np.flatnonzero(eligible & (value > 0))
+    held = dict(held or {})
+    unknown = sorted(set(held) - set(frame["nomination_id"].astype(str)))
+    if unknown:
+        raise SupportError(f"held names nominations not in the table: {unknown}; hold only the round's nominations.")
+    wanted = frame["nomination_id"].astype(str).map(held).to_numpy(dtype=object)
+    held_in = eligible & (wanted == True)  # noqa: E712 - elementwise over objects (None when not held)
+    held_out = wanted == False  # noqa: E712
+    usable = np.flatnonzero(eligible & ((value > 0) | held_in))
     firm_of = frame["firm_id"].astype(str).to_numpy()
     target_firms = sorted({firm_of[i] for i in usable if target[i] > 0})
     weight_of_firm = {f: max(target[i] for i in usable if firm_of[i] == f and target[i] > 0) for f in target_firms}
@@ -239,16 +254,27 @@ def select_support(frame: pd.DataFrame, budget: int, *, max_per_firm: int | None
     chosen = np.zeros(len(frame), dtype=bool)
     status = "optimal"
     if n_x:
+        low_x = np.concatenate([held_in[usable].astype(float), np.zeros(n_y)])
+        high_x = np.concatenate([(~held_out[usable]).astype(float), np.ones(n_y)])
+        if held:  # staff decisions first: a bound the held ones pass alone moves to what they need
+            matrix = np.vstack(rows)
+            forced = matrix[:, :n_x] @ low_x[:n_x]
+            reachable = np.clip(matrix[:, :n_x], 0, None) @ high_x[:n_x]
+            upper = list(np.maximum(upper, forced))
+            lower = list(np.minimum(lower, reachable))
         result = milp(c, integrality=np.concatenate([np.ones(n_x), np.zeros(n_y)]),
-                      bounds=Bounds(np.zeros(n_x + n_y), np.ones(n_x + n_y)),
+                      bounds=Bounds(low_x, high_x),
                       constraints=LinearConstraint(sp.csr_matrix(np.vstack(rows)), lower, upper),
                       options={"time_limit": float(time_limit), "mip_rel_gap": 0.0, "disp": False})
         if result.x is None:
-            raise SupportError(f"No selection satisfies the budget and the fairness constraints ({result.message}). "
-                               "Loosen a min_share or raise the budget.")
+            holding = f" with the staff overrides held ({sorted(held)})" if held else ""
+            raise SupportError(f"No selection satisfies the budget and the fairness constraints{holding} "
+                               f"({result.message}). Loosen a min_share or raise the budget.")
         chosen[usable[result.x[:n_x] > 0.5]] = True
         status = "optimal" if result.status == 0 else f"time limit ({result.message})"
     decisions = _reasons(frame, chosen, budget, max_per_firm, fairness, memberships)
+    if held:
+        decisions = decisions.assign(held=held_in | held_out)
     return SupportSelection(decisions, selection_objective(frame, chosen), int(cost[chosen].sum()), int(budget),
                             status, time.perf_counter() - started, tuple(fairness))
 

@@ -152,3 +152,37 @@ def test_reasons_write_figures_the_way_of_each_language():
     vi, en = " ".join(decisions["reason_vi"]), " ".join(decisions["reason_en"])
     assert re.search(r"\d,\d\d điểm/tỷ đồng", vi) and not re.search(r"\d\.\d\d điểm", vi)
     assert re.search(r"\d\.\d\d points per billion VND", en)
+
+
+def _three(**columns) -> pd.DataFrame:
+    """A (60, value 3), B (50, 2), C (50, 2) in districts X, Y, X; budget 100 buys B and C."""
+    frame = pd.DataFrame({"nomination_id": ["A", "B", "C"], "firm_id": ["F1", "F2", "F3"], "cost": [60, 50, 50],
+                          "value": [3.0, 2.0, 2.0], "eligible": True, "district": ["X", "Y", "X"]})
+    return frame.assign(**columns)
+
+
+def _chosen(selection) -> list[str]:
+    return selection.decisions.loc[selection.decisions["selected"], "nomination_id"].tolist()
+
+
+def test_held_nominations_stay_as_staff_decided_and_the_rest_is_chosen_around_them():
+    assert _chosen(select_support(_three(), 100)) == ["B", "C"]
+    # A held in: 40 VND left, neither B nor C fits
+    held_in = select_support(_three(), 100, held={"A": True})
+    assert _chosen(held_in) == ["A"] and held_in.decisions["held"].tolist() == [True, False, False]
+    # B held out: A (3) beats C (2), both do not fit
+    assert _chosen(select_support(_three(), 100, held={"B": False})) == ["A"]
+    # a held nomination may pass a fairness share (the override said why), the others may not:
+    # X at most 50 % of 200; A (120, X) alone passes it, so only B joins it
+    rule = [FairnessRule("district", max_share=0.5)]
+    frame = _three(cost=[120, 50, 50])
+    assert _chosen(select_support(frame, 200, fairness=rule)) == ["B", "C"]
+    assert _chosen(select_support(frame, 200, fairness=rule, held={"A": True})) == ["A", "B"]
+
+
+def test_an_ineligible_nomination_is_never_held_in_and_unknown_ones_are_named():
+    frame = _three(eligible=[False, True, True], rule=["tax_code", "", ""], rule_vi="x", rule_en="x")
+    selection = select_support(frame, 100, held={"A": True})
+    assert _chosen(selection) == ["B", "C"] and selection.decisions["held"].tolist() == [False, False, False]
+    with pytest.raises(SupportError, match=r"held names nominations not in the table: \['Z'\]"):
+        select_support(_three(), 100, held={"Z": True})

@@ -73,7 +73,7 @@ def propose_command(
     ROUND là tệp, hoặc mã đợt đã lưu: khi đó dùng DN, nhu cầu của cơ sở dữ liệu và lưu quyết định vào
     đó (như POST /api/v1/support/rounds/{id}/proposal; --data và các tùy chọn công bằng không dùng: đợt
     đã lưu có cài đặt công bằng riêng) / ROUND is a file, or the ID of a stored round: then the database's
-    firms and needs are used and the decisions are stored (earlier overrides end; the audit log keeps them);
+    firms and needs are used and the decisions are stored (staff overrides stand on top of the new proposal);
     a stored round's fairness settings are its own.
     Example: ``cnht support propose data/demo/support_round_demo.json --out de_xuat``;
     ``cnht support propose SR-2026-1 --out de_xuat``.
@@ -107,8 +107,11 @@ def propose_command(
     _print_selection(selection, support_round.round_id, support_round.name, path, as_json)
 
 
-def _print_selection(selection, round_id: str, name: str, path: Path, as_json: bool) -> None:
-    summary = selection.summary() | {"round_id": round_id, "file": str(path)}
+def _print_selection(selection, round_id: str, name: str, path: Path, as_json: bool,
+                     stored: dict | None = None) -> None:
+    """Print the proposal; ``stored`` is a stored round's proposal summary (overrides held or lifted)."""
+    shown = {k: v for k, v in (stored or {}).items() if k != "reasons_vi"}
+    summary = selection.summary() | shown | {"round_id": round_id, "file": str(path)}
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -123,9 +126,17 @@ def _print_selection(selection, round_id: str, name: str, path: Path, as_json: b
         f"{summary['objective']:.2f} ({selection.status})",
     ]
     lines += [f"Từ chối / Refused by rule {rule}: {n}" for rule, n in summary["refused_by_rule"].items()]
+    for held in stored.get("held_by_override", []) if stored else []:
+        lines.append(f"Giữ theo điều chỉnh / Held by override: {held['nomination_id']} {held['firm_id']} "
+                     f"{'chọn / in' if held['selected'] else 'không chọn / out'} (mô hình / solver: "
+                     f"{'chọn / in' if held['solver_proposed'] else 'không chọn / out'}): {held['reason']}")
+    for lifted in stored.get("overrides_lifted", []) if stored else []:
+        lines.append(f"Bỏ điều chỉnh / Override lifted: {lifted['nomination_id']} {lifted['firm_id']} "
+                     f"({lifted['reason']}): {lifted['lifted_because']}")
     for row in d.sort_values(["selected", "rank"], ascending=[False, True]).itertuples(index=False):
         mark = "✓" if row.selected else "✗"
-        lines.append(f"  {mark} {row.nomination_id} {row.firm_id} {row.support_type}: {row.reason_vi}")
+        reason = (stored or {}).get("reasons_vi", {}).get(row.nomination_id, row.reason_vi)
+        lines.append(f"  {mark} {row.nomination_id} {row.firm_id} {row.support_type}: {reason}")
     lines.append(f"Đã ghi / Written: {path}")
     print("\n".join(lines))
 
