@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import reject_nul_characters, retry_after_seconds
 from api.limits import RequestLimits
 from api.ranking import MatcherCache
+from api.slots import ReadFirstSlots
 from api.request_context import RequestContext
 from api.routes import ROUTERS
 from api.schemas import Message
@@ -169,7 +170,7 @@ def create_app(settings: Settings | None = None, *, migrate_database: bool = Tru
     # An in-memory SQLite database exists once, in the main engine: probe that one.
     in_memory = ":memory:" in settings.database_url
     app.state.probe_engine = engine if in_memory else make_engine(settings, probe=True)
-    app.state.database_slots = anyio.Semaphore(settings.database_pool_size)
+    app.state.database_slots = ReadFirstSlots(settings.database_pool_size)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(CnhtError, _on_domain)
     app.add_exception_handler(StarletteHTTPException, _on_http)

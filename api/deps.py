@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, authenticate
 from api.ranking import MatcherCache
+from api.slots import ReadFirstSlots
 from api.storage.errors import (
     PermissionDeniedError,
     ServiceBusyError,
@@ -61,11 +62,12 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 async def _database_slot(request: Request) -> AsyncIterator[None]:
     # Waiting here (on the event loop) rather than in the pool (in a worker thread) is what
     # keeps waiting requests from holding the threads that requests with a connection need.
-    slots: anyio.Semaphore = request.app.state.database_slots
+    # Reads go before writes that have not waited long (api.slots.ReadFirstSlots).
+    slots: ReadFirstSlots = request.app.state.database_slots
     settings = request.app.state.settings
     acquired = False
     with anyio.move_on_after(settings.queue_wait_seconds):
-        await slots.acquire()
+        await slots.acquire(read=request.method in READ_METHODS)
         acquired = True
     if not acquired:
         raise ServiceBusyError(
