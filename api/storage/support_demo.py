@@ -11,18 +11,22 @@ refuse. Nothing is stored twice: a round already stored is left as it is.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.storage import support as store
 from api.storage.models import Firm, FirmCertification
 from api.storage.support_tables import SupportDecision, SupportMilestone, SupportNomination
 
-__all__ = ["seed_support_demo"]
+__all__ = ["seed_support_demo", "seed_support_demo_folder", "PROGRAMME_FILE"]
+
+PROGRAMME_FILE = "support_programme.json"
 
 _OUTCOME_KEYS = ("nominations", "decisions", "funded_on", "milestones", "inspections")
 
@@ -122,3 +126,38 @@ def seed_support_demo(session: Session, document: Mapping[str, Any], *, by: str 
     out["current_round"] = received
     out["refused"] = dict(sorted(refused.items()))
     return out
+
+
+def seed_support_demo_folder(factory: sessionmaker[Session], folder: str | Path) -> tuple[dict[str, Any] | None, str]:
+    """Store the demo programme of ``folder`` (``cnht serve --demo``), once: a second call adds nothing.
+
+    Skipped, and said why, when ``folder`` has no ``support_programme.json`` or when a firm it
+    names is not in the database (it belongs with the demo firms, not with a database of real ones).
+
+    Returns
+    -------
+    (dict or None, str)
+        The counts of :func:`seed_support_demo` (None when skipped) and a line saying what was done.
+    """
+    path = Path(folder) / PROGRAMME_FILE
+    if not path.is_file():
+        return None, f"demo support programme: no {path} (regenerate with `cnht demo --generate`); not seeded"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    named = {n["firm_id"] for key in ("past_round", "current_round") for n in document[key]["nominations"]}
+    with factory() as session, session.begin():
+        missing = named - set(session.scalars(select(Firm.firm_id).where(Firm.firm_id.in_(named))))
+        if missing:
+            return None, (f"demo support programme: {len(missing)} of the {len(named)} firms it names are not in "
+                          f"the database (e.g. {sorted(missing)[0]}), so it belongs to other data; not seeded")
+        counts = seed_support_demo(session, document)
+    return counts, support_demo_line(counts)
+
+
+def support_demo_line(counts: Mapping[str, Any]) -> str:
+    """What :func:`seed_support_demo` did, in one line (``cnht support demo``, ``cnht serve --demo``)."""
+    refused = ", ".join(f"{rule} {n}" for rule, n in counts["refused"].items()) or "0"
+    past, current = counts["past_round"], counts["current_round"]
+    past = past if isinstance(past, str) else f"{past} funded items"
+    current = current if isinstance(current, str) else f"{current} nominations received, refused by rule: {refused}"
+    return (f"demo support programme: {counts['associations']} new associations; past round: {past}; "
+            f"open round: {current}")

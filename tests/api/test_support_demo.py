@@ -60,3 +60,62 @@ def test_the_demo_programme_is_stored_once_and_its_open_round_proposed(app, tmp_
     by_district = chosen.groupby("district")["cost"].sum()
     assert (by_district <= 0.4 * 1_500_000_000).all()  # the round's fairness setting
     assert selection.summary()["firms_turned_international"] >= 1
+
+
+def test_cnht_serve_demo_seeds_the_support_programme_once(settings, tmp_path, monkeypatch):
+    import sqlalchemy as sa
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from api.settings import get_settings
+    from api.storage.session import make_engine
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for name in ("firms.csv", "buyers.csv", "needs.csv", "support_programme.json"):
+        shutil.copy(DEMO / name, folder / name)
+    monkeypatch.setenv("CNHT_DATABASE_URL", settings.database_url)
+    if settings.database_schema:
+        monkeypatch.setenv("CNHT_DATABASE_SCHEMA", settings.database_schema)
+    monkeypatch.setenv("CNHT_DEMO_FOLDER", str(folder))
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)  # seed, then do not serve
+    tables = ("support_associations", "support_rounds", "support_nominations", "support_decisions",
+              "support_funded_items", "support_milestones", "support_inspections")
+
+    def rows() -> dict[str, int]:
+        engine = make_engine(get_settings())
+        try:
+            with engine.connect() as conn:
+                return {t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}
+        finally:
+            engine.dispose()
+
+    get_settings.cache_clear()
+    try:
+        first = CliRunner().invoke(cli, ["serve", "--demo"])
+        assert first.exit_code == 0, first.output
+        assert ("demo support programme: 3 new associations; past round: 11 funded items; open round: 31 "
+                "nominations received, refused by rule: recently_funded 2") in first.output
+        stored = rows()
+        assert stored["support_rounds"] == 2 and stored["support_funded_items"] == 11
+        second = CliRunner().invoke(cli, ["serve", "--demo"])
+        assert second.exit_code == 0, second.output
+        assert "demo data not seeded again" in second.output
+        assert ("demo support programme: 0 new associations; past round: already stored; open round: already "
+                "stored") in second.output
+        assert rows() == stored
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_support_demo_is_not_seeded_without_its_file_or_its_firms(app, tmp_path):
+    from api.storage.support_demo import seed_support_demo_folder
+
+    counts, said = seed_support_demo_folder(app.state.sessionmaker, tmp_path)
+    assert counts is None and "support_programme.json" in said and "not seeded" in said
+    shutil.copy(DEMO / "support_programme.json", tmp_path / "support_programme.json")
+    counts, said = seed_support_demo_folder(app.state.sessionmaker, tmp_path)
+    assert counts is None and "are not in the database" in said
+    with transaction(app.state.sessionmaker) as session:
+        assert store.list_rounds(session) == [] and store.list_associations(session) == []

@@ -70,7 +70,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8000,
     demo: Annotated[
-        bool, typer.Option("--demo", help="Seed data/demo/*.csv into an empty database")
+        bool, typer.Option("--demo", help="Seed data/demo/*.csv into an empty database, and the demo support programme once")
     ] = False,
     workers: Annotated[
         int,
@@ -110,6 +110,9 @@ def serve(
         else:
             for line in demo_summary(counts):
                 typer.echo(line)
+        from api.storage.support_demo import seed_support_demo_folder
+
+        typer.echo(seed_support_demo_folder(app.state.sessionmaker, settings.demo_folder)[1])  # once: then nothing
     url = f"http://{host}:{port}"
     typer.echo(f"cnht-match API on {url}/api/v1  (docs: {url}/docs)")
     typer.echo(f"Create a key: {cnht_command()} keys create --role staff")
