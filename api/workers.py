@@ -16,9 +16,15 @@ from __future__ import annotations
 
 import socket
 
-__all__ = ["PerWorkerSocket", "bind_reuse_port", "check_address_free", "serve_workers"]
+__all__ = ["PerWorkerSocket", "bind_reuse_port", "check_address_free", "serve_workers", "UVICORN_OPTIONS"]
 
 BACKLOG = 2048  # uvicorn's default
+# An idle keep-alive connection stays open this long. uvicorn's default (5 s) is also httpx's
+# keepalive_expiry: a client sending on a connection the server closes at that very moment
+# reads nothing back, a dropped request under load (seen in benchmarks/bench_service.py).
+KEEP_ALIVE_SECONDS = 30
+# What every way of serving passes to uvicorn (one process, or each worker).
+UVICORN_OPTIONS = {"log_config": None, "access_log": False, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -84,11 +90,10 @@ def serve_workers(app: str, *, host: str, port: int, workers: int) -> None:
     from uvicorn.supervisors import Multiprocess
 
     if not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(app, factory=True, workers=workers, host=host, port=port, log_config=None,
-                    access_log=False)  # fmt: skip
+        uvicorn.run(app, factory=True, workers=workers, host=host, port=port, **UVICORN_OPTIONS)
         return
     check_address_free(host, port)
-    config = uvicorn.Config(app, factory=True, workers=workers, host=host, port=port,
-                            log_config=None, access_log=False, backlog=BACKLOG)  # fmt: skip
+    config = uvicorn.Config(app, factory=True, workers=workers, host=host, port=port, backlog=BACKLOG,
+                            **UVICORN_OPTIONS)  # fmt: skip
     Multiprocess(config, sockets=[PerWorkerSocket(host, port)]).run()  # type: ignore[list-item]
 

@@ -141,6 +141,14 @@ def test_cnht_serve_migrates_seeds_and_serves(tmp_path):
                 time.sleep(0.1)
         assert health is not None and health.json() == {"status": "ok", "database": "sqlite"}
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/firms").status_code == 401
+        # An idle keep-alive connection outlives a client's own 5 s expiry (httpx's default,
+        # uvicorn's too: reusing one just as the server closes it dropped a request).
+        request = f"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            for pause in (0, 6):
+                time.sleep(pause)
+                sock.sendall(request)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200"), f"closed after {pause} s idle"
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

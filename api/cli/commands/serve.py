@@ -119,7 +119,9 @@ def serve(
     # key=value lines with the request ID; one line per request comes from api.request_context.
     configure_logging()
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+        from api.workers import UVICORN_OPTIONS
+
+        uvicorn.run(app, host=host, port=port, **UVICORN_OPTIONS)
         return
     # The database is migrated (and seeded, interrupted imports failed) once, above; each
     # worker builds its own app without doing it again (api.app.create_worker_app).
