@@ -44,8 +44,10 @@ from matching.exceptions import HyperParameterError
 from matching.labelled import LabelledSetError
 from matching.matcher import DEFAULT_WEIGHTS
 
-__all__ = ["DEFAULT_GRID_FACTORS", "WeightTuning", "component_values", "default_grid", "score_weights",
-           "tune_weights"]
+__all__ = ["DEFAULT_GRID_FACTORS", "WEIGHTS_KIND", "WeightTuning", "component_values", "default_grid",
+           "evaluate_weights", "save_weights_version", "score_weights", "tune_weights"]
+
+WEIGHTS_KIND = "weights"  # the ``kind`` of a model version holding component weights
 
 # The text channels and the code fits are tuned; the structured components keep their
 # weights (issue 8: they stay as they are). Factors of the current weight, so the grid
@@ -490,3 +492,101 @@ def tune_weights(
         n_grid=n_grid,
         search="exhaustive" if exhaustive else "coordinate",
     )
+
+
+# ------------------------------------------------------------------ weights as a model version
+def _checked_weights(weights: object, names: Sequence[str]) -> dict[str, float]:
+    """``weights`` as ``{component: float}`` over ``names`` (missing ones 0), or a clear error."""
+    if not isinstance(weights, Mapping):
+        raise HyperParameterError(f"Expected weights as a dict component -> number, got weights={weights!r}.")
+    unknown = sorted(set(weights) - set(names))
+    if unknown:
+        raise HyperParameterError(f"Expected weights keys among the component names {list(names)}, got unknown "
+                                  f"{unknown}. Tune on the matcher's own components (component_values).")
+    out = {}
+    for name in names:
+        value = weights.get(name, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or value < 0:
+            raise HyperParameterError(f"Expected weights[{name!r}] a finite number >= 0, got {value!r}.")
+        out[name] = float(value)
+    if sum(out.values()) <= 0:
+        raise HyperParameterError(f"Expected at least one positive weight, got weights={out!r}.")
+    return out
+
+
+def evaluate_weights(firms: pd.DataFrame, needs: pd.DataFrame, outcomes: pd.DataFrame,
+                     weights: Mapping[str, float], *, buyers: pd.DataFrame | None = None, split_date=None,
+                     k: int = 10, base: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The matcher with ``weights`` against the matcher with ``base`` weights (default
+    :data:`DEFAULT_WEIGHTS`) on the outcomes after ``split_date``, by the protocol of
+    ``cnht eval`` (:func:`matching.protocol.evaluate_models`).
+
+    Returns
+    -------
+    DataFrame
+        One row per model (``weights``, ``matcher``) and slice (``all``, ``cold_start``),
+        one column per metric (NDCG@k among them, 0..1).
+    """
+    from matching.matcher import SupplierMatcher
+    from matching.protocol import evaluate_models
+
+    names = _component_names(SupplierMatcher())
+    models = {"weights": SupplierMatcher(weights=_checked_weights(weights, names)),
+              "matcher": SupplierMatcher(weights=None if base is None else dict(base))}
+    table, _ = evaluate_models(models, firms, needs, outcomes, buyers=buyers, split_date=split_date, k=k)
+    return table
+
+
+def save_weights_version(store, weights: Mapping[str, float], *, metrics: pd.DataFrame | Mapping | None = None,
+                         k: int = 10, base: Mapping[str, float] | None = None,
+                         extra: Mapping[str, object] | None = None, created=None) -> str:
+    """Save tuned component weights as a model version of kind ``"weights"``; return its id.
+
+    The version is activated like a re-ranker (``cnht models activate V``, ``rollback``);
+    while it is active the service's matcher scores shortlists with these weights (the
+    components' values are unchanged, so the reasons hold) and each run records
+    ``+weights:V`` after the matcher's version.
+
+    Parameters
+    ----------
+    store : matching.rerank.ModelStore
+    weights : dict
+        Component name -> weight >= 0 (a component left out weighs 0).
+    metrics : DataFrame or dict, optional
+        :func:`evaluate_weights`' table (or ``{model: {slice: {metric: value}}}``): the
+        tuned weights (``weights``) next to the default ones (``matcher``).
+    k : int, default 10
+        Cut-off of the metrics.
+    base : dict, optional
+        The weights compared against (default :data:`DEFAULT_WEIGHTS`), kept in the metadata.
+    extra : dict, optional
+        More metadata (data range, split date, how the weights were chosen).
+
+    Examples
+    --------
+    >>> store = ModelStore(tmp_path / "models")                        # doctest: +SKIP
+    >>> version = save_weights_version(store, tuning.weights, metrics=table)  # doctest: +SKIP
+    >>> store.activate(version)                                         # doctest: +SKIP
+    """
+    from matching.matcher import SupplierMatcher
+
+    checked = _checked_weights(weights, _component_names(SupplierMatcher()))
+    if isinstance(metrics, pd.DataFrame):
+        table = metrics
+        metrics = {}
+        for row in table.to_dict("records"):
+            model, slice_name = row.pop("model"), row.pop("slice")
+            metrics.setdefault(str(model), {})[str(slice_name)] = {key: float(v) for key, v in row.items()}
+    metric = f"ndcg@{k}"
+    beats = None
+    if metrics:
+        try:
+            beats = bool(metrics["weights"]["all"][metric] > metrics["matcher"]["all"][metric])
+        except (KeyError, TypeError):
+            beats = None
+    metadata = {**dict(extra or {}), "kind": WEIGHTS_KIND, "weights": checked,
+                "base_weights": dict(DEFAULT_WEIGHTS if base is None else base), "k": k,
+                "metrics": dict(metrics or {}), "beats_matcher": beats}
+    # The model file is the plain dict of floats: nothing but builtins to unpickle.
+    return store.save(checked, metadata, created=created)

@@ -10,6 +10,10 @@ SHA-256 no longer matches, unreadable metadata, or not an outcome re-ranker) is 
 unpickled nor used: the service ranks with the hand-weighted matcher, as without a version,
 and logs one warning (``event=rerank_fallback``) each time that state is first seen.
 
+A version of kind ``"weights"`` (:func:`matching.tuning.save_weights_version`) holds tuned
+component weights instead of a re-ranker: while it is active the matcher scores with them
+(:func:`with_weights`) and runs record ``+weights:VERSION``.
+
 Examples
 --------
 >>> models = ActiveModel("models")                     # doctest: +SKIP
@@ -20,16 +24,21 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from matching import SupplierMatcher
 from matching.rerank import BuyerHistory, FirmHistory, ModelStore, OutcomeReranker
+from matching.rerank.exceptions import RerankError
 from matching.rerank.versions import METADATA_FILE, MODEL_FILE
+from matching.tuning import WEIGHTS_KIND
 
-__all__ = ["ActiveModel", "ActiveReranker", "LoadedModel", "reranked_model_version"]
+__all__ = ["ActiveModel", "ActiveReranker", "LoadedModel", "reranked_model_version", "with_weights"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +47,12 @@ _MODEL_VERSION_LENGTH = 60  # shortlists.model_version is String(60)
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """An active version, loaded and checked: its id and the fitted re-ranker."""
+    """An active version, loaded and checked: its id and the fitted re-ranker, or (kind
+    ``"weights"``) the component weights the matcher scores with (``model`` None)."""
 
     version: str
-    model: OutcomeReranker
+    model: OutcomeReranker | None
+    weights: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,33 +63,73 @@ class ActiveReranker:
     ----------
     version : str
         The model version id (``cnht models list``).
-    model : OutcomeReranker
-    history : FirmHistory
-        The database's outcome events; each pair counts only those before its need's date.
+    model : OutcomeReranker or None
+        None for a weights version.
+    history : FirmHistory or None
+        The database's outcome events; each pair counts only those before its need's date
+        (None for a weights version, which reads none).
     buyer_history : BuyerHistory or None
         The same events per buyer, for a version trained with buyer features (None: the
         version does not read them).
+    weights : dict or None
+        A weights version's component weights: the matcher scores with them.
     """
 
     version: str
-    model: OutcomeReranker
-    history: FirmHistory
+    model: OutcomeReranker | None
+    history: FirmHistory | None
     buyer_history: BuyerHistory | None = None
+    weights: dict[str, float] | None = None
 
 
-def reranked_model_version(matcher_version: str, version: str) -> str:
-    """The ``model_version`` a re-ranked shortlist records: ``{matcher version}+rerank:{version}``.
+def reranked_model_version(matcher_version: str, version: str, kind: str = "rerank") -> str:
+    """The ``model_version`` a re-ranked shortlist records: ``{matcher version}+rerank:{version}``
+    (``+weights:{version}`` with ``kind="weights"``: scored with a weights version).
 
     Runs store at most 60 characters: when the matcher's version and the model's id do not
     fit together, the matcher's version is replaced by a 10-character digest of it
     (``SupplierMatcher-<digest>+rerank:<version>``); the full one is kept in the run's
     parameters.
     """
-    joined = f"{matcher_version}+rerank:{version}"
+    joined = f"{matcher_version}+{kind}:{version}"
     if len(joined) <= _MODEL_VERSION_LENGTH:
         return joined
     digest = hashlib.sha256(matcher_version.encode("utf-8")).hexdigest()[:10]
-    return f"SupplierMatcher-{digest}+rerank:{version}"[:_MODEL_VERSION_LENGTH]
+    return f"SupplierMatcher-{digest}+{kind}:{version}"[:_MODEL_VERSION_LENGTH]
+
+
+def with_weights(matcher: SupplierMatcher, weights: dict[str, float]) -> SupplierMatcher:
+    """A shallow copy of a fitted matcher scoring with ``weights`` (no refit: a score is a
+    weighted sum of component values, which the copy shares read-only).
+
+    Raises
+    ------
+    RerankError
+        ``weights`` name a component this matcher does not have.
+    """
+    unknown = sorted(set(weights) - set(matcher.weights_))
+    if unknown:
+        raise RerankError(f"Expected weights of the matcher's components {list(matcher.weights_)}, got unknown "
+                          f"{unknown}. Save a weights version tuned on this matcher's components.")
+    weighted = copy.copy(matcher)
+    weighted.weights = dict(weights)
+    weighted.weights_ = {name: float(weights.get(name, 0.0)) for name in matcher.weights_}
+    return weighted
+
+
+def _weights_of(model: object) -> dict[str, float]:
+    """The weights of a weights version's file, checked (a dict of finite numbers >= 0)."""
+    if not isinstance(model, dict) or not model:
+        raise RerankError(f"expected a dict of component weights, got {type(model).__name__}")
+    out = {}
+    for name, value in model.items():
+        if not isinstance(name, str) or isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value < 0:
+            raise RerankError(f"expected component -> weight >= 0, got {name!r}: {value!r}")
+        out[name] = float(value)
+    if sum(out.values()) <= 0:
+        raise RerankError(f"expected at least one positive weight, got {out!r}")
+    return out
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -142,7 +193,12 @@ class ActiveModel:
             self._fall_back("?", str(detail))
             return None
         try:
+            kind = self.store.metadata(version).get("kind")
             model = self.store.load(version)
+            if kind == WEIGHTS_KIND:
+                weights = _weights_of(model)
+                logger.info("event=weights_loaded version=%s models_dir=%s", version, self.folder)
+                return LoadedModel(version=version, model=None, weights=weights)
         except Exception as exc:  # missing, tampered, unreadable: never a 500
             self._fall_back(version, f"{type(exc).__name__}: {exc}")
             return None

@@ -40,7 +40,7 @@ from api.ranking.fitting import (
     outcomes_version,
     parse_stored_need,
 )
-from api.ranking.reranking import ActiveModel, ActiveReranker, reranked_model_version
+from api.ranking.reranking import ActiveModel, ActiveReranker, reranked_model_version, with_weights
 from api.storage.errors import ServiceBusyError, retry_after_seconds
 from api.storage.models import Firm, Need
 from api.storage.session import READ_ONLY
@@ -248,6 +248,8 @@ class MatcherCache:
         loaded = self._active_model.get()
         if loaded is None:
             return None
+        if loaded.weights is not None:  # a weights version reads no outcomes
+            return ActiveReranker(version=loaded.version, model=None, history=None, weights=loaded.weights)
         # The buyers' history too when the version reads it (trained with --buyer-history):
         # the same outcomes, each need's buyer from the database.
         key = (outcomes_version(session), loaded.model.uses_buyer_history)
@@ -312,6 +314,13 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
         The need names something the matcher cannot use (an unknown park).
     """
     matcher = fitted.with_diversity(diversity)
+    if reranker is not None and reranker.weights is not None:
+        try:
+            matcher = with_weights(matcher, reranker.weights)
+        except RerankError as exc:  # weights of other components: never a failed shortlist
+            logger.warning("event=rerank_fallback version=%s need_id=%s error=%s Ranked with the "
+                           "hand-weighted matcher.", reranker.version, query.need_id, exc)  # fmt: skip
+            reranker = None
     model = None if diversity or reranker is None else reranker.model
     try:
         if model is None:
@@ -350,7 +359,12 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
 def shortlist_model_version(fitted: FittedMatcher, reranker: ActiveReranker | None,
                             entries: list[dict[str, Any]]) -> str:
     """The ``model_version`` a shortlist run records: the matcher's, plus ``+rerank:VERSION``
-    when :func:`ranked_entries` re-ranked its ``entries`` (:func:`reranked_model_version`)."""
+    when :func:`ranked_entries` re-ranked its ``entries``, or ``+weights:VERSION`` when it
+    scored with a weights version's weights (:func:`reranked_model_version`)."""
+    if reranker is not None and reranker.weights is not None:
+        if set(reranker.weights) <= set(fitted.matcher.weights_):  # as ranked_entries applied them
+            return reranked_model_version(fitted.model_version, reranker.version, kind="weights")
+        return fitted.model_version
     if reranker is None or not any("rerank_score" in entry for entry in entries):
         return fitted.model_version
     return reranked_model_version(fitted.model_version, reranker.version)

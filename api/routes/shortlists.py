@@ -174,7 +174,10 @@ def create_shortlist(
     created = dt.datetime.now(dt.UTC)
     model_version = shortlist_model_version(fitted, reranker, ranked)
     parameters = {"diversity": body.diversity, "filters": body.filters.model_dump()}
-    if model_version != fitted.model_version:
+    if reranker is not None and reranker.weights is not None and model_version != fitted.model_version:
+        parameters["weights"] = {"version": reranker.version, "matcher_version": fitted.model_version,
+                                 "weights": reranker.weights}  # fmt: skip
+    elif model_version != fitted.model_version:
         parameters["rerank"] = {
             "version": reranker.version, "matcher_version": fitted.model_version,
             "scores": {r["firm_id"]: r["rerank_score"] for r in ranked},

@@ -92,3 +92,25 @@ def test_models_refuse_a_changed_file_and_an_unknown_version(tmp_path):
     assert shown["model_file_ok"] is False
     result = runner.invoke(app, ["models", "show", "nope", *folder])
     assert result.exit_code != 0 and "cnht models list" in result.output
+
+
+def test_weights_evaluated_on_the_test_period_are_listed_as_a_weights_version(small_demo, tmp_path):
+    from matching import DEFAULT_WEIGHTS
+    from matching.tuning import evaluate_weights, save_weights_version
+
+    read = lambda name: pd.read_csv(small_demo / f"{name}.csv", dtype=str, keep_default_na=False)  # noqa: E731
+    text_only = {"text": 1.0}
+    table = evaluate_weights(read("firms"), read("needs"), read("outcomes"), text_only, buyers=read("buyers"))
+    assert set(table["model"]) == {"weights", "matcher"} and set(table["slice"]) == {"all", "cold_start"}
+    default = evaluate_weights(read("firms"), read("needs"), read("outcomes"), DEFAULT_WEIGHTS, buyers=read("buyers"))
+    # The default weights given explicitly score exactly as the matcher's own defaults.
+    pairs = default.set_index(["model", "slice"])["ndcg@10"]
+    assert pairs[("weights", "all")] == pairs[("matcher", "all")]
+    store = ModelStore(tmp_path / "models")
+    version = save_weights_version(store, text_only, metrics=table)
+    meta = store.metadata(version)
+    ndcg = table.set_index(["model", "slice"])["ndcg@10"]
+    assert meta["metrics"]["weights"]["all"]["ndcg@10"] == ndcg[("weights", "all")]
+    assert meta["beats_matcher"] == (ndcg[("weights", "all")] > ndcg[("matcher", "all")])
+    result = runner.invoke(app, ["models", "list", "--models-dir", str(store.folder)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "weights" in result.output and f"{ndcg[('weights', 'all')]:.3f}" in result.output

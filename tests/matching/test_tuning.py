@@ -273,3 +273,40 @@ def test_cli_tune_needs_a_labelled_set_and_no_model_choice(labelled_files):
     assert result.exit_code != 0 and "--tune needs a labelled set" in _plain(result.output)
     result = runner.invoke(app, ["eval", "--firms", str(firms), "--needs", str(needs), "--tune", "--model", "bm25"])
     assert result.exit_code != 0 and "--tune tunes the matcher alone" in _plain(result.output)
+
+
+# ------------------------------------------------------------------ weights as a model version
+def test_tuned_weights_are_saved_as_a_weights_version(tmp_path):
+    from matching.rerank import ModelStore
+    from matching.tuning import WEIGHTS_KIND, save_weights_version
+
+    store = ModelStore(tmp_path / "models")
+    metrics = {"weights": {"all": {"ndcg@10": 0.2}}, "matcher": {"all": {"ndcg@10": 0.1}}}
+    version = save_weights_version(store, {"text": 0.5, "concepts": 0.5}, metrics=metrics,
+                                   extra={"data": {"split_date": "2026-05-08"}})
+    meta = store.metadata(version)
+    assert meta["kind"] == WEIGHTS_KIND and meta["beats_matcher"] is True
+    assert meta["weights"]["text"] == 0.5 and meta["weights"]["distance"] == 0.0
+    assert set(meta["weights"]) == set(DEFAULT_WEIGHTS) and meta["base_weights"] == DEFAULT_WEIGHTS
+    assert meta["data"]["split_date"] == "2026-05-08"
+    # The file is the weights themselves, checked against its hash like a re-ranker's.
+    assert store.load(version) == meta["weights"]
+    store.activate(version)
+    assert store.active() == version
+
+
+@pytest.mark.parametrize(("weights", "message"), [
+    ({"colour": 1.0}, r"unknown \['colour'\]"),
+    ({"text": -1.0}, r"weights\['text'\] a finite number >= 0, got -1.0"),
+    ({"text": float("nan")}, r"weights\['text'\] a finite number >= 0"),
+    ({"text": 0.0}, "at least one positive weight"),
+    ([("text", 1.0)], "as a dict"),
+])
+def test_weights_that_cannot_score_are_refused_before_saving(tmp_path, weights, message):
+    from matching.rerank import ModelStore
+    from matching.tuning import save_weights_version
+
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(HyperParameterError, match=message):
+        save_weights_version(store, weights)
+    assert store.versions() == []

@@ -53,13 +53,15 @@ def list_command(models_dir: FolderOption = None,
         console.print(f"No model version in {store.folder} / Chưa có phiên bản nào. Train one with `cnht train`.")
         return
     table = Table(title=f"Model versions / Phiên bản mô hình — {store.folder}")
-    for column in ("", "version", "created", "split date", "NDCG re-ranker", "NDCG matcher", "cold-start re-ranker",
-                   "cold-start matcher"):
+    for column in ("", "version", "kind", "created", "split date", "NDCG version", "NDCG matcher",
+                   "cold-start version", "cold-start matcher"):
         table.add_column(column)
     for meta in versions:
-        table.add_row("*" if meta["version"] == active else "", meta["version"], str(meta.get("created", "")),
-                      str((meta.get("data") or {}).get("split_date", "")), _ndcg(meta, "reranker"),
-                      _ndcg(meta, "matcher"), _ndcg(meta, "reranker", "cold_start"),
+        # A weights version's own figures are under "weights", a re-ranker's under "reranker".
+        own = "weights" if meta.get("kind") == "weights" else "reranker"
+        table.add_row("*" if meta["version"] == active else "", meta["version"], str(meta.get("kind", "")),
+                      str(meta.get("created", "")), str((meta.get("data") or {}).get("split_date", "")),
+                      _ndcg(meta, own), _ndcg(meta, "matcher"), _ndcg(meta, own, "cold_start"),
                       _ndcg(meta, "matcher", "cold_start"))
     console.print(table)
     if active is None:
