@@ -41,7 +41,14 @@ from features.certifications import (
     validity_periods,
 )
 
-__all__ = ["PLAN_STEPS", "RECENT_DAYS", "PlanStep", "plan_step", "international_counts"]
+__all__ = ["FIRMS_TARGET", "INTERNATIONAL_TARGET", "PLAN_STEPS", "RECENT_DAYS", "PlanStep", "plan_step",
+           "international_counts"]
+
+FIRMS_TARGET = 900
+"""Plan 04/KH-UBND's firms in the field (supporting-industry firms in Hanoi)."""
+
+INTERNATIONAL_TARGET = 400
+"""Plan 04/KH-UBND's firms meeting international standards."""
 
 PLAN_STEPS: tuple[str, ...] = (
     "counted",            # a valid international-standard certificate on the day

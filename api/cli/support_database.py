@@ -283,6 +283,45 @@ def report_command(
     print("\n".join(lines))
 
 
+def plan_command(
+    start: Annotated[dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Ngày đầu (mặc định 11 tháng trước --to) / First day (default: 11 month ends before --to).")] = None,
+    end: Annotated[dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Ngày cuối (mặc định hôm nay) / Last day (default today).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Chỉ tiêu kế hoạch theo thời gian / The plan's figures over time: at each month end from --from to
+    --to (and at --to), firms meeting international standards against 400 and firms in the field against
+    900 (as GET /api/v1/kpi/progress counts them), by sector and district, and what each round's funded
+    certificates contributed by their own validity dates. Same figures as GET /api/v1/support/plan/progress.
+    Example: ``cnht support plan --from 2025-01-01 --to 2026-06-30``."""
+    from api.storage.certificate_dates import month_ends
+    from api.storage.support import plan_days, plan_progress
+    from features import clock
+
+    last = end.date() if end else clock.today()
+    first = start.date() if start else month_ends(last, 12)[0]
+    progress = _run(lambda s: plan_progress(s, plan_days(first, last)), "--from/--to")
+    if as_json:
+        print(json.dumps(progress, ensure_ascii=False, indent=2, default=str))
+        return
+    lines = [f"Kế hoạch / Plan: đạt chuẩn quốc tế / meeting international standards (/{progress['international_target']}); "
+             f"DN trong lĩnh vực / firms in the field (/{progress['firms_target']})"]
+    lines += [f"  {p['on']}: {p['firms_international']} / {progress['international_target']}; "
+              f"{p['firms_total']} / {progress['firms_target']}" for p in progress["data"]]
+    last_point = progress["data"][-1]
+    lines.append(f"Theo quận/huyện / By district on {last_point['on']}: " + "; ".join(
+        f"{g['group']} {g['international']}/{g['firms']}" for g in last_point["by_district"]))
+    lines.append(f"Theo ngành / By sector on {last_point['on']}: " + "; ".join(
+        f"{g['group']} {g['international']}/{g['firms']}" for g in last_point["by_sector"]))
+    for r in progress["rounds"]:
+        lines.append(f"Đợt / Round {r['round_id']} ({r['funded_items']} funded items, {r['certificates_issued']} "
+                     "certificates issued): chứng chỉ được hỗ trợ còn hiệu lực / funded certificates valid: "
+                     + ", ".join(f"{p['on']} {p['certificates_valid']}" for p in r["data"]))
+        if r["counted_from_milestone"]:
+            lines.append(f"  items {r['counted_from_milestone']}: no issue day, counted from the milestone's day "
+                         "/ không có ngày cấp, tính từ ngày ghi nhận mốc")
+    print("\n".join(lines))
+
+
 def demo_command(
     programme: Annotated[Path | None, typer.Option("--file", help="Tệp chương trình demo / The demo programme (default data/demo/support_programme.json).")] = None,
 ) -> None:
@@ -321,4 +360,5 @@ def register_database_commands(support_app: typer.Typer, association_app: typer.
     support_app.command("milestone")(milestone_command)
     support_app.command("inspect")(inspect_command)
     support_app.command("report")(report_command)
+    support_app.command("plan")(plan_command)
     support_app.command("demo")(demo_command)

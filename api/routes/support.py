@@ -369,6 +369,28 @@ def plan(session: SessionDep, principal: SupportPrincipal, as_of: AsOfQuery = No
     return store.plan_figures(session, as_of)
 
 
+@router.get("/plan/progress", responses=_ERRORS)
+def plan_progress(
+    session: SessionDep,
+    principal: SupportPrincipal,
+    start: Annotated[dt.date | None, Query(alias="from", ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31),
+                                           description="First day (default: 11 month ends before 'to')")] = None,
+    end: Annotated[dt.date | None, Query(alias="to", ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31),
+                                         description="Last day (default today in Hanoi)")] = None,
+) -> dict:
+    """The plan's figures at each month end from ``from`` to ``to`` (and at ``to``): firms in the
+    field against 900, meeting international standards against 400, by sector and district (the
+    firms GET /kpi/progress counts), and what each round's funded certificates contributed on each
+    day by their own validity dates (staff, analysts)."""
+    from api.storage.certificate_dates import month_ends
+    from features import clock
+
+    _only(principal, "staff", "analyst")
+    end = end or clock.today()
+    start = start or month_ends(end, 12)[0]
+    return store.plan_progress(session, store.plan_days(start, end))
+
+
 @router.get("/firms/{firm_id}", response_model=FirmProfilePublic, responses=_ERRORS)
 def firm_profile(firm_id: FirmIdPath, session: SessionDep, principal: SupportPrincipal) -> FirmProfilePublic:
     """The public parts of a firm's profile (staff, analysts, associations; a firm its own)."""

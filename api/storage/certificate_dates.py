@@ -39,7 +39,9 @@ __all__ = [
     "PlanStanding",
     "certificate_counts",
     "expiring_certificates",
+    "international_firms",
     "month_ends",
+    "plan_firms",
     "plan_standings",
 ]
 
@@ -187,14 +189,47 @@ def _recorded_by(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=clock.TIME_ZONE).astimezone(dt.UTC)
 
 
+def international_firms(session: Session, days: Sequence[dt.date],
+                        firms: Iterable[int] | None = None) -> list[set[int]]:  # fmt: skip
+    """On each of ``days``, the primary keys of the firms (of ``firms``, default every stored
+    firm) with a valid international-standard certificate: the one validity rule, as
+    :func:`certificate_counts` and :func:`plan_standings` count them.
+
+    Returns
+    -------
+    list of set of int
+        In the order of ``days``.
+    """
+    rows = _records_by_firm(session)
+    firms = None if firms is None else list(firms)
+    return [{pk for pk, answer in _valid_answers(rows, day, firms) if is_international(answer.code)} for day in days]
+
+
+def plan_firms(session: Session, days: Sequence[dt.date]) -> list[tuple[list[int], set[int]]]:
+    """On each of ``days``, the firms :func:`plan_standings` counts: (primary keys of the firms in
+    the field, those of them with a valid international-standard certificate).
+
+    A firm is in the field on a day when it was recorded (``created_at``, Hanoi day) on or before it.
+    """
+    created = session.execute(select(Firm.id, Firm.created_at)).all()
+    rows = _records_by_firm(session)
+    out = []
+    for day in days:
+        bound = _recorded_by(day)
+        in_field = [pk for pk, at in created if at is None or at < bound]
+        international = {pk for pk, answer in _valid_answers(rows, day, in_field) if is_international(answer.code)}
+        out.append((in_field, international))
+    return out
+
+
 def plan_standings(session: Session, days: Sequence[dt.date]) -> list[PlanStanding]:
     """Where the plan stood on each of ``days``: firms in the field and, of them, those certified.
 
     A firm is in the field on a day when it was recorded (``created_at``, Hanoi day) on or
     before it; it counts as certified when the one validity rule finds one of its
-    international-standard codes valid on that day. On today, the two figures are
-    ``GET /kpi``'s ``firms_total`` and ``firms_international_certified``. A firm deleted
-    since is not counted on any day (the database no longer has it).
+    international-standard codes valid on that day (:func:`plan_firms`). On today, the two
+    figures are ``GET /kpi``'s ``firms_total`` and ``firms_international_certified``. A firm
+    deleted since is not counted on any day (the database no longer has it).
 
     Parameters
     ----------
@@ -206,12 +241,5 @@ def plan_standings(session: Session, days: Sequence[dt.date]) -> list[PlanStandi
     list of PlanStanding
         In the order of ``days``.
     """
-    created = session.execute(select(Firm.id, Firm.created_at)).all()
-    rows = _records_by_firm(session)
-    out = []
-    for day in days:
-        bound = _recorded_by(day)
-        in_field = [pk for pk, at in created if at is None or at < bound]
-        international = {pk for pk, answer in _valid_answers(rows, day, in_field) if is_international(answer.code)}
-        out.append(PlanStanding(on=day, firms=len(in_field), international=len(international)))
-    return out
+    return [PlanStanding(on=day, firms=len(in_field), international=len(international))
+            for day, (in_field, international) in zip(days, plan_firms(session, days), strict=True)]  # fmt: skip

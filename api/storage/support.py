@@ -71,6 +71,8 @@ __all__ = [
     "record_inspection",
     "overdue_milestones",
     "plan_figures",
+    "plan_days",
+    "plan_progress",
     "round_report",
 ]
 
@@ -797,19 +799,41 @@ def overdue_milestones(session: Session, on: dt.date | None = None,
 
 
 def _international_firms(session: Session, on: dt.date) -> dict[str, bool]:
-    """firm_id -> meets an international standard on ``on``: the one validity rule over each firm's
-    stored records, international codes only — the rule of ``GET /kpi``
-    (:func:`api.storage.certificate_dates.certificate_counts`)."""
-    from features.certifications import certificate_status, is_international
+    """firm_id -> meets an international standard on ``on``: the rule of ``GET /kpi``
+    (:func:`api.storage.certificate_dates.international_firms`, every stored firm)."""
+    from api.storage.certificate_dates import international_firms
 
-    records: dict[int, list[FirmCertification]] = {}
-    for row in session.scalars(select(FirmCertification)):
-        records.setdefault(row.firm_pk, []).append(row)
-    out = {}
-    for pk, firm_id in session.execute(select(Firm.id, Firm.firm_id)):
-        answers = certificate_status(stored_certificates(records.get(pk, ())), on=on).values()
-        out[firm_id] = any(a.valid and is_international(a.code) for a in answers)
-    return out
+    (counted,) = international_firms(session, [on])
+    return {firm_id: pk in counted for pk, firm_id in session.execute(select(Firm.id, Firm.firm_id))}
+
+
+def _firm_groups(session: Session) -> list[tuple[int, str, list[str], str]]:
+    """(pk, firm_id, sectors, district) of every stored firm, as the plan's tables group them."""
+    return [(pk, firm_id, [c for c in (codes or "").split(";") if c] or ["(none)"], district or "(unknown)")
+            for pk, firm_id, codes, district in session.execute(
+                select(Firm.id, Firm.firm_id, Firm.sector_codes, func.coalesce(Firm.district_legacy, Firm.district)))]
+
+
+def _grouped(groups: list[tuple[int, str, list[str], str]], firms: set[int],
+             international: set[int]) -> dict[str, list[dict[str, Any]]]:
+    """The by-sector and by-district tables of ``firms`` (pks) and, of them, ``international``
+    (a firm in two sectors counts in both)."""
+    by_sector: dict[str, list[int]] = {}
+    by_district: dict[str, list[int]] = {}
+    for pk, _, sectors, district in groups:
+        if pk not in firms:
+            continue
+        counted = int(pk in international)
+        for sector in sectors:
+            cell = by_sector.setdefault(sector, [0, 0])
+            cell[0] += 1
+            cell[1] += counted
+        cell = by_district.setdefault(district, [0, 0])
+        cell[0] += 1
+        cell[1] += counted
+    table = lambda found: [{"group": g, "firms": n, "international": i}  # noqa: E731
+                           for g, (n, i) in sorted(found.items())]
+    return {"by_sector": table(by_sector), "by_district": table(by_district)}
 
 
 def plan_figures(session: Session, on: dt.date | None = None) -> dict[str, Any]:
@@ -818,27 +842,109 @@ def plan_figures(session: Session, on: dt.date | None = None) -> dict[str, Any]:
 
     Every stored firm counts, as in ``GET /kpi`` (whose figures these totals equal).
     """
-    from api.routes.kpi import FIRMS_TARGET, INTERNATIONAL_TARGET
+    from api.storage.certificate_dates import international_firms
+    from features.plan import FIRMS_TARGET, INTERNATIONAL_TARGET
 
     on = on or clock.today()
-    international = _international_firms(session, on)
-    by_sector: dict[str, list[int]] = {}
-    by_district: dict[str, list[int]] = {}
-    for firm_id, codes, district in session.execute(
-            select(Firm.firm_id, Firm.sector_codes, func.coalesce(Firm.district_legacy, Firm.district))):
-        counted = int(international.get(firm_id, False))
-        for sector in [c for c in (codes or "").split(";") if c] or ["(none)"]:
-            by_sector.setdefault(sector, [0, 0])
-            by_sector[sector][0] += 1
-            by_sector[sector][1] += counted
-        place = by_district.setdefault(district or "(unknown)", [0, 0])
-        place[0] += 1
-        place[1] += counted
-    table = lambda groups: [{"group": g, "firms": n, "international": i}  # noqa: E731
-                            for g, (n, i) in sorted(groups.items())]
-    return {"on": on, "firms_total": len(international), "firms_target": FIRMS_TARGET,
-            "firms_international": sum(international.values()), "international_target": INTERNATIONAL_TARGET,
-            "by_sector": table(by_sector), "by_district": table(by_district)}
+    groups = _firm_groups(session)
+    (international,) = international_firms(session, [on])
+    return {"on": on, "firms_total": len(groups), "firms_target": FIRMS_TARGET,
+            "firms_international": len(international), "international_target": INTERNATIONAL_TARGET,
+            **_grouped(groups, {pk for pk, *_ in groups}, international)}
+
+
+_MAX_PLAN_DAYS = 120  # ten years of month ends
+
+
+def plan_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The month ends from ``start`` to ``end`` (both included), and ``end`` itself when it is not
+    one (a month not yet ended stands at its last day asked, as ``GET /kpi/progress``).
+
+    Raises
+    ------
+    SupportInvalidError
+        ``start`` after ``end``, or more than 120 days asked.
+
+    >>> plan_days(dt.date(2026, 1, 15), dt.date(2026, 3, 10))
+    [datetime.date(2026, 1, 31), datetime.date(2026, 2, 28), datetime.date(2026, 3, 10)]
+    """
+    if start > end:
+        raise SupportInvalidError(f"Expected 'from' on or before 'to', got from={start.isoformat()} and "
+                                  f"to={end.isoformat()}; swap them.")
+    days = []
+    first = start.replace(day=1)
+    while first <= end:
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        last = following - dt.timedelta(days=1)
+        if start <= last <= end:
+            days.append(last)
+        first = following
+        if len(days) > _MAX_PLAN_DAYS:
+            break
+    if not days or days[-1] != end:
+        days.append(end)
+    if len(days) > _MAX_PLAN_DAYS:
+        raise SupportInvalidError(f"'from' {start.isoformat()} to 'to' {end.isoformat()} spans more than "
+                                  f"{_MAX_PLAN_DAYS} month ends; ask for at most ten years at a time.")
+    return days
+
+
+def plan_progress(session: Session, days: list[dt.date]) -> dict[str, Any]:
+    """The plan's figures on each of ``days`` (e.g. :func:`plan_days`), and what each round contributed.
+
+    On each day: firms in the field (recorded by then) against 900 and, of them, firms meeting
+    international standards against 400, by sector and by district — the firms ``GET
+    /kpi/progress`` counts (:func:`api.storage.certificate_dates.plan_firms`, the one validity
+    rule), so the totals are its figures.
+
+    Each decided round's contribution on each day: its funded certificates (the
+    ``certificate_issued`` milestones recorded) that are valid that day by their own dates — the
+    linked certificate record, else the fields recorded with the milestone — judged by the same
+    rule (:func:`features.certifications.certificate_status`); international standards only, and
+    the firms holding them. A certificate without an issue day counts from the day its milestone
+    was recorded (``counted_from_milestone`` lists those items).
+    """
+    from api.storage.certificate_dates import plan_firms
+    from features.certifications import certificate_status, is_international
+    from features.plan import FIRMS_TARGET, INTERNATIONAL_TARGET
+
+    groups = _firm_groups(session)
+    data = []
+    for day, (in_field, international) in zip(days, plan_firms(session, days), strict=True):
+        data.append({"on": day, "firms_total": len(in_field), "firms_international": len(international),
+                     **_grouped(groups, set(in_field), international)})
+    rounds = []
+    for record in sorted(list_rounds(session), key=lambda r: (r.opens, r.id)):
+        items = funded_items(session, record.round_id)
+        if not items:
+            continue
+        certificates, from_milestone = [], []
+        for item in items:
+            milestone = session.scalar(select(SupportMilestone).where(SupportMilestone.item_pk == item.id,
+                                                                      SupportMilestone.kind == "certificate_issued"))
+            if milestone is None or milestone.done_on is None:
+                continue
+            linked = session.get(FirmCertification, milestone.certificate_pk) if milestone.certificate_pk else None
+            fields = ({name: getattr(linked, name) for name in ("code", "version", "issued", "valid_until", "issuer",
+                                                                 "verified")}
+                      if linked is not None else dict(milestone.certificate or {"code": item.certification}))
+            if not fields.get("issued"):
+                fields["issued"] = milestone.done_on
+                from_milestone.append(item.id)
+            certificates.append((item, stored_certificates([fields])))
+        points = []
+        for day in days:
+            valid = [item for item, records in certificates
+                     if any(a.valid and is_international(a.code) for a in certificate_status(records, on=day).values())]
+            points.append({"on": day, "certificates_valid": len(valid), "firms": len({i.firm_id for i in valid})})
+        rounds.append({"round_id": record.round_id, "name": record.name, "funded_items": len(items),
+                       "funded_on": min(i.funded_on for i in items),
+                       "certificates_issued": len(certificates), "counted_from_milestone": from_milestone,
+                       "data": points})
+    return {"firms_target": FIRMS_TARGET, "international_target": INTERNATIONAL_TARGET, "days": days,
+            "data": data, "rounds": rounds,
+            "note": "A funded certificate without an issue day counts from the day its certificate_issued milestone "
+                    "was recorded."}
 
 
 def round_report(session: Session, round_id: str, on: dt.date | None = None) -> dict[str, Any]:
