@@ -14,11 +14,13 @@ import pandas as pd
 
 from features import clock
 from features.exceptions import CnhtError
+from features.plan import FIRMS_TARGET, INTERNATIONAL_TARGET
 
 __all__ = ["DemoSummary", "DemoFilesMissingError", "summarize", "PLAN_FIRMS", "PLAN_INTERNATIONAL"]
 
-PLAN_FIRMS = 900
-PLAN_INTERNATIONAL = 400
+# The plan's targets, from the one place that holds them.
+PLAN_FIRMS = FIRMS_TARGET
+PLAN_INTERNATIONAL = INTERNATIONAL_TARGET
 
 
 class DemoFilesMissingError(CnhtError):

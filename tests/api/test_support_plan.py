@@ -107,3 +107,22 @@ def test_the_command_line_prints_the_same_figures(settings, history, monkeypatch
     assert "funded certificates valid: 2025-01-31 0, 2025-02-28 0, 2025-03-31 2" in said.stdout
     assert f"items [{history}]: no issue day, counted from the milestone's day" in said.stdout
     assert wrong.exit_code == 2 and "'from' on or before 'to'" in " ".join(wrong.output.replace("│", " ").split())
+
+
+def test_the_plan_targets_live_in_one_place_and_storage_imports_no_route():
+    import ast
+    from pathlib import Path
+
+    import api.routes.kpi
+    import features.demo.summary
+    import features.plan
+
+    assert (features.plan.FIRMS_TARGET, features.plan.INTERNATIONAL_TARGET) == (900, 400)
+    assert api.routes.kpi.FIRMS_TARGET is features.plan.FIRMS_TARGET is features.demo.summary.PLAN_FIRMS
+    assert api.routes.kpi.INTERNATIONAL_TARGET is features.plan.INTERNATIONAL_TARGET
+    storage = Path(__file__).resolve().parents[2] / "api" / "storage"
+    imported = {(p.name, node.module if isinstance(node, ast.ImportFrom) else alias.name)
+                for p in storage.rglob("*.py") for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names}
+    assert ("support.py", "features.plan") in imported
+    assert [(name, module) for name, module in imported if (module or "").startswith("api.routes")] == []
