@@ -7,11 +7,14 @@
   (:mod:`.pairs`);
 - :func:`evaluate_reranker`: the comparison with the matcher and the baselines after a
   split date, through :func:`matching.protocol.evaluate_models`;
+- :func:`permutation_importance`: NDCG@k lost when a feature group is shuffled among held-out
+  pairs (:mod:`.importance`), kept in each version's metadata;
 - :class:`ModelStore`: versions (model file + JSON metadata with its SHA-256), the active
   one, activate and rollback (:mod:`.versions`).
 """
 
 from matching.rerank.exceptions import ModelIntegrityError, ModelVersionError, RerankError
+from matching.rerank.importance import FEATURE_GROUPS, feature_group, permutation_importance
 from matching.rerank.model import (
     OutcomeReranker,
     RerankEvaluation,
@@ -41,6 +44,9 @@ __all__ = [
     "need_buyers",
     "need_dates",
     "pair_features",
+    "FEATURE_GROUPS",
+    "feature_group",
+    "permutation_importance",
     "ModelStore",
     "data_hash",
     "file_sha256",

@@ -114,3 +114,22 @@ def test_weights_evaluated_on_the_test_period_are_listed_as_a_weights_version(sm
     assert meta["beats_matcher"] == (ndcg[("weights", "all")] > ndcg[("matcher", "all")])
     result = runner.invoke(app, ["models", "list", "--models-dir", str(store.folder)], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "weights" in result.output and f"{ndcg[('weights', 'all')]:.3f}" in result.output
+
+
+def test_a_trained_version_keeps_the_permutation_importance_of_its_feature_groups(small_demo, tmp_path):
+    models = tmp_path / "models"
+    result = runner.invoke(app, ["train", "--data", str(small_demo), "--models-dir", str(models),
+                                 "--candidates", "20", "--no-activate", "--json"])
+    assert result.exit_code == 0, result.output
+    version = json.loads(result.stdout)["version"]
+    shown = json.loads(runner.invoke(app, ["models", "show", version, "--models-dir", str(models)]).stdout)
+    importance = shown["importance"]
+    groups = [row["group"] for row in importance]
+    assert {"matcher", "distance", "home", "history"} <= set(groups) and len(groups) == len(set(groups))
+    drops = [row["drop"] for row in importance]
+    assert drops == sorted(drops, reverse=True)
+    for row in importance:
+        assert abs(row["ndcg"] - row["ndcg_shuffled"] - row["drop"]) < 1e-12 and 0 <= row["ndcg_shuffled"] <= 1
+    # Every feature the model reads is in exactly one group.
+    listed = [name for row in importance for name in row["features"].split(", ")]
+    assert sorted(listed) == sorted(shown["feature_names"])

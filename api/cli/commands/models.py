@@ -71,7 +71,11 @@ def list_command(models_dir: FolderOption = None,
 @models_app.command("show")
 def show_command(version: Annotated[str, typer.Argument(help="Mã phiên bản / Version id (see `cnht models list`).")],
                  models_dir: FolderOption = None) -> None:
-    """Xem một phiên bản / Print a version's metadata (JSON), after checking its file's hash."""
+    """Xem một phiên bản / Print a version's metadata (JSON), after checking its file's hash.
+
+    A re-ranker's ``importance``: per feature group, the NDCG@k lost on the test period when
+    its columns are shuffled (largest first); a weights version's ``weights`` and metrics.
+    """
     from matching.rerank import ModelIntegrityError, ModelVersionError
 
     store = _store(models_dir)

@@ -91,7 +91,13 @@ def train_command(
 
     from api.settings import get_settings
     from features.exceptions import CnhtError
-    from matching.rerank import ModelStore, OutcomeReranker, data_hash, evaluate_reranker
+    from matching.rerank import (
+        ModelStore,
+        OutcomeReranker,
+        data_hash,
+        evaluate_reranker,
+        permutation_importance,
+    )
 
     paths = {"firms": firms, "buyers": buyers, "needs": needs, "outcomes": outcomes}
     paths = {kind: path if path is not None else data_dir / f"{kind}.csv" for kind, path in paths.items()}
@@ -105,6 +111,9 @@ def train_command(
         except CnhtError as exc:
             raise typer.BadParameter(str(exc)) from None
     split, fitted = result.split, result.reranker
+    test_needs = tables["needs"][tables["needs"]["need_id"].isin(split.test_truth["need_id"])]
+    with console.status("Permutation importance on the test period / Mức quan trọng theo nhóm..."):
+        importance = permutation_importance(fitted, test_needs, split.test_truth, seen=split.seen, k=k)
     store = ModelStore(models_dir if models_dir is not None else get_settings().models_folder())
     previous = store.active()
     previous_metrics = None
@@ -133,6 +142,8 @@ def train_command(
         "feature_names": fitted.feature_names_,
         "k": k,
         "metrics": result.metrics(),
+        # NDCG@k lost on the test period when each feature group is shuffled (largest first).
+        "importance": importance.to_dict("records"),
         "beats_matcher": result.beats_matcher,
         "previous_version": previous,
         "previous_metrics": previous_metrics,
@@ -154,6 +165,8 @@ def train_command(
         f"{split.test_truth['need_id'].nunique()} needs, {len(split.test_truth)} relevant test pairs."
     )
     print_comparison(result.table, k, console)
+    console.print(f"What moved the ranking / Nhóm đặc trưng (NDCG@{k} lost when shuffled on the test period): "
+                  + ", ".join(f"{row['group']} {row['drop']:+.3f}" for row in metadata["importance"]))
     verdict = "beats" if result.beats_matcher else "does NOT beat"
     console.print(f"Re-ranker {verdict} the hand-weighted matcher on {metric}: {result.value('reranker', metric):.3f} "
                   f"vs {result.value('matcher', metric):.3f} ({gain:+.1%}) / "
