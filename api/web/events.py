@@ -311,15 +311,16 @@ def event_pair(
     principal: UserDep,
     event_id: str,
     csrf: Annotated[str, Form(max_length=100)] = "",
-    buyer_id: Annotated[str, Form(max_length=200)] = "",
-    firm_id: Annotated[str, Form(max_length=200)] = "",
-    change: Annotated[str, Form(max_length=40)] = "",
+    buyer_id: Annotated[str, Form()] = "",
+    firm_id: Annotated[str, Form()] = "",
+    change: Annotated[str, Form()] = "",
 ) -> Response:
     """Add or lift a request or a refusal by hand (:func:`api.storage.events.change_pair`)."""
     check_form(request, csrf)
     lang = _lang(request)
     _staff(principal, lang)
-    buyer_id, firm_id = buyer_id.strip(), firm_id.strip()
+    # No length limit on the fields (it would answer JSON): an ID that long is no participant.
+    buyer_id, firm_id, change = buyer_id.strip()[:200], firm_id.strip()[:200], change[:40]
     try:
         if not buyer_id or not firm_id:
             raise _FormError({"vi": "Chọn một bên mua và một doanh nghiệp của sự kiện.",
@@ -344,13 +345,14 @@ def event_schedule(
     principal: UserDep,
     event_id: str,
     csrf: Annotated[str, Form(max_length=100)] = "",
-    time_limit: Annotated[str, Form(max_length=20)] = "",
+    time_limit: Annotated[str, Form()] = "",
 ) -> Response:
     """Run the solver in the background (the API's ``schedule_event``); the page shows it running."""
     check_form(request, csrf)
     lang = _lang(request)
     _staff(principal, lang)
     record = store.get_event(session, event_id)  # 404 page for an unknown event
+    time_limit = time_limit[:20]  # quoted back in the error
     text = time_limit.strip().replace(",", ".") or str(_DEFAULT_TIME_LIMIT)
     try:
         seconds = float(text)
@@ -394,14 +396,14 @@ def event_meeting_held(
     principal: UserDep,
     event_id: str,
     csrf: Annotated[str, Form(max_length=100)] = "",
-    buyer_id: Annotated[str, Form(max_length=200)] = "",
-    firm_id: Annotated[str, Form(max_length=200)] = "",
+    buyer_id: Annotated[str, Form()] = "",
+    firm_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Record that a scheduled meeting took place (:func:`api.storage.events.record_meeting_held`)."""
     check_form(request, csrf)
     _staff(principal, _lang(request))
     try:
-        store.record_meeting_held(session, event_id, buyer_id.strip(), firm_id.strip(), by=principal.actor)
+        store.record_meeting_held(session, event_id, buyer_id.strip()[:200], firm_id.strip()[:200], by=principal.actor)
     except CnhtError as exc:
         session.rollback()
         return _event_page(request, session, principal, event_id, error=str(exc),
