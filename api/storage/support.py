@@ -527,10 +527,7 @@ def store_proposal(session: Session, round_id: str, selection, *, by: str) -> Su
     standing = {n.nomination_id: d for n, d in _overrides(session, record)}
     rows = selection.decisions.to_dict("records")
     held = {row["nomination_id"] for row in rows if row.get("held")}
-    considered = {row["nomination_id"] for row in rows if "held" in row}
-    if set(standing) - considered or {nid for nid in held if nid not in standing} or any(
-            bool(next(r["selected"] for r in rows if r["nomination_id"] == nid)) != standing[nid].selected
-            for nid in held):
+    if {nid: d.selected for nid, d in standing.items()} != dict(getattr(selection, "held", {}) or {}):
         raise ConflictError(f"The overrides of round {round_id} changed while the proposal was computed; propose "
                             "again.")
     kept = {nid: {"selected": d.selected, "override_reason": d.override_reason, "overridden_by": d.overridden_by,

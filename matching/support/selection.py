@@ -85,6 +85,9 @@ class SupportSelection:
     status : str
     seconds : float
     fairness : tuple of FairnessRule
+    held : dict of str to bool
+        The staff decisions asked to be held (``select_support(held=...)``); the ``held``
+        column of ``decisions`` says which could be.
     """
 
     decisions: pd.DataFrame
@@ -94,6 +97,7 @@ class SupportSelection:
     status: str
     seconds: float
     fairness: tuple[FairnessRule, ...] = field(default=())
+    held: dict[str, bool] = field(default_factory=dict)
 
     def summary(self) -> dict:
         """Figures of the proposal, JSON-ready."""
@@ -276,7 +280,7 @@ def select_support(frame: pd.DataFrame, budget: int, *, max_per_firm: int | None
     if held:
         decisions = decisions.assign(held=held_in | held_out)
     return SupportSelection(decisions, selection_objective(frame, chosen), int(cost[chosen].sum()), int(budget),
-                            status, time.perf_counter() - started, tuple(fairness))
+                            status, time.perf_counter() - started, tuple(fairness), held)
 
 
 def _million(vnd: float, lang: str) -> str:

@@ -110,3 +110,22 @@ def test_the_command_line_says_which_nominations_are_held(settings, client, staf
     assert f"Held by override: {put_in['nomination_id']}" in said and "Ưu tiên FDI" in said
     line = next(x for x in said.splitlines() if x.strip().startswith(f"✗ {out['nomination_id']}"))
     assert "Cán bộ điều chỉnh (không chọn): DN đang bị thanh tra thuế" in line
+
+
+def test_a_proposal_computed_before_an_override_is_not_stored_over_it(app, client, staff, overridden):
+    from api.ranking import fit_matcher
+    from api.storage import support as store
+    from api.storage.errors import ConflictError
+
+    out, put_in = overridden
+    with transaction(app.state.sessionmaker) as session:
+        selection = store.propose(session, "SR-T", fit_matcher(session).matcher, store.open_needs(session))
+    other = next(d for d in client.get(f"{API}/rounds/SR-T/decisions", headers=staff).json()["data"]
+                 if d["selected"] and not d["held_by_override"])
+    answer = client.post(f"{API}/rounds/SR-T/decisions/{other['nomination_id']}/override",
+                         json={"selected": False, "reason": "Thiếu hồ sơ"}, headers=staff)
+    assert answer.status_code == 200
+    with transaction(app.state.sessionmaker) as session, pytest.raises(ConflictError, match="propose again"):
+        store.store_proposal(session, "SR-T", selection, by="staff:test")
+    kept = client.get(f"{API}/rounds/SR-T/decisions", headers=staff).json()
+    assert sum(d["held_by_override"] for d in kept["data"]) == 3
