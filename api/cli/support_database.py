@@ -293,12 +293,9 @@ def plan_command(
     900 (as GET /api/v1/kpi/progress counts them), by sector and district, and what each round's funded
     certificates contributed by their own validity dates. Same figures as GET /api/v1/support/plan/progress.
     Example: ``cnht support plan --from 2025-01-01 --to 2026-06-30``."""
-    from api.storage.certificate_dates import month_ends
     from api.storage.support import plan_days, plan_progress
-    from features import clock
 
-    last = end.date() if end else clock.today()
-    first = start.date() if start else month_ends(last, 12)[0]
+    first, last = (day.date() if day else None for day in (start, end))
     progress = _run(lambda s: plan_progress(s, plan_days(first, last)), "--from/--to")
     if as_json:
         print(json.dumps(progress, ensure_ascii=False, indent=2, default=str))

@@ -853,18 +853,28 @@ def plan_figures(session: Session, on: dt.date | None = None) -> dict[str, Any]:
 _MAX_PLAN_DAYS = 120  # ten years of month ends
 
 
-def plan_days(start: dt.date, end: dt.date) -> list[dt.date]:
+def plan_days(start: dt.date | None, end: dt.date | None = None) -> list[dt.date]:
     """The month ends from ``start`` to ``end`` (both included), and ``end`` itself when it is not
     one (a month not yet ended stands at its last day asked, as ``GET /kpi/progress``).
+
+    ``end`` defaults to today in Hanoi, ``start`` to the month end 11 months before ``end`` (the 12
+    points of ``GET /kpi/progress``).
 
     Raises
     ------
     SupportInvalidError
-        ``start`` after ``end``, or more than 120 days asked.
+        A day outside 1900..2199, ``start`` after ``end``, or more than 120 days asked.
 
     >>> plan_days(dt.date(2026, 1, 15), dt.date(2026, 3, 10))
     [datetime.date(2026, 1, 31), datetime.date(2026, 2, 28), datetime.date(2026, 3, 10)]
     """
+    from api.storage.certificate_dates import month_ends
+
+    end = end or clock.today()
+    for name, day in (("to", end), ("from", start)):
+        if day is not None and not dt.date(1900, 1, 1) <= day <= dt.date(2199, 12, 31):
+            raise SupportInvalidError(f"Expected '{name}' between 1900-01-01 and 2199-12-31, got {day.isoformat()}.")
+    start = start or month_ends(end, 12)[0]
     if start > end:
         raise SupportInvalidError(f"Expected 'from' on or before 'to', got from={start.isoformat()} and "
                                   f"to={end.isoformat()}; swap them.")

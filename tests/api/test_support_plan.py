@@ -99,6 +99,7 @@ def test_the_command_line_prints_the_same_figures(settings, history, monkeypatch
     try:
         said = CliRunner().invoke(cli, ["support", "plan", "--from", "2025-01-01", "--to", "2025-03-31"])
         wrong = CliRunner().invoke(cli, ["support", "plan", "--from", "2025-04-01", "--to", "2025-03-01"])
+        ancient = CliRunner().invoke(cli, ["support", "plan", "--to", "0001-01-31"])
     finally:
         get_settings.cache_clear()
     assert said.exit_code == 0, said.output
@@ -107,6 +108,7 @@ def test_the_command_line_prints_the_same_figures(settings, history, monkeypatch
     assert "funded certificates valid: 2025-01-31 0, 2025-02-28 0, 2025-03-31 2" in said.stdout
     assert f"items [{history}]: no issue day, counted from the milestone's day" in said.stdout
     assert wrong.exit_code == 2 and "'from' on or before 'to'" in " ".join(wrong.output.replace("│", " ").split())
+    assert ancient.exit_code == 2 and "Expected 'to' between 1900-01-01" in " ".join(ancient.output.replace("│", " ").split())
 
 
 def test_the_plan_targets_live_in_one_place_and_storage_imports_no_route():
