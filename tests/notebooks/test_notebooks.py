@@ -59,9 +59,16 @@ print("{mark}" + json.dumps({{
     "upgrade_columns": list(upgrades.columns),
 }}, default=str))
 """,
-    "03_tune_weights.ipynb": """
+    "03_tune_and_train.ipynb": """
 print("{mark}" + json.dumps({{
     "summary": summary,
+    "models_folder": str(models_folder),
+    "versions": [{{"version": m["version"], "kind": m["kind"]}} for m in store.versions()],
+    "active": store.active(),
+    "weights_metadata": store.metadata(weights_version)["weights"],
+    "importance_features": sorted(f for cell in importance["features"] for f in cell.split(", ")),
+    "reranker_features": sorted(reranker.feature_names_),
+    "reranker_train_until": reranker.outcome_range_[1],
     "default_weights": dict(DEFAULT_WEIGHTS),
     "train_events_until": str(train_outcomes["at"].max()),
     "grid_params": [str(p) for p in search.cv_results_["params"]],
@@ -299,10 +306,10 @@ def test_evaluate_matcher(run):
 
 
 @pytest.mark.slow
-def test_tune_weights(run):
+def test_tune_and_train(run):
     import pandas as pd
 
-    _, facts = run("03_tune_weights.ipynb")
+    _, facts = run("03_tune_and_train.ipynb")
     summary = facts["summary"]
     # Tuning saw only the training period, cut again in time.
     assert summary["inner_split"] < summary["outer_split"]
@@ -316,6 +323,21 @@ def test_tune_weights(run):
         assert 0 <= value <= 1
     assert {"default weights", "tuned weights"} <= set(facts["test_models"])
     assert set(facts["test_models"]) - {"default weights", "tuned weights"} == MODELS - {"matcher"}
+    # The re-ranker learned before the split only, and reaches issue 11's goal on the demo:
+    # at least 15 % above the default weights on the test period, no worse on cold-start firms.
+    assert pd.Timestamp(facts["reranker_train_until"]) < pd.Timestamp(summary["outer_split"], tz="Asia/Ho_Chi_Minh")
+    assert summary["rerank_gain_over_default"] >= 0.15
+    assert summary["rerank_test_ndcg@10"] >= 1.15 * summary["test_ndcg@10"]["default"]
+    assert summary["rerank_cold_start_ndcg@10"] >= summary["default_cold_start_ndcg@10"]
+    # Its importance covers every feature once, by group; the matcher's values matter.
+    assert facts["importance_features"] == facts["reranker_features"]
+    assert summary["importance"]["matcher"] > 0
+    # Both saved as versions in a temporary folder (not the repository's), the better one active.
+    assert sorted(v["kind"] for v in facts["versions"]) == ["outcome_reranker", "weights"]
+    assert not facts["models_folder"].startswith(str(ROOT))
+    assert facts["weights_metadata"] == pytest.approx(tuned, abs=1e-4)
+    best = "outcome_reranker" if summary["rerank_test_ndcg@10"] >= summary["test_ndcg@10"]["tuned"] else "weights"
+    assert facts["active"] == summary["versions"][best]
     # GridSearchCV ran both candidates through fit/score.
     assert len(facts["grid_params"]) == 2
     assert all(0 <= s <= 1 for s in facts["grid_scores"])
