@@ -1,6 +1,8 @@
 """``cnht train``: fit the outcome re-ranker before a split date, compare it after, save a version.
 
-The data are files (the demo CSVs by default); the comparison is the protocol of
+The data are the configured database's firms, buyers, needs and outcomes (``CNHT_DATABASE_URL``,
+what ``cnht import`` and the API wrote) when no file is given, otherwise files (``--data
+data/demo`` for the demo CSVs); the comparison is the protocol of
 ``cnht eval`` (:func:`matching.rerank.evaluate_reranker`). The version is written to the
 models folder (``CNHT_MODELS_DIR``, default ``models/`` beside the database) and becomes the
 active one only when it beats the hand-weighted matcher on held-out NDCG@k.
@@ -34,6 +36,33 @@ def read_table(path: Path, kind: str):
     return table.replace({"": None})
 
 
+def database_tables() -> dict:
+    """The firms, buyers, needs and outcomes of the configured database as ``cnht train`` reads
+    files: firms in the import format (certificates as the text entered), buyers
+    ``buyer_id, country, park_id``, needs as stored (confidential fields left out), every outcome
+    event (``at`` in UTC)."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from api.cli.database import database_session
+    from api.ranking import buyers_frame, firms_frame, need_record, outcomes_frame
+    from api.storage.models import Buyer, Firm, Need
+
+    with database_session() as session:
+        firms = firms_frame(list(session.scalars(select(Firm).order_by(Firm.firm_id))))
+        buyers = buyers_frame(list(session.scalars(select(Buyer).order_by(Buyer.buyer_id))))
+        needs = pd.DataFrame([need_record(need) for need in session.scalars(select(Need).order_by(Need.need_id))])
+        outcomes = outcomes_frame(session)
+    if firms.empty or needs.empty or outcomes.empty:
+        empty = [kind for kind, table in (("firms", firms), ("needs", needs), ("outcomes", outcomes)) if table.empty]
+        raise typer.BadParameter(
+            f"Expected firms, needs and recorded outcomes in the database to learn from, got none for {empty}. "
+            "Import them (cnht import ...) or record outcomes, or train on files: --data data/demo for the demo CSVs."
+        )
+    outcomes["at"] = outcomes["at"].map(lambda t: t.isoformat())  # as in the files, an ISO time with its offset
+    return {"firms": firms, "buyers": buyers, "needs": needs, "outcomes": outcomes}
+
+
 def code_version() -> str:
     """The package version, and the git commit when the code is a checkout."""
     import subprocess
@@ -59,7 +88,7 @@ def print_comparison(table, k: int, console) -> None:
 
 
 def train_command(
-    data_dir: Annotated[Path, typer.Option("--data", help="Thư mục CSV / Folder with firms.csv, buyers.csv, needs.csv, outcomes.csv (default: the synthetic demo data).")] = DEMO_DIR,
+    data_dir: Annotated[Path | None, typer.Option("--data", help=f"Thư mục CSV / Folder with firms.csv, buyers.csv, needs.csv, outcomes.csv ({DEMO_DIR} for the synthetic demo data). Without it and without --firms/--needs/--outcomes/--buyers: the configured database (CNHT_DATABASE_URL).")] = None,
     firms: Annotated[Path | None, typer.Option("--firms", help="Doanh nghiệp / Firms file (CSV or XLSX) instead of the folder's.")] = None,
     needs: Annotated[Path | None, typer.Option("--needs", help="Nhu cầu / Needs file instead of the folder's.")] = None,
     outcomes: Annotated[Path | None, typer.Option("--outcomes", help="Kết quả / Outcome events (need_id, firm_id, status, at) instead of the folder's.")] = None,
@@ -100,8 +129,14 @@ def train_command(
     )
 
     paths = {"firms": firms, "buyers": buyers, "needs": needs, "outcomes": outcomes}
-    paths = {kind: path if path is not None else data_dir / f"{kind}.csv" for kind, path in paths.items()}
-    tables = {kind: read_table(paths[kind], kind) for kind in _TABLES}
+    if data_dir is None and all(path is None for path in paths.values()):
+        source = {"database": get_settings().database_url.split("@")[-1]}  # never a password
+        tables = database_tables()
+    else:
+        folder = DEMO_DIR if data_dir is None else data_dir
+        paths = {kind: path if path is not None else folder / f"{kind}.csv" for kind, path in paths.items()}
+        source = {"files": {kind: str(path) for kind, path in paths.items()}}
+        tables = {kind: read_table(paths[kind], kind) for kind in _TABLES}
     console = Console(stderr=as_json)
     reranker = OutcomeReranker(n_candidates=candidates, buyer_history=buyer_history)
     with console.status("Training and comparing / Đang huấn luyện và so sánh..."):
@@ -129,7 +164,7 @@ def train_command(
         "code_version": code_version(),
         "data": {
             "sha256": data_hash(tables),
-            "files": {kind: str(path) for kind, path in paths.items()},
+            **source,
             "rows": {kind: len(table) for kind, table in tables.items()},
             "outcomes_from": str(min(times)), "outcomes_to": str(max(times)),
             "split_date": str(split.split_date.date()),
