@@ -133,3 +133,22 @@ def test_a_trained_version_keeps_the_permutation_importance_of_its_feature_group
     # Every feature the model reads is in exactly one group.
     listed = [name for row in importance for name in row["features"].split(", ")]
     assert sorted(listed) == sorted(shown["feature_names"])
+
+
+def test_train_weights_only_tunes_on_the_training_period_and_saves_a_weights_version(small_demo, tmp_path):
+    models = tmp_path / "models"
+    result = runner.invoke(app, ["train", "--data", str(small_demo), "--models-dir", str(models), "--weights-only",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    meta = ModelStore(models).metadata(out["version"])
+    assert meta["kind"] == "weights" and set(meta["metrics"]) == {"weights", "matcher"}
+    assert meta["weights"] == out["weights"] and abs(sum(meta["weights"].values()) - 1) < 1e-9
+    assert 0 <= meta["tuning"]["cv_ndcg"] <= 1 and meta["data"]["train_needs"] > 0
+    ndcg = {model: meta["metrics"][model]["all"]["ndcg@10"] for model in ("weights", "matcher")}
+    assert meta["beats_matcher"] == (ndcg["weights"] > ndcg["matcher"])
+    assert out["activated"] == meta["beats_matcher"] == (out["active"] == out["version"])
+    # The re-ranker's split: the same default cut of the same outcomes.
+    reranker = json.loads(runner.invoke(app, ["train", "--data", str(small_demo), "--models-dir", str(models),
+                                              "--candidates", "20", "--no-activate", "--json"]).stdout)
+    assert reranker["data"]["split_date"] == meta["data"]["split_date"]

@@ -99,6 +99,7 @@ def train_command(
     buyer_history: Annotated[bool, typer.Option("--buyer-history/--no-buyer-history", help="Lịch sử bên mua / Also learn from each buyer's earlier outcomes (its reach, its taste for firms of its language or market). Off by default: it did not help on a validation period of the demo data. The service passes the buyers' history from the database to such a version.")] = False,
     activate: Annotated[bool, typer.Option("--activate/--no-activate", help="Kích hoạt nếu tốt hơn / Make the new version active when it beats the hand-weighted matcher on NDCG@k (default), or never.")] = True,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Thư mục mô hình / Models folder (default CNHT_MODELS_DIR, or models/ beside the database).")] = None,
+    weights_only: Annotated[bool, typer.Option("--weights-only", help="Chỉ tinh chỉnh trọng số / Tune the matcher's component weights on the training period instead (5-fold CV over its needs, matching.tuning.tune_weights), compare them with the default weights after the split and save them as a version of kind weights.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="In JSON / Print the result as JSON.")] = False,
 ) -> None:
     """Huấn luyện bộ xếp hạng lại từ kết quả / Train the re-ranker on recorded outcomes.
@@ -138,6 +139,10 @@ def train_command(
         source = {"files": {kind: str(path) for kind, path in paths.items()}}
         tables = {kind: read_table(paths[kind], kind) for kind in _TABLES}
     console = Console(stderr=as_json)
+    if weights_only:
+        _train_weights(tables, source, split_date=split_date, k=k, activate=activate, models_dir=models_dir,
+                       as_json=as_json, console=console)
+        return
     reranker = OutcomeReranker(n_candidates=candidates, buyer_history=buyer_history)
     with console.status("Training and comparing / Đang huấn luyện và so sánh..."):
         try:
@@ -212,6 +217,72 @@ def train_command(
     else:
         reason = "--no-activate" if not activate else f"it does not beat the matcher on {metric}"
         console.print(f"Not activated ({reason}); active stays / Giữ phiên bản hiện tại: {previous or 'none (hand-weighted matcher)'}")
+
+
+def _train_weights(tables: dict, source: dict, *, split_date, k: int, activate: bool, models_dir, as_json: bool,
+                   console) -> None:
+    """``cnht train --weights-only``: weights tuned on the outcomes before the split (each
+    training need's furthest stage as its truth), compared after it, saved as a version."""
+    from api.settings import get_settings
+    from features.exceptions import CnhtError
+    from matching import SupplierMatcher
+    from matching.evaluation import temporal_split
+    from matching.rerank import ModelStore, data_hash
+    from matching.tuning import (
+        component_values,
+        evaluate_weights,
+        save_weights_version,
+        tune_weights,
+    )
+
+    firms, needs, outcomes, buyers = (tables[kind] for kind in ("firms", "needs", "outcomes", "buyers"))
+    with console.status("Tuning the weights and comparing / Đang tinh chỉnh trọng số..."):
+        try:
+            split = temporal_split(outcomes, split_date=split_date)
+            truth = split.train_pairs[split.train_pairs["relevance"] > 0][["need_id", "firm_id", "relevance"]]
+            values = component_values(SupplierMatcher(), firms, needs[needs["need_id"].isin(truth["need_id"])])
+            tuning = tune_weights(values, truth, folds=5, k=k)
+            table = evaluate_weights(firms, needs, outcomes, tuning.weights, buyers=buyers,
+                                     split_date=split.split_date, k=k)
+        except CnhtError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    store = ModelStore(models_dir if models_dir is not None else get_settings().models_folder())
+    previous = store.active()
+    extra = {
+        "code_version": code_version(),
+        "data": {**source, "sha256": data_hash(tables), "rows": {kind: len(t) for kind, t in tables.items()},
+                 "split_date": str(split.split_date.date()), "train_needs": int(truth["need_id"].nunique()),
+                 "test_needs": int(split.test_truth["need_id"].nunique())},
+        "tuning": {"cv_ndcg": tuning.cv_ndcg, "cv_ndcg_default": tuning.cv_ndcg_base, "folds": 5,
+                   "n_grid": tuning.n_grid, "search": tuning.search},
+        "previous_version": previous,
+    }
+    version = save_weights_version(store, tuning.weights, metrics=table, k=k, extra=extra)
+    meta = store.metadata(version)
+    activated = activate and bool(meta["beats_matcher"])
+    if activated:
+        store.activate(version)
+    metric = f"ndcg@{k}"
+    tuned, default = meta["metrics"]["weights"]["all"][metric], meta["metrics"]["matcher"]["all"][metric]
+    if as_json:
+        print(json.dumps({"version": version, "folder": str(store.folder), "activated": activated,
+                          "active": store.active(), "weights": meta["weights"], "metrics": meta["metrics"],
+                          "beats_matcher": meta["beats_matcher"], "tuning": extra["tuning"], "data": extra["data"]},
+                         indent=2, ensure_ascii=False, default=str))
+        return
+    console.print(f"Split date / Ngày chia: [bold]{split.split_date.date()}[/] — weights tuned on "
+                  f"{extra['data']['train_needs']} training needs (5-fold CV {metric} {tuning.cv_ndcg:.3f} against "
+                  f"{tuning.cv_ndcg_base:.3f} for the defaults), tested on {extra['data']['test_needs']} needs.")
+    console.print("Weights / Trọng số: " + ", ".join(f"{name} {w:.3f}" for name, w in meta["weights"].items()))
+    print_comparison(table, k, console)
+    console.print(f"Tuned weights {'beat' if meta['beats_matcher'] else 'do NOT beat'} the default weights on "
+                  f"{metric}: {tuned:.3f} vs {default:.3f}.")
+    console.print(f"Version / Phiên bản: [bold]{version}[/] (kind weights) in {store.folder}")
+    if activated:
+        console.print(f"Active / Đang dùng: {version}" + (f" (was {previous})" if previous else ""))
+    else:
+        reason = "--no-activate" if not activate else f"they do not beat the default weights on {metric}"
+        console.print(f"Not activated ({reason}); active stays / Giữ phiên bản hiện tại: {previous or 'none'}")
 
 
 def register(app: typer.Typer) -> None:
