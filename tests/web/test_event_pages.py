@@ -85,6 +85,11 @@ def test_the_list_names_the_event_with_its_days_participants_and_state(site):
     assert "Ngày kết nối thử" in row and "12/03/2026" in row and 'href="/events/EV-TEST"' in row
     assert [int(n) for n in re.findall(r'class="num"[^>]*>(\d+)<', row)] == [2, 3]  # buyers, firms
     assert "Chưa xếp lịch" in row
+    # The tab's title is words, and the add-event form is on the page once (it once sat inside
+    # the title block too, markup in the browser's tab).
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "<" not in title and title.strip().endswith("cnht-match")
+    assert html.count('id="event-form"') == 1 and html.count("/static/import.js") == 1
     english = client.get("/events?lang=en").text
     assert "Business-matching events" in english and "Not scheduled" in english
 
