@@ -14,12 +14,15 @@ import logging
 import pandas as pd
 import pytest
 
-from api.settings import Settings
+import tests.api.test_shortlist_reranker as reranker_tests
 from matching.rerank import ModelStore
 from matching.tuning import save_weights_version
-from tests.api.conftest import make_buyer, make_need
 from tests.api.test_shortlist_reranker import _order, _shortlist
-from tests.api.test_shortlists import FIRMS
+
+# The reranker tests' fixtures: the conftest's database with this module's models folder
+# (``store`` below), and the buyer, its need and the four firms.
+settings = reranker_tests.settings
+seeded = reranker_tests.seeded
 
 
 @pytest.fixture
@@ -32,22 +35,6 @@ def store(tmp_path) -> tuple[ModelStore, dict[str, str]]:
         "text": save_weights_version(models, {"text": 1.0}, created=created + pd.Timedelta(seconds=1)),
     }
     return models, versions
-
-
-@pytest.fixture
-def settings(settings: Settings, store) -> Settings:
-    return settings.model_copy(update={"models_dir": str(store[0].folder)})
-
-
-@pytest.fixture
-def seeded(client, staff):
-    """The buyer, its need and the four firms of test_shortlist_reranker."""
-    assert client.post("/api/v1/buyers", json=make_buyer(), headers=staff).status_code == 201
-    assert client.post("/api/v1/needs", json=make_need(created="2026-12-15"), headers=staff).status_code == 201
-    for firm in FIRMS:
-        answer = client.post("/api/v1/firms", json=firm, headers=staff)
-        assert answer.status_code == 201, answer.text
-    return staff
 
 
 def _distance_values(body: dict) -> dict[str, float]:
