@@ -30,11 +30,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import reject_nul_characters, retry_after_seconds
 from api.limits import RequestLimits
 from api.ranking import MatcherCache
-from api.slots import ReadFirstSlots
 from api.request_context import RequestContext
 from api.routes import ROUTERS
 from api.schemas import Message
 from api.settings import Settings, get_settings
+from api.slots import ReadFirstSlots
 from api.storage.errors import IllegalTransitionError
 from api.storage.imports import fail_interrupted_jobs
 from api.storage.session import make_engine, make_sessionmaker, migrate

@@ -181,7 +181,7 @@ async def _wrong_key_client(phase: Phase, client: httpx.AsyncClient, rng: random
 _PROBE = r"""
 import sys, time, httpx
 base, every = sys.argv[1], float(sys.argv[2])
-with httpx.Client(base_url=base, timeout=%r) as client:
+with httpx.Client(base_url=base, timeout=float(sys.argv[3])) as client:
     while True:
         started = time.perf_counter()
         try:
@@ -190,7 +190,7 @@ with httpx.Client(base_url=base, timeout=%r) as client:
             ok = False
         print(f"{time.perf_counter() - started:.6f}" if ok else "fail", flush=True)
         time.sleep(max(0.0, every - (time.perf_counter() - started)))
-""" % CLIENT_TIMEOUT
+"""
 
 
 class _HealthProbe:
@@ -199,7 +199,7 @@ class _HealthProbe:
     def __init__(self, phase: Phase, base: str) -> None:
         self.phase = phase
         self.output = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen([sys.executable, "-c", _PROBE, base, "0.1"], stdout=self.output,
+        self.process = subprocess.Popen([sys.executable, "-c", _PROBE, base, "0.1", str(CLIENT_TIMEOUT)], stdout=self.output,
                                         stderr=subprocess.DEVNULL)  # fmt: skip
         # The phase starts once the probe answers (its interpreter takes a moment to start);
         # what it measured before the phase is left out.
