@@ -382,6 +382,7 @@ WORDS: dict[str, dict[str, str]] = {
     "who_staff": {"vi": "Cán bộ Sở", "en": "Staff"},
     "who_analyst": {"vi": "Phân tích", "en": "Analyst"},
     "who_firm": {"vi": "Doanh nghiệp", "en": "Firm"},
+    "who_association": {"vi": "Hiệp hội", "en": "Association"},
     "firms_listed": {"vi": "Số DN", "en": "Firms"},
     "key_firm_help": {"vi": "Chỉ cho khóa doanh nghiệp: mã DN (ví dụ F0001)", "en": "For a firm key only: the firm ID (e.g. F0001)"},
     "label": {"vi": "Ghi chú (người giữ khóa)", "en": "Label (who holds the key)"},
@@ -588,6 +589,23 @@ EVENT_WORDS: dict[str, dict[str, str]] = {
     },
 }
 WORDS.update(EVENT_WORDS)
+
+
+def _add_words(*tables: dict[str, dict[str, str]]) -> None:
+    """Add the words of a group of pages; a word defined twice is a mistake caught on import."""
+    for table in tables:
+        twice = sorted(set(table) & set(WORDS))
+        if twice:
+            raise ValueError(f"Words defined twice in the page dictionaries: {', '.join(twice)}")
+        WORDS.update(table)
+
+
+# The support programme's pages (issue 14), each group of pages with its own words.
+from api.web.i18n_support_applications import WORDS as _APPLICATION_WORDS  # noqa: E402
+from api.web.i18n_support_monitor import WORDS as _MONITOR_WORDS  # noqa: E402
+from api.web.i18n_support_rounds import WORDS as _ROUND_WORDS  # noqa: E402
+
+_add_words(_ROUND_WORDS, _MONITOR_WORDS, _APPLICATION_WORDS)
 
 COUNTRY_NAMES: dict[str, dict[str, str]] = {
     "JP": {"vi": "Nhật Bản", "en": "Japan"}, "KR": {"vi": "Hàn Quốc", "en": "South Korea"},

@@ -660,9 +660,15 @@ def install(app: FastAPI) -> None:
     from api.web.events import router as events_router
     from api.web.portal import router as portal_router
     from api.web.staff import router as staff_router
+    from api.web.support_applications import router as support_applications_router
+    from api.web.support_monitor import router as support_monitor_router
+    from api.web.support_rounds import router as support_rounds_router
 
     # before the main router: /needs/new must not be read as the need "new"
     app.include_router(staff_router)
     app.include_router(portal_router)
     app.include_router(events_router)
+    app.include_router(support_rounds_router)
+    app.include_router(support_monitor_router)
+    app.include_router(support_applications_router)
     app.include_router(router)
