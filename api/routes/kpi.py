@@ -29,6 +29,7 @@ from api.storage.certificate_dates import (
     EXPIRY_WINDOW_DAYS,
     certificate_counts,
     expiring_certificates,
+    firms_in_field,
     month_ends,
     plan_standings,
 )
@@ -84,12 +85,19 @@ def kpi(
     """Firms by sector, internationally certified firms against the target, firms connected to
     a multinational (an outcome at meeting or beyond), the outcome funnel (need-firm pairs that
     reached each stage or beyond, so each stage holds at most the one before; ``rejected`` counts
-    pairs that ended rejected) and certificates expiring within 90 days."""
+    pairs that ended rejected) and certificates expiring within 90 days.
+
+    On a past ``as_of`` the firm figures count the firms recorded by that day, as the last point
+    of ``GET /kpi/progress`` and ``GET /support/plan`` do (the outcome figures are today's)."""
     today = as_of or clock.today()
-    total = session.scalar(select(func.count()).select_from(Firm)) or 0
-    # Stored at write time by features.sectors, the rule `cnht demo` counts with too.
+    # The firms in the field on the day (recorded by then: every stored firm on today), as
+    # /kpi/progress and the support plan count them; sectors stored at write time by
+    # features.sectors, the rule `cnht demo` counts with too.
+    in_field = set(firms_in_field(session, today))
+    total = len(in_field)
     by_sector = firms_by_sector(
-        (code for code in (codes or "").split(";") if code) for codes in session.scalars(select(Firm.sector_codes))
+        (code for code in (codes or "").split(";") if code)
+        for pk, codes in session.execute(select(Firm.id, Firm.sector_codes)) if pk in in_field
     )
 
     # The one validity rule over each firm's records (renewals included): a firm meets an

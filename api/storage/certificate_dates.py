@@ -4,6 +4,9 @@ Every figure here judges each firm's stored certificates with
 :func:`features.certifications.certificate_status` (renewals included), the rule of the
 whole project; nothing here decides validity on its own:
 
+* :func:`firms_in_field`: the firms every figure of a day counts — those recorded (Hanoi day
+  of ``created_at``) on or before it, so ``GET /kpi?as_of=`` a past day, the last point of
+  ``GET /kpi/progress`` and the support plan's figures describe the same firms;
 * :func:`certificate_counts`: firms meeting an international standard and certificates
   expiring within a window on a day (``GET /kpi``'s two certificate figures);
 * :func:`expiring_certificates`: those expiring certificates one by one (``GET /kpi/expiring``);
@@ -39,6 +42,7 @@ __all__ = [
     "PlanStanding",
     "certificate_counts",
     "expiring_certificates",
+    "firms_in_field",
     "international_firms",
     "month_ends",
     "plan_firms",
@@ -137,8 +141,8 @@ def certificate_counts(session: Session, on: dt.date,
 
     A firm meets an international standard when one of its valid codes is flagged so in the
     taxonomy (:func:`~features.certifications.is_international`); a certificate is expiring
-    when its code's unbroken validity ends within ``window_days`` of ``on``. Every stored firm
-    counts, whatever day it was recorded.
+    when its code's unbroken validity ends within ``window_days`` of ``on``. The firms counted
+    are those in the field on ``on`` (:func:`firms_in_field`): on today every stored firm.
 
     Returns
     -------
@@ -146,7 +150,7 @@ def certificate_counts(session: Session, on: dt.date,
     """
     international: set[int] = set()
     expiring = 0
-    for firm_pk, answer in _valid_answers(_records_by_firm(session), on):
+    for firm_pk, answer in _valid_answers(_records_by_firm(session), on, firms_in_field(session, on)):
         if is_international(answer.code):
             international.add(firm_pk)
         if _expires_within(answer, on, window_days):
@@ -172,7 +176,8 @@ def expiring_certificates(session: Session, on: dt.date | None = None,
     """
     on = on or clock.today()
     rows = _records_by_firm(session)
-    found = [(pk, answer) for pk, answer in _valid_answers(rows, on) if _expires_within(answer, on, window_days)]
+    found = [(pk, answer) for pk, answer in _valid_answers(rows, on, firms_in_field(session, on))
+             if _expires_within(answer, on, window_days)]
     firms = {pk: (firm_id, name) for pk, firm_id, name in session.execute(
         select(Firm.id, Firm.firm_id, Firm.name).where(Firm.id.in_({pk for pk, _ in found})))} if found else {}  # fmt: skip
     out = [
@@ -187,6 +192,18 @@ def expiring_certificates(session: Session, on: dt.date | None = None,
 def _recorded_by(day: dt.date) -> dt.datetime:
     """The first moment after ``day`` ends in Hanoi, in UTC (``created_at`` is stored in UTC)."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=clock.TIME_ZONE).astimezone(dt.UTC)
+
+
+def _in_field(created: Sequence[tuple[int, dt.datetime | None]], day: dt.date) -> list[int]:
+    bound = _recorded_by(day)
+    return [pk for pk, at in created if at is None or at < bound]
+
+
+def firms_in_field(session: Session, on: dt.date) -> list[int]:
+    """Primary keys of the firms in the field on ``on``: recorded (``created_at``, Hanoi day) on or
+    before it. Every figure of a day counts these firms (``GET /kpi``, ``/kpi/progress``, the
+    support plan), so a past day is not counted with firms recorded after it."""
+    return _in_field(session.execute(select(Firm.id, Firm.created_at)).all(), on)
 
 
 def international_firms(session: Session, days: Sequence[dt.date],
@@ -215,8 +232,7 @@ def plan_firms(session: Session, days: Sequence[dt.date]) -> list[tuple[list[int
     rows = _records_by_firm(session)
     out = []
     for day in days:
-        bound = _recorded_by(day)
-        in_field = [pk for pk, at in created if at is None or at < bound]
+        in_field = _in_field(created, day)
         international = {pk for pk, answer in _valid_answers(rows, day, in_field) if is_international(answer.code)}
         out.append((in_field, international))
     return out

@@ -837,17 +837,19 @@ def plan_figures(session: Session, on: dt.date | None = None) -> dict[str, Any]:
     """The plan's figures on ``on`` (default today): firms in the field against 900, firms meeting
     international standards against 400, both by sector and by district.
 
-    Every stored firm counts, as in ``GET /kpi`` (whose figures these totals equal).
+    The firms counted are those in the field on ``on`` (recorded by then,
+    :func:`api.storage.certificate_dates.plan_firms`), as ``GET /kpi?as_of=`` and the last point
+    of ``GET /kpi/progress`` count them: the totals are their figures on every day.
     """
-    from api.storage.certificate_dates import international_firms
+    from api.storage.certificate_dates import plan_firms
     from features.plan import FIRMS_TARGET, INTERNATIONAL_TARGET
 
     on = on or clock.today()
     groups = _firm_groups(session)
-    (international,) = international_firms(session, [on])
-    return {"on": on, "firms_total": len(groups), "firms_target": FIRMS_TARGET,
+    ((in_field, international),) = plan_firms(session, [on])
+    return {"on": on, "firms_total": len(in_field), "firms_target": FIRMS_TARGET,
             "firms_international": len(international), "international_target": INTERNATIONAL_TARGET,
-            **_grouped(groups, {pk for pk, *_ in groups}, international)}
+            **_grouped(groups, set(in_field), international)}
 
 
 _MAX_PLAN_DAYS = 120  # ten years of month ends

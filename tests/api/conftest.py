@@ -7,6 +7,7 @@ file, not ``:memory:``).
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
@@ -186,3 +187,17 @@ def refuse_insert_of(app, firm_id: str) -> None:
             conn.exec_driver_sql(
                 "CREATE TRIGGER refuse BEFORE INSERT ON firms FOR EACH ROW EXECUTE FUNCTION refuse()"
             )
+
+
+def record_firms_on(app, day: dt.date) -> None:
+    """Date every stored firm's record ``day`` (noon in Hanoi), as if entered then.
+
+    The figures of a past day count the firms in the field that day (recorded by then,
+    :func:`api.storage.certificate_dates.firms_in_field`); a test asking about a past day with
+    firms it has just stored dates them first.
+    """
+    moment = dt.datetime.combine(day, dt.time(5, 0), tzinfo=dt.UTC)
+    from api.storage.models import Firm
+
+    with app.state.engine.begin() as conn:
+        conn.execute(sa.update(Firm).values(created_at=moment))

@@ -15,7 +15,7 @@ from api.storage.models import Firm
 from api.storage.repository import list_firms
 from api.storage.session import transaction
 from matching import NeedQuery
-from tests.api.conftest import make_firm
+from tests.api.conftest import make_firm, record_firms_on
 
 ON = dt.date(2026, 6, 1)
 CODES = ("iso_9001", "iso_17025")
@@ -39,6 +39,7 @@ def test_kpi_filter_and_ranking_agree_on_each_certificate(app, client, staff, an
     for firm_id, certifications in FIRMS.items():
         payload = make_firm(firm_id=firm_id, tax_code=None, certifications=certifications)
         assert client.post("/api/v1/firms", json=payload, headers=staff).status_code == 201
+    record_firms_on(app, ON - dt.timedelta(days=30))  # the KPI of a past day counts firms recorded by then
 
     with transaction(app.state.sessionmaker) as session:
         stored = {f.firm_id: [as_certification(c) for c in f.certifications] for f in session.query(Firm)}

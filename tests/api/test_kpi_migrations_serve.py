@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from api.storage.demo import seed_demo
 from api.storage.models import Base
 from api.storage.session import make_engine, migrate, transaction
 from features.ingest import read_firms
-from tests.api.conftest import bearer, make_buyer, make_firm, make_need
+from tests.api.conftest import bearer, make_buyer, make_firm, make_need, record_firms_on
 
 AS_OF = "2026-06-01"
 
@@ -32,6 +33,7 @@ def _firm(client, staff, firm_id, sectors, certifications):
     payload = make_firm(firm_id=firm_id, tax_code=None, sectors=sectors, description=None,
                         products=None, certifications=certifications)  # fmt: skip
     assert client.post("/api/v1/firms", json=payload, headers=staff).status_code == 201
+    record_firms_on(client.app, dt.date.fromisoformat(AS_OF) - dt.timedelta(days=30))
 
 
 def test_kpi_counts_known_by_construction(client, staff, analyst, make_key):

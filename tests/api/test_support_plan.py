@@ -80,6 +80,25 @@ def test_the_plan_over_time_and_what_the_round_contributed(client, staff, histor
     assert [p["certificates_valid"] for p in day["rounds"][0]["data"]] == [1] and day["days"] == ["2025-03-12"]
 
 
+def test_every_figure_of_a_day_counts_the_firms_recorded_by_then(client, staff, history):
+    """GET /kpi?as_of=, the last point of /kpi/progress, /support/plan, /support/plan/progress and the
+    round report's plan answer the same on past days: the firms recorded by the day, judged by the
+    one validity rule (GET /kpi once counted every stored firm on a past day)."""
+    expected = {"2025-01-10": (1, 1), "2025-02-20": (2, 2), "2025-02-21": (2, 1), "2025-03-31": (3, 2),
+                "2025-04-30": (4, 2)}
+    for day, (firms, international) in expected.items():
+        kpi = client.get("/api/v1/kpi", params={"as_of": day}, headers=staff).json()
+        last = client.get("/api/v1/kpi/progress", params={"as_of": day}, headers=staff).json()["data"][-1]
+        plan = client.get(f"{API}/plan", params={"as_of": day}, headers=staff).json()
+        over_time = client.get(f"{API}/plan/progress", params={"to": day}, headers=staff).json()["data"][-1]
+        report = client.get(f"{API}/rounds/SR-T/report", params={"as_of": day}, headers=staff).json()["plan"]
+        assert (kpi["firms_total"], kpi["firms_international_certified"]) == (firms, international), day
+        assert (last["firms_total"], last["firms_international_certified"]) == (firms, international), day
+        for figures in (plan, over_time, report):
+            assert (figures["firms_total"], figures["firms_international"]) == (firms, international), day
+        assert sum(kpi["firms_by_sector"].values()) == sum(g["firms"] for g in plan["by_sector"]), day
+
+
 def test_plan_progress_mistakes_answer_422_naming_the_field(client, staff, history):
     cases = [({"from": "2025-04-01", "to": "2025-03-01"}, "from"), ({"from": "1990-01-01", "to": "2025-03-01"}, "ten years"),
              ({"to": "9999-01-01"}, "to"), ({"from": "2025-13-01"}, "from")]
