@@ -183,12 +183,15 @@ def _staff(principal: Principal, lang: str) -> None:
 
 @router.get("/")
 def home(request: Request, session: SessionDep) -> Response:
-    """Start page: the dashboard for staff and analysts, the sign-in form otherwise."""
+    """Start page: the dashboard for staff and analysts, an association's nominations, the firm
+    portal, the sign-in form otherwise."""
     principal = page_principal(request, session)
     if principal is None:
         return RedirectResponse(_with_lang(request, "/login"), status_code=303)
     if principal.role in ("staff", "analyst"):
         return RedirectResponse(_with_lang(request, "/dashboard"), status_code=303)
+    if principal.role == "association":
+        return RedirectResponse(_with_lang(request, "/association"), status_code=303)
     return RedirectResponse(_with_lang(request, "/portal"), status_code=303)
 
 
@@ -209,7 +212,7 @@ def login(request: Request, session: SessionDep, key: Annotated[str, Form(max_le
     """Check the key like the API does; keep it in the session cookie."""
     check_form(request, None, need_token=False)
     try:
-        authenticate(session, f"Bearer {key.strip()}")
+        authenticate(session, f"Bearer {key.strip()}", allow_association=True)  # as page_principal reads it
     except AuthenticationError:
         return render(request, "login.html", {"next": safe_next(next, "/"), "error": "bad_key"},
                       status_code=401)  # fmt: skip

@@ -56,6 +56,11 @@ class FormRefused(ServiceError):
 def page_principal(request: Request, session: Session) -> Principal | None:
     """The key of the request's cookie, checked like an ``Authorization`` header; None if absent or bad.
 
+    Association keys are accepted, as the support programme's API accepts them
+    (:func:`api.routes.support.support_principal`): their pages are ``/association``; every
+    other page checks the role it serves (``_reader``, ``_staff``, the portal's firm check) and
+    answers an association with 403.
+
     As in :func:`api.deps.get_principal`, a request that may write reads the key in a
     read-only transaction ended before the page runs (SQLite: no write lock for the check).
     """
@@ -65,10 +70,10 @@ def page_principal(request: Request, session: Session) -> Principal | None:
     header = f"Bearer {key}"
     try:
         if session.in_transaction():
-            return authenticate(session, header)
+            return authenticate(session, header, allow_association=True)
         session.connection(execution_options={READ_ONLY: True})
         try:
-            return authenticate(session, header)
+            return authenticate(session, header, allow_association=True)
         finally:
             session.rollback()
     except AuthenticationError:

@@ -34,6 +34,7 @@ from api.storage.errors import NotFoundError
 from api.storage.imports import start_job
 from api.storage.models import Buyer, Need
 from api.storage.repository import InvalidFieldError
+from api.storage.support import list_associations
 from api.web.exports import safe_cell
 from api.web.jobs import run_in_background
 from api.web.portal import _validation_message
@@ -276,6 +277,7 @@ def import_rejects_xlsx(request: Request, session: SessionDep, principal: UserDe
 def _keys_page(request: Request, session: Any, principal: Principal, *, created: str | None = None,
                error: str | None = None, status_code: int = 200) -> HTMLResponse:  # fmt: skip
     response = render(request, "keys.html", {"keys": list_keys(session), "roles": ROLES, "created": created,
+                                             "associations": list_associations(session),
                                              "error": error, "revoked": request.query_params.get("revoked")},
                       principal=principal, status_code=status_code)  # fmt: skip
     response.headers["Cache-Control"] = "no-store"  # a new key is on it
@@ -297,13 +299,16 @@ def keys_create(
     csrf: Annotated[str, Form(max_length=100)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
     firm_id: Annotated[str, Form(max_length=100)] = "",
+    association_id: Annotated[str, Form(max_length=100)] = "",
     label: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Create a key (:func:`api.auth.create_key`); the page shows it this once."""
+    """Create a key (:func:`api.auth.create_key`; a firm key names its firm, an association key
+    its association); the page shows it this once."""
     check_form(request, csrf)
     _staff(principal, _lang(request))
     try:
-        _, key = create_key(session, role, firm_id.strip() or None, label.strip() or None, actor=principal.actor)
+        _, key = create_key(session, role, firm_id.strip() or None, label.strip() or None, actor=principal.actor,
+                            association_id=association_id.strip() or None)
     except CnhtError as exc:
         session.rollback()
         return _keys_page(request, session, principal, error=str(exc), status_code=getattr(exc, "status_code", 400))
