@@ -12,7 +12,7 @@ a machine without a CJK font shows them as boxes. This tool copies what the prod
 * ``NotoSansCJK-PDF.ttf``: one TrueType font for reportlab (which reads neither woff2 nor CFF)
   merged from the 400 slices, with kana, the JIS X 0208 kanji, the KS X 1001 hangul syllables,
   the compatibility jamo and the CJK punctuation and full-width forms (other characters keep
-  reportlab's CID fonts, see :func:`api.web.exports.rich`);
+  reportlab's CID fonts, see :func:`features.fonts.markup`);
 * the fonts' licence (SIL Open Font License 1.1) as ``OFL.txt`` and where they came from.
 
 Usage (needs ``fonttools`` and ``brotli``, which the product itself does not)::

@@ -21,7 +21,9 @@ from typing import Any
 from api.schemas import ShortlistPublic
 from api.web.i18n import COMPONENT_LABELS, STATUS_LABELS, format_date, format_number
 from features.cells import safe_cell
-from features.fonts import CJK_FONT, FONT_FOLDER, register_cjk, register_dejavu
+from features.fonts import CID_FONTS as CJK_FONTS  # noqa: F401 - re-exported
+from features.fonts import FONT_FOLDER, register_dejavu
+from features.fonts import markup as rich
 
 __all__ = ["safe_cell", "shortlist_xlsx", "shortlist_pdf", "rich", "FONT_FOLDER", "CJK_FONTS"]
 
@@ -89,83 +91,6 @@ _PDF_WORDS = {
            "run": "Run", "rank": "Rank", "firm": "Firm", "score": "Score",
            "reasons": "Reasons", "status": "Status", "empty": "No firm met the need's requirements."},
 }  # fmt: skip
-
-
-# Japanese and Korean: the bundled Noto Sans CJK PDF font, embedded (features.fonts.register_cjk:
-# kana, JIS X 0208 kanji, KS X 1001 hangul). A rarer character falls back to reportlab's built-in
-# CID fonts (Adobe's Asian font packs: the PDF names them, the reader supplies the glyphs).
-CJK_FONTS = {"ja": "HeiseiKakuGo-W5", "ko": "HYGothic-Medium"}
-
-
-def _cjk_script(char: str) -> str | None:
-    """"ko" for hangul, "ja" for kana and Chinese characters (and CJK punctuation), else None."""
-    code = ord(char)
-    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-        return "ko"
-    if (0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
-            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF or 0x31F0 <= code <= 0x31FF):  # fmt: skip
-        return "han"
-    return None
-
-
-def _register_cid(lang: str) -> str:
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    name = CJK_FONTS[lang]
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(name))
-        for bold in (0, 1):  # <b> around a run: the same face (the packs have no bold)
-            for italic in (0, 1):
-                addMapping(name, bold, italic, name)
-    return name
-
-
-def rich(text: object) -> str:
-    """``text`` as Paragraph markup: escaped, runs of Japanese or Korean in a CJK font.
-
-    A character the bundled font draws goes in it (:data:`features.fonts.CJK_FONT`, embedded);
-    a rarer one in reportlab's CID font of its language: Chinese characters go with Korean in a
-    text that has hangul and no kana, else Japanese (the firms' and buyers' own words are
-    Japanese far more often).
-
-    >>> rich("ISO 9001 <ok>")
-    'ISO 9001 &lt;ok&gt;'
-    >>> rich("ép nhựa 射出成形")
-    'ép nhựa <font name="NotoSansCJK-PDF">射出成形</font>'
-    """
-    from xml.sax.saxutils import escape
-
-    text = "" if text is None else str(text)
-    scripts = [_cjk_script(c) for c in text]
-    if not any(scripts):
-        return escape(text)
-    bundled = register_cjk()
-    korean = "ko" in scripts and not any(0x3040 <= ord(c) <= 0x30FF for c in text)
-    out: list[str] = []
-    run: list[str] = []
-    current: str | None = None
-    for char, script in zip(text, scripts, strict=True):
-        font = None
-        if script is not None:
-            font = CJK_FONT if ord(char) in bundled else _register_cid("ko" if script == "ko" or korean else "ja")
-        if char == " " and current is not None:  # a space inside a CJK run stays in it
-            font = current
-        if font != current and run:
-            out.append(_run("".join(run), current))
-            run = []
-        current = font
-        run.append(char)
-    if run:
-        out.append(_run("".join(run), current))
-    return "".join(out)
-
-
-def _run(text: str, font: str | None) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(text) if font is None else f'<font name="{font}">{escape(text)}</font>'
 
 
 def shortlist_pdf(shortlist: ShortlistPublic, need: Any, lang: str = "vi") -> bytes:

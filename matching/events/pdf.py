@@ -17,7 +17,8 @@ from xml.sax.saxutils import escape
 import pandas as pd
 
 from features.dates import format_date
-from features.fonts import CJK_FONT, register_cjk, register_dejavu
+from features.fonts import markup as _text
+from features.fonts import register_dejavu
 from matching.events.schedule import Schedule
 
 __all__ = ["hall_pdf", "participants_pdf"]
@@ -34,32 +35,6 @@ def _styles() -> dict[str, Any]:
         "title": ParagraphStyle("title", fontName=bold, fontSize=14, leading=18, spaceAfter=3),
         "meta": ParagraphStyle("meta", fontName=regular, fontSize=9, leading=12, textColor=colors.HexColor("#444444")),
     }
-
-
-def _text(text: object) -> str:
-    """``text`` as Paragraph markup: escaped, each run of characters DejaVu lacks and the bundled
-    CJK font draws (kana, kanji, hangul) in that font.
-
-    >>> _text("Công ty <A> 株式会社")
-    'Công ty &lt;A&gt; <font name="NotoSansCJK-PDF">株式会社</font>'
-    """
-    text = "" if text is None else str(text)
-    if all(ord(char) < 0x2E80 for char in text):  # below the CJK blocks: DejaVu draws it
-        return escape(text)
-    drawn = register_cjk()
-    out: list[str] = []
-    run: list[str] = []
-    in_cjk = False
-    for char in text:
-        cjk = ord(char) >= 0x2E80 and ord(char) in drawn or (char == " " and in_cjk)
-        if cjk != in_cjk and run:
-            out.append(f'<font name="{CJK_FONT}">{escape("".join(run))}</font>' if in_cjk else escape("".join(run)))
-            run = []
-        in_cjk = cjk
-        run.append(char)
-    if run:
-        out.append(f'<font name="{CJK_FONT}">{escape("".join(run))}</font>' if in_cjk else escape("".join(run)))
-    return "".join(out)
 
 
 def _who(participant_id: str, names: Mapping[str, str]) -> str:

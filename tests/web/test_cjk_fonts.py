@@ -104,3 +104,17 @@ def test_shortlist_pdf_draws_japanese_and_korean_with_an_embedded_font(page, ser
         fonts[str(font["/BaseFont"])] = descriptor is not None and "/FontFile2" in descriptor.get_object()
     cjk = [name for name in fonts if name.endswith("+NotoSansCJK-PDF")]
     assert cjk and all(fonts[name] for name in cjk), fonts
+
+
+def test_every_pdf_writer_takes_the_one_cjk_markup_rule():
+    """Shortlist PDFs and event schedules mark Japanese and Korean up by one function."""
+    import doctest
+
+    import features.fonts
+    from api.web import exports
+    from matching.events import pdf
+
+    assert exports.rich is features.fonts.markup and pdf._text is features.fonts.markup
+    assert doctest.testmod(features.fonts).failed == 0
+    # a rare kanji the bundled font lacks goes to the reader's Japanese CID font, in both writers
+    assert 'name="HeiseiKakuGo-W5"' in pdf._text("株式会社 𠮷野家")
