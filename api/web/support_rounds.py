@@ -61,6 +61,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The decisions table's filters and orders (``?show=``, ``?sort=``).
 SHOWS = ("all", "selected", "not_selected", "overridden")
 SORTS = ("decision", "rank", "value", "cost")
+# The upgrade kinds of :func:`matching.gaps.best_upgrades` the page names in words.
+_UPGRADE_KINDS = frozenset({"sr_kind_certification", "sr_kind_process", "sr_kind_material", "sr_kind_capacity"})
 
 
 class _FormError(CnhtError):
@@ -416,5 +418,5 @@ def nomination_page(request: Request, session: SessionDep, principal: UserDep, r
     associations = {a.association_id: a.name for a in store.list_associations(session)}
     return render(request, "support_nomination.html", {
         "record": record, "nomination": nomination, "dossier": dossier, "decision": decision, "types": types,
-        "associations": associations, "matcher_error": matcher_error,
+        "associations": associations, "matcher_error": matcher_error, "kinds": _UPGRADE_KINDS,
     }, principal=principal)  # fmt: skip
