@@ -84,8 +84,10 @@ WORDS: dict[str, dict[str, str]] = {
     "sm_certificate_fields": {"vi": "Chứng chỉ được cấp (chỉ với mốc Cấp chứng chỉ)",
                               "en": "The certificate issued (certificate milestone only)"},
     "sm_certificate_help": {
-        "vi": "Chứng chỉ được thêm vào hồ sơ doanh nghiệp; chỉ tiêu 400 tính nó theo quy tắc hiệu lực chung.",
-        "en": "The certificate is added to the firm's profile; the 400 target counts it by the one validity rule."},
+        "vi": "Chứng chỉ được thêm vào hồ sơ doanh nghiệp; chỉ tiêu 400 tính nó theo quy tắc hiệu lực chung. Để "
+              "trống ngày cấp là ngày hoàn thành.",
+        "en": "The certificate is added to the firm's profile; the 400 target counts it by the one validity rule. "
+              "An empty issue day is the day done."},
     "sm_version": {"vi": "Phiên bản", "en": "Version"},
     "sm_record_inspection": {"vi": "Ghi nhận đợt kiểm tra", "en": "Record an inspection visit"},
     "sm_visited_on": {"vi": "Ngày kiểm tra", "en": "Visited on"},

@@ -237,8 +237,11 @@ def test_the_plan_page_shows_the_apis_figures_by_group_and_over_time(site):
         body = re.search(rf'id="{table}">(.*?)</table>', html, re.S).group(1)
         rows = re.findall(r'<tr data-group="([^"]*)">.*?data-figure="firms">([^<]*)<.*?data-figure="international">([^<]*)<',
                           body, re.S)
-        assert [(unescape(g), f, i) for g, f, i in rows] == [(g["group"], _vi(g["firms"]), _vi(g["international"]))
-                                                             for g in figures[key]]
+        # every group of the API with its figures, the largest first
+        assert sorted((unescape(g), f, i) for g, f, i in rows) == sorted(
+            (g["group"], _vi(g["firms"]), _vi(g["international"])) for g in figures[key])
+        shown = [int(f.replace(".", "")) for _, f, _ in rows]
+        assert shown == sorted(shown, reverse=True) and len(rows) == len(figures[key]) > 0
     # the chart's points and the table are the progress' days and figures
     chart = re.search(r'id="trend-international".*?</svg>', html, re.S).group(0)
     points = re.findall(r'<g data-on="([\d-]+)" data-value="(\d+)"', chart)
