@@ -16,6 +16,7 @@ checked by the API's own schemas (:class:`api.schemas_support.MilestoneCreate`,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -46,6 +47,7 @@ from features import clock
 from features.certifications import label as certificate_label
 from features.dates import read_date
 from features.exceptions import CnhtError
+from features.identity import ID_MAX_LENGTH, ID_PATTERN
 
 __all__ = ["router"]
 
@@ -76,7 +78,8 @@ def _day(text: str | None, name: str, lang: str) -> dt.date | None:
 
 
 def _round_id(round_id: str, lang: str) -> str:
-    if not round_id or len(round_id) > 200:
+    """``round_id`` when it can be a round's ID (:data:`features.identity.ID_PATTERN`); the 404 page otherwise."""
+    if len(round_id) > ID_MAX_LENGTH or not re.fullmatch(ID_PATTERN, round_id):
         raise NotFoundError({"vi": "Không có đợt hỗ trợ này.", "en": "No such support round."}[lang])
     return round_id
 
@@ -165,7 +168,7 @@ def milestone_done(
     session: SessionDep,
     principal: UserDep,
     item_id: str,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form()] = "",  # no max_length: a long token gets the 403 page, not JSON
     kind: Annotated[str, Form()] = "",
     done_on: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
@@ -178,7 +181,7 @@ def milestone_done(
 ) -> Response:
     """Record a milestone reached (staff), as ``POST /api/v1/support/items/{id}/milestones/{kind}``:
     ``certificate_issued`` adds the certificate to the firm, so the plan's figure counts it."""
-    check_form(request, csrf)
+    check_form(request, csrf[:200])
     lang = _lang(request)
     _staff(principal, lang)
     item, round_id = _item(session, item_id, lang)
@@ -223,7 +226,7 @@ def inspection(
     session: SessionDep,
     principal: UserDep,
     item_id: str,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form()] = "",  # no max_length: a long token gets the 403 page, not JSON
     visited_on: Annotated[str, Form()] = "",
     inspector: Annotated[str, Form()] = "",
     findings: Annotated[str, Form()] = "",
@@ -232,7 +235,7 @@ def inspection(
     overdue: Annotated[str, Form()] = "",
 ) -> Response:
     """Record an inspection visit with its findings (staff), as ``POST /api/v1/support/items/{id}/inspections``."""
-    check_form(request, csrf)
+    check_form(request, csrf[:200])
     lang = _lang(request)
     _staff(principal, lang)
     item, round_id = _item(session, item_id, lang)

@@ -275,8 +275,8 @@ def test_roles_the_form_token_and_unknown_rounds_or_items(site):
     item = _items(_report(client, staff))["F1"]["item_id"]
     staff_page = client.get("/support/rounds/SR-T/monitoring").text
     assert staff_page.count('data-form="milestone"') == 3 and staff_page.count('data-form="inspection"') == 3
-    # no form token, or another session's: refused, nothing stored
-    for token in ("", "forged"):
+    # no form token, another session's, or one too long: refused in the page, nothing stored
+    for token in ("", "forged", "x" * 500):
         answer = client.post(f"/support/items/{item}/milestones", data={"csrf": token, "kind": "contract"})
         assert answer.status_code == 403 and "token" in _error(answer.text)
     answer = client.post(f"/support/items/{item}/milestones", data={"csrf": _csrf(staff_page), "kind": "contract"},
@@ -284,9 +284,12 @@ def test_roles_the_form_token_and_unknown_rounds_or_items(site):
     assert answer.status_code == 403
     assert not any(m["done_on"] for m in _items(_report(client, staff))["F1"]["milestones"])
     # unknown round and items: the 404 page
-    for path in ("/support/rounds/SR-NONE/monitoring", "/support/rounds/" + "S" * 300 + "/monitoring"):
+    for path in ("/support/rounds/SR-NONE/monitoring", "/support/rounds/" + "S" * 300 + "/monitoring",
+                 "/support/rounds/%20SR-T/monitoring"):
         answer = client.get(path)
-        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html"), path
+    answer = client.get("/support/rounds/%00/monitoring")  # the app's own refusal of a NUL, as a page
+    assert answer.status_code == 422 and "NUL" in _error(answer.text)
     for bad in ("999999", "abc", "0", "99999999999999"):
         answer = client.post(f"/support/items/{bad}/milestones", data={"csrf": _csrf(staff_page), "kind": "contract"})
         assert answer.status_code == 404 and "text/html" in answer.headers["content-type"], bad

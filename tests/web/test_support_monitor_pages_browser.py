@@ -137,6 +137,8 @@ def test_an_analyst_reads_without_forms_and_a_firm_gets_the_403_page(page, serve
     sign_in(page, served.analyst_key)
     page.goto(f"/support/rounds/{ROUND}/monitoring")
     assert page.locator("article.sm-item").count() > 0 and page.locator("form.sm-form").count() == 0
+    page.goto("/support/rounds/SR-2026-2/monitoring")  # the open round: nothing funded yet
+    assert page.locator("#no-items").count() == 1 and _figure(page, "allocated_vnd") == "0 ₫"
     page.context.clear_cookies()
     sign_in(page, served.firm_key)
     answer = page.goto("/support/plan")
