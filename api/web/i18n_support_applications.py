@@ -30,6 +30,7 @@ WORDS: dict[str, dict[str, str]] = {
     "sa_unit_cost": {"vi": "Đơn giá / suất", "en": "Unit cost"},
     "sa_cap": {"vi": "Tối đa / DN", "en": "Cap per firm"},
     "sa_cap_units": {"vi": "{n} suất", "en": "{n} units"},
+    "sa_cap_unit_one": {"vi": "{n} suất", "en": "{n} unit"},
     "sa_leads_to": {"vi": "Hướng tới chứng chỉ", "en": "Leads to certificate"},
     "sa_eligibility": {"vi": "Điều kiện", "en": "Eligibility"},
     "sa_rule_one_per_type": {"vi": "Mỗi doanh nghiệp một hồ sơ cho mỗi loại hỗ trợ, không quá số suất tối đa.",

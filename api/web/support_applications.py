@@ -29,6 +29,7 @@ from api.web import i18n
 from api.web.routes import UserDep, _commit_before_redirect, _lang, _PageRoute, render
 from api.web.session import check_form
 from features import clock
+from features.certifications import label as certificate_label
 from features.exceptions import CnhtError
 from features.text import fold
 from matching.support.eligibility import RULES
@@ -92,7 +93,8 @@ def _rules_in_words(parsed: Any, lang: str) -> list[str]:
     if parsed.max_per_firm:
         words.append(_words("sa_rule_max_per_firm", lang, amount=_money(parsed.max_per_firm, lang)))
     for fairness in parsed.fairness:
-        words.append(fairness.describe(lang))
+        described = fairness.describe(lang)
+        words.append(described[:1].upper() + described[1:])
     return words
 
 
@@ -105,7 +107,8 @@ def _round_view(session: Any, record: SupportRoundRecord, lang: str) -> dict[str
     parsed = store.round_of(session, record, with_nominations=False)
     today = clock.today()
     types = [{"code": k.code, "name": _type_name(k, lang), "unit_cost": _money(k.unit_cost, lang),
-              "cap": k.cap_per_firm, "certification": k.certification} for k in parsed.support_types]
+              "cap": k.cap_per_firm, "certification": certificate_label(k.certification) if k.certification else None}
+             for k in parsed.support_types]
     return {"record": record, "types": types, "type_names": {t["code"]: t["name"] for t in types},
             "rules": _rules_in_words(parsed, lang), "budget": _money(record.budget_vnd, lang),
             "max_per_firm": _money(parsed.max_per_firm, lang) if parsed.max_per_firm else None,
@@ -160,11 +163,14 @@ def _decision_words(decision: DecisionPublic | None, status: str, lang: str) -> 
 
 def _refusal_words(error: store.NominationRefusedError, lang: str) -> dict[str, str]:
     """The rule that failed, in the page's language: its name and the detail the check gave."""
-    message = str(error)
-    english, marker, vietnamese = message.partition(" / Đề cử bị từ chối")
-    detail = (marker.lstrip(" /") + vietnamese) if lang == "vi" and marker else english
+    # The message holds both languages (:func:`matching.support.check_nomination`):
+    # "... refused by rule 'r': <rule>: <detail>. / Đề cử bị từ chối theo quy tắc 'r': <quy tắc>: <chi tiết>."
+    english, marker, vietnamese = str(error).partition(" / Đề cử bị từ chối")
+    text = ("Đề cử bị từ chối" + vietnamese) if lang == "vi" and marker else english
     name = RULES.get(error.rule, (error.rule, error.rule))[0 if lang == "vi" else 1]
-    return {"rule": error.rule, "name": name, "detail": detail}
+    _, found, detail = text.partition(f"{name}: ")
+    detail = (detail if found else text).strip().rstrip(".")
+    return {"rule": error.rule, "name": name, "detail": detail[:1].upper() + detail[1:]}
 
 
 def _search_firms(session: Any, principal: Principal, q: str) -> tuple[list[Any], bool]:
@@ -182,6 +188,9 @@ def _search_firms(session: Any, principal: Principal, q: str) -> tuple[list[Any]
              if all(w in fold(f.name or "") or w in fold(f.firm_id) for w in words)]
     profiles = [firm_profile(firm_id=firm_id, session=session, principal=principal)
                 for firm_id in found[:_SEARCH_SHOWN]]
+    for profile in profiles:
+        for certificate in profile.certifications:
+            certificate["label"] = certificate_label(certificate["code"])
     return profiles, len(found) > _SEARCH_SHOWN
 
 

@@ -97,7 +97,7 @@ def test_an_association_signs_in_to_its_page_with_the_round_its_rules_and_the_fo
     assert 'id="round-SR-T"' in html and "Ngân sách" in html and "300.000.000 đ" in html
     assert "120.000.000 đ" in html and "30.000.000 đ" in html and "2 suất" in html  # unit cost and cap
     assert "Chưa được hỗ trợ cùng loại trong 3 năm" in html and "Có mã số thuế hợp lệ." in html
-    assert 'action="/association/rounds/SR-T/nominations"' in html and 'name="firm_id"' in html
+    assert 'action="/association/rounds/SR-T/nominations#nominate-SR-T"' in html and 'name="firm_id"' in html
     assert 'href="/association" aria-current="page"' in html  # its menu, marked current
     english = hansiba.get("/association?lang=en").text
     assert "Rounds open for nominations" in english and "300,000,000 VND" in english
@@ -196,12 +196,12 @@ def test_an_association_changes_its_justification_then_withdraws(site):
     (stored,) = site.nominations("HANSIBA")
     assert stored["justification"] == "mới: đơn hàng Honda" and stored["status"] == "submitted"
     page = hansiba.get(answer.headers["location"]).text
-    assert "Đã lưu lý do" in page and f'action="{url}"' in page
+    assert "Đã lưu lý do" in page and f'action="{url}#' in page
     hansiba.post(url, data={"csrf": token, "justification": "", "action": "withdraw"})
     (stored,) = site.nominations("HANSIBA")
     assert stored["status"] == "withdrawn" and stored["justification"] == "mới: đơn hàng Honda"
     page = hansiba.get("/association").text
-    assert "Đã rút" in page and f'action="{url}"' not in page  # no form on a withdrawn one
+    assert "Đã rút" in page and f'action="{url}#' not in page  # no form on a withdrawn one
     again = hansiba.post(url, data={"csrf": token, "justification": "lại", "action": "save"})
     assert again.status_code == 409 and "withdrawn" in _error(again.text)
 
