@@ -31,6 +31,7 @@ from api.storage import support as store
 from api.storage.errors import NotFoundError
 from api.storage.models import Firm
 from api.storage.support_tables import MILESTONES, SupportFundedItem, SupportRoundRecord
+from api.web.i18n import format_date
 from api.web.portal import _validation_message
 from api.web.routes import (
     UserDep,
@@ -111,13 +112,14 @@ def _support_types(record_definition: dict[str, Any]) -> dict[str, dict[str, str
 
 def _monitoring_page(request: Request, session: Any, principal: Principal, round_id: str, *,
                      as_of: str | None = None, overdue_only: bool = False, error: str | None = None,
-                     error_item: int | None = None, status_code: int = 200) -> HTMLResponse:
+                     error_item: int | None = None, typed: dict[str, str] | None = None,
+                     status_code: int = 200) -> HTMLResponse:
     lang = _lang(request)
     record = store.get_round(session, round_id)  # the 404 page for an unknown round
     as_of_text = (as_of or "").strip()[:40]
     try:
         on = _day(as_of, {"vi": "Tính đến ngày", "en": "As of"}[lang], lang) or clock.today()
-        as_of_text = _date_text(on)
+        as_of_text = format_date(on)
     except _DayError as exc:
         on, error, status_code = clock.today(), str(exc), 422
     report = store.round_report(session, round_id, on)
@@ -133,6 +135,7 @@ def _monitoring_page(request: Request, session: Any, principal: Principal, round
         "type_names": _support_types(record.definition or {}), "certificate_label": certificate_label,
         "milestone_kinds": MILESTONES, "today": clock.today(),
         "saved": request.query_params.get("saved"), "error": error, "error_item": error_item,
+        "typed": typed or {},
         "can_record": principal.role == "staff",
     }, principal=principal, status_code=status_code)
 
@@ -147,6 +150,11 @@ def monitoring(request: Request, session: SessionDep, principal: UserDep, round_
     _reader(principal, lang)
     return _monitoring_page(request, session, principal, _round_id(round_id, lang), as_of=as_of,
                             overdue_only=overdue == "1")
+
+
+def _kept(typed: dict[str, str]) -> dict[str, str]:
+    """What was typed in a refused form, to show it again (cut to what its fields hold)."""
+    return {name: value[:4000] for name, value in typed.items()}
 
 
 def _back(round_id: str, as_of: str, overdue: str, saved: str, item_id: int) -> str:
@@ -214,7 +222,11 @@ def milestone_done(
                                certificate=body.certificate, by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _monitoring_page(request, session, principal, round_id, error=str(exc), error_item=item.id,
+        typed = {"form": "milestone", "kind": kind, "done_on": done_on, "note": note,
+                 "certificate_issued": certificate_issued, "certificate_valid_until": certificate_valid_until,
+                 "certificate_issuer": certificate_issuer, "certificate_version": certificate_version}
+        return _monitoring_page(request, session, principal, round_id, as_of=as_of, overdue_only=overdue == "1",
+                                error=str(exc), error_item=item.id, typed=_kept(typed),
                                 status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse(_back(round_id, as_of, overdue, "milestone", item.id), status_code=303)
@@ -253,7 +265,10 @@ def inspection(
                                 findings=body.findings, satisfactory=body.satisfactory, by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _monitoring_page(request, session, principal, round_id, error=str(exc), error_item=item.id,
+        typed = {"form": "inspection", "visited_on": visited_on, "inspector": inspector, "findings": findings,
+                 "satisfactory": satisfactory}
+        return _monitoring_page(request, session, principal, round_id, as_of=as_of, overdue_only=overdue == "1",
+                                error=str(exc), error_item=item.id, typed=_kept(typed),
                                 status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse(_back(round_id, as_of, overdue, "inspection", item.id), status_code=303)
@@ -282,12 +297,8 @@ def plan(request: Request, session: SessionDep, principal: UserDep, to: str | No
     progress = store.plan_progress(session, days)
     return render(request, "support_plan.html", {
         "plan": figures, "progress": progress, "error": error,
-        "from_text": start_text if error else _date_text(days[0]),
-        "to_text": end_text if error else _date_text(days[-1]),
+        "from_text": start_text if error else format_date(days[0]),
+        "to_text": end_text if error else format_date(days[-1]),
         "month_label": lambda day: _month_label(day, lang),
     }, principal=principal, status_code=422 if error else 200)
 
-
-def _date_text(day: dt.date) -> str:
-    """``dd/mm/yyyy``, as the forms are typed."""
-    return day.strftime("%d/%m/%Y")

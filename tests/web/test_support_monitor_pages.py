@@ -185,7 +185,8 @@ def test_form_mistakes_are_shown_in_the_page_naming_the_field(site):
     token = _csrf(page)
     cases = [
         ({"kind": "certificate_issued", "done_on": f"{TODAY:%d/%m/%Y}"}, 422, "valid-until"),
-        ({"kind": "certificate_issued", "certificate_valid_until": "31/02/2030"}, 422, "Valid until"),
+        ({"kind": "certificate_issued", "certificate_valid_until": "31/02/2030", "certificate_issuer": "VinaCert"},
+         422, "Valid until"),
         ({"kind": "contract", "done_on": "tomorrow"}, 422, "Done on"),
         ({"kind": "contract", "done_on": f"{TODAY + dt.timedelta(days=3):%d/%m/%Y}"}, 422, "in the future"),
         ({"kind": "launch"}, 422, "Expected a milestone among"),
@@ -195,7 +196,11 @@ def test_form_mistakes_are_shown_in_the_page_naming_the_field(site):
         answer = client.post(f"/support/items/{item}/milestones?lang=en", data={"csrf": token, **fields})
         assert answer.status_code == status and words in _error(answer.text), (fields, _error(answer.text))
         assert answer.headers["content-type"].startswith("text/html")
-        assert '<details class="sm-record" open>' in _item(answer.text, item)
+        block = _item(answer.text, item)
+        assert '<details class="sm-record" open>' in block  # the form open again, with what was typed
+        for name in ("certificate_valid_until", "certificate_issuer", "done_on"):
+            if fields.get(name):
+                assert f'name="{name}" value="{fields[name]}"' in block, name
     for fields, words in [({"visited_on": f"{TODAY:%d/%m/%Y}", "inspector": "", "satisfactory": "yes"}, "inspector"),
                           ({"visited_on": f"{TODAY:%d/%m/%Y}", "inspector": "A"}, "satisfactory or not"),
                           ({"visited_on": "2026-13-01", "inspector": "A", "satisfactory": "no"}, "Visited on")]:
