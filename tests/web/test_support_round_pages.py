@@ -115,7 +115,7 @@ def test_the_list_shows_the_round_and_the_plans_figures_as_the_api_gives_them(si
     assert _figure(html, "firms_international") == str(plan["firms_international"])
     assert _figure(html, "firms_total") == str(plan["firms_total"]) == "4"
     assert "/ 400" in html and "/ 900" in html and 'href="/support/plan"' in html
-    assert 'id="round-form"' in html  # staff may add a round
+    assert 'id="round-form"' in html and "sr_" not in html  # staff may add a round; every word defined
     english = client.get("/support?lang=en").text
     assert "Support rounds" in english and "Open for nominations" in english and "300,000,000" in english
 
@@ -148,7 +148,10 @@ def test_proposing_runs_in_the_background_and_the_page_shows_the_apis_decisions(
     for d in api["data"]:
         assert unescape(re.search(r'class="sr-reason">([^<]*)<', rows[d["nomination_id"]]).group(1)) == d["reason_vi"]
         assert f'data-selected="{str(d["selected"]).lower()}"' in html
-    english = _decision_rows(client.get("/support/rounds/SR-T?lang=en").text)
+    assert "sr_" not in html and "sr_" not in client.get("/support/rounds/SR-T/nominations/NOM-0001").text  # every word defined
+    english_html = client.get("/support/rounds/SR-T?lang=en").text
+    assert "sr_" not in english_html
+    english = _decision_rows(english_html)
     for d in api["data"]:
         assert unescape(re.search(r'class="sr-reason">([^<]*)<', english[d["nomination_id"]]).group(1)) == d["reason_en"]
     # the list page counts the same

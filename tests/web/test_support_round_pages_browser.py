@@ -134,3 +134,24 @@ def test_an_analyst_reads_without_forms_and_a_firm_gets_the_403_page(browser, se
                 screenshot(page, "support-round-firm-403")
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_round_pages_pass_axe(browser, served, width):
+    from tests.web.test_accessibility import _problems
+
+    context = browser.new_context(viewport=VIEWPORTS[width], locale="vi-VN", base_url=served.url)
+    page = context.new_page()
+    try:
+        sign_in(page, served.staff_key)
+        nomination = _api(served, f"/rounds/{ROUND}/nominations")["data"][0]["nomination_id"]
+        found = {}
+        for path in ("/support", f"/support/rounds/{ROUND}", f"/support/rounds/{PAST}",
+                     f"/support/rounds/{ROUND}/nominations/{nomination}", f"/support/rounds/{ROUND}?lang=en"):
+            assert page.goto(path).status == 200, path
+            problems = _problems(page)
+            if problems:
+                found[path] = problems
+        assert not found, found
+    finally:
+        context.close()
