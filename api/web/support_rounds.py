@@ -69,6 +69,12 @@ class _FormError(CnhtError):
     status_code = 422
 
 
+def _token(csrf: str) -> str:
+    """The form's token as :func:`check_form` compares it: a token that cannot be ours (too long,
+    not ASCII) is refused with the 403 page like a wrong one, never a JSON 422 nor a 500."""
+    return csrf if len(csrf) <= 200 and csrf.isascii() else ""
+
+
 # --- the proposal job ------------------------------------------------------------------
 
 
@@ -158,16 +164,19 @@ def round_add(
     request: Request,
     session: SessionDep,
     principal: UserDep,
-    file: Annotated[UploadFile, File()],
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Store a round from its JSON file (the round file format without nominations), as
     ``POST /api/v1/support/rounds`` does (:func:`api.storage.support.create_round`), then open it."""
-    check_form(request, csrf)
+    check_form(request, _token(csrf))
     lang = _lang(request)
     _staff(principal, lang)
-    name = (file.filename or "")[:200]
+    name = ((file.filename if file is not None else "") or "")[:200]
     try:
+        if file is None:  # no field limits on the form: they would answer JSON
+            raise _FormError({"vi": "Chọn tệp JSON mô tả đợt hỗ trợ rồi gửi lại.",
+                              "en": "Choose the round's JSON file and send it again."}[lang])  # fmt: skip
         data = _read_upload(file, request.app.state.settings.max_upload_bytes)
         try:
             definition = json.loads(data.decode("utf-8-sig"))
@@ -279,9 +288,9 @@ def round_page(request: Request, session: SessionDep, principal: UserDep, round_
 
 @router.post("/support/rounds/{round_id}/proposal")
 def round_propose(request: Request, session: SessionDep, principal: UserDep, round_id: str,
-                  csrf: Annotated[str, Form(max_length=100)] = "") -> Response:  # fmt: skip
+                  csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     """Run the proposal in the background (the API's ``propose``); the page shows it running."""
-    check_form(request, csrf)
+    check_form(request, _token(csrf))
     _staff(principal, _lang(request))
     record = store.get_round(session, round_id)  # 404 page for an unknown round
     if record.status == "decided":
@@ -318,12 +327,12 @@ def round_override(
     principal: UserDep,
     round_id: str,
     nomination_id: str,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form()] = "",
     selected: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Put a nomination in or out against the proposal, with the reason (:func:`api.storage.support.override`)."""
-    check_form(request, csrf)
+    check_form(request, _token(csrf))
     lang = _lang(request)
     _staff(principal, lang)
     selected, reason = selected.strip()[:10], reason.strip()
@@ -352,11 +361,11 @@ def round_decide(
     session: SessionDep,
     principal: UserDep,
     round_id: str,
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    csrf: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     """Close the decision (:func:`api.storage.support.decide`), once confirmed on the form."""
-    check_form(request, csrf)
+    check_form(request, _token(csrf))
     lang = _lang(request)
     _staff(principal, lang)
     try:

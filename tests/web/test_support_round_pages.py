@@ -313,6 +313,10 @@ def test_a_round_added_from_its_file_opens_and_mistakes_are_said_in_the_page(sit
         assert answer.status_code == status and words in _error(answer.text), (content, answer.text[:500])
         assert answer.headers["content-type"].startswith("text/html")
     assert client.get(f"{API}/rounds/SR-X", headers=staff).status_code == 404
+    # the form sent without its file: a page in words, not the JSON of a missing field
+    answer = client.post("/support/rounds", data={"csrf": _csrf(client.get("/support").text)})
+    assert answer.status_code == 422 and "Chọn tệp JSON" in _error(answer.text)
+    assert answer.headers["content-type"].startswith("text/html")
 
 
 # --- roles, tokens, unknown pages ------------------------------------------------------
@@ -354,6 +358,12 @@ def test_a_form_without_its_token_is_refused(site):
     assert answer.status_code == 403 and "token" in _error(answer.text)
     answer = client.post("/support/rounds/SR-T/decide", data={"csrf": "old", "confirm": "yes"})
     assert answer.status_code == 403 and "token" in _error(answer.text)
+    # a token that cannot be ours (long, not ASCII) is refused the same way: the 403 page, not JSON nor a 500
+    for token in ("x" * 5000, "é" * 40):
+        answer = client.post(f"/support/rounds/SR-T/decisions/{nid}/override",
+                             data={"csrf": token, "selected": "0", "reason": "x"})  # fmt: skip
+        assert answer.status_code == 403 and answer.headers["content-type"].startswith("text/html")
+        assert "token" in _error(answer.text)
     assert client.get(f"{API}/rounds/SR-T/decisions", headers=staff).json()["data"][0]["override_reason"] is None
     assert client.get(f"{API}/rounds/SR-T", headers=staff).json()["status"] == "proposed"
 
@@ -371,3 +381,15 @@ def test_unknown_rounds_and_nominations_are_pages_in_words(site, path, status):
     assert _error(answer.text)
     english = client.get(path + "?lang=en")
     assert english.status_code == status and "<h1>Page not found <" in english.text and _error(english.text)
+
+
+def test_forms_for_an_unknown_round_or_nomination_answer_the_404_page(site):
+    client, _, _, _ = site
+    token = _csrf(client.get("/support").text)
+    for path, data in (("/support/rounds/SR-NOPE/proposal", {}), ("/support/rounds/SR-NOPE/decide", {"confirm": "yes"}),
+                       ("/support/rounds/SR-NOPE/decide", {}),
+                       ("/support/rounds/SR-NOPE/decisions/NOM-0001/override", {"selected": "1", "reason": "x"}),
+                       ("/support/rounds/SR-T/decisions/NOM-0001/override", {"selected": "1", "reason": "x"})):
+        answer = client.post(path, data={"csrf": token, **data})
+        assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html"), (path, answer.text[:300])
+        assert _error(answer.text), path
