@@ -129,6 +129,7 @@ def test_an_analyst_reads_without_forms_and_a_firm_gets_the_403_page(browser, se
             if role == "analyst":
                 assert answer.status == 200 and page.locator("#decision-rows tr[data-nomination]").count() > 0
                 assert page.locator("form[method=post][action*='/support/']").count() == 0
+                screenshot(page, "support-round-decided-analyst-vi")
             else:
                 assert answer.status == 403 and page.locator(".alert.error").count() == 1
                 screenshot(page, "support-round-firm-403")
