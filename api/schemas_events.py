@@ -160,9 +160,15 @@ class EventSchedulePublic(BaseModel):
     value: float
     seconds: float
     summary: dict[str, Any]
-    firms_below_minimum: list[dict[str, Any]] = Field(description="firm_id, meetings, minimum, reason")
-    unplaced_requests: list[dict[str, Any]] = Field(description="buyer_id, firm_id, requested_by, reason")
-    warnings: list[str]
+    firms_below_minimum: list[dict[str, Any]] = Field(
+        description="firm_id, meetings, minimum, reason (English), reason_vi (Vietnamese; the English for a "
+                    "schedule stored before it was kept)")
+    unplaced_requests: list[dict[str, Any]] = Field(
+        description="buyer_id, firm_id, requested_by, reason (English), reason_vi (Vietnamese; as above)")
+    warnings: list[str] = Field(description="Participants who cannot meet anyone, in English")
+    warnings_vi: list[str] = Field(default_factory=list,
+                                   description="The warnings in Vietnamese, one for one (the English for a "
+                                               "schedule stored before it was kept)")
     data: list[EventMeetingPublic]
     count: int
 

@@ -5,7 +5,9 @@
 refused, an unknown slot) or one naming buyers, firms or needs the database lacks answers 422
 naming what to fix. ``POST /events/{event_id}/schedule`` (staff) scores the pairs with the
 service's fitted matcher and places the meetings with the MILP (HiGHS, ``time_limit``
-seconds); the answer gives the objective, the proven bound and gap, and what was given up.
+seconds); the answer gives the objective, the proven bound and gap, and what was given up
+(each reason in English, ``reason``, and Vietnamese, ``reason_vi``; ``warnings`` and
+``warnings_vi`` likewise).
 ``POST /events/{event_id}/meetings/held`` (staff) records that a meeting took place: the
 (need, firm) pair moves to ``meeting`` (outcome notes name the event), once however often it
 is sent. Staff and analysts read events, schedules and reports. The work is in
@@ -84,9 +86,9 @@ def get_event(event_id: EventIdPath, session: SessionDep, principal: ReaderDep) 
 def _schedule_public(session, event_id: str) -> EventSchedulePublic:
     record, meetings = store.stored_schedule(session, event_id)
     summary = dict(record.schedule_summary or {})
-    below = summary.pop("firms_below_minimum", [])
-    unplaced = summary.pop("unplaced_requests", [])
-    warnings = summary.pop("warnings", [])
+    lost = store.given_up(summary)  # an old schedule's Vietnamese falls back to its English
+    for key in lost:
+        summary.pop(key, None)
     data = [EventMeetingPublic(slot_id=m.slot_id, day=m.day, start=m.start, end=m.end, table=m.table_number,
                                buyer_id=m.buyer_id, firm_id=m.firm_id, need_id=m.need_id, value=m.value,
                                score=m.score, requested_by=m.requested_by, held_at=m.held_at)
@@ -95,7 +97,7 @@ def _schedule_public(session, event_id: str) -> EventSchedulePublic:
         event_id=record.event_id, scheduled_at=record.scheduled_at, status=summary.get("status", ""),
         objective=summary.get("objective", 0.0), bound=summary.get("bound"), gap=summary.get("gap"),
         value=summary.get("value", 0.0), seconds=summary.get("seconds", 0.0), summary=summary,
-        firms_below_minimum=below, unplaced_requests=unplaced, warnings=warnings, data=data, count=len(data),
+        **lost, data=data, count=len(data),
     )
 
 

@@ -16,7 +16,8 @@ EVENT_ID``) call the functions here, so both say the same thing:
 * :func:`event_report` reads meetings held, the pairs' later outcomes and the firms' exposure;
 * :func:`change_pair` adds or lifts a request or a refusal made by hand (the event's pages);
   :func:`schedule_of` gives the stored schedule back as a :class:`matching.events.Schedule`
-  for the files (XLSX, PDF, .ics) the pages offer.
+  for the files (XLSX, PDF, .ics) the pages offer; :func:`given_up` reads what a stored
+  schedule gave up, with reasons and warnings in English and Vietnamese.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from api.storage.repository import audit, latest_status, record_outcome
 from features.columns import OUTCOME_PATH
 from features.exceptions import CnhtError
 from matching.events import Event, Schedule, event_from_dict, firm_exposure, schedule_record
-from matching.events.schedule import MEETING_COLUMNS
+from matching.events.schedule import BELOW_MINIMUM_COLUMNS, MEETING_COLUMNS, UNPLACED_COLUMNS
 
 __all__ = [
     "EventInvalidError",
@@ -59,6 +60,7 @@ __all__ = [
     "change_pair",
     "PAIR_CHANGES",
     "schedule_of",
+    "given_up",
     "FOLLOW_UP_STATUSES",
 ]
 
@@ -281,9 +283,40 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _summary(schedule: Schedule) -> dict[str, Any]:
     """The solver's figures and what was given up, JSON-ready (kept with the event)."""
     record = schedule_record(schedule)
-    return {**record["summary"], "warnings": list(schedule.warnings),
+    return {**record["summary"], "warnings": list(schedule.warnings), "warnings_vi": list(schedule.warnings_vi),
             "firms_below_minimum": _records(schedule.firms_below_minimum),
             "unplaced_requests": _records(schedule.unplaced_requests)}
+
+
+def given_up(summary: Mapping[str, Any]) -> dict[str, list]:
+    """What a stored schedule's summary gave up, every reason and warning in both languages.
+
+    A schedule stored before the Vietnamese was kept has ``reason`` and ``warnings`` only:
+    its ``reason_vi`` and ``warnings_vi`` are then the English text, so it still reads.
+
+    Returns
+    -------
+    dict
+        ``firms_below_minimum`` (rows ``firm_id, meetings, minimum, reason, reason_vi``),
+        ``unplaced_requests`` (``buyer_id, firm_id, requested_by, reason, reason_vi``),
+        ``warnings`` and ``warnings_vi`` (one for one).
+
+    Examples
+    --------
+    >>> given_up({"warnings": ["firm F1 has max_meetings=0: no meeting possible."],
+    ...           "unplaced_requests": [{"buyer_id": "B1", "firm_id": "F1", "requested_by": "buyer",
+    ...                                  "reason": "no slot in which both are available"}]})["unplaced_requests"][0]["reason_vi"]
+    'no slot in which both are available'
+    """
+    def bilingual(rows: Any) -> list[dict[str, Any]]:
+        return [{**row, "reason_vi": row.get("reason_vi") or row.get("reason")} for row in rows or []]
+
+    warnings = [str(w) for w in summary.get("warnings") or []]
+    warnings_vi = [str(w) for w in summary.get("warnings_vi") or []]
+    return {"firms_below_minimum": bilingual(summary.get("firms_below_minimum")),
+            "unplaced_requests": bilingual(summary.get("unplaced_requests")),
+            "warnings": warnings,
+            "warnings_vi": warnings_vi if len(warnings_vi) == len(warnings) else list(warnings)}
 
 
 def _meetings(session: Session, record: MatchingEvent) -> list[EventMeeting]:
@@ -566,6 +599,7 @@ def schedule_of(session: Session, event_id: str) -> tuple[Schedule, dict[str, st
     record, rows = stored_schedule(session, event_id)
     event = stored_event(record)
     summary = record.schedule_summary or {}
+    lost = given_up(summary)
     meetings = pd.DataFrame([{
         "slot_id": m.slot_id, "day": m.day, "start": m.start, "end": m.end, "table": m.table_number,
         "buyer_id": m.buyer_id, "firm_id": m.firm_id, "value": m.value, "score": m.score,
@@ -576,10 +610,8 @@ def schedule_of(session: Session, event_id: str) -> tuple[Schedule, dict[str, st
         objective=float(summary.get("objective", 0.0)), bound=summary.get("bound"), gap=summary.get("gap"),
         status=str(summary.get("status", "")), seconds=float(summary.get("seconds", 0.0)),
         method=str(summary.get("method", "")),
-        firms_below_minimum=pd.DataFrame(summary.get("firms_below_minimum", []),
-                                         columns=["firm_id", "meetings", "minimum", "reason"]),
-        unplaced_requests=pd.DataFrame(summary.get("unplaced_requests", []),
-                                       columns=["buyer_id", "firm_id", "requested_by", "reason"]),
-        warnings=list(summary.get("warnings", [])),
+        firms_below_minimum=pd.DataFrame(lost["firms_below_minimum"], columns=BELOW_MINIMUM_COLUMNS),
+        unplaced_requests=pd.DataFrame(lost["unplaced_requests"], columns=UNPLACED_COLUMNS),
+        warnings=lost["warnings"], warnings_vi=lost["warnings_vi"],
     )  # fmt: skip
     return schedule, participant_names(session, event)

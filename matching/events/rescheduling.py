@@ -35,7 +35,9 @@ __all__ = ["Cancellation", "parse_cancellation", "apply_cancellations", "resched
 
 _KEPT_NOTE = (" — the meetings kept from the earlier schedule hold its possible partners' free slots "
               "(giữ nguyên lịch cũ); a whole new schedule may fit it")
-CHANGE_COLUMNS = ["change", "slot_id", "table", "buyer_id", "firm_id", "reason"]
+_KEPT_NOTE_VI = (" — các buổi gặp giữ nguyên từ lịch cũ đã chiếm khung giờ rảnh của những bên mua có thể gặp "
+                 "doanh nghiệp; xếp lại toàn bộ lịch có thể có chỗ cho doanh nghiệp")
+CHANGE_COLUMNS = ["change", "slot_id", "table", "buyer_id", "firm_id", "reason", "reason_vi"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Cancellation:
     --------
     >>> Cancellation(firm_id="F0013", slots=frozenset({"D1-03"})).describe()
     'firm F0013 in D1-03'
+    >>> Cancellation(firm_id="F0013", slots=frozenset({"D1-03"})).describe("vi")
+    'doanh nghiệp F0013 ở khung giờ D1-03'
     """
 
     buyer_id: str | None = None
@@ -63,11 +67,20 @@ class Cancellation:
     def is_pair(self) -> bool:
         return self.buyer_id is not None and self.firm_id is not None
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """Who cancels and when, in English (``lang="en"``) or Vietnamese (``"vi"``)."""
+        if lang not in ("en", "vi"):
+            raise EventError(f"Expected lang 'en' or 'vi', got lang={lang!r}.")
+        vi = lang == "vi"
         if self.is_pair:
-            return f"pair {self.buyer_id}+{self.firm_id}"
-        who = f"buyer {self.buyer_id}" if self.buyer_id is not None else f"firm {self.firm_id}"
-        return f"{who} in {', '.join(sorted(self.slots))}" if self.slots else f"{who} (all day / cả ngày)"
+            return f"{'cặp' if vi else 'pair'} {self.buyer_id}+{self.firm_id}"
+        if self.buyer_id is not None:
+            who = f"{'bên mua' if vi else 'buyer'} {self.buyer_id}"
+        else:
+            who = f"{'doanh nghiệp' if vi else 'firm'} {self.firm_id}"
+        if self.slots:
+            return f"{who} {'ở khung giờ' if vi else 'in'} {', '.join(sorted(self.slots))}"
+        return f"{who} (cả ngày)" if vi else f"{who} (all day / cả ngày)"
 
     def touches(self, buyer_id: str, firm_id: str, slot_id: str) -> bool:
         """Whether the meeting of ``buyer_id`` and ``firm_id`` in ``slot_id`` is cancelled."""
@@ -251,7 +264,10 @@ def reschedule(event: Event, previous: Schedule | pd.DataFrame, proposals: pd.Da
         slot_index = _compact(after, chosen, slot_index, movable=fixed_tables == 0)
     meetings = _place(after, chosen, slot_index, fixed_tables)
     below, unplaced = _given_up(after, all_pairs, meetings, stopped_early=result.x is not None and result.status == 1)
-    below = below.assign(reason=[r + _KEPT_NOTE if r.startswith("no room") else r for r in below["reason"]])
+    no_room = [r.startswith("no room") for r in below["reason"]]
+    below = below.assign(
+        reason=[r + _KEPT_NOTE if n else r for r, n in zip(below["reason"], no_room, strict=True)],
+        reason_vi=[r + _KEPT_NOTE_VI if n else r for r, n in zip(below["reason_vi"], no_room, strict=True)])
     value = float(meetings["value"].sum())
     if np.isnan(objective):
         objective = value
@@ -292,27 +308,31 @@ def _sort_previous(after: Event, before: pd.DataFrame,
     for i, row in zip(before.index, before.itertuples(index=False), strict=True):
         b, f, s = row.buyer_id, row.firm_id, row.slot_id
         cancelled = [c for c in cancellations if c.touches(b, f, s)]
-        reason = ""
+        reason = reason_vi = ""
         if cancelled:
-            changes.append(_change("cancelled", row, "cancelled: " + "; ".join(c.describe() for c in cancelled)))
+            changes.append(_change("cancelled", row, "cancelled: " + "; ".join(c.describe() for c in cancelled),
+                                   "đã hủy: " + "; ".join(c.describe("vi") for c in cancelled)))
             continue
         table = int(row.table) if pd.notna(row.table) else 0
         if s not in slots:
-            reason = f"slot {s} is no longer in the event"
+            reason, reason_vi = f"slot {s} is no longer in the event", f"khung giờ {s} không còn trong sự kiện"
         elif b not in buyers or f not in firms:
-            reason = "participant no longer in the event"
+            reason, reason_vi = "participant no longer in the event", "một bên không còn tham gia sự kiện"
         elif not 1 <= table <= after.tables:
             reason = f"table {row.table} outside 1..{after.tables}"
+            reason_vi = f"bàn {row.table} không còn (sự kiện nay chỉ có {after.tables} bàn)"
         elif s in buyers[b].unavailable or s in firms[f].unavailable:
-            reason = "a participant is now unavailable in this slot"
+            reason, reason_vi = "a participant is now unavailable in this slot", "một bên nay bận ở khung giờ này"
         elif (b, f) in refused:
-            reason = "the pair is refused"
+            reason, reason_vi = "the pair is refused", "cặp gặp này đã bị từ chối"
         elif (s, table) in used_table or (s, b) in used_buyer or (s, f) in used_firm or (b, f) in used_pair:
             reason = "clashes with an earlier meeting of the schedule"
+            reason_vi = "trùng với một buổi gặp xếp trước đó trong lịch"
         elif held_b[b] >= _cap(buyers[b].max_meetings, n_slots) or held_f[f] >= _cap(firms[f].max_meetings, n_slots):
             reason = "over the participant's max_meetings"
+            reason_vi = "vượt giới hạn số buổi gặp (max_meetings) của một bên"
         if reason:
-            changes.append(_change("dropped", row, reason))
+            changes.append(_change("dropped", row, reason, reason_vi))
             continue
         used_table.add((s, table))
         used_buyer.add((s, b))
@@ -324,9 +344,9 @@ def _sort_previous(after: Event, before: pd.DataFrame,
     return before.loc[keep].drop(columns="_order").reset_index(drop=True), changes
 
 
-def _change(kind: str, row, reason: str) -> dict:
+def _change(kind: str, row, reason: str, reason_vi: str) -> dict:
     return {"change": kind, "slot_id": row.slot_id, "table": row.table, "buyer_id": row.buyer_id,
-            "firm_id": row.firm_id, "reason": reason}
+            "firm_id": row.firm_id, "reason": reason, "reason_vi": reason_vi}
 
 
 def _with_kept_pairs(all_pairs: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
@@ -350,9 +370,10 @@ def _changes(changes: list[dict], meetings: pd.DataFrame, kept: set, earlier_pai
     for row in meetings.itertuples(index=False):
         pair = (row.buyer_id, row.firm_id)
         if pair in kept:
-            changes.append(_change("kept", row, "same slot and table / giữ nguyên"))
+            changes.append(_change("kept", row, "same slot and table / giữ nguyên", "giữ nguyên khung giờ và bàn"))
         elif pair in earlier_pairs:
-            changes.append(_change("moved", row, "the pair meets in another slot / chuyển khung giờ"))
+            changes.append(_change("moved", row, "the pair meets in another slot / chuyển khung giờ",
+                                   "cặp gặp chuyển sang khung giờ khác"))
         else:
-            changes.append(_change("new", row, "fills a freed place / xếp thêm"))
+            changes.append(_change("new", row, "fills a freed place / xếp thêm", "xếp thêm vào chỗ trống"))
     return pd.DataFrame(changes, columns=CHANGE_COLUMNS)

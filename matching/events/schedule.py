@@ -2,7 +2,8 @@
 
 :class:`Schedule` holds the meetings (slot, table, buyer, firm, value), the solver's objective,
 bound and gap, and what was given up: requests not placed and registered firms below the
-minimum, each with a reason. :func:`candidate_meetings` turns proposals and requests into the
+minimum, each with a reason in English (``reason``) and Vietnamese (``reason_vi``), made by
+the same condition. :func:`candidate_meetings` turns proposals and requests into the
 meetings the schedulers may choose, with their value; :func:`idle_gaps` counts waiting slots.
 """
 
@@ -17,13 +18,16 @@ import pandas as pd
 from matching.events.event import Event, check_event
 from matching.exceptions import EventError
 
-__all__ = ["Schedule", "candidate_meetings", "idle_gaps", "REQUEST_BONUS", "MUTUAL_BONUS"]
+__all__ = ["Schedule", "candidate_meetings", "idle_gaps", "event_warnings", "REQUEST_BONUS", "MUTUAL_BONUS",
+           "BELOW_MINIMUM_COLUMNS", "UNPLACED_COLUMNS"]
 
 # Scores are in [0, 1]: a request outranks any proposal, a mutual request any one-sided one.
 REQUEST_BONUS = 1.0
 MUTUAL_BONUS = 2.0
 MEETING_COLUMNS = ["slot_id", "day", "start", "end", "table", "buyer_id", "firm_id", "value", "score",
                    "need_id", "requested_by"]
+BELOW_MINIMUM_COLUMNS = ["firm_id", "meetings", "minimum", "reason", "reason_vi"]
+UNPLACED_COLUMNS = ["buyer_id", "firm_id", "requested_by", "reason", "reason_vi"]
 
 
 @dataclass
@@ -47,17 +51,22 @@ class Schedule:
     status : str
     seconds : float
     firms_below_minimum : pandas.DataFrame
-        ``firm_id, meetings, minimum, reason`` for registered firms below ``event.min_meetings``.
+        ``firm_id, meetings, minimum, reason, reason_vi`` for registered firms below
+        ``event.min_meetings`` (``reason`` in English, ``reason_vi`` in Vietnamese).
     unplaced_requests : pandas.DataFrame
-        ``buyer_id, firm_id, requested_by, reason`` for requests without a meeting.
+        ``buyer_id, firm_id, requested_by, reason, reason_vi`` for requests without a meeting.
     warnings : list of str
-        Participants who cannot meet anyone (unavailable all day, cap 0).
+        Participants who cannot meet anyone (unavailable all day, cap 0), in English.
     changes : pandas.DataFrame
         After :func:`matching.events.reschedule` only: ``change, slot_id, table, buyer_id,
-        firm_id, reason`` with ``change`` one of ``"kept"`` (same slot and table),
+        firm_id, reason, reason_vi`` with ``change`` one of ``"kept"`` (same slot and table),
         ``"cancelled"`` (dropped by the cancellation), ``"dropped"`` (no longer valid for the
         event as it now stands), ``"moved"`` (the pair meets in another slot) and ``"new"``;
         empty for a first schedule.
+    warnings_vi : list of str, optional
+        ``warnings`` in Vietnamese, one for one. Left out (None), each is the Vietnamese of the
+        same warning of ``event`` (:func:`event_warnings`), else its English (a warning stored
+        before the Vietnamese was kept, for an event changed since).
     """
 
     event: Event
@@ -73,6 +82,15 @@ class Schedule:
     unplaced_requests: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings_vi: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.warnings_vi is None:
+            vietnamese = dict(event_warnings(self.event))
+            self.warnings_vi = [vietnamese.get(w, w) for w in self.warnings]
+        elif len(self.warnings_vi) != len(self.warnings):
+            raise EventError(f"Expected one Vietnamese warning per warning, got {len(self.warnings_vi)} for "
+                             f"{len(self.warnings)}; give warnings_vi in the order of warnings, or leave it out.")
 
     @property
     def idle_gaps(self) -> int:
@@ -216,16 +234,35 @@ def _cap(max_meetings: int | None, n_slots: int) -> int:
     return n_slots if max_meetings is None else min(max_meetings, n_slots)
 
 
-def _warnings(event: Event) -> list[str]:
+def event_warnings(event: Event) -> list[tuple[str, str]]:
+    """Participants who cannot meet anyone, as ``(english, vietnamese)`` sentences.
+
+    Examples
+    --------
+    >>> from matching.events import Event, EventBuyer, EventFirm, make_slots
+    >>> event = Event("E1", tuple(make_slots("2026-03-12", "09:00", "10:00", 30)), 1,
+    ...               (EventBuyer("B1"),), (EventFirm("F1", max_meetings=0),))
+    >>> event_warnings(event)[0][1]
+    'Doanh nghiệp F1 có giới hạn 0 buổi gặp (max_meetings=0): không xếp được buổi gặp nào.'
+    """
     out = []
-    for kind, people, key in (("buyer", event.buyers, "buyer_id"), ("firm", event.firms, "firm_id")):
+    for kind, kind_vi, people, key in (("buyer", "Bên mua", event.buyers, "buyer_id"),
+                                       ("firm", "Doanh nghiệp", event.firms, "firm_id")):
         for person in people:
+            who = getattr(person, key)
             if len(person.unavailable) >= len(event.slots):
-                out.append(f"{kind} {getattr(person, key)} is unavailable in every slot: no meeting possible "
-                           "(không thể xếp lịch: bận cả ngày).")
+                out.append((f"{kind} {who} is unavailable in every slot: no meeting possible "
+                            "(không thể xếp lịch: bận cả ngày).",
+                            f"{kind_vi} {who} bận ở mọi khung giờ: không xếp được buổi gặp nào."))
             elif person.max_meetings == 0:
-                out.append(f"{kind} {getattr(person, key)} has max_meetings=0: no meeting possible.")
+                out.append((f"{kind} {who} has max_meetings=0: no meeting possible.",
+                            f"{kind_vi} {who} có giới hạn 0 buổi gặp (max_meetings=0): không xếp được buổi gặp nào."))
     return out
+
+
+def _warnings(event: Event) -> list[str]:
+    """The English of :func:`event_warnings` (a :class:`Schedule` finds their Vietnamese itself)."""
+    return [english for english, _ in event_warnings(event)]
 
 
 def _place(event: Event, chosen: pd.DataFrame, slot_index: np.ndarray,
@@ -270,7 +307,8 @@ def _place(event: Event, chosen: pd.DataFrame, slot_index: np.ndarray,
 
 def _given_up(event: Event, candidates: pd.DataFrame, meetings: pd.DataFrame,
               stopped_early: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Registered firms below the minimum and requests not placed, each with its reason."""
+    """Registered firms below the minimum and requests not placed, each with its reason in English
+    and Vietnamese (``reason``, ``reason_vi``: one branch writes both, so they cannot drift)."""
     n_slots = len(event.slots)
     available_b, available_f = _availability(event)
     b_index = {b.buyer_id: i for i, b in enumerate(event.buyers)}
@@ -279,6 +317,8 @@ def _given_up(event: Event, candidates: pd.DataFrame, meetings: pd.DataFrame,
               for b, f in zip(candidates["buyer_id"], candidates["firm_id"], strict=True)}
     counts = meetings["firm_id"].value_counts()
     late = " The solver stopped at its time limit before proving this; a longer limit may place more."
+    late_vi = (". Bộ giải dừng vì hết thời gian trước khi chứng minh được điều này; cho thêm thời gian có thể "
+               "xếp được nhiều buổi hơn.")
     rows = []
     for i, firm in enumerate(event.firms):
         held = int(counts.get(firm.firm_id, 0))
@@ -286,18 +326,27 @@ def _given_up(event: Event, candidates: pd.DataFrame, meetings: pd.DataFrame,
             continue
         partners = sum(ok for (b, f), ok in common.items() if f == firm.firm_id)
         cap = _cap(firm.max_meetings, n_slots)
-        if not available_f[i].any():
-            reason = "unavailable in every slot (bận cả ngày)" if firm.max_meetings != 0 else "max_meetings=0"
+        if not available_f[i].any() and firm.max_meetings != 0:
+            reason, reason_vi = "unavailable in every slot (bận cả ngày)", "bận ở mọi khung giờ"
+        elif not available_f[i].any():
+            reason, reason_vi = "max_meetings=0", "giới hạn 0 buổi gặp (max_meetings=0)"
         elif cap < event.min_meetings:
             reason = f"its cap max_meetings={firm.max_meetings} is below the minimum {event.min_meetings}"
+            reason_vi = (f"giới hạn {firm.max_meetings} buổi gặp (max_meetings) thấp hơn số buổi tối thiểu "
+                         f"{event.min_meetings}")
         elif partners < event.min_meetings:
             reason = (f"only {partners} buyer(s) can meet it: no other buyer's need fits it, or it is refused "
                       "or never free when they are")
+            reason_vi = (f"chỉ {partners} bên mua có thể gặp doanh nghiệp: nhu cầu của các bên mua khác không "
+                         "phù hợp, hoặc cặp gặp bị từ chối, hoặc không trùng khung giờ rảnh")
         else:
             reason = ("no room: tables, slots and buyers' caps are taken by other firms' minimum meetings"
                       + (late if stopped_early else ""))
-        rows.append({"firm_id": firm.firm_id, "meetings": held, "minimum": event.min_meetings, "reason": reason})
-    below = pd.DataFrame(rows, columns=["firm_id", "meetings", "minimum", "reason"])
+            reason_vi = ("hết chỗ: bàn, khung giờ và giới hạn của bên mua đã dành cho số buổi tối thiểu của "
+                         "các doanh nghiệp khác" + (late_vi if stopped_early else ""))
+        rows.append({"firm_id": firm.firm_id, "meetings": held, "minimum": event.min_meetings, "reason": reason,
+                     "reason_vi": reason_vi})
+    below = pd.DataFrame(rows, columns=BELOW_MINIMUM_COLUMNS)
 
     placed = set(zip(meetings["buyer_id"], meetings["firm_id"], strict=True))
     requested = candidates[candidates["requested_by"] != ""]
@@ -311,15 +360,23 @@ def _given_up(event: Event, candidates: pd.DataFrame, meetings: pd.DataFrame,
         room_b = min(_cap(buyer.max_meetings, n_slots), int(available_b[b_index[buyer_id]].sum()))
         room_f = min(_cap(firm.max_meetings, n_slots), int(available_f[f_index[firm_id]].sum()))
         if not common[(buyer_id, firm_id)]:
-            reason = "no slot in which both are available"
+            reason, reason_vi = "no slot in which both are available", "không có khung giờ nào cả hai bên cùng rảnh"
         elif per_buyer[buyer_id] > room_b:
             reason = (f"buyer {buyer_id} has {per_buyer[buyer_id]} requests for {room_b} meetings "
                       "(free slots or cap)")
+            reason_vi = (f"bên mua {buyer_id} có {per_buyer[buyer_id]} yêu cầu gặp nhưng chỉ gặp được tối đa "
+                         f"{room_b} buổi (do số khung giờ rảnh hoặc giới hạn số buổi)")
         elif per_firm[firm_id] > room_f:
             reason = f"firm {firm_id} has {per_firm[firm_id]} requests for {room_f} meetings (free slots or cap)"
+            reason_vi = (f"doanh nghiệp {firm_id} có {per_firm[firm_id]} yêu cầu gặp nhưng chỉ gặp được tối đa "
+                         f"{room_f} buổi (do số khung giờ rảnh hoặc giới hạn số buổi)")
         else:
             reason = ("the slots both have free went to higher-value meetings or to firms' minimum "
                       "(tables or participants full)" + (late if stopped_early else ""))
-        rows.append({"buyer_id": buyer_id, "firm_id": firm_id, "requested_by": by, "reason": reason})
-    unplaced = pd.DataFrame(rows, columns=["buyer_id", "firm_id", "requested_by", "reason"])
+            reason_vi = ("các khung giờ cả hai bên cùng rảnh đã dành cho những buổi gặp giá trị cao hơn hoặc cho "
+                         "số buổi tối thiểu của doanh nghiệp (hết bàn hoặc người tham dự đã kín lịch)"
+                         + (late_vi if stopped_early else ""))
+        rows.append({"buyer_id": buyer_id, "firm_id": firm_id, "requested_by": by, "reason": reason,
+                     "reason_vi": reason_vi})
+    unplaced = pd.DataFrame(rows, columns=UNPLACED_COLUMNS)
     return below, unplaced

@@ -275,6 +275,50 @@ def test_what_cannot_be_placed_is_said_with_its_reason(market, staff):
     assert len(unplaced) == 1 and "buyer B001 has 2 requests for 1 meetings" in next(iter(unplaced.values()))
 
 
+AWAY = {
+    "event_id": "EV-AWAY",
+    "firms": [{"firm_id": "F0001", "max_meetings": 2}, "F0002",
+              {"firm_id": "F0003", "unavailable": ["D1-01", "D1-02", "D1-03"]}],
+    "buyers": [{"buyer_id": "B001", "needs": ["N-0001"], "max_meetings": 1}, {"buyer_id": "B002", "needs": ["N-0002"]}],
+    "requests": [{"buyer_id": "B001", "firm_id": "F0001"}, {"buyer_id": "B001", "firm_id": "F0002", "by": "firm"}],
+    "refusals": [],
+}
+
+
+def forget_vietnamese(app, event_id: str) -> None:
+    """Make the stored schedule of ``event_id`` as it was stored before ``reason_vi`` and ``warnings_vi``."""
+    from api.storage.events import get_event
+    from api.storage.session import transaction
+
+    with transaction(app.state.sessionmaker) as session:
+        record = get_event(session, event_id)
+        summary = {k: v for k, v in record.schedule_summary.items() if k != "warnings_vi"}
+        for key in ("firms_below_minimum", "unplaced_requests"):
+            summary[key] = [{k: v for k, v in row.items() if k != "reason_vi"} for row in summary[key]]
+        record.schedule_summary = summary  # a new dict: the JSON column tracks assignment only
+
+
+def test_every_reason_and_warning_is_given_in_vietnamese_too_and_an_older_schedule_in_english(app, market, staff):
+    client = market
+    schedule = _scheduled(client, staff, **AWAY)
+    rows = schedule["firms_below_minimum"] + schedule["unplaced_requests"]
+    assert rows and all(row["reason_vi"] and row["reason_vi"] != row["reason"] for row in rows)
+    below = {row["firm_id"]: (row["reason"], row["reason_vi"]) for row in schedule["firms_below_minimum"]}
+    assert below["F0003"] == ("unavailable in every slot (bận cả ngày)", "bận ở mọi khung giờ")
+    (unplaced,) = schedule["unplaced_requests"]
+    assert unplaced["reason"] == "buyer B001 has 2 requests for 1 meetings (free slots or cap)"
+    assert unplaced["reason_vi"].startswith("bên mua B001 có 2 yêu cầu gặp nhưng chỉ gặp được tối đa 1 buổi")
+    assert schedule["warnings_vi"] == ["Doanh nghiệp F0003 bận ở mọi khung giờ: không xếp được buổi gặp nào."]
+    assert "warnings_vi" not in schedule["summary"] and "warnings" not in schedule["summary"]
+
+    forget_vietnamese(app, "EV-AWAY")
+    older = client.get("/api/v1/events/EV-AWAY/schedule", headers=staff).json()
+    for key in ("firms_below_minimum", "unplaced_requests"):
+        assert [r["reason"] for r in older[key]] == [r["reason"] for r in schedule[key]]  # unchanged
+        assert [r["reason_vi"] for r in older[key]] == [r["reason"] for r in older[key]]
+    assert older["warnings"] == schedule["warnings"] and older["warnings_vi"] == older["warnings"]
+
+
 def test_a_firm_deleted_after_the_event_was_stored_is_named_when_scheduling(market, staff):
     client = market
     assert client.post("/api/v1/events", json=event(), headers=staff).status_code == 201

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.settings import get_settings
-from tests.api.test_events_api import EVENT, check_schedule, event, market  # noqa: F401 - the fixture
+from tests.api.test_events_api import AWAY, EVENT, check_schedule, event, market  # noqa: F401 - the fixture
 
 runner = CliRunner()
 
@@ -57,6 +57,25 @@ def test_a_stored_event_is_scheduled_by_its_id_the_files_written_and_the_schedul
         (m["buyer_id"], m["firm_id"], m["slot_id"]) for m in stored["data"])
     text = runner.invoke(cli, ["event", "schedule", "EV-TEST", "--out", str(out), "--no-pdf", "--no-calendars"])
     assert text.exit_code == 0 and "Buổi gặp / Meetings" in text.stdout
+
+
+def test_reasons_and_warnings_are_printed_and_written_in_vietnamese_and_english(database, tmp_path):
+    assert _add(tmp_path, **AWAY).exit_code == 0
+    out = tmp_path / "lich"
+    result = runner.invoke(cli, ["event", "schedule", "EV-AWAY", "--out", str(out), "--format", "csv", "--no-pdf",
+                                 "--no-calendars", "--time-limit", "10"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "  - F0003 (0/1): bận ở mọi khung giờ / unavailable in every slot (bận cả ngày)" in result.stdout
+    assert "  - B001 ↔ F0002: bên mua B001 có 2 yêu cầu gặp" in result.stdout
+    assert ("⚠ Doanh nghiệp F0003 bận ở mọi khung giờ: không xếp được buổi gặp nào. / firm F0003 is unavailable "
+            "in every slot") in result.stdout
+    given_up = pd.read_csv(out / "EV-AWAY_given_up.csv").set_index("firm_id")
+    assert given_up.loc["F0003", ["reason", "reason_vi"]].tolist() == ["unavailable in every slot (bận cả ngày)",
+                                                                       "bận ở mọi khung giờ"]
+    printed = runner.invoke(cli, ["event", "schedule", "EV-AWAY", "--out", str(out), "--no-pdf", "--no-calendars",
+                                  "--time-limit", "10", "--json"])  # fmt: skip
+    summary = json.loads(printed.stdout[printed.stdout.index("{"):])
+    assert summary["warnings_vi"] == ["Doanh nghiệp F0003 bận ở mọi khung giờ: không xếp được buổi gặp nào."]
 
 
 def test_unknown_ids_and_bad_files_are_clear_errors(database, tmp_path):

@@ -30,7 +30,14 @@ from api.cli import app as cli
 from api.settings import Settings, get_settings
 from api.storage.session import transaction
 from tests.api.conftest import bearer
-from tests.api.test_events_api import EVENT, check_schedule, write_market
+from tests.api.test_events_api import (
+    AWAY,
+    EVENT,
+    check_schedule,
+    event,
+    forget_vietnamese,
+    write_market,
+)
 
 
 def _csrf(html: str) -> str:
@@ -143,6 +150,45 @@ def test_scheduling_runs_in_the_background_and_the_page_shows_the_result_and_its
     assert one.headers["content-type"].startswith("text/calendar") and one.text.startswith("BEGIN:VCALENDAR")
     assert 'href="/events/EV-TEST/calendars/buyer/B001.ics"' in html
     assert "Đã xếp lịch" in client.get("/events").text
+
+
+def _given_up(html: str) -> tuple[list[str], list[str], list[str]]:
+    """The page's warnings, and the reasons of its firms below the minimum and requests not placed."""
+    def reasons(table_id: str) -> list[str]:
+        table = re.search(rf'id="{table_id}">(.*?)</table>', html, re.S).group(1)
+        return [unescape(r) for r in re.findall(r'class="reason">([^<]*)</td>', table)]
+
+    warnings = [unescape(w) for w in re.findall(r'<p class="alert warn">([^<]*)</p>', html)]
+    return warnings, reasons("below-minimum"), reasons("unplaced")
+
+
+def test_what_was_given_up_reads_in_the_pages_language_and_an_older_schedule_in_english(site):
+    """F0003 away all day, B001 asked for two firms with room for one: the reasons in Vietnamese
+    on the Vietnamese page, in English on the English one; a schedule stored before the
+    Vietnamese was kept shows its English."""
+    client, staff, app = site
+    assert client.post("/api/v1/events", json=event(**AWAY), headers=staff).status_code == 201
+    stored = client.post("/api/v1/events/EV-AWAY/schedule", json={"time_limit": 10}, headers=staff).json()
+    english = (stored["warnings"], [r["reason"] for r in stored["firms_below_minimum"]],
+               [r["reason"] for r in stored["unplaced_requests"]])
+    vi = _given_up(client.get("/events/EV-AWAY?lang=vi").text)
+    assert vi[0] == ["Doanh nghiệp F0003 bận ở mọi khung giờ: không xếp được buổi gặp nào."]
+    assert "bận ở mọi khung giờ" in vi[1] and "unavailable in every slot (bận cả ngày)" not in vi[1]
+    assert len(vi[2]) == 1 and vi[2][0].startswith("bên mua B001 có 2 yêu cầu gặp nhưng chỉ gặp được tối đa 1 buổi")
+    assert _given_up(client.get("/events/EV-AWAY?lang=en").text) == english
+    assert "unavailable in every slot (bận cả ngày)" in english[1]
+    sheet = list(load_workbook(io.BytesIO(client.get("/events/EV-AWAY/schedule.xlsx").content))["Chưa xếp - Given up"].values)
+    assert ("F0003", "unavailable in every slot (bận cả ngày)", "bận ở mọi khung giờ") in {
+        (row[sheet[0].index("firm_id")], row[sheet[0].index("reason")], row[sheet[0].index("reason_vi")]) for row in sheet}
+
+    forget_vietnamese(app, "EV-AWAY")
+    for lang in ("vi", "en"):
+        older = client.get(f"/events/EV-AWAY?lang={lang}")
+        assert older.status_code == 200 and _given_up(older.text) == english
+    book = load_workbook(io.BytesIO(client.get("/events/EV-AWAY/schedule.xlsx").content))
+    sheet = list(book["Chưa xếp - Given up"].values)
+    reason, reason_vi = sheet[0].index("reason"), sheet[0].index("reason_vi")
+    assert all(row[reason_vi] == row[reason] for row in sheet[1:]) and len(sheet) == 1 + len(english[1] + english[2])
 
 
 def test_a_running_schedule_shows_on_the_page_until_it_is_stored(site, monkeypatch):

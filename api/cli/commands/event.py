@@ -65,7 +65,7 @@ def _tables(schedule, names: dict[str, str]):
         schedule.unplaced_requests.assign(kind="request not placed / yêu cầu chưa xếp được"),
         schedule.firms_below_minimum.assign(kind="firm below minimum / DN dưới số buổi tối thiểu"),
     ], ignore_index=True)
-    columns = ["kind", "buyer_id", "firm_id", "requested_by", "meetings", "minimum", "reason"]
+    columns = ["kind", "buyer_id", "firm_id", "requested_by", "meetings", "minimum", "reason", "reason_vi"]
     given_up = given_up.reindex(columns=columns)
     tables = {"participants": people, "tables": hall, "given_up": given_up}
     if not schedule.changes.empty:
@@ -73,6 +73,11 @@ def _tables(schedule, names: dict[str, str]):
             buyer_name=schedule.changes["buyer_id"].map(names).fillna(""),
             firm_name=schedule.changes["firm_id"].map(names).fillna(""))
     return tables
+
+
+def _both(vi: str, en: str) -> str:
+    """``"vi / en"`` as the CLI prints bilingual text; once when they are the same (an old record)."""
+    return en if not vi or vi == en else f"{vi} / {en}"
 
 
 def _write(tables: dict, out: Path, event_id: str, fmt: OutputFormat) -> list[Path]:
@@ -145,7 +150,8 @@ def _report(schedule, names: dict[str, str], out: Path, fmt: OutputFormat, as_js
     if calendars:
         written = write_calendars(schedule, out / f"{event.event_id}_calendars", names)
     summary = schedule.summary() | {"event_id": event.event_id, "files": [str(p) for p in paths],
-                                    "calendars": [str(p) for p in written], "warnings": schedule.warnings}
+                                    "calendars": [str(p) for p in written], "warnings": schedule.warnings,
+                                    "warnings_vi": schedule.warnings_vi}
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -167,10 +173,10 @@ def _report(schedule, names: dict[str, str], out: Path, fmt: OutputFormat, as_js
             f"chuyển giờ / moved: {summary['meetings_moved']}; xếp thêm / new: {summary['meetings_new']}; "
             f"bỏ (không còn hợp lệ) / dropped: {summary['meetings_dropped']}")
     for row in schedule.unplaced_requests.head(10).itertuples(index=False):
-        lines.append(f"  - {row.buyer_id} ↔ {row.firm_id}: {row.reason}")
+        lines.append(f"  - {row.buyer_id} ↔ {row.firm_id}: {_both(row.reason_vi, row.reason)}")
     for row in schedule.firms_below_minimum.head(10).itertuples(index=False):
-        lines.append(f"  - {row.firm_id} ({row.meetings}/{row.minimum}): {row.reason}")
-    lines += [f"⚠ {w}" for w in schedule.warnings]
+        lines.append(f"  - {row.firm_id} ({row.meetings}/{row.minimum}): {_both(row.reason_vi, row.reason)}")
+    lines += [f"⚠ {_both(vi, en)}" for vi, en in zip(schedule.warnings_vi, schedule.warnings, strict=True)]
     lines += [f"Đã ghi / Written: {p}" for p in paths]
     if written:
         lines.append(f"Lịch .ics / Calendars: {len(written)} tệp / files in {written[0].parent}")
