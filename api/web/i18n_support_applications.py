@@ -46,6 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
     "sa_rule_max_per_firm": {"vi": "Mỗi doanh nghiệp nhận tối đa {amount} trong đợt.",
                              "en": "A firm receives at most {amount} in the round."},
     "sa_status_open": {"vi": "Đang nhận hồ sơ", "en": "Open"},
+    "sa_status_closed": {"vi": "Hết hạn nhận hồ sơ", "en": "Closed for nominations"},
     "sa_status_proposed": {"vi": "Đang xét chọn", "en": "Being decided"},
     "sa_status_decided": {"vi": "Đã quyết định", "en": "Decided"},
     # the nomination form
