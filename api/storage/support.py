@@ -397,13 +397,17 @@ def update_nomination(session: Session, nomination: SupportNomination, *, by: st
     return nomination
 
 
+_DOSSIER_NEEDS = 10  # the open needs an upgrade would open, listed per upgrade
+
+
 def nomination_dossier(session: Session, round_id: str, nomination_id: str, matcher=None,
                        needs: pd.DataFrame | None = None, *, on: dt.date | None = None) -> dict[str, Any]:
     """What staff verify a nomination with: the firm's profile, its certificates judged by the one
     validity rule (with the reason when one is not valid), its match outcomes (each pair's latest
     status), whether it meets international standards, the nomination's rule check now, and the
     matcher's view (the single upgrades that would put it on the most open needs' shortlists,
-    :func:`matching.gaps.best_upgrades`) when ``matcher`` is given."""
+    :func:`matching.gaps.best_upgrades`, with up to ten of the needs each would open) when
+    ``matcher`` is given."""
     from features.certifications import certificate_status, is_international
     from matching.support import check_nominations
 
@@ -436,8 +440,13 @@ def nomination_dossier(session: Session, round_id: str, nomination_id: str, matc
         from matching.gaps import best_upgrades
 
         found = best_upgrades(matcher, nomination.firm_id, needs, top=3)
+        titles = {} if needs is None or "title" not in needs else dict(zip(needs["need_id"].astype(str),
+                                                                           needs["title"].fillna(""), strict=True))
         upgrades = [{"kind": u.kind, "code": u.code, "label_vi": u.label_vi, "label_en": u.label_en,
-                     "new_shortlists": int(u.new_shortlists)} for u in found.itertuples(index=False)]
+                     "new_shortlists": int(u.new_shortlists),
+                     "needs": [{"need_id": str(n), "title": titles.get(str(n), "")}
+                               for n in list(u.needs)[:_DOSSIER_NEEDS]]}
+                    for u in found.itertuples(index=False)]
     profile = {} if firm is None else {
         name: getattr(firm, name) for name in ("firm_id", "name", "tax_code", "address", "district", "sectors",
                                                "description", "products", "employees", "ownership",

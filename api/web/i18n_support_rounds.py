@@ -5,6 +5,7 @@ refuses a word defined twice. Keys of these pages start with ``sr_``.
 """
 
 WORDS: dict[str, dict[str, str]] = {
+    "sr_more_needs": {"vi": "và {n} nhu cầu khác", "en": "and {n} more needs"},
     "support_nav": {"vi": "Hỗ trợ DN", "en": "Support"},
     # the rounds
     "sr_rounds": {"vi": "Các đợt hỗ trợ", "en": "Support rounds"},

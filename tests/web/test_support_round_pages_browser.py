@@ -30,6 +30,13 @@ def _api(served, path: str) -> dict:
     return answer.json()
 
 
+def _api_v1(served, path: str) -> dict:
+    answer = httpx.get(f"{served.url}/api/v1{path}", timeout=120,
+                       headers={"Authorization": f"Bearer {served.staff_key}"})  # fmt: skip
+    answer.raise_for_status()
+    return answer.json()
+
+
 def _number(text: str) -> int:
     return int(text.split("/")[0].replace(".", "").replace(",", "").strip())
 
@@ -114,7 +121,14 @@ def test_staff_propose_and_override_the_demo_round_from_its_page(page, served):
     assert dossier["firm"]["name"] in page.locator("h1").inner_text()
     assert page.locator("#decision-reason").inner_text() == after[nomination]["reason_vi"]
     assert page.locator("#certificate-rows tr[data-code]").count() == len(dossier["certificates"])
-    assert page.locator("#upgrades li").count() == len(dossier["best_upgrades"])
+    assert page.locator("#upgrades > li").count() == len(dossier["best_upgrades"])
+    # each upgrade with the open needs it would open (up to ten listed), linked to their pages
+    for i, upgrade in enumerate(dossier["best_upgrades"]):
+        listed = [n["need_id"] for n in upgrade["needs"]]
+        assert len(listed) == min(upgrade["new_shortlists"], 10)
+        assert all(_api_v1(served, f"/needs/{n}")["status"] == "open" for n in listed)
+        links = page.locator("#upgrades > li").nth(i).locator(".sr-upgrade-needs a")
+        assert links.evaluate_all("els => els.map(e => e.getAttribute('href'))") == [f"/needs/{n}" for n in listed]
     _no_page_overflow(page)
     screenshot(page, "support-nomination-vi")
 
