@@ -279,3 +279,31 @@ def test_a_firm_applies_for_itself_and_sees_what_an_association_sent_for_it(tab,
     screenshot(page, "portal-support-en")
     page.goto("/portal/support?lang=vi")
     assert page.goto("/association").status == 403
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_pages_pass_axe(browser, demo_server, width):
+    """No serious or critical axe-core problem (tests/web/test_accessibility.py's check), a
+    search's results and a refusal shown, in both languages."""
+    from tests.web.test_accessibility import _problems
+
+    found: dict[str, list[str]] = {}
+    for key, paths in ((demo_server.hansiba_key, ["/association", "/association?q=c%C3%B4ng+ty&lang=en"]),
+                       (demo_server.firm_key, ["/portal/support", "/portal/support?lang=en"])):
+        context = browser.new_context(viewport=VIEWPORTS[width], locale="vi-VN", base_url=demo_server.url)
+        page = context.new_page()
+        sign_in(page, key)
+        for path in paths:
+            page.goto(path)
+            found[path] = _problems(page)
+        page.goto(paths[0] + "?lang=vi")
+        for _ in range(2):  # an unknown firm, or the firm's own training twice: refused either way
+            form = page.locator(f"#nominate-{ROUND}")
+            if form.locator("input[name=firm_id]").count():
+                form.locator("input[name=firm_id]").fill("F-NONE")
+            form.locator("select[name=support_type]").select_option("fair_booth")
+            _submit(page, form.locator("button[type=submit]"))
+        assert page.locator(f"#nominate-{ROUND} .sa-refusal").count() == 1
+        found[paths[0] + " (refused)"] = _problems(page)
+        context.close()
+    assert {path: problems for path, problems in found.items() if problems} == {}
