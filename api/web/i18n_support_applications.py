@@ -11,9 +11,9 @@ WORDS: dict[str, dict[str, str]] = {
     "role_association": {"vi": "Hiệp hội (association)", "en": "Business association"},
     "sa_key_association": {"vi": "Mã hiệp hội", "en": "Association ID"},
     "sa_key_association_help": {
-        "vi": "Chỉ cho khóa hiệp hội: mã hiệp hội đã lưu (ví dụ HANSIBA; xem bằng `cnht support associations`)",
-        "en": "For an association key only: a stored association's ID (e.g. HANSIBA; list them with "
-              "`cnht support associations`)",
+        "vi": "Chỉ cho khóa hiệp hội: mã hiệp hội đã lưu (ví dụ HANSIBA; danh sách: lệnh cnht support associations)",
+        "en": "For an association key only: a stored association's ID (e.g. HANSIBA; the command cnht support "
+              "associations lists them)",
     },
     # rounds
     "sa_programme": {"vi": "Chương trình hỗ trợ phát triển CNHT", "en": "Supporting-industry support programme"},
