@@ -242,6 +242,14 @@ def test_decisions_show_with_their_reason_in_the_pages_language_and_only_the_cal
         row = re.search(rf'id="n-SR-T-{decision["nomination_id"]}".*?</tr>', en, re.S).group(0)
         assert unescape(decision["reason_en"]) in unescape(row)
     assert "sa-edit" not in vi  # the round is no longer open: nothing to change
+    # the firm F1 sees the decisions of both nominations of it (HANSIBA's and VAMI's), no other firm's
+    of_f1 = site.api.get(f"{API}/rounds/SR-T/decisions", headers=bearer(site.keys["F1"])).json()["data"]
+    assert sorted(d["association_id"] for d in of_f1) == ["HANSIBA", "VAMI"]
+    firm_page = site.signed_in("F1").get("/portal/support").text
+    assert sorted(_rows(firm_page)) == sorted(d["nomination_id"] for d in of_f1)
+    for decision in of_f1:
+        row = re.search(rf'id="n-SR-T-{decision["nomination_id"]}".*?</tr>', firm_page, re.S).group(0)
+        assert unescape(decision["reason_vi"]) in unescape(row)
     site.api.post(f"{API}/rounds/SR-T/decide", json={}, headers=site.staff)
     decided = hansiba.get("/association?lang=vi").text  # the choice of English is kept in a cookie
     assert "Đã quyết định" in decided and ("Được hỗ trợ" in decided or "Không được hỗ trợ" in decided)
