@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -42,7 +43,9 @@ from api.storage.outcomes import allowed_next
 from api.web import i18n
 from api.web.exports import shortlist_pdf, shortlist_xlsx
 from api.web.session import (
+    _FORM_TOKEN_PROBLEM,
     LANG_COOKIE,
+    FormRefused,
     SignInRequired,
     check_form,
     csrf_token,
@@ -79,11 +82,27 @@ class _PageRoute(APIRoute):
                 return error_page(request, getattr(exc, "status_code", 400), str(exc))
             except StarletteHTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail))
+            except RequestValidationError as exc:  # a form field or query value FastAPI refused
+                return _invalid_request_page(request, exc)
 
         return page_handler
 
 
 router = APIRouter(include_in_schema=False, route_class=_PageRoute)
+
+
+def _invalid_request_page(request: Request, exc: RequestValidationError) -> HTMLResponse:
+    """A page's form or query refused by its declared types: the 403 page for a bad form token
+    (as :func:`api.web.session.check_form`), else the 422 page naming each field."""
+    errors = exc.errors()
+    if any("csrf" in map(str, error.get("loc", ())) for error in errors):
+        return error_page(request, 403, str(FormRefused(_FORM_TOKEN_PROBLEM)))
+    lang = _lang(request)
+    fields = "; ".join(f"{'.'.join(str(p) for p in error.get('loc', ())[1:]) or error.get('loc', ('?',))[0]}: "
+                       f"{str(error.get('msg', '')).removeprefix('Value error, ')}" for error in errors[:5])
+    lead = {"vi": "Biểu mẫu hoặc địa chỉ có giá trị không hợp lệ; sửa rồi gửi lại.",
+            "en": "The form or the address has a value that is not valid; correct it and send again."}[lang]
+    return error_page(request, 422, f"{lead} ({fields})")
 
 
 # --- rendering -----------------------------------------------------------------------

@@ -95,6 +95,10 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc.lower() == (request.headers.get("host") or "").lower()
 
 
+_FORM_TOKEN_PROBLEM = ("Mã phiên của biểu mẫu bị thiếu hoặc đã cũ: tải lại trang rồi gửi lại. / "
+                       "The form's session token is missing or old; reload the page and send it again.")
+
+
 def check_form(request: Request, token: str | None, *, need_token: bool = True) -> None:
     """Refuse a form from another site, or (``need_token``) without this session's token.
 
@@ -104,8 +108,9 @@ def check_form(request: Request, token: str | None, *, need_token: bool = True) 
     """
     if not _same_origin(request):
         raise FormRefused("The form was sent from another site; open the page here and send it again.")
-    if need_token and not (token and hmac.compare_digest(token, csrf_token(request))):
-        raise FormRefused("The form's session token is missing or old; reload the page and send it again.")
+    # bytes: compare_digest refuses a str with characters beyond ASCII (a forged token)
+    if need_token and not (token and hmac.compare_digest(token.encode(), csrf_token(request).encode())):
+        raise FormRefused(_FORM_TOKEN_PROBLEM)
 
 
 def remember_key(request: Request, response: Response, key: str) -> None:
