@@ -35,6 +35,17 @@ def _definition(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in _OUTCOME_KEYS}
 
 
+def _hanoi(day: dt.date, hour: int = 9) -> dt.datetime:
+    """``hour`` o'clock in Hanoi on ``day``, in UTC (how the tables keep moments)."""
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.timezone(dt.timedelta(hours=7))).astimezone(dt.UTC)
+
+
+def _received_at(record, index: int, count: int) -> dt.datetime:
+    """The ``index``-th of ``count`` nominations of a past round, spread over the days it was open."""
+    days = max((record.closes - record.opens).days, 0)
+    return _hanoi(record.opens + dt.timedelta(days=days * index // max(count, 1)), hour=9 + index % 8)
+
+
 def _past_round(session: Session, data: Mapping[str, Any], firms: set[str], by: str) -> int:
     record = store.create_round(session, _definition(data), by=by)
     support_round = store.round_of(session, record, with_nominations=False)
@@ -45,7 +56,8 @@ def _past_round(session: Session, data: Mapping[str, Any], firms: set[str], by: 
             continue
         row = SupportNomination(round_pk=record.id, nomination_id=n["nomination_id"], firm_id=n["firm_id"],
                                 support_type=n["support_type"], units=n["units"], nominated_by=n["nominated_by"],
-                                association_id=n["association_id"] or None, justification=n["justification"], by=by)
+                                association_id=n["association_id"] or None, justification=n["justification"], by=by,
+                                created_at=_received_at(record, len(rows), len(data["nominations"])))
         session.add(row)
         session.flush()
         rows[n["nomination_id"]] = row
@@ -55,11 +67,15 @@ def _past_round(session: Session, data: Mapping[str, Any], firms: set[str], by: 
             round_pk=record.id, nomination_pk=row.id, selected=decision["selected"], proposed=decision["selected"],
             cost_vnd=cost, value=0.0, eligible=True, reason_code="selected" if decision["selected"] else "over_budget",
             reason_vi=decision["reason_vi"], reason_en="Selected (demo round)" if decision["selected"]
-            else "Over the remaining budget (demo round)"))
+            else "Over the remaining budget (demo round)", created_at=_hanoi(record.closes, hour=16)))
     record.status = "proposed"
     session.flush()
-    items = {i.nomination_pk: i for i in store.decide(session, record.round_id, by=by,
-                                                      on=dt.date.fromisoformat(data["funded_on"]))}
+    funded_on = dt.date.fromisoformat(data["funded_on"])
+    items = {i.nomination_pk: i for i in store.decide(session, record.round_id, by=by, on=funded_on)}
+    # as it happened: received when the round opened, proposed when it closed, decided on its day
+    record.created_at = _hanoi(record.opens)
+    record.proposed_at = _hanoi(record.closes, hour=16)
+    record.decided_at = _hanoi(funded_on, hour=10)
     for m in data["milestones"]:
         row = rows.get(m["nomination_id"])
         if row is None:

@@ -5,6 +5,7 @@ reason for every nomination, the plan's figure equal to the KPI's."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 
@@ -47,6 +48,12 @@ def test_the_demo_programme_is_stored_once_and_its_open_round_proposed(app, tmp_
         linked = session.scalars(select(SupportMilestone).where(SupportMilestone.kind == "certificate_issued",
                                                                 SupportMilestone.certificate_pk.is_not(None))).all()
         assert len(linked) == 6
+        # dated as it happened in 2025, not on the day the demo was seeded
+        past = store.get_round(session, "SR-2025-1")
+        received = [n.created_at.astimezone(clock.TIME_ZONE).date() for n in store.list_nominations(session, "SR-2025-1")]
+        assert past.opens <= min(received) < max(received) <= past.closes
+        assert past.decided_at.astimezone(clock.TIME_ZONE).date() == dt.date(2025, 6, 30)
+        assert past.proposed_at.astimezone(clock.TIME_ZONE).date() == past.closes
         assert report["funded_firms_meeting_international_standards"] >= 6
         international, _ = certificate_counts(session, clock.today())
         assert report["plan"]["firms_international"] == international
