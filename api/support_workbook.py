@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from features.geo import plan_district
+
 __all__ = ["DECISION_COLUMNS", "decision_table", "write_workbook", "stored_decisions_frame", "decision_workbook"]
 
 # The workbook's columns, in Vietnamese (the decision is read by the Department's staff).
@@ -68,7 +70,7 @@ def stored_decisions_frame(session, round_id: str) -> pd.DataFrame:
         rows.append({
             "rank": d.rank, "nomination_id": n.nomination_id, "firm_id": n.firm_id,
             "firm_name": firm.name if firm else "", "support_type": n.support_type, "nominated_by": n.nominated_by,
-            "association_id": n.association_id or "", "district": (firm.district_legacy or firm.district or "") if firm
+            "association_id": n.association_id or "", "district": (plan_district(firm.district_legacy, firm.ward_2025) or firm.district or "") if firm
             else "", "sectors": (firm.sector_codes or "").strip(";") if firm else "", "cost": d.cost_vnd,
             "target_gain": d.target_gain, "new_shortlists": d.new_shortlists, "unlocked_needs": "",
             "value": d.value, "value_per_billion": round(d.value / d.cost_vnd * 1e9, 4) if d.cost_vnd else 0.0,

@@ -50,6 +50,7 @@ __all__ = [
     "hanoi_units",
     "geocode",
     "geocode_many",
+    "plan_district",
     "parks",
     "park",
     "resolve_park",
@@ -272,6 +273,52 @@ def _gazetteer() -> _Gazetteer:
         old_to_new={k: tuple(dict.fromkeys(v)) for k, v in old_to_new.items()},
         new_to_old={k: tuple(dict.fromkeys(v)) for k, v in new_to_old.items()},
     )
+
+
+@lru_cache(maxsize=1)
+def _predominant_districts() -> dict[str, str]:
+    """Each Hanoi 2025 ward's name -> the legacy district most of its former wards belonged to; on
+    a tie, the district of the former ward whose name it kept (absent when that does not decide)."""
+    gaz = _gazetteer()
+    out: dict[str, str] = {}
+    for (province, ward), olds in gaz.new_to_old.items():
+        if province != _HANOI or (province, ward) not in gaz.rows_2025:
+            continue
+        counts: dict[tuple[str, str], int] = {}
+        for old in olds:
+            key = tuple(old.split("_")[:2])
+            counts[key] = counts.get(key, 0) + 1
+        # on a tie, the district of the former ward whose name the new ward kept
+        namesake = {tuple(old.split("_")[:2]) for old in olds if old.split("_")[-1] == ward}
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] not in namesake))
+        clear = len(ranked) == 1 or ranked[0][1] > ranked[1][1] or (ranked[0][0] in namesake) != (ranked[1][0] in namesake)
+        if ranked and clear and ranked[0][0] in gaz.legacy_district:
+            out[gaz.rows_2025[(province, ward)]["ward"]] = gaz.legacy_district[ranked[0][0]]["districtShort"]
+    return out
+
+
+def plan_district(district_legacy: str | None, ward_2025: str | None = None) -> str | None:
+    """The district a firm is counted in by the plan's tables and a support round's district
+    shares: its legacy district, else that of its 2025 ward — the one most of the ward's former
+    wards belonged to (``geocode`` leaves ``district_legacy`` empty when the ward took wards of two
+    districts; a Hanoi firm written after the July 2025 reform names only its new ward).
+
+    Examples
+    --------
+    >>> plan_district("Thường Tín", "Xã Thường Tín")
+    'Thường Tín'
+    >>> plan_district(None, "Xã Thường Tín")  # 8 of its 9 former communes were in Thường Tín
+    'Thường Tín'
+    >>> plan_district(None, "Phường Định Công")
+    'Hoàng Mai'
+    >>> plan_district(None, "Phường Vĩnh Tuy")  # two and two: it kept the name of Hai Bà Trưng's ward
+    'Hai Bà Trưng'
+    >>> plan_district(None, None) is None
+    True
+    """
+    if district_legacy:
+        return district_legacy
+    return _predominant_districts().get(ward_2025 or "")
 
 
 # --------------------------------------------------------------------------- address matching

@@ -43,6 +43,7 @@ from api.storage.support_tables import (
 )
 from features import clock
 from features.exceptions import CnhtError
+from features.geo import plan_district
 from matching.exceptions import IneligibleNominationError
 
 __all__ = [
@@ -275,7 +276,7 @@ def firms_table(session: Session, firm_ids: set[str] | None = None) -> pd.DataFr
     if firm_ids is not None:
         query = query.where(Firm.firm_id.in_(firm_ids))
     rows = [{"firm_id": f.firm_id, "name": f.name, "tax_code": f.tax_code, "address": f.address,
-             "district": f.district_legacy or f.district, "sectors": f.sectors, "description": f.description,
+             "district": plan_district(f.district_legacy, f.ward_2025) or f.district, "sectors": f.sectors, "description": f.description,
              "products": f.products, "materials": f.materials,
              "certifications": list(stored_certificates(f.certifications))} for f in session.scalars(query)]
     return pd.DataFrame.from_records(rows, columns=["firm_id", "name", "tax_code", "address", "district", "sectors",
@@ -814,10 +815,12 @@ def _international_firms(session: Session, on: dt.date) -> dict[str, bool]:
 
 
 def _firm_groups(session: Session) -> list[tuple[int, str, list[str], str]]:
-    """(pk, firm_id, sectors, district) of every stored firm, as the plan's tables group them."""
-    return [(pk, firm_id, [c for c in (codes or "").split(";") if c] or ["(none)"], district or "(unknown)")
-            for pk, firm_id, codes, district in session.execute(
-                select(Firm.id, Firm.firm_id, Firm.sector_codes, func.coalesce(Firm.district_legacy, Firm.district)))]
+    """(pk, firm_id, sectors, district) of every stored firm, as the plan's tables group them (the
+    district by :func:`features.geo.plan_district`, as a round's district shares)."""
+    return [(pk, firm_id, [c for c in (codes or "").split(";") if c] or ["(none)"],
+             plan_district(legacy, ward) or district or "(unknown)")
+            for pk, firm_id, codes, legacy, ward, district in session.execute(
+                select(Firm.id, Firm.firm_id, Firm.sector_codes, Firm.district_legacy, Firm.ward_2025, Firm.district))]
 
 
 def _grouped(groups: list[tuple[int, str, list[str], str]], firms: set[int],

@@ -71,7 +71,7 @@ def firm_facts(firm: Mapping[str, object], on: date) -> FirmFacts:
     district when the address is empty."""
     from features.certifications import is_international, valid_codes
     from features.exceptions import CnhtError
-    from features.geo import geocode
+    from features.geo import geocode, plan_district
     from features.ingest import CellProblem, tax_code
     from features.sectors import firm_sectors
 
@@ -83,7 +83,9 @@ def firm_facts(firm: Mapping[str, object], on: date) -> FirmFacts:
     address = _text(firm.get("address")) or _text(firm.get("district"))
     place = geocode(address) if address else None
     province = place.province_legacy if place is not None and place.ok else None
-    district = (place.district_legacy if place is not None and place.district_legacy else None) \
+    # the district of the plan's tables and the round's shares (a 2025 ward counts in the legacy
+    # district most of it came from, :func:`features.geo.plan_district`)
+    district = (plan_district(place.district_legacy, place.ward_2025) if place is not None else None) \
         or _text(firm.get("district")) or ""
     certificates = firm.get("certifications")  # a text cell, or the service's stored records
     if not isinstance(certificates, list | tuple):

@@ -58,6 +58,10 @@ def test_the_demo_programme_is_stored_once_and_its_open_round_proposed(app, tmp_
         international, _ = certificate_counts(session, clock.today())
         assert report["plan"]["firms_international"] == international
         assert sum(g["firms"] for g in report["plan"]["by_district"]) == report["plan"]["firms_total"] == 900
+        # every firm in one of Hanoi's 30 legacy districts, those written with a 2025 ward too
+        # (features.geo.plan_district): no "Xã Thường Tín" beside "Thường Tín"
+        legacy = set(_gazetteer_districts())
+        assert {g["group"] for g in report["plan"]["by_district"]} <= legacy | {"(unknown)"}
         fitted = fit_matcher(session)
         selection = store.propose(session, "SR-2026-2", fitted.matcher, store.open_needs(session))
     decisions = selection.decisions
@@ -126,3 +130,9 @@ def test_the_support_demo_is_not_seeded_without_its_file_or_its_firms(app, tmp_p
     assert counts is None and "are not in the database" in said
     with transaction(app.state.sessionmaker) as session:
         assert store.list_rounds(session) == [] and store.list_associations(session) == []
+
+
+def _gazetteer_districts() -> list[str]:
+    from features.geo import hanoi_units
+
+    return sorted(set(hanoi_units("legacy")["district"]))

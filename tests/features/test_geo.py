@@ -342,3 +342,24 @@ def test_distance_to_parks_from_hoan_kiem():
     assert d.idxmin() in {"hanoi_dai_tu", "sai_dong_b"}
     assert d.idxmax() in {"dinh_vu", "vsip_hai_phong", "trang_due"}
     assert d["thang_long"] == pytest.approx(distance_km((21.0285, 105.8542), "thang_long"))
+
+
+def test_every_2025_ward_of_hanoi_counts_in_one_legacy_district():
+    """The plan's district tables and a round's district shares put a firm written with only its
+    2025 ward in a legacy district (features.geo.plan_district), so "Xã Thường Tín" is not a
+    district of its own beside "Thường Tín"."""
+    import doctest
+
+    import features.geo as geo
+
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for test in finder.find(geo.plan_district, "plan_district", globs={"plan_district": geo.plan_district}):
+        runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 5
+    legacy = set(geo.hanoi_units("legacy")["district"])
+    wards = geo.hanoi_units("2025")["ward"]
+    placed = {ward: geo.plan_district(None, ward) for ward in wards}
+    assert len(placed) == 126 and set(placed.values()) <= legacy
+    # a ward taken whole from one district is in that district
+    assert geo.plan_district(None, geo.geocode("Phường Hoàn Kiếm, Hà Nội").ward_2025) == "Hoàn Kiếm"
