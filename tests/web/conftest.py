@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,10 +84,10 @@ def _firm_with_suggestions(url: str, staff_key: str) -> tuple[str, str]:
     pytest.fail("No demo firm among the first 40 has two suggested needs with a gap.")
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """``cnht serve --demo`` on a fresh SQLite file and a free port, until the session ends."""
-    folder = tmp_path_factory.mktemp("served")
+@contextmanager
+def serve_demo(folder: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """``cnht serve --demo`` on a fresh SQLite file in ``folder`` and a free port, until the block
+    ends: (its URL, the environment that reaches its database, for ``cnht keys create``)."""
     env = {**os.environ, "CNHT_DATABASE_URL": f"sqlite:///{folder / 'web.db'}"}
     env.pop("CNHT_DEMO_FOLDER", None)
     port = _free_port()
@@ -108,13 +109,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             if time.monotonic() > deadline:
                 pytest.fail(f"{url}/api/v1/ready did not answer 200 within 300 s")
             time.sleep(0.5)
-        keys = {}
-        for role in ("staff", "analyst"):
-            keys[role] = _make_key(env, role)
-        firm_id, other_firm_id = _firm_with_suggestions(url, keys["staff"])
-        yield Served(url=url, staff_key=keys["staff"], analyst_key=keys["analyst"],
-                     firm_key=_make_key(env, "firm", firm_id), firm_id=firm_id, other_firm_id=other_firm_id,
-                     database=folder / "web.db")  # fmt: skip
+        yield url, env
     finally:
         process.terminate()
         try:
@@ -122,6 +117,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``cnht serve --demo`` on a fresh SQLite file and a free port, until the session ends."""
+    folder = tmp_path_factory.mktemp("served")
+    with serve_demo(folder) as (url, env):
+        keys = {role: _make_key(env, role) for role in ("staff", "analyst")}
+        firm_id, other_firm_id = _firm_with_suggestions(url, keys["staff"])
+        yield Served(url=url, staff_key=keys["staff"], analyst_key=keys["analyst"],
+                     firm_key=_make_key(env, "firm", firm_id), firm_id=firm_id, other_firm_id=other_firm_id,
+                     database=folder / "web.db")  # fmt: skip
 
 
 @pytest.fixture(scope="session")

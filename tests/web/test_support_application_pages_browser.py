@@ -14,9 +14,7 @@ it (its 31 nominations, the rounds' order): so they run on a served demo of thei
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.web.conftest import _CLI, ROOT, VIEWPORTS, _free_port, screenshot, sign_in
+from tests.web.conftest import _CLI, ROOT, VIEWPORTS, screenshot, serve_demo, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -64,27 +62,7 @@ def _get(url: str, path: str, key: str):
 def demo_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[DemoServer]:
     """``cnht serve --demo`` on a fresh SQLite file and a free port, for this module only."""
     folder = tmp_path_factory.mktemp("served-support-applications")
-    env = {**os.environ, "CNHT_DATABASE_URL": f"sqlite:///{folder / 'web.db'}"}
-    env.pop("CNHT_DEMO_FOLDER", None)
-    port = _free_port()
-    log = open(folder / "serve.log", "w+", encoding="utf-8")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([*_CLI, "serve", "--demo", "--port", str(port)], env=env, cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300  # seeding 900 firms and fitting the matcher
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"cnht serve --demo stopped (exit {process.returncode}):\n{log.read()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/api/v1/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"{url}/api/v1/ready did not answer 200 within 300 s")
-            time.sleep(0.5)
+    with serve_demo(folder) as (url, env):
         staff = _key(env, "--role", "staff")
         past = {n["firm_id"] for n in _get(url, f"/rounds/{PAST}/nominations", staff)["data"]}
         nominated = [n["firm_id"] for n in _get(url, f"/rounds/{ROUND}/nominations", staff)["data"]
@@ -94,13 +72,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) ->
                          hansiba_key=_key(env, "--role", "association", "--association", "HANSIBA"),
                          vami_key=_key(env, "--role", "association", "--association", "VAMI-HN"),
                          firm_key=_key(env, "--role", "firm", "--firm", nominated[0]), firm_id=nominated[0])
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture
