@@ -2,7 +2,7 @@
 
 Every client mistake answers 4xx with ``{"detail": "<human message>", "request_id": ...}``:
 validation errors name the field, domain errors (:class:`features.exceptions.CnhtError`) carry
-their status. A bug answers 500 with the request ID only (:mod:`api.request_context`).
+their status, and those raised with Vietnamese add it as ``"detail_vi"`` (``detail`` stays English). A bug answers 500 with the request ID only (:mod:`api.request_context`).
 
 Examples
 --------
@@ -82,6 +82,8 @@ async def _on_validation(_request: Request, exc: RequestValidationError) -> JSON
 async def _on_domain(_request: Request, exc: CnhtError) -> JSONResponse:
     status = getattr(exc, "status_code", 400)
     content: dict[str, Any] = {"detail": str(exc)}
+    if getattr(exc, "message_vi", None):  # raised with vi=: what the Vietnamese pages show
+        content["detail_vi"] = exc.message_vi
     if isinstance(exc, IllegalTransitionError):
         content["current"] = exc.current
         content["allowed"] = list(exc.allowed)
@@ -214,8 +216,11 @@ def create_worker_app() -> FastAPI:
 
 
 def _document_error_body(app: FastAPI) -> None:
-    """Publish the error body the handlers really send: ``{"detail": "<message>"}``."""
+    """Publish the error body the handlers really send: ``{"detail": "<message>"}``, plus
+    ``"detail_vi"`` (the same in Vietnamese) when the domain error has it."""
     default_openapi = app.openapi
+    detail_vi = {"type": "string", "title": "Detail Vi",
+                 "description": "The same message in Vietnamese, when the error has it (detail is English)."}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -223,11 +228,13 @@ def _document_error_body(app: FastAPI) -> None:
             schema["components"]["schemas"]["HTTPValidationError"] = {
                 "title": "HTTPValidationError",
                 "type": "object",
-                "properties": {"detail": {"type": "string", "title": "Detail"}},
+                "properties": {"detail": {"type": "string", "title": "Detail"}, "detail_vi": detail_vi},
                 "required": ["detail"],
             }
             schema["components"]["schemas"].pop("ValidationError", None)
-            schema["components"]["schemas"]["Message"] = Message.model_json_schema()
+            body = Message.model_json_schema()
+            body["properties"]["detail_vi"] = detail_vi
+            schema["components"]["schemas"]["Message"] = body
             message = {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}
             for name, path in schema["paths"].items():
                 for operation in path.values():

@@ -21,7 +21,11 @@ __all__ = [
 
 
 class ServiceError(CnhtError):
-    """Root of the service's errors; ``status_code`` is the HTTP answer."""
+    """Root of the service's errors; ``status_code`` is the HTTP answer.
+
+    Raised with ``vi=`` (:class:`features.exceptions.CnhtError`), the Vietnamese is what the pages
+    show and the API's ``detail_vi``; ``str(error)`` stays the English ``detail``.
+    """
 
     status_code = 400
 
@@ -49,8 +53,9 @@ class IllegalTransitionError(ConflictError):
         The statuses that may follow it.
     """
 
-    def __init__(self, message: str, current: str | None, allowed: tuple[str, ...]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, current: str | None, allowed: tuple[str, ...], *,
+                 vi: str | None = None) -> None:
+        super().__init__(message, vi=vi)
         self.current = current
         self.allowed = allowed
 
@@ -90,8 +95,8 @@ class ServiceBusyError(ServiceError):
 
     status_code = 503
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: int, *, vi: str | None = None) -> None:
+        super().__init__(message, vi=vi)
         self.retry_after = retry_after
 
 

@@ -44,6 +44,7 @@ from api.storage.support_tables import (
 from features import clock
 from features.exceptions import CnhtError
 from features.geo import plan_district
+from features.numbers import format_number
 from matching.exceptions import IneligibleNominationError
 
 __all__ = [
@@ -87,6 +88,25 @@ _MAX_MILESTONE_DAYS = 3650
 _MAX_VND = 10**15
 # Keys of the round file that the database keeps elsewhere (its own tables).
 _NOT_IN_DEFINITION = ("nominations", "past_funding", "associations")
+# A round's status in the Vietnamese of the errors (the pages' words: api.web.i18n_support_rounds).
+_STATUS_VI = {"open": "Đang nhận đề cử", "proposed": "Đã đề xuất", "decided": "Đã chốt quyết định"}
+
+
+def _vnd(amount: int) -> str:
+    """An amount as a Vietnamese message writes it: ``1.200.000``."""
+    return format_number(amount, "vi", 0)
+
+
+def _vietnamese(error: Exception, lead: str) -> str:
+    """The Vietnamese of an error raised below this module: its own (``message_vi``, or an
+    ID's reason and fix), else ``lead`` with the English detail."""
+    from features.identity import InvalidIdError
+
+    if getattr(error, "message_vi", None):
+        return error.message_vi
+    if isinstance(error, InvalidIdError):
+        return f"{error.reason_vi}. {error.fix_vi}"
+    return f"{lead} (chi tiết bằng tiếng Anh): {error}"
 
 
 class SupportInvalidError(ServiceError):
@@ -98,8 +118,8 @@ class SupportInvalidError(ServiceError):
 class NominationRefusedError(SupportInvalidError):
     """A nomination refused by an eligibility rule; ``rule`` names it."""
 
-    def __init__(self, message: str, rule: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, rule: str, *, vi: str | None = None) -> None:
+        super().__init__(message, vi=vi)
         self.rule = rule
 
 
@@ -113,12 +133,15 @@ def create_association(session: Session, association_id: str, name: str, *, by: 
     try:
         association_id = normalize_id(association_id, "association ID")
     except InvalidIdError as error:
-        raise SupportInvalidError(str(error)) from None
+        raise SupportInvalidError(str(error), vi=_vietnamese(error, "Mã hiệp hội không hợp lệ")) from None
     if not (name or "").strip():
-        raise SupportInvalidError(f"Association {association_id}: expected a name, got none.")
+        raise SupportInvalidError(f"Association {association_id}: expected a name, got none.",
+                                  vi=f"Hiệp hội {association_id}: chưa có tên; hãy nhập tên hiệp hội.")
     if session.scalar(select(SupportAssociation.id).where(SupportAssociation.association_id == association_id)):
         raise ConflictError(f"Association {association_id} is already stored; list them with `cnht support "
-                            "associations` or GET /api/v1/support/associations.")
+                            "associations` or GET /api/v1/support/associations.",
+                            vi=f"Hiệp hội {association_id} đã có trong hệ thống; xem danh sách bằng `cnht support "
+                               "associations` hoặc GET /api/v1/support/associations.")
     record = SupportAssociation(association_id=association_id, name=name.strip()[:300], by=by)
     session.add(record)
     session.flush()
@@ -138,12 +161,16 @@ def _milestone_days(round_id: str, definition: Mapping[str, Any]) -> dict[str, i
     given = definition.get("milestone_days") or {}
     if not isinstance(given, Mapping) or set(given) - set(MILESTONES):
         raise SupportInvalidError(f"Round {round_id}: expected milestone_days as an object with any of "
-                                  f"{list(MILESTONES)} (days after the decision), got {given!r}.")
+                                  f"{list(MILESTONES)} (days after the decision), got {given!r}.",
+                                  vi=f"Đợt {round_id}: milestone_days phải là một đối tượng với các khóa trong "
+                                     f"{list(MILESTONES)} (số ngày sau ngày quyết định), nhận được {given!r}.")
     days = DEFAULT_MILESTONE_DAYS | dict(given)
     for kind, value in days.items():
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_MILESTONE_DAYS:
             raise SupportInvalidError(f"Round {round_id}: milestone_days.{kind} must be a whole number of days "
-                                      f"from 0 to {_MAX_MILESTONE_DAYS}, got {value!r}.")
+                                      f"from 0 to {_MAX_MILESTONE_DAYS}, got {value!r}.",
+                                      vi=f"Đợt {round_id}: milestone_days.{kind} phải là số ngày nguyên từ 0 đến "
+                                         f"{_MAX_MILESTONE_DAYS}, nhận được {value!r}.")
     return days
 
 
@@ -153,10 +180,12 @@ def _parse_round(definition: Mapping[str, Any]):
     try:
         return round_from_dict(definition)
     except CnhtError as error:  # names the field and how to fix it
-        raise SupportInvalidError(str(error)) from None
+        raise SupportInvalidError(str(error), vi=_vietnamese(error, "Tệp mô tả đợt chưa hợp lệ")) from None
     except (KeyError, TypeError, ValueError, OverflowError) as error:
         raise SupportInvalidError(f"The round cannot be read ({type(error).__name__}: {error}). Fix it after the "
-                                  "format of data/demo/support_round_demo.json and send it again.") from None
+                                  "format of data/demo/support_round_demo.json and send it again.",
+                                  vi=f"Không đọc được tệp mô tả đợt ({type(error).__name__}: {error}). Hãy sửa "
+                                     "theo mẫu data/demo/support_round_demo.json rồi gửi lại.") from None
 
 
 def _check_sizes(parsed) -> None:
@@ -165,20 +194,28 @@ def _check_sizes(parsed) -> None:
 
     try:
         if normalize_id(parsed.round_id, "round_id") != parsed.round_id:
-            raise InvalidIdError(f"round_id {parsed.round_id!r} is not written as stored (spaces, Unicode form); "
-                                 "write it trimmed, in NFKC form.")
+            raise InvalidIdError(f"round_id {parsed.round_id!r} is not written as stored (spaces, Unicode form)",
+                                 "Write it trimmed, in NFKC form.",
+                                 f"round_id {parsed.round_id!r} không viết đúng dạng lưu (có khoảng trắng, dạng "
+                                 "Unicode khác)", "Hãy bỏ khoảng trắng hai đầu và viết ở dạng NFKC.")
     except InvalidIdError as error:
-        raise SupportInvalidError(str(error)) from None
+        raise SupportInvalidError(str(error), vi=_vietnamese(error, "Mã đợt không hợp lệ")) from None
     for kind in parsed.support_types:
         if len(kind.code) > 64:
             raise SupportInvalidError(f"Round {parsed.round_id}: support type code {kind.code[:20]!r}... has "
-                                      f"{len(kind.code)} characters; at most 64.")
+                                      f"{len(kind.code)} characters; at most 64.",
+                                      vi=f"Đợt {parsed.round_id}: mã loại hỗ trợ {kind.code[:20]!r}... dài "
+                                         f"{len(kind.code)} ký tự; tối đa 64 ký tự.")
         if kind.unit_cost > _MAX_VND:
             raise SupportInvalidError(f"Round {parsed.round_id}: unit_cost_vnd of {kind.code} is above "
-                                      f"{_MAX_VND:,} VND; check the amount.")
+                                      f"{_MAX_VND:,} VND; check the amount.",
+                                      vi=f"Đợt {parsed.round_id}: unit_cost_vnd của {kind.code} vượt quá "
+                                         f"{_vnd(_MAX_VND)} VNĐ; hãy kiểm tra lại số tiền.")
     if parsed.budget > _MAX_VND or (parsed.max_per_firm or 0) > _MAX_VND:
         raise SupportInvalidError(f"Round {parsed.round_id}: amounts above {_MAX_VND:,} VND; check budget_vnd and "
-                                  "max_per_firm_vnd.")
+                                  "max_per_firm_vnd.",
+                                  vi=f"Đợt {parsed.round_id}: có số tiền vượt quá {_vnd(_MAX_VND)} VNĐ; hãy kiểm tra "
+                                     "budget_vnd và max_per_firm_vnd.")
 
 
 def create_round(session: Session, definition: Mapping[str, Any], *, by: str) -> SupportRoundRecord:
@@ -196,22 +233,30 @@ def create_round(session: Session, definition: Mapping[str, Any], *, by: str) ->
         A round with this ``round_id`` is stored already.
     """
     if not isinstance(definition, Mapping):
-        raise SupportInvalidError(f"Expected a support round as a JSON object, got {type(definition).__name__}.")
+        raise SupportInvalidError(f"Expected a support round as a JSON object, got {type(definition).__name__}.",
+                                  vi=f"Đợt hỗ trợ phải là một đối tượng JSON, nhận được {type(definition).__name__}.")
     if definition.get("nominations") or definition.get("past_funding"):
         raise SupportInvalidError(
             "A stored round receives its nominations one by one, each checked against its rules: remove "
             "'nominations' and 'past_funding' from the round and send them with `cnht support nominate` or "
-            "POST /api/v1/support/rounds/{round_id}/nominations (past funding is the funded items of earlier rounds).")
+            "POST /api/v1/support/rounds/{round_id}/nominations (past funding is the funded items of earlier rounds).",
+            vi="Đợt đã lưu nhận đề cử từng cái một, mỗi đề cử được kiểm tra theo điều kiện của đợt: hãy bỏ "
+               "'nominations' và 'past_funding' khỏi tệp mô tả đợt và gửi đề cử bằng `cnht support nominate` hoặc "
+               "POST /api/v1/support/rounds/{round_id}/nominations (hỗ trợ trước đây là các hạng mục tài trợ của "
+               "các đợt trước).")
     try:  # stored as JSON on every database: no NaN or infinity
         json.dumps(definition, allow_nan=False)
     except ValueError:
-        raise SupportInvalidError("The round holds NaN or infinity; give numbers.") from None
+        raise SupportInvalidError("The round holds NaN or infinity; give numbers.",
+                                  vi="Tệp mô tả đợt có giá trị NaN hoặc vô cực; hãy nhập số.") from None
     parsed = _parse_round({**definition, "nominations": [], "past_funding": []})
     _check_sizes(parsed)
     _milestone_days(parsed.round_id, definition)
     if session.scalar(select(SupportRoundRecord.id).where(SupportRoundRecord.round_id == parsed.round_id)):
         raise ConflictError(f"Round {parsed.round_id} is already stored. Give the new round another round_id, or "
-                            "read the stored one (GET /api/v1/support/rounds/{round_id}).")
+                            "read the stored one (GET /api/v1/support/rounds/{round_id}).",
+                            vi=f"Đợt {parsed.round_id} đã có trong hệ thống. Hãy đặt round_id khác cho đợt mới, "
+                               "hoặc xem đợt đã lưu (GET /api/v1/support/rounds/{round_id}).")
     known = {a.association_id: a.name for a in list_associations(session)}
     for association_id, name in (parsed.associations or {}).items():
         if association_id not in known:
@@ -232,7 +277,9 @@ def get_round(session: Session, round_id: str, *, for_update: bool = False) -> S
     record = session.scalar(query.with_for_update() if for_update else query)
     if record is None:
         raise NotFoundError(f"Support round {round_id} not found. List the rounds with `cnht support rounds` or "
-                            "GET /api/v1/support/rounds; store one with `cnht support round add FILE`.")
+                            "GET /api/v1/support/rounds; store one with `cnht support round add FILE`.",
+                            vi=f"Không tìm thấy đợt hỗ trợ {round_id}. Xem các đợt bằng `cnht support rounds` hoặc "
+                               "GET /api/v1/support/rounds; thêm đợt bằng `cnht support round add FILE`.")
     return record
 
 
@@ -286,10 +333,12 @@ def firms_table(session: Session, firm_ids: set[str] | None = None) -> pd.DataFr
 # --- nominations -----------------------------------------------------------------------------
 
 
-def _refuse_unless_open(record: SupportRoundRecord, what: str) -> None:
+def _refuse_unless_open(record: SupportRoundRecord, what: str, what_vi: str) -> None:
     if record.status != "open":
         raise ConflictError(f"Round {record.round_id} is {record.status}: {what} only while it is open "
-                            "(before its proposal).")
+                            "(before its proposal).",
+                            vi=f"Đợt {record.round_id} ở trạng thái “{_STATUS_VI.get(record.status, record.status)}”: "
+                               f"chỉ {what_vi} khi đợt đang mở (trước khi có đề xuất).")
 
 
 def _next_nomination_id(session: Session, record: SupportRoundRecord) -> str:
@@ -321,16 +370,20 @@ def nominate(session: Session, round_id: str, *, firm_id: str, support_type: str
     from matching.support import Nomination, check_nomination
 
     record = get_round(session, round_id, for_update=True)
-    _refuse_unless_open(record, "nominations are received")
+    _refuse_unless_open(record, "nominations are received", "nhận đề cử")
     today = on or clock.today()
     if today > record.closes:
         raise ConflictError(f"Round {round_id} closed on {record.closes:%d/%m/%Y}; nominations are no longer "
-                            "received.")
+                            "received.",
+                            vi=f"Đợt {round_id} đã đóng ngày {record.closes:%d/%m/%Y}; không nhận thêm đề cử.")
     if association_id is not None and session.scalar(
             select(SupportAssociation.id).where(SupportAssociation.association_id == association_id)) is None:
-        raise NotFoundError(f"Association {association_id} not found; store it first (`cnht support association add`).")
+        raise NotFoundError(f"Association {association_id} not found; store it first (`cnht support association add`).",
+                            vi=f"Không tìm thấy hiệp hội {association_id}; hãy thêm hiệp hội trước "
+                               "(`cnht support association add`).")
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-        raise SupportInvalidError(f"Expected units as a whole number >= 1, got {units!r}.")
+        raise SupportInvalidError(f"Expected units as a whole number >= 1, got {units!r}.",
+                                  vi=f"Số đơn vị phải là số nguyên >= 1, nhận được {units!r}.")
     support_round = round_of(session, record)
     nomination_id = nomination_id or _next_nomination_id(session, record)
     nomination = Nomination(nomination_id, firm_id, support_type, "association" if association_id else "self",
@@ -338,15 +391,20 @@ def nominate(session: Session, round_id: str, *, firm_id: str, support_type: str
     try:
         check_nomination(support_round, nomination, firms_table(session, {firm_id}))
     except IneligibleNominationError as error:
-        raise NominationRefusedError(str(error), error.rule) from None
+        # Its message holds both languages: "<English>. / Đề cử bị từ chối ..." (check_nomination).
+        _, marker, vietnamese = str(error).partition(" / Đề cử bị từ chối")
+        raise NominationRefusedError(str(error), error.rule, vi=("Đề cử bị từ chối" + vietnamese) if marker
+                                     else _vietnamese(error, "Đề cử bị từ chối")) from None
     except CnhtError as error:  # an unknown support type, an ID taken
-        raise SupportInvalidError(str(error)) from None
+        raise SupportInvalidError(str(error), vi=_vietnamese(error, "Không nhận được đề cử")) from None
     withdrawn = session.scalar(select(SupportNomination).where(
         SupportNomination.round_pk == record.id, SupportNomination.firm_id == firm_id,
         SupportNomination.support_type == support_type))
     if withdrawn is not None:  # withdrawn earlier (a submitted one is refused as a duplicate above)
         raise ConflictError(f"Nomination {withdrawn.nomination_id} of {firm_id} for {support_type} was withdrawn "
-                            "from this round; it cannot be sent again.")
+                            "from this round; it cannot be sent again.",
+                            vi=f"Đề cử {withdrawn.nomination_id} của {firm_id} cho {support_type} đã được rút khỏi "
+                               "đợt này; không thể gửi lại.")
     row = SupportNomination(round_pk=record.id, nomination_id=nomination_id, firm_id=firm_id,
                             support_type=support_type, units=units, nominated_by=nomination.nominated_by,
                             association_id=association_id, justification=justification or "", by=by)
@@ -375,17 +433,19 @@ def get_nomination(session: Session, round_id: str, nomination_id: str, *, assoc
     for row in list_nominations(session, round_id, association_id=association_id, firm_id=firm_id):
         if row.nomination_id == nomination_id:
             return row
-    raise NotFoundError(f"Nomination {nomination_id} not found in round {round_id}.")
+    raise NotFoundError(f"Nomination {nomination_id} not found in round {round_id}.",
+                        vi=f"Không tìm thấy đề cử {nomination_id} trong đợt {round_id}.")
 
 
 def update_nomination(session: Session, nomination: SupportNomination, *, by: str, justification: str | None = None,
                       withdraw: bool = False) -> SupportNomination:
     """Change a nomination's justification or withdraw it, while its round is open."""
     record = session.get(SupportRoundRecord, nomination.round_pk)
-    _refuse_unless_open(record, "nominations are changed")
+    _refuse_unless_open(record, "nominations are changed", "sửa đề cử")
     before = {"justification": nomination.justification, "status": nomination.status}
     if nomination.status == "withdrawn":
-        raise ConflictError(f"Nomination {nomination.nomination_id} is withdrawn; it cannot be changed.")
+        raise ConflictError(f"Nomination {nomination.nomination_id} is withdrawn; it cannot be changed.",
+                            vi=f"Đề cử {nomination.nomination_id} đã được rút; không thể sửa.")
     if justification is not None:
         nomination.justification = justification
     if withdraw:
@@ -488,18 +548,21 @@ def propose(session: Session, round_id: str, matcher, needs: pd.DataFrame, *, ti
 
     record = get_round(session, round_id)
     if record.status == "decided":
-        raise ConflictError(f"Round {round_id} is decided; its decision can no longer be proposed again.")
+        raise ConflictError(f"Round {round_id} is decided; its decision can no longer be proposed again.",
+                            vi=f"Đợt {round_id} đã chốt quyết định; không thể đề xuất lại.")
     support_round = round_of(session, record)
     if not support_round.nominations:
         raise SupportInvalidError(f"Round {round_id} has no submitted nomination to decide on; receive nominations "
-                                  "first (`cnht support nominate`).")
+                                  "first (`cnht support nominate`).",
+                                  vi=f"Đợt {round_id} chưa có đề cử nào đã nộp để xét; hãy nhận đề cử trước "
+                                     "(`cnht support nominate`).")
     firms = firms_table(session, {n.firm_id for n in support_round.nominations})
     held = {n.nomination_id: d.selected for n, d in _overrides(session, record)}
     try:
         return propose_support(support_round, firms, matcher, needs, weight_target=weight_target,
                                weight_demand=weight_demand, time_limit=time_limit, held=held)
     except CnhtError as error:
-        raise SupportInvalidError(str(error)) from None
+        raise SupportInvalidError(str(error), vi=_vietnamese(error, "Không lập được đề xuất")) from None
 
 
 def _overrides(session: Session, record: SupportRoundRecord) -> list[tuple[SupportNomination, SupportDecision]]:
@@ -533,13 +596,16 @@ def store_proposal(session: Session, round_id: str, selection, *, by: str) -> Su
     """
     record = get_round(session, round_id, for_update=True)
     if record.status == "decided":
-        raise ConflictError(f"Round {round_id} is decided; its decision can no longer be proposed again.")
+        raise ConflictError(f"Round {round_id} is decided; its decision can no longer be proposed again.",
+                            vi=f"Đợt {round_id} đã chốt quyết định; không thể đề xuất lại.")
     standing = {n.nomination_id: d for n, d in _overrides(session, record)}
     rows = selection.decisions.to_dict("records")
     held = {row["nomination_id"] for row in rows if row.get("held")}
     if {nid: d.selected for nid, d in standing.items()} != dict(getattr(selection, "held", {}) or {}):
         raise ConflictError(f"The overrides of round {round_id} changed while the proposal was computed; propose "
-                            "again.")
+                            "again.",
+                            vi=f"Các điều chỉnh của đợt {round_id} đã thay đổi trong lúc tính đề xuất; hãy đề xuất "
+                               "lại.")
     kept = {nid: {"selected": d.selected, "override_reason": d.override_reason, "overridden_by": d.overridden_by,
                   "overridden_at": d.overridden_at} for nid, d in standing.items()}
     pks = dict(session.execute(select(SupportNomination.nomination_id, SupportNomination.id)
@@ -605,7 +671,9 @@ def decisions(session: Session, round_id: str, *, association_id: str | None = N
     rows = [tuple(r) for r in session.execute(query)]
     if not rows and record.status == "open":
         raise NotFoundError(f"Round {round_id} has no decision yet; propose it first (`cnht support propose "
-                            f"{round_id}`, POST /api/v1/support/rounds/{round_id}/proposal).")
+                            f"{round_id}`, POST /api/v1/support/rounds/{round_id}/proposal).",
+                            vi=f"Đợt {round_id} chưa có quyết định; hãy đề xuất trước (`cnht support propose "
+                               f"{round_id}`, POST /api/v1/support/rounds/{round_id}/proposal).")
     return sorted(rows, key=lambda r: (not r[1].selected, r[1].rank if r[1].selected else 0, r[0].id))
 
 
@@ -617,28 +685,39 @@ def override(session: Session, round_id: str, nomination_id: str, *, selected: b
     """
     record = get_round(session, round_id, for_update=True)
     if record.status == "decided":
-        raise ConflictError(f"Round {round_id} is decided; its decisions can no longer be changed.")
+        raise ConflictError(f"Round {round_id} is decided; its decisions can no longer be changed.",
+                            vi=f"Đợt {round_id} đã chốt quyết định; không thể thay đổi các quyết định nữa.")
     reason = (reason or "").strip()
     if not reason:
         raise SupportInvalidError("An override needs its reason (--reason / 'reason'): say why the proposal is "
-                                  "changed; it is kept in the audit log.")
+                                  "changed; it is kept in the audit log.",
+                                  vi="Điều chỉnh cần có lý do (--reason / 'reason'): hãy nêu vì sao thay đổi đề xuất; "
+                                     "lý do được lưu trong nhật ký.")
     nomination = get_nomination(session, round_id, nomination_id)
     decision = session.scalar(select(SupportDecision).where(SupportDecision.nomination_pk == nomination.id))
     if decision is None:
-        raise NotFoundError(f"Nomination {nomination_id} has no decision yet; propose round {round_id} first.")
+        raise NotFoundError(f"Nomination {nomination_id} has no decision yet; propose round {round_id} first.",
+                            vi=f"Đề cử {nomination_id} chưa có quyết định; hãy đề xuất đợt {round_id} trước.")
     if decision.selected == selected:
         state = "selected" if selected else "not selected"
-        raise ConflictError(f"Nomination {nomination_id} is already {state}; nothing to override.")
+        raise ConflictError(f"Nomination {nomination_id} is already {state}; nothing to override.",
+                            vi=f"Đề cử {nomination_id} đã ở trạng thái "
+                               f"{'được chọn' if selected else 'không được chọn'}; không cần điều chỉnh.")
     if selected and not decision.eligible:
         raise SupportInvalidError(f"Nomination {nomination_id} cannot be selected: it fails eligibility rule "
-                                  f"'{decision.rule}' ({decision.reason_en}).")
+                                  f"'{decision.rule}' ({decision.reason_en}).",
+                                  vi=f"Không thể chọn đề cử {nomination_id}: đề cử không đạt điều kiện "
+                                     f"'{decision.rule}' ({decision.reason_vi}).")
     if selected:
         spent = session.scalar(select(func.coalesce(func.sum(SupportDecision.cost_vnd), 0)).where(
             SupportDecision.round_pk == record.id, SupportDecision.selected.is_(True))) or 0
         if int(spent) + decision.cost_vnd > record.budget_vnd:
             raise SupportInvalidError(
                 f"Selecting {nomination_id} ({decision.cost_vnd:,} VND) would spend {int(spent) + decision.cost_vnd:,} "
-                f"of the budget {record.budget_vnd:,} VND; put another nomination out first.")
+                f"of the budget {record.budget_vnd:,} VND; put another nomination out first.",
+                vi=f"Chọn {nomination_id} ({_vnd(decision.cost_vnd)} VNĐ) sẽ đưa tổng kinh phí lên "
+                   f"{_vnd(int(spent) + decision.cost_vnd)} VNĐ, vượt ngân sách {_vnd(record.budget_vnd)} VNĐ; "
+                   "hãy bỏ chọn một đề cử khác trước.")
     before = {"selected": decision.selected, "reason_code": decision.reason_code}
     decision.selected = selected
     decision.override_reason = reason
@@ -659,7 +738,10 @@ def decide(session: Session, round_id: str, *, by: str, on: dt.date | None = Non
     if record.status != "proposed":
         raise ConflictError(f"Round {round_id} is {record.status}; only a proposed round is decided "
                             f"(`cnht support propose {round_id}` first)." if record.status == "open" else
-                            f"Round {round_id} is decided already.")
+                            f"Round {round_id} is decided already.",
+                            vi=f"Đợt {round_id} đang nhận đề cử; chỉ chốt quyết định cho đợt đã có đề xuất "
+                               f"(chạy `cnht support propose {round_id}` trước)." if record.status == "open" else
+                               f"Đợt {round_id} đã chốt quyết định rồi.")
     support_round = round_of(session, record, with_nominations=False)
     days = _milestone_days(round_id, record.definition)
     on = on or clock.today()
@@ -700,7 +782,9 @@ def funded_items(session: Session, round_id: str, *, firm_id: str | None = None)
 def _item(session: Session, item_id: int) -> SupportFundedItem:
     item = session.get(SupportFundedItem, item_id)
     if item is None:
-        raise NotFoundError(f"Funded item {item_id} not found; list a round's items with `cnht support report ROUND`.")
+        raise NotFoundError(f"Funded item {item_id} not found; list a round's items with `cnht support report ROUND`.",
+                            vi=f"Không tìm thấy hạng mục tài trợ {item_id}; xem các hạng mục của một đợt bằng "
+                               "`cnht support report ROUND`.")
     return item
 
 
@@ -716,20 +800,29 @@ def record_milestone(session: Session, item_id: int, kind: str, *, done_on: dt.d
                                                               SupportMilestone.kind == kind))
     if milestone is None:
         kinds = list(session.scalars(select(SupportMilestone.kind).where(SupportMilestone.item_pk == item.id)))
-        raise SupportInvalidError(f"Funded item {item_id} has no milestone {kind!r}; expected one of {kinds}.")
+        raise SupportInvalidError(f"Funded item {item_id} has no milestone {kind!r}; expected one of {kinds}.",
+                                  vi=f"Hạng mục tài trợ {item_id} không có mốc {kind!r}; các mốc hợp lệ: {kinds}.")
     if done_on > clock.today():
-        raise SupportInvalidError(f"Milestone {kind} done on {done_on:%d/%m/%Y} is in the future; record it when reached.")
+        raise SupportInvalidError(f"Milestone {kind} done on {done_on:%d/%m/%Y} is in the future; record it when reached.",
+                                  vi=f"Mốc {kind} hoàn thành ngày {done_on:%d/%m/%Y} là ngày trong tương lai; hãy "
+                                     "ghi nhận khi đã đạt.")
     if milestone.done_on is not None:
-        raise ConflictError(f"Milestone {kind} of funded item {item_id} was recorded on {milestone.done_on:%d/%m/%Y}.")
+        raise ConflictError(f"Milestone {kind} of funded item {item_id} was recorded on {milestone.done_on:%d/%m/%Y}.",
+                            vi=f"Mốc {kind} của hạng mục tài trợ {item_id} đã được ghi nhận ngày "
+                               f"{milestone.done_on:%d/%m/%Y}.")
     if kind == "certificate_issued":
         if not certificate or not certificate.get("valid_until"):
             raise SupportInvalidError("The certificate_issued milestone needs the certificate: its valid_until "
-                                      "(YYYY-MM-DD) and, when known, issued, issuer and version.")
+                                      "(YYYY-MM-DD) and, when known, issued, issuer and version.",
+                                      vi="Mốc certificate_issued cần thông tin chứng chỉ: valid_until (YYYY-MM-DD) "
+                                         "và, nếu có, issued, issuer và version.")
         firm = session.scalar(select(Firm).where(Firm.firm_id == item.firm_id))
         unknown = sorted(set(certificate) - {"valid_until", "issued", "issuer", "version", "verified"})
         if unknown:
             raise SupportInvalidError(f"Unknown certificate fields {unknown}; expected valid_until, issued, issuer, "
-                                      "version, verified.")
+                                      "version, verified.",
+                                      vi=f"Trường chứng chỉ không xác định {unknown}; các trường hợp lệ: valid_until, "
+                                         "issued, issuer, version, verified.")
         fields = {name: None for name in CERTIFICATION_FIELDS}
         fields |= {"code": item.certification, "verified": certificate.get("verified", True) is not False,
                    "issuer": _short_text(certificate.get("issuer"), "issuer", 200),
@@ -737,7 +830,8 @@ def record_milestone(session: Session, item_id: int, kind: str, *, done_on: dt.d
                    "issued": _day(certificate.get("issued")) or done_on,
                    "valid_until": _day(certificate.get("valid_until"))}
         if fields["valid_until"] <= fields["issued"]:
-            raise SupportInvalidError("The certificate's valid_until must be after its issue day.")
+            raise SupportInvalidError("The certificate's valid_until must be after its issue day.",
+                                      vi="valid_until của chứng chỉ phải sau ngày cấp.")
         current = [{name: getattr(c, name) for name in CERTIFICATION_FIELDS} for c in firm.certifications]
         update_firm(session, firm, {}, [*current, fields], by)
         session.flush()
@@ -760,7 +854,9 @@ def _short_text(value: object, name: str, length: int) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > length:
         raise SupportInvalidError(f"Expected the certificate's {name} as text of at most {length} characters, "
-                                  f"got {str(value)[:40]!r}.")
+                                  f"got {str(value)[:40]!r}.",
+                                  vi=f"{name} của chứng chỉ phải là văn bản tối đa {length} ký tự, nhận được "
+                                     f"{str(value)[:40]!r}.")
     return value.strip() or None
 
 
@@ -773,7 +869,8 @@ def _day(value: object) -> dt.date | None:
             raise ValueError(value)
         return day
     except ValueError:
-        raise SupportInvalidError(f"Expected a day as YYYY-MM-DD, got {value!r}.") from None
+        raise SupportInvalidError(f"Expected a day as YYYY-MM-DD, got {value!r}.",
+                                  vi=f"Ngày phải viết dạng YYYY-MM-DD, nhận được {value!r}.") from None
 
 
 def record_inspection(session: Session, item_id: int, *, visited_on: dt.date, inspector: str, findings: str,
@@ -781,9 +878,12 @@ def record_inspection(session: Session, item_id: int, *, visited_on: dt.date, in
     """Record an inspection visit to a funded item, with its findings."""
     item = _item(session, item_id)
     if visited_on > clock.today():
-        raise SupportInvalidError(f"Inspection on {visited_on:%d/%m/%Y} is in the future; record it when made.")
+        raise SupportInvalidError(f"Inspection on {visited_on:%d/%m/%Y} is in the future; record it when made.",
+                                  vi=f"Lần kiểm tra ngày {visited_on:%d/%m/%Y} là ngày trong tương lai; hãy ghi nhận "
+                                     "khi đã kiểm tra.")
     if not (inspector or "").strip():
-        raise SupportInvalidError("An inspection needs the inspector's name.")
+        raise SupportInvalidError("An inspection needs the inspector's name.",
+                                  vi="Lần kiểm tra cần có tên người kiểm tra.")
     visit = SupportInspection(item_pk=item.id, visited_on=visited_on, inspector=inspector.strip()[:120],
                               findings=findings or "", satisfactory=satisfactory, by=by)
     session.add(visit)
@@ -887,11 +987,15 @@ def plan_days(start: dt.date | None, end: dt.date | None = None) -> list[dt.date
     end = end or clock.today()
     for name, day in (("to", end), ("from", start)):
         if day is not None and not dt.date(1900, 1, 1) <= day <= dt.date(2199, 12, 31):
-            raise SupportInvalidError(f"Expected '{name}' between 1900-01-01 and 2199-12-31, got {day.isoformat()}.")
+            raise SupportInvalidError(f"Expected '{name}' between 1900-01-01 and 2199-12-31, got {day.isoformat()}.",
+                                      vi=f"'{name}' phải trong khoảng 01/01/1900 đến 31/12/2199, nhận được "
+                                         f"{day:%d/%m/%Y}.")
     start = start or month_ends(end, 12)[0]
     if start > end:
         raise SupportInvalidError(f"Expected 'from' on or before 'to', got from={start.isoformat()} and "
-                                  f"to={end.isoformat()}; swap them.")
+                                  f"to={end.isoformat()}; swap them.",
+                                  vi=f"'from' phải trước hoặc bằng 'to', nhận được from={start:%d/%m/%Y} và "
+                                     f"to={end:%d/%m/%Y}; hãy đổi chỗ hai ngày.")
     days = []
     first = start.replace(day=1)
     while first <= end:
@@ -906,7 +1010,9 @@ def plan_days(start: dt.date | None, end: dt.date | None = None) -> list[dt.date
         days.append(end)
     if len(days) > _MAX_PLAN_DAYS:
         raise SupportInvalidError(f"'from' {start.isoformat()} to 'to' {end.isoformat()} spans more than "
-                                  f"{_MAX_PLAN_DAYS} month ends; ask for at most ten years at a time.")
+                                  f"{_MAX_PLAN_DAYS} month ends; ask for at most ten years at a time.",
+                                  vi=f"Khoảng từ 'from' {start:%d/%m/%Y} đến 'to' {end:%d/%m/%Y} dài hơn "
+                                     f"{_MAX_PLAN_DAYS} cuối tháng; mỗi lần hỏi tối đa mười năm.")
     return days
 
 
