@@ -118,6 +118,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _response(sock: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response from ``sock`` (headers, then Content-Length bytes of body): a
+    busy server may send the headers and the body in two segments; b"" when the server closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 @pytest.mark.slow
 def test_cnht_serve_migrates_seeds_and_serves(tmp_path):
     demo = tmp_path / "demo"
@@ -150,7 +170,7 @@ def test_cnht_serve_migrates_seeds_and_serves(tmp_path):
             for pause in (0, 6):
                 time.sleep(pause)
                 sock.sendall(request)
-                assert sock.recv(65536).startswith(b"HTTP/1.1 200"), f"closed after {pause} s idle"
+                assert _response(sock).startswith(b"HTTP/1.1 200"), f"closed after {pause} s idle"
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
