@@ -53,7 +53,7 @@ from api.web.routes import (
     render,
 )
 from api.web.session import check_form
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 
 __all__ = ["router", "ScheduleJob", "PROPOSALS_PER_BUYER"]
 
@@ -176,7 +176,7 @@ def event_add(
         record = store.create_event(session, body.definition(), by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _events_page(request, session, principal, error=str(exc), status_code=getattr(exc, "status_code", 400))
+        return _events_page(request, session, principal, error=message(exc, _lang(request)), status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse(f"/events/{record.event_id}?saved=event", status_code=303)
 
@@ -220,7 +220,7 @@ def _proposals(request: Request, session: Any, event: Any) -> tuple[list[dict[st
                                             strict=True):  # fmt: skip
                     row["reasons"] = explanation.failed + explanation.reasons
     except (CnhtError, RankingError) as exc:
-        return [], str(exc)
+        return [], message(exc, _lang(request))
     with _PROPOSALS_LOCK:
         _PROPOSALS[key] = rows
         while len(_PROPOSALS) > _PROPOSALS_KEPT:
@@ -331,7 +331,7 @@ def event_pair(
         said = store.change_pair(session, event_id, buyer_id, firm_id, change, by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _event_page(request, session, principal, event_id, error=str(exc),
+        return _event_page(request, session, principal, event_id, error=message(exc, _lang(request)),
                            status_code=getattr(exc, "status_code", 400))  # fmt: skip
     _commit_before_redirect(session)
     flag = "unchanged" if said == "unchanged" else ("pair_discarded" if "discarded" in said else "pair_saved")
@@ -364,7 +364,7 @@ def event_schedule(
             "vi": f"Thời gian cho bộ giải phải là số giây từ 1 đến {TIME_LIMIT_MAX_SECONDS:g}, nhận được {time_limit!r}.",
             "en": f"Expected the solver's time as seconds from 1 to {TIME_LIMIT_MAX_SECONDS:g}, got {time_limit!r}."}[lang])  # fmt: skip
     except CnhtError as exc:
-        return _event_page(request, session, principal, event_id, error=str(exc),
+        return _event_page(request, session, principal, event_id, error=message(exc, _lang(request)),
                            status_code=getattr(exc, "status_code", 400))  # fmt: skip
     session.rollback()  # only read: the job's own session writes the schedule
     with _JOBS_LOCK:
@@ -406,7 +406,7 @@ def event_meeting_held(
         store.record_meeting_held(session, event_id, buyer_id.strip()[:200], firm_id.strip()[:200], by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _event_page(request, session, principal, event_id, error=str(exc),
+        return _event_page(request, session, principal, event_id, error=message(exc, _lang(request)),
                            status_code=getattr(exc, "status_code", 400))  # fmt: skip
     _commit_before_redirect(session)
     return RedirectResponse(f"/events/{event_id}?saved=held#meetings", status_code=303)

@@ -40,7 +40,7 @@ from api.web.routes import (
 from api.web.session import check_form
 from features.certifications import parse_certifications
 from features.dates import read_date
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 
 __all__ = ["router"]
 
@@ -124,7 +124,7 @@ def portal_profile(
         return _portal(request, session, principal, error=_validation_message(exc), status_code=422)
     except CnhtError as exc:
         session.rollback()
-        return _portal(request, session, principal, error=str(exc), status_code=getattr(exc, "status_code", 400))
+        return _portal(request, session, principal, error=message(exc, _lang(request)), status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse("/portal?saved=profile#profile", status_code=303)
 
@@ -208,7 +208,7 @@ async def portal_certificates(request: Request, session: SessionDep, principal: 
         return _portal(request, session, principal, error=_validation_message(exc), status_code=422)
     except CnhtError as exc:
         session.rollback()
-        return _portal(request, session, principal, error=str(exc), status_code=getattr(exc, "status_code", 400))
+        return _portal(request, session, principal, error=message(exc, _lang(request)), status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse("/portal?saved=certificates#certificates", status_code=303)
 

@@ -56,7 +56,7 @@ from api.web.session import (
 )
 from features import clock
 from features.dates import read_date
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 from features.text import fold
 
 __all__ = ["router", "install", "templates"]
@@ -79,7 +79,7 @@ class _PageRoute(APIRoute):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
             except CnhtError as exc:
-                return error_page(request, getattr(exc, "status_code", 400), str(exc))
+                return error_page(request, getattr(exc, "status_code", 400), message(exc, _lang(request)))
             except StarletteHTTPException as exc:
                 return error_page(request, exc.status_code, str(exc.detail))
             except RequestValidationError as exc:  # a form field or query value FastAPI refused
@@ -543,7 +543,7 @@ def firms_list(
                                            district=filters["district"], today=day,
                                            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)  # fmt: skip
         except CnhtError as exc:
-            error = str(exc)
+            error = message(exc, _lang(request))
     return render(request, "firms.html", {
         "firms": firms, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
         "filters": filters, "q": filters["q"] or "", "error": error, "choices": taxonomy_choices(lang),
@@ -583,7 +583,7 @@ def firm_page(request: Request, session: SessionDep, principal: UserDep, firm_id
                         principal=principal, top=5, k=10).data  # fmt: skip
         upgrades_error = None
     except CnhtError as exc:
-        best, upgrades_error = [], str(exc)
+        best, upgrades_error = [], message(exc, _lang(request))
     return render(request, "firm.html", {
         "firm": firm, "certificates": certificate_rows(firm), "outcomes": outcomes[::-1],
         "fits": fits, "fits_error": fits_error, "upgrades": best, "upgrades_error": upgrades_error,
@@ -620,7 +620,7 @@ def firm_suggestions(request: Request, session: Any, principal: Principal, firm_
         found = suggestions(firm_id=firm_id, session=session, ranking=request.app.state.ranking,
                             principal=principal, k=k)  # fmt: skip
     except CnhtError as exc:
-        return [], str(exc)
+        return [], message(exc, _lang(request))
     buyer_ids = sorted({s.buyer_id for s in found.data})
     buyers = {b.buyer_id: b for b in session.scalars(select(Buyer).where(Buyer.buyer_id.in_(buyer_ids)))}
     rows = []

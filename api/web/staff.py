@@ -51,7 +51,7 @@ from api.web.session import check_form
 from features.columns import VI_HEADERS
 from features.dates import read_date
 from features.demo import default_folder
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 from features.ingest import TablePreview, preview_table
 
 __all__ = ["router"]
@@ -167,7 +167,7 @@ def imports_upload(
                               "en": f"File {filename!r} is empty. Pick a CSV or XLSX file with a header row."}[lang])  # fmt: skip
         preview = preview_table(kind, data, filename=filename, limits=settings.read_limits())
     except CnhtError as exc:  # unreadable, no required column, past a limit: nothing was imported
-        return _imports_page(request, session, principal, kind=kind, error=str(exc),
+        return _imports_page(request, session, principal, kind=kind, error=message(exc, _lang(request)),
                              status_code=getattr(exc, "status_code", 422))  # fmt: skip
     except Exception:  # a file the readers choke on (a broken zip, a stray encoding)
         return _imports_page(request, session, principal, kind=kind, status_code=422, error={
@@ -311,7 +311,7 @@ def keys_create(
                             association_id=association_id.strip() or None)
     except CnhtError as exc:
         session.rollback()
-        return _keys_page(request, session, principal, error=str(exc), status_code=getattr(exc, "status_code", 400))
+        return _keys_page(request, session, principal, error=message(exc, _lang(request)), status_code=getattr(exc, "status_code", 400))
     session.commit()
     return _keys_page(request, session, principal, created=key, status_code=201)
 
@@ -422,12 +422,12 @@ async def need_create(request: Request, session: SessionDep, principal: UserDep)
         return _need_form(request, session, principal, values, error=_validation_message(exc), status_code=422)
     except InvalidFieldError as exc:
         session.rollback()
-        park_error = str(exc) if exc.column == "park_id" else None
-        return _need_form(request, session, principal, values, error=None if park_error else str(exc),
+        park_error = message(exc, _lang(request)) if exc.column == "park_id" else None
+        return _need_form(request, session, principal, values, error=None if park_error else message(exc, _lang(request)),
                           park_error=park_error, status_code=422)  # fmt: skip
     except CnhtError as exc:
         session.rollback()
-        return _need_form(request, session, principal, values, error=str(exc),
+        return _need_form(request, session, principal, values, error=message(exc, _lang(request)),
                           status_code=getattr(exc, "status_code", 400))  # fmt: skip
     _commit_before_redirect(session)
     return RedirectResponse(f"/needs/{need.need_id}?saved=need", status_code=303)

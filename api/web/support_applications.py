@@ -30,7 +30,7 @@ from api.web.routes import UserDep, _commit_before_redirect, _lang, _PageRoute, 
 from api.web.session import check_form
 from features import clock
 from features.certifications import label as certificate_label
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 from features.text import fold
 from matching.support.eligibility import RULES
 
@@ -271,11 +271,11 @@ def _send(request: Request, session: Any, principal: Principal, round_id: str, v
         session.rollback()
         store.get_round(session, round_id)  # no such round: the 404 page
         return _page(request, session, principal, status_code=404,
-                     typed={"round_id": round_id, "values": values, "error": str(error)})
+                     typed={"round_id": round_id, "values": values, "error": message(error, _lang(request))})
     except CnhtError as error:
         session.rollback()
         return _page(request, session, principal, status_code=getattr(error, "status_code", 400),
-                     typed={"round_id": round_id, "values": values, "error": str(error)})
+                     typed={"round_id": round_id, "values": values, "error": message(error, _lang(request))})
     _commit_before_redirect(session)
     return RedirectResponse(f"{back}?saved=sent&id={row.nomination_id}#round-{round_id}", status_code=303)
 

@@ -47,7 +47,7 @@ from api.web.session import check_form
 from features import clock
 from features.certifications import label as certificate_label
 from features.dates import read_date
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 from features.identity import ID_MAX_LENGTH, ID_PATTERN
 
 __all__ = ["router"]
@@ -121,7 +121,7 @@ def _monitoring_page(request: Request, session: Any, principal: Principal, round
         on = _day(as_of, {"vi": "Tính đến ngày", "en": "As of"}[lang], lang) or clock.today()
         as_of_text = format_date(on)
     except _DayError as exc:
-        on, error, status_code = clock.today(), str(exc), 422
+        on, error, status_code = clock.today(), message(exc, _lang(request)), 422
     report = store.round_report(session, round_id, on)
     firm_ids = sorted({row["firm_id"] for row in report["funded_items"]})
     names = dict(session.execute(select(Firm.firm_id, Firm.name).where(Firm.firm_id.in_(firm_ids))).all()) \
@@ -226,7 +226,7 @@ def milestone_done(
                  "certificate_issued": certificate_issued, "certificate_valid_until": certificate_valid_until,
                  "certificate_issuer": certificate_issuer, "certificate_version": certificate_version}
         return _monitoring_page(request, session, principal, round_id, as_of=as_of, overdue_only=overdue == "1",
-                                error=str(exc), error_item=item.id, typed=_kept(typed),
+                                error=message(exc, _lang(request)), error_item=item.id, typed=_kept(typed),
                                 status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse(_back(round_id, as_of, overdue, "milestone", item.id), status_code=303)
@@ -268,7 +268,7 @@ def inspection(
         typed = {"form": "inspection", "visited_on": visited_on, "inspector": inspector, "findings": findings,
                  "satisfactory": satisfactory}
         return _monitoring_page(request, session, principal, round_id, as_of=as_of, overdue_only=overdue == "1",
-                                error=str(exc), error_item=item.id, typed=_kept(typed),
+                                error=message(exc, _lang(request)), error_item=item.id, typed=_kept(typed),
                                 status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse(_back(round_id, as_of, overdue, "inspection", item.id), status_code=303)
@@ -292,7 +292,7 @@ def plan(request: Request, session: SessionDep, principal: UserDep, to: str | No
         last = _day(end_text, {"vi": "Đến ngày", "en": "To"}[lang], lang)
         days = store.plan_days(first, last)
     except CnhtError as exc:
-        error, days = str(exc), store.plan_days(None, None)
+        error, days = message(exc, _lang(request)), store.plan_days(None, None)
     figures = store.plan_figures(session, days[-1])
     progress = store.plan_progress(session, days)
     return render(request, "support_plan.html", {

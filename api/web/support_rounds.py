@@ -50,7 +50,7 @@ from api.web.routes import (
     render,
 )
 from api.web.session import check_form
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 
 __all__ = ["router", "ProposalJob", "SHOWS", "SORTS"]
 
@@ -186,7 +186,7 @@ def round_add(
         record = store.create_round(session, definition, by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _rounds_page(request, session, principal, error=str(exc), status_code=getattr(exc, "status_code", 400))
+        return _rounds_page(request, session, principal, error=message(exc, _lang(request)), status_code=getattr(exc, "status_code", 400))
     _commit_before_redirect(session)
     return RedirectResponse(f"/support/rounds/{record.round_id}?saved=round", status_code=303)
 
@@ -349,7 +349,7 @@ def round_override(
         store.override(session, round_id, nomination_id, selected=selected == "1", reason=reason, by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _round_page(request, session, principal, round_id, error=str(exc),
+        return _round_page(request, session, principal, round_id, error=message(exc, _lang(request)),
                            status_code=getattr(exc, "status_code", 400))  # fmt: skip
     _commit_before_redirect(session)
     return RedirectResponse(f"/support/rounds/{round_id}?saved=override#d-{nomination_id}", status_code=303)
@@ -376,7 +376,7 @@ def round_decide(
         store.decide(session, round_id, by=principal.actor)
     except CnhtError as exc:
         session.rollback()
-        return _round_page(request, session, principal, round_id, error=str(exc),
+        return _round_page(request, session, principal, round_id, error=message(exc, _lang(request)),
                            status_code=getattr(exc, "status_code", 400))  # fmt: skip
     _commit_before_redirect(session)
     return RedirectResponse(f"/support/rounds/{round_id}?saved=decided#proposal", status_code=303)
@@ -416,7 +416,7 @@ def nomination_page(request: Request, session: SessionDep, principal: UserDep, r
             dossier = store.nomination_dossier(session, round_id, nomination_id, fitted.matcher,
                                                store.open_needs(session))  # fmt: skip
     except RankingError as exc:  # no matcher to ask: the dossier without its view
-        matcher_error = str(exc)
+        matcher_error = message(exc, _lang(request))
         dossier = store.nomination_dossier(session, round_id, nomination_id)
     decision = None
     if record.status != "open":
