@@ -117,7 +117,7 @@ def test_an_association_sees_only_its_own_nominations_and_anothers_urls_are_404_
     other = hansiba.get(f"/association/rounds/SR-T/nominations/{theirs['nomination_id']}")
     missing = hansiba.get("/association/rounds/SR-T/nominations/NOM-9999")
     assert other.status_code == missing.status_code == 404
-    assert other.headers["content-type"].startswith("text/html") and "not found" in _error(other.text)
+    assert other.headers["content-type"].startswith("text/html") and "Không tìm thấy" in _error(other.text)
     assert _error(other.text).replace(theirs["nomination_id"], "X") == _error(missing.text).replace("NOM-9999", "X")
     token = _csrf(html)
     for action in ("save", "withdraw"):
@@ -181,7 +181,7 @@ def test_a_duplicate_is_refused_and_bad_values_give_a_page_naming_them(site):
         assert answer.status_code == status and words in _error(answer.text), (form, _error(answer.text))
     answer = hansiba.post("/association/rounds/SR-NOPE/nominations",
                           data={"csrf": token, "firm_id": "F2", "support_type": "training", "units": "1"})
-    assert answer.status_code == 404 and "SR-NOPE not found" in _error(answer.text)
+    assert answer.status_code == 404 and "Không tìm thấy đợt hỗ trợ SR-NOPE" in _error(answer.text)
     assert len(site.nominations()) == 1
 
 
@@ -203,7 +203,7 @@ def test_an_association_changes_its_justification_then_withdraws(site):
     page = hansiba.get("/association").text
     assert "Đã rút" in page and f'action="{url}#' not in page  # no form on a withdrawn one
     again = hansiba.post(url, data={"csrf": token, "justification": "lại", "action": "save"})
-    assert again.status_code == 409 and "withdrawn" in _error(again.text)
+    assert again.status_code == 409 and "đã được rút" in _error(again.text)
 
 
 def test_the_firm_search_shows_public_parts_only_and_never_searches_the_tax_code(site):

@@ -204,7 +204,7 @@ def test_an_association_nominates_a_firm_it_found_and_sees_only_its_own(tab, dem
 
     # another association's nomination is a page that does not exist; staff pages answer 403
     answer = page.goto(f"/association/rounds/{ROUND}/nominations/{others[0]['nomination_id']}")
-    assert answer.status == 404 and "not found" in page.get_by_role("alert").inner_text()
+    assert answer.status == 404 and "Không tìm thấy" in page.get_by_role("alert").inner_text()
     for path in ("/dashboard", "/needs", "/firms", f"/firms/{firm['firm_id']}", "/keys", "/support", "/portal"):
         assert page.goto(path).status == 403, path
 

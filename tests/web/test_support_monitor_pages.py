@@ -175,7 +175,7 @@ def test_recording_a_certificate_through_the_form_moves_the_plans_figure(site):
     again = client.post(f"/support/items/{item['item_id']}/milestones", data={
         "csrf": _csrf(html), "kind": "certificate_issued", "done_on": f"{TODAY:%d/%m/%Y}",
         "certificate_valid_until": f"{until:%d/%m/%Y}"})
-    assert again.status_code == 409 and "was recorded on" in _error(again.text)
+    assert again.status_code == 409 and "đã được ghi nhận ngày" in _error(again.text)
 
 
 def test_form_mistakes_are_shown_in_the_page_naming_the_field(site):

@@ -179,7 +179,7 @@ def test_an_override_through_the_form_changes_the_decision_the_api_gives(site):
     assert bad.status_code == 422 and "'maybe'" in _error(bad.text)
     over = client.post(f"/support/rounds/SR-T/decisions/{left_out}/override",
                        data={"csrf": _csrf(page.text), "selected": "1", "reason": "ưu tiên"})
-    assert over.status_code == 422 and "budget" in _error(over.text)
+    assert over.status_code == 422 and "vượt ngân sách" in _error(over.text)
     done = client.post(url, data={"csrf": _csrf(page.text), "selected": "0", "reason": "DN đang bị thanh tra thuế"},
                        follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == f"/support/rounds/SR-T?saved=override#d-{out}"
@@ -197,7 +197,7 @@ def test_an_override_through_the_form_changes_the_decision_the_api_gives(site):
     assert _vnd(_figure(html, "spent").split("/")[0]) == sum(d["cost_vnd"] for d in chosen)
     # the same change twice is refused by the storage (409), said in words
     again = client.post(url, data={"csrf": _csrf(page.text), "selected": "0", "reason": "lần nữa"})
-    assert again.status_code == 409 and "already not selected" in _error(again.text)
+    assert again.status_code == 409 and "đã ở trạng thái không được chọn" in _error(again.text)
     assert client.post("/support/rounds/SR-T/decisions/NOM-0099/override",
                        data={"csrf": _csrf(page.text), "selected": "1", "reason": "x"}).status_code == 404
 
@@ -306,9 +306,9 @@ def test_a_round_added_from_its_file_opens_and_mistakes_are_said_in_the_page(sit
     assert rounds == ["SR-NEW", "SR-T"]  # newest first, as the API lists them
     for content, status, words in [(b"{not json", 422, "không phải JSON"),
                                    (json.dumps(make_round(round_id="SR-X", budget_vnd=-5)).encode(), 422, "budget"),
-                                   (json.dumps(make_round(round_id="SR-X", nominations=[{"firm_id": "F1"}])).encode(), 422, "one by one"),
-                                   (json.dumps([1, 2]).encode(), 422, "object"),
-                                   (json.dumps(make_round()).encode(), 409, "already stored")]:
+                                   (json.dumps(make_round(round_id="SR-X", nominations=[{"firm_id": "F1"}])).encode(), 422, "từng cái một"),
+                                   (json.dumps([1, 2]).encode(), 422, "đối tượng JSON"),
+                                   (json.dumps(make_round()).encode(), 409, "đã có trong hệ thống")]:
         answer = _upload(client, content)
         assert answer.status_code == status and words in _error(answer.text), (content, answer.text[:500])
         assert answer.headers["content-type"].startswith("text/html")
