@@ -15,7 +15,6 @@ the page polled on another worker sees the schedule once it is stored, not the j
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import logging
@@ -24,7 +23,6 @@ import tempfile
 import threading
 import zipfile
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,7 +39,7 @@ from api.routes.imports import _read_upload
 from api.schemas_events import TIME_LIMIT_MAX_SECONDS, EventCreate, EventScheduleRequest
 from api.storage import events as store
 from api.storage.models import Buyer, Need
-from api.web.jobs import run_in_background
+from api.web.jobs import PageJob, PageJobs
 from api.web.portal import _validation_message
 from api.web.routes import (
     UserDep,
@@ -55,7 +53,7 @@ from api.web.routes import (
 from api.web.session import check_form
 from features.exceptions import CnhtError, message
 
-__all__ = ["router", "ScheduleJob", "PROPOSALS_PER_BUYER"]
+__all__ = ["router", "PROPOSALS_PER_BUYER"]
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=_PageRoute)
@@ -72,42 +70,18 @@ class _FormError(CnhtError):
 # --- the scheduling job ----------------------------------------------------------------
 
 
-@dataclass
-class ScheduleJob:
-    """One run of the solver for an event, started from its page."""
-
-    event_id: str
-    time_limit: float
-    by: str
-    started_at: dt.datetime
-    status: str = "running"  # running | done | failed
-    error: str | None = None
-    finished_at: dt.datetime | None = None
+_JOBS = PageJobs({"vi": "xếp lịch sự kiện", "en": "Scheduling event"})
 
 
-_JOBS: dict[str, ScheduleJob] = {}
-_JOBS_LOCK = threading.Lock()
+def _job(event_id: str) -> PageJob | None:
+    return _JOBS.get(event_id)
 
 
-def _job(event_id: str) -> ScheduleJob | None:
-    with _JOBS_LOCK:
-        return _JOBS.get(event_id)
-
-
-def _run_schedule(state: Any, job: ScheduleJob, principal: Principal) -> None:
-    """``POST /events/{id}/schedule``' work for the job; its end is written on the job."""
-    try:
-        with state.sessionmaker() as session:
-            schedule_event(event_id=job.event_id, session=session, ranking=state.ranking, principal=principal,
-                           body=EventScheduleRequest(time_limit=job.time_limit))  # fmt: skip
-        job.status = "done"
-    except CnhtError as exc:  # the event's to fix (a firm deleted since, a held schedule, busy)
-        job.error, job.status = str(exc), "failed"
-    except Exception:  # a bug: the log keeps the trace
-        logger.exception("Scheduling event %s failed", job.event_id)
-        job.error, job.status = "Internal error while scheduling; the server's log has the details.", "failed"
-    finally:
-        job.finished_at = dt.datetime.now(dt.UTC)
+def _schedule(job: PageJob, state: Any, principal: Principal) -> None:
+    """``POST /events/{id}/schedule``'s work for the job."""
+    with state.sessionmaker() as session:
+        schedule_event(event_id=job.key, session=session, ranking=state.ranking, principal=principal,
+                       body=EventScheduleRequest(time_limit=job.details["time_limit"]))  # fmt: skip
 
 
 # --- list ------------------------------------------------------------------------------
@@ -367,14 +341,8 @@ def event_schedule(
         return _event_page(request, session, principal, event_id, error=message(exc, _lang(request)),
                            status_code=getattr(exc, "status_code", 400))  # fmt: skip
     session.rollback()  # only read: the job's own session writes the schedule
-    with _JOBS_LOCK:
-        current = _JOBS.get(event_id)
-        if current is not None and current.status == "running":
-            return RedirectResponse(f"/events/{event_id}#schedule", status_code=303)  # one solve at a time
-        job = ScheduleJob(event_id=event_id, time_limit=seconds, by=principal.actor,
-                          started_at=dt.datetime.now(dt.UTC))  # fmt: skip
-        _JOBS[event_id] = job
-    run_in_background(f"schedule-{event_id}", _run_schedule, request.app.state, job, principal)
+    # one solve at a time: a second press while one runs shows the running one
+    _JOBS.start(event_id, principal.actor, _schedule, request.app.state, principal, time_limit=seconds)
     return RedirectResponse(f"/events/{event_id}#schedule", status_code=303)
 
 

@@ -17,13 +17,10 @@ polled on another worker sees the proposal once it is stored, not the job).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import re
-import threading
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
@@ -39,7 +36,7 @@ from api.routes.support import propose as propose_route
 from api.schemas_support import ProposalRequest
 from api.storage import support as store
 from api.storage.models import Firm
-from api.web.jobs import run_in_background
+from api.web.jobs import PageJob, PageJobs
 from api.web.routes import (
     UserDep,
     _commit_before_redirect,
@@ -52,7 +49,7 @@ from api.web.routes import (
 from api.web.session import check_form
 from features.exceptions import CnhtError, message
 
-__all__ = ["router", "ProposalJob", "SHOWS", "SORTS"]
+__all__ = ["router", "SHOWS", "SORTS"]
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=_PageRoute)
@@ -69,50 +66,21 @@ class _FormError(CnhtError):
     status_code = 422
 
 
-def _token(csrf: str) -> str:
-    """The form's token as :func:`check_form` compares it: a token that cannot be ours (too long,
-    not ASCII) is refused with the 403 page like a wrong one, never a JSON 422 nor a 500."""
-    return csrf if len(csrf) <= 200 and csrf.isascii() else ""
-
-
 # --- the proposal job ------------------------------------------------------------------
 
 
-@dataclass
-class ProposalJob:
-    """One run of the proposal (the MILP over the fitted matcher) for a round, started from its page."""
-
-    round_id: str
-    by: str
-    started_at: dt.datetime
-    status: str = "running"  # running | done | failed
-    error: str | None = None
-    finished_at: dt.datetime | None = None
+_JOBS = PageJobs({"vi": "đề xuất đợt hỗ trợ", "en": "Proposing support round"})
 
 
-_JOBS: dict[str, ProposalJob] = {}
-_JOBS_LOCK = threading.Lock()
+def _job(round_id: str) -> PageJob | None:
+    return _JOBS.get(round_id)
 
 
-def _job(round_id: str) -> ProposalJob | None:
-    with _JOBS_LOCK:
-        return _JOBS.get(round_id)
-
-
-def _run_proposal(state: Any, job: ProposalJob, principal: Principal) -> None:
-    """``POST /support/rounds/{id}/proposal``'s work for the job; its end is written on the job."""
-    try:
-        with state.sessionmaker() as session:
-            propose_route(round_id=job.round_id, session=session, ranking=state.ranking, principal=principal,
-                          body=ProposalRequest())  # fmt: skip
-        job.status = "done"
-    except (CnhtError, RankingError) as exc:  # the round's to fix (no nomination, a fairness share no one fills)
-        job.error, job.status = str(exc), "failed"
-    except Exception:  # a bug: the log keeps the trace
-        logger.exception("Proposing support round %s failed", job.round_id)
-        job.error, job.status = "Internal error while proposing; the server's log has the details.", "failed"
-    finally:
-        job.finished_at = dt.datetime.now(dt.UTC)
+def _propose(job: PageJob, state: Any, principal: Principal) -> None:
+    """``POST /support/rounds/{id}/proposal``'s work for the job (the MILP over the fitted matcher)."""
+    with state.sessionmaker() as session:
+        propose_route(round_id=job.key, session=session, ranking=state.ranking, principal=principal,
+                      body=ProposalRequest())  # fmt: skip
 
 
 # --- the rounds ------------------------------------------------------------------------
@@ -169,7 +137,7 @@ def round_add(
 ) -> Response:
     """Store a round from its JSON file (the round file format without nominations), as
     ``POST /api/v1/support/rounds`` does (:func:`api.storage.support.create_round`), then open it."""
-    check_form(request, _token(csrf))
+    check_form(request, csrf)
     lang = _lang(request)
     _staff(principal, lang)
     name = ((file.filename if file is not None else "") or "")[:200]
@@ -290,7 +258,7 @@ def round_page(request: Request, session: SessionDep, principal: UserDep, round_
 def round_propose(request: Request, session: SessionDep, principal: UserDep, round_id: str,
                   csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     """Run the proposal in the background (the API's ``propose``); the page shows it running."""
-    check_form(request, _token(csrf))
+    check_form(request, csrf)
     _staff(principal, _lang(request))
     record = store.get_round(session, round_id)  # 404 page for an unknown round
     if record.status == "decided":
@@ -298,13 +266,8 @@ def round_propose(request: Request, session: SessionDep, principal: UserDep, rou
             "vi": f"Đợt {round_id} đã chốt quyết định; không đề xuất lại được.",
             "en": f"Round {round_id} is decided; its decision can no longer be proposed again."}[_lang(request)])  # fmt: skip
     session.rollback()  # only read: the job's own session writes the proposal
-    with _JOBS_LOCK:
-        current = _JOBS.get(round_id)
-        if current is not None and current.status == "running":
-            return RedirectResponse(f"/support/rounds/{round_id}#proposal", status_code=303)  # one at a time
-        job = ProposalJob(round_id=round_id, by=principal.actor, started_at=dt.datetime.now(dt.UTC))
-        _JOBS[round_id] = job
-    run_in_background(f"propose-{round_id}", _run_proposal, request.app.state, job, principal)
+    # one at a time: a second press while one runs shows the running one
+    _JOBS.start(round_id, principal.actor, _propose, request.app.state, principal)
     return RedirectResponse(f"/support/rounds/{round_id}#proposal", status_code=303)
 
 
@@ -332,7 +295,7 @@ def round_override(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Put a nomination in or out against the proposal, with the reason (:func:`api.storage.support.override`)."""
-    check_form(request, _token(csrf))
+    check_form(request, csrf)
     lang = _lang(request)
     _staff(principal, lang)
     selected, reason = selected.strip()[:10], reason.strip()
@@ -365,7 +328,7 @@ def round_decide(
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     """Close the decision (:func:`api.storage.support.decide`), once confirmed on the form."""
-    check_form(request, _token(csrf))
+    check_form(request, csrf)
     lang = _lang(request)
     _staff(principal, lang)
     try:

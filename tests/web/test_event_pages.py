@@ -29,6 +29,7 @@ from api.auth import create_key
 from api.cli import app as cli
 from api.settings import Settings, get_settings
 from api.storage.session import transaction
+from api.web.jobs import PageJobs
 from tests.api.conftest import bearer
 from tests.api.test_events_api import (
     AWAY,
@@ -55,7 +56,7 @@ def site(tmp_path, monkeypatch):
     staff headers and the database URL (the CLI pointed at it)."""
     url = f"sqlite:///{tmp_path / 'web.db'}"
     app = create_app(Settings(database_url=url))
-    monkeypatch.setattr(event_pages, "_JOBS", {})
+    monkeypatch.setattr(event_pages, "_JOBS", PageJobs(event_pages._JOBS.doing))
     monkeypatch.setattr(event_pages, "_PROPOSALS", OrderedDict())
     with TestClient(app) as client:
         with transaction(app.state.sessionmaker) as session:

@@ -25,6 +25,7 @@ from api.app import create_app
 from api.auth import create_key
 from api.settings import Settings
 from api.storage.session import transaction
+from api.web.jobs import PageJobs
 from tests.api.conftest import bearer, make_firm
 from tests.api.test_support_api import FIRMS, make_round
 
@@ -54,7 +55,7 @@ def site(tmp_path, monkeypatch):
     """The programme stored (four nominations, SR-T open), a client signed in to the pages as
     staff, the API's staff headers, the app, and keys of the other roles."""
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}"))
-    monkeypatch.setattr(round_pages, "_JOBS", {})
+    monkeypatch.setattr(round_pages, "_JOBS", PageJobs(round_pages._JOBS.doing))
     with TestClient(app) as client:
         with transaction(app.state.sessionmaker) as session:
             keys = {role: create_key(session, role, None)[1] for role in ("staff", "analyst")}
@@ -91,7 +92,7 @@ def _propose(client) -> None:
         if status["status"] != "running":
             break
         time.sleep(0.1)
-    assert status["status"] == "done", (status, round_pages._JOBS["SR-T"].error)
+    assert status["status"] == "done", (status, round_pages._JOBS.get("SR-T").error)
     assert status["round_status"] == "proposed"
 
 
@@ -247,7 +248,8 @@ def test_a_failed_proposal_says_why_on_the_page(site, monkeypatch):
     from api.storage.support import SupportInvalidError
 
     def failing(**kwargs):
-        raise SupportInvalidError("Round SR-T has no submitted nomination to decide on.")
+        raise SupportInvalidError("Round SR-T has no submitted nomination to decide on.",
+                                  vi="Đợt SR-T chưa có đề cử nào đã nộp để quyết định.")
 
     monkeypatch.setattr(round_pages, "propose_route", failing)
     page = client.get("/support/rounds/SR-T")
@@ -258,8 +260,22 @@ def test_a_failed_proposal_says_why_on_the_page(site, monkeypatch):
         time.sleep(0.05)
     html = client.get("/support/rounds/SR-T").text
     failed = unescape(re.search(r'id="proposal-failed">([^<]*)<', html).group(1))
-    assert failed.startswith("Không đề xuất được:") and "no submitted nomination" in failed
+    assert failed.startswith("Không đề xuất được:") and "chưa có đề cử nào đã nộp" in failed
     assert 'id="propose-form"' in html and 'id="decision-summary"' not in html
+    english = unescape(re.search(r'id="proposal-failed">([^<]*)<', client.get("/support/rounds/SR-T?lang=en").text).group(1))
+    assert "no submitted nomination" in english and "chưa có" not in english
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")  # never shown: the page says the log has it
+
+    monkeypatch.setattr(round_pages, "propose_route", broken)
+    client.post("/support/rounds/SR-T/proposal", data={"csrf": _csrf(html)})
+    for _ in range(100):
+        if client.get("/support/rounds/SR-T/proposal/status.json").json()["status"] != "running":
+            break
+        time.sleep(0.05)
+    failed = unescape(re.search(r'id="proposal-failed">([^<]*)<', client.get("/support/rounds/SR-T?lang=vi").text).group(1))
+    assert "Lỗi hệ thống khi đề xuất đợt hỗ trợ" in failed and "a bug" not in failed
 
 
 # --- one nomination --------------------------------------------------------------------
