@@ -64,3 +64,16 @@ def test_subclasses_with_their_own_arguments_take_vi_and_keep_them():
 def test_vi_is_keyword_only():
     with pytest.raises(TypeError):
         IngestLimitError("max_columns", EN, VI)
+
+
+def test_an_invalid_id_says_it_in_vietnamese_too():
+    from features.exceptions import message
+    from features.identity import InvalidIdError, normalize_id
+
+    try:
+        normalize_id("")
+    except InvalidIdError as error:
+        assert str(error).startswith("Expected a non-empty ID")
+        assert message(error, "vi").startswith("Cần ID không trống") and message(error, "en") == str(error)
+    else:
+        raise AssertionError("an empty ID was accepted")
