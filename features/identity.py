@@ -57,7 +57,7 @@ class InvalidIdError(CnhtError, ValueError):
     """
 
     def __init__(self, reason: str, fix: str, reason_vi: str, fix_vi: str) -> None:
-        super().__init__(f"{reason}. {fix}", vi=f"{reason_vi[:1].upper()}{reason_vi[1:]}. {fix_vi}")
+        super().__init__(f"{reason}. {fix}", vi=f"{reason_vi}. {fix_vi}")
         self.reason, self.fix, self.reason_vi, self.fix_vi = reason, fix, reason_vi, fix_vi
 
 

@@ -42,6 +42,7 @@ from api.storage.models import Buyer, Need
 from api.web.jobs import PageJob, PageJobs
 from api.web.portal import _validation_message
 from api.web.routes import (
+    FormError,
     UserDep,
     _commit_before_redirect,
     _lang,
@@ -62,9 +63,6 @@ PROPOSALS_PER_BUYER = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DEFAULT_TIME_LIMIT = 30
 
-
-class _FormError(CnhtError):
-    status_code = 422
 
 
 # --- the scheduling job ----------------------------------------------------------------
@@ -143,9 +141,9 @@ def event_add(
         try:
             body = EventCreate.model_validate(json.loads(data.decode("utf-8-sig")))
         except ValidationError as exc:  # a ValueError too: first
-            raise _FormError(f"{name}: {_validation_message(exc)}") from None
+            raise FormError(f"{name}: {_validation_message(exc)}") from None
         except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested past the parser
-            raise _FormError({"vi": f"Tệp {name!r} không phải JSON đọc được ({exc}). Lưu sự kiện theo mẫu data/demo/event_demo.json.",
+            raise FormError({"vi": f"Tệp {name!r} không phải JSON đọc được ({exc}). Lưu sự kiện theo mẫu data/demo/event_demo.json.",
                               "en": f"File {name!r} is not readable JSON ({exc}). Save the event after data/demo/event_demo.json."}[lang]) from None  # fmt: skip
         record = store.create_event(session, body.definition(), by=principal.actor)
     except CnhtError as exc:
@@ -297,10 +295,10 @@ def event_pair(
     buyer_id, firm_id, change = buyer_id.strip()[:200], firm_id.strip()[:200], change[:40]
     try:
         if not buyer_id or not firm_id:
-            raise _FormError({"vi": "Chọn một bên mua và một doanh nghiệp của sự kiện.",
+            raise FormError({"vi": "Chọn một bên mua và một doanh nghiệp của sự kiện.",
                               "en": "Pick one of the event's buyers and one of its firms."}[lang])  # fmt: skip
         if change not in store.PAIR_CHANGES:
-            raise _FormError({"vi": f"Thao tác phải là một trong {', '.join(store.PAIR_CHANGES)}, nhận được {change!r}.",
+            raise FormError({"vi": f"Thao tác phải là một trong {', '.join(store.PAIR_CHANGES)}, nhận được {change!r}.",
                               "en": f"Expected one of {', '.join(store.PAIR_CHANGES)}, got {change!r}."}[lang])  # fmt: skip
         said = store.change_pair(session, event_id, buyer_id, firm_id, change, by=principal.actor)
     except CnhtError as exc:

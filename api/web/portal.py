@@ -28,6 +28,7 @@ from api.storage.errors import PermissionDeniedError
 from api.storage.interests import interests_of_firm, record_interest
 from api.storage.models import Firm, Need
 from api.web.routes import (
+    FormError,
     UserDep,
     _commit_before_redirect,
     _lang,
@@ -47,9 +48,6 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False, route_class=_PageRoute)
 _MAX_CERTIFICATES = 100
 
-
-class _FormError(CnhtError):
-    status_code = 422
 
 
 def _firm_key(principal: Principal, lang: str) -> str:
@@ -113,7 +111,7 @@ def portal_profile(
     capacity_text = monthly_capacity.strip().replace(".", "").replace(",", "").replace(" ", "")
     try:
         if capacity_text and not capacity_text.isdigit():
-            raise _FormError({"vi": f"Năng lực/tháng phải là số nguyên, nhận được {monthly_capacity!r}.",
+            raise FormError({"vi": f"Năng lực/tháng phải là số nguyên, nhận được {monthly_capacity!r}.",
                               "en": f"Monthly capacity must be a whole number, got {monthly_capacity!r}."}[lang])  # fmt: skip
         body = FirmUpdate(description=_text(description), products=_text(products),
                           monthly_capacity=int(capacity_text) if capacity_text else None,
@@ -139,7 +137,7 @@ def _day(value: str, what: str, lang: str) -> Any:
         return None
     day = read_date(value)
     if day is None:
-        raise _FormError({"vi": f"{what}: ngày phải có dạng dd/mm/yyyy, nhận được {value!r}.",
+        raise FormError({"vi": f"{what}: ngày phải có dạng dd/mm/yyyy, nhận được {value!r}.",
                           "en": f"{what}: expected a date as dd/mm/yyyy, got {value!r}."}[lang])  # fmt: skip
     return day
 
@@ -151,7 +149,7 @@ def submitted_certificates(firm: Firm, form: Any, lang: str) -> list[Certificati
 
     Raises
     ------
-    _FormError, ValidationError
+    FormError, ValidationError
         A date not as dd/mm/yyyy, an unknown certificate, text that was not understood.
     """
     out: list[dict[str, Any]] = []
@@ -182,12 +180,12 @@ def submitted_certificates(firm: Firm, form: Any, lang: str) -> list[Certificati
         parsed = parse_certifications(text)
         if parsed.unparsed:
             pieces = "; ".join(repr(p) for p in parsed.unparsed)
-            raise _FormError({"vi": f"Không đọc được chứng chỉ: {pieces}. Ghi tên tiêu chuẩn và ngày, ví dụ: ISO 9001:2015 hiệu lực đến 31/12/2027.",
+            raise FormError({"vi": f"Không đọc được chứng chỉ: {pieces}. Ghi tên tiêu chuẩn và ngày, ví dụ: ISO 9001:2015 hiệu lực đến 31/12/2027.",
                               "en": f"Certificates not understood: {pieces}. Write the standard and its dates, e.g. ISO 9001:2015 valid until 31/12/2027."}[lang])  # fmt: skip
         out.extend({"code": c.code, "version": c.version, "issued": c.issued, "valid_until": c.valid_until,
                     "issuer": c.issuer, "raw": c.raw} for c in parsed)  # fmt: skip
     if len(out) > _MAX_CERTIFICATES:
-        raise _FormError(f"At most {_MAX_CERTIFICATES} certificates / tối đa {_MAX_CERTIFICATES} chứng chỉ.")
+        raise FormError(f"At most {_MAX_CERTIFICATES} certificates / tối đa {_MAX_CERTIFICATES} chứng chỉ.")
     return [CertificationIn(**values) for values in out]
 
 

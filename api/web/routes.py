@@ -66,6 +66,12 @@ templates = Jinja2Templates(directory=str(_HERE / "templates"))
 PAGE_SIZE = 50
 
 
+class FormError(CnhtError):
+    """A form's value a page refuses (422): the page is shown again with the message."""
+
+    status_code = 422
+
+
 class _PageRoute(APIRoute):
     """A page: domain errors and missing sign-in become pages, never JSON."""
 

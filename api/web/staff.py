@@ -39,6 +39,7 @@ from api.web.exports import safe_cell
 from api.web.jobs import run_in_background
 from api.web.portal import _validation_message
 from api.web.routes import (
+    FormError,
     UserDep,
     _commit_before_redirect,
     _lang,
@@ -61,9 +62,6 @@ router = APIRouter(include_in_schema=False, route_class=_PageRoute)
 KINDS: tuple[str, ...] = ("firms", "buyers", "needs", "outcomes")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-class _FormError(CnhtError):
-    status_code = 422
 
 
 # --- import --------------------------------------------------------------------------
@@ -163,7 +161,7 @@ def imports_upload(
     try:
         data = _read_upload(file, settings.max_upload_bytes)
         if not data:
-            raise _FormError({"vi": f"Tệp {filename!r} trống. Chọn một tệp CSV hoặc XLSX có dòng tiêu đề.",
+            raise FormError({"vi": f"Tệp {filename!r} trống. Chọn một tệp CSV hoặc XLSX có dòng tiêu đề.",
                               "en": f"File {filename!r} is empty. Pick a CSV or XLSX file with a header row."}[lang])  # fmt: skip
         preview = preview_table(kind, data, filename=filename, limits=settings.read_limits())
     except CnhtError as exc:  # unreadable, no required column, past a limit: nothing was imported
@@ -391,7 +389,7 @@ async def need_create(request: Request, session: SessionDep, principal: UserDep)
     try:
         deadline = read_date(values["deadline"]) if values["deadline"] else None
         if values["deadline"] and deadline is None:
-            raise _FormError({"vi": f"Hạn chót phải có dạng dd/mm/yyyy, nhận được {values['deadline']!r}.",
+            raise FormError({"vi": f"Hạn chót phải có dạng dd/mm/yyyy, nhận được {values['deadline']!r}.",
                               "en": f"Expected the deadline as dd/mm/yyyy, got {values['deadline']!r}."}[lang])  # fmt: skip
         buyer_id = values["buyer_id"]
         if values["new_buyer_id"] or values["new_buyer_name"]:
@@ -401,10 +399,10 @@ async def need_create(request: Request, session: SessionDep, principal: UserDep)
                 sector=values["sector"] or None), session=session, principal=principal)  # fmt: skip
             buyer_id = buyer.buyer_id
         elif values["park"]:
-            raise _FormError({"vi": "Khu công nghiệp đi cùng bên mua mới; bên mua đã có giữ khu công nghiệp của mình.",
+            raise FormError({"vi": "Khu công nghiệp đi cùng bên mua mới; bên mua đã có giữ khu công nghiệp của mình.",
                               "en": "The industrial park goes with a new buyer; an existing buyer keeps its own."}[lang])  # fmt: skip
         if not buyer_id:
-            raise _FormError({"vi": "Chọn một bên mua đã có, hoặc nhập mã và tên bên mua mới.",
+            raise FormError({"vi": "Chọn một bên mua đã có, hoặc nhập mã và tên bên mua mới.",
                               "en": "Pick an existing buyer, or give a new buyer's ID and name."}[lang])  # fmt: skip
         capacity = values["min_monthly_capacity"].replace(".", "").replace(",", "").replace(" ", "")
         price = values["target_price"].replace(",", ".")

@@ -26,7 +26,7 @@ from api.storage.errors import NotFoundError, PermissionDeniedError
 from api.storage.models import Firm
 from api.storage.support_tables import SupportRoundRecord
 from api.web import i18n
-from api.web.routes import UserDep, _commit_before_redirect, _lang, _PageRoute, render
+from api.web.routes import FormError, UserDep, _commit_before_redirect, _lang, _PageRoute, render
 from api.web.session import check_form
 from features import clock
 from features.certifications import label as certificate_label
@@ -42,9 +42,6 @@ _MAX_JUSTIFICATION = 4000  # NominationCreate's limit
 _SEARCH_SHOWN = 10
 _SEARCH_SCANNED = 300  # firms whose search text matches, of which those whose name matches are kept
 
-
-class _FormError(CnhtError):
-    status_code = 422
 
 
 def _words(word: str, lang: str, **values: Any) -> str:
@@ -240,7 +237,7 @@ def _page(request: Request, session: Any, principal: Principal, *, typed: dict[s
 def _units(text: str, lang: str) -> int:
     cleaned = text.strip()
     if not cleaned.isdigit() or not 1 <= int(cleaned) <= 1000:
-        raise _FormError(_words("sa_units_invalid", lang, value=text))
+        raise FormError(_words("sa_units_invalid", lang, value=text))
     return int(cleaned)
 
 
@@ -255,11 +252,11 @@ def _send(request: Request, session: Any, principal: Principal, round_id: str, v
         association_id, firm_id = None, _firm(principal, lang)
     try:
         if not firm_id:
-            raise _FormError(_words("sa_firm_required", lang))
+            raise FormError(_words("sa_firm_required", lang))
         if not values["support_type"].strip():
-            raise _FormError(_words("sa_type_required", lang))
+            raise FormError(_words("sa_type_required", lang))
         if len(values["justification"]) > _MAX_JUSTIFICATION:
-            raise _FormError(_words("sa_too_long", lang))
+            raise FormError(_words("sa_too_long", lang))
         row = store.nominate(session, round_id, firm_id=firm_id, support_type=values["support_type"].strip(),
                              association_id=association_id, justification=values["justification"].strip(),
                              units=_units(values["units"], lang), by=principal.actor)
@@ -291,7 +288,7 @@ def _change(request: Request, session: Any, principal: Principal, round_id: str,
         _firm(principal, lang)
     withdraw = action == "withdraw"
     if not withdraw and len(justification) > _MAX_JUSTIFICATION:
-        raise _FormError(_words("sa_too_long", lang))
+        raise FormError(_words("sa_too_long", lang))
     body = NominationUpdate(withdraw=True) if withdraw else NominationUpdate(justification=justification.strip())
     api_update_nomination(round_id=round_id, nomination_id=nomination_id, body=body, session=session,
                           principal=principal)

@@ -34,6 +34,7 @@ from api.storage.support_tables import MILESTONES, SupportFundedItem, SupportRou
 from api.web.i18n import format_date
 from api.web.portal import _validation_message
 from api.web.routes import (
+    FormError,
     UserDep,
     _commit_before_redirect,
     _lang,
@@ -57,9 +58,6 @@ router = APIRouter(include_in_schema=False, route_class=_PageRoute)
 # The days the API accepts (api.routes.support.AsOfQuery).
 _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
-
-class _FormError(CnhtError):
-    status_code = 422
 
 
 class _DayError(CnhtError):
@@ -197,14 +195,14 @@ def milestone_done(
     kind = kind.strip()[:40]
     try:
         if kind not in MILESTONES:
-            raise _FormError({"vi": f"Mốc phải là một trong {', '.join(MILESTONES)}, nhận được {kind!r}.",
+            raise FormError({"vi": f"Mốc phải là một trong {', '.join(MILESTONES)}, nhận được {kind!r}.",
                               "en": f"Expected a milestone among {', '.join(MILESTONES)}, got {kind!r}."}[lang])
         day = _day(done_on, {"vi": "Ngày hoàn thành", "en": "Done on"}[lang], lang) or clock.today()
         certificate = None
         if kind == "certificate_issued":
             valid_until = _day(certificate_valid_until, {"vi": "Hiệu lực đến", "en": "Valid until"}[lang], lang)
             if valid_until is None:
-                raise _FormError({"vi": "Mốc cấp chứng chỉ cần ngày hết hiệu lực của chứng chỉ (dd/mm/yyyy).",
+                raise FormError({"vi": "Mốc cấp chứng chỉ cần ngày hết hiệu lực của chứng chỉ (dd/mm/yyyy).",
                                   "en": "The certificate issued milestone needs the certificate's valid-until "
                                         "day (dd/mm/yyyy)."}[lang])
             issued = _day(certificate_issued, {"vi": "Ngày cấp", "en": "Issued"}[lang], lang)
@@ -217,7 +215,7 @@ def milestone_done(
         try:
             body = MilestoneCreate(done_on=day, note=note.strip() or None, certificate=certificate)
         except ValidationError as exc:
-            raise _FormError(_validation_message(exc)) from None
+            raise FormError(_validation_message(exc)) from None
         store.record_milestone(session, item.id, kind, done_on=body.done_on, note=body.note,
                                certificate=body.certificate, by=principal.actor)
     except CnhtError as exc:
@@ -253,14 +251,14 @@ def inspection(
     item, round_id = _item(session, item_id, lang)
     try:
         if satisfactory not in ("yes", "no"):
-            raise _FormError({"vi": "Chọn kết quả kiểm tra: đạt hoặc chưa đạt.",
+            raise FormError({"vi": "Chọn kết quả kiểm tra: đạt hoặc chưa đạt.",
                               "en": "Pick the visit's result: satisfactory or not."}[lang])
         day = _day(visited_on, {"vi": "Ngày kiểm tra", "en": "Visited on"}[lang], lang) or clock.today()
         try:
             body = InspectionCreate(visited_on=day, inspector=inspector.strip(), findings=findings.strip(),
                                     satisfactory=satisfactory == "yes")
         except ValidationError as exc:
-            raise _FormError(_validation_message(exc)) from None
+            raise FormError(_validation_message(exc)) from None
         store.record_inspection(session, item.id, visited_on=body.visited_on, inspector=body.inspector,
                                 findings=body.findings, satisfactory=body.satisfactory, by=principal.actor)
     except CnhtError as exc:

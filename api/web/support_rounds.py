@@ -38,6 +38,7 @@ from api.storage import support as store
 from api.storage.models import Firm
 from api.web.jobs import PageJob, PageJobs
 from api.web.routes import (
+    FormError,
     UserDep,
     _commit_before_redirect,
     _lang,
@@ -61,9 +62,6 @@ SORTS = ("decision", "rank", "value", "cost")
 # The upgrade kinds of :func:`matching.gaps.best_upgrades` the page names in words.
 _UPGRADE_KINDS = frozenset({"sr_kind_certification", "sr_kind_process", "sr_kind_material", "sr_kind_capacity"})
 
-
-class _FormError(CnhtError):
-    status_code = 422
 
 
 # --- the proposal job ------------------------------------------------------------------
@@ -143,13 +141,13 @@ def round_add(
     name = ((file.filename if file is not None else "") or "")[:200]
     try:
         if file is None:  # no field limits on the form: they would answer JSON
-            raise _FormError({"vi": "Chọn tệp JSON mô tả đợt hỗ trợ rồi gửi lại.",
+            raise FormError({"vi": "Chọn tệp JSON mô tả đợt hỗ trợ rồi gửi lại.",
                               "en": "Choose the round's JSON file and send it again."}[lang])  # fmt: skip
         data = _read_upload(file, request.app.state.settings.max_upload_bytes)
         try:
             definition = json.loads(data.decode("utf-8-sig"))
         except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested past the parser
-            raise _FormError({"vi": f"Tệp {name!r} không phải JSON đọc được ({exc}). Lưu đợt hỗ trợ theo mẫu data/demo/support_round_demo.json (không có 'nominations').",
+            raise FormError({"vi": f"Tệp {name!r} không phải JSON đọc được ({exc}). Lưu đợt hỗ trợ theo mẫu data/demo/support_round_demo.json (không có 'nominations').",
                               "en": f"File {name!r} is not readable JSON ({exc}). Save the round after data/demo/support_round_demo.json (without 'nominations')."}[lang]) from None  # fmt: skip
         record = store.create_round(session, definition, by=principal.actor)
     except CnhtError as exc:
@@ -301,13 +299,13 @@ def round_override(
     selected, reason = selected.strip()[:10], reason.strip()
     try:
         if selected not in ("1", "0"):
-            raise _FormError({"vi": f"Chọn đưa vào (1) hoặc đưa ra (0), nhận được {selected!r}.",
+            raise FormError({"vi": f"Chọn đưa vào (1) hoặc đưa ra (0), nhận được {selected!r}.",
                               "en": f"Expected to put in (1) or out (0), got {selected!r}."}[lang])  # fmt: skip
         if not reason:
-            raise _FormError({"vi": f"Ghi lý do điều chỉnh đề cử {nomination_id}: lý do được lưu trong nhật ký.",
+            raise FormError({"vi": f"Ghi lý do điều chỉnh đề cử {nomination_id}: lý do được lưu trong nhật ký.",
                               "en": f"Give the reason for overriding {nomination_id}: it is kept in the audit log."}[lang])  # fmt: skip
         if len(reason) > 2000:
-            raise _FormError({"vi": f"Lý do tối đa 2000 ký tự, nhận được {len(reason)}.",
+            raise FormError({"vi": f"Lý do tối đa 2000 ký tự, nhận được {len(reason)}.",
                               "en": f"Expected a reason of at most 2000 characters, got {len(reason)}."}[lang])  # fmt: skip
         store.override(session, round_id, nomination_id, selected=selected == "1", reason=reason, by=principal.actor)
     except CnhtError as exc:
@@ -334,7 +332,7 @@ def round_decide(
     try:
         if confirm != "yes":
             store.get_round(session, round_id)  # 404 first
-            raise _FormError({"vi": "Đánh dấu ô xác nhận để chốt quyết định: sau khi chốt không thay đổi được.",
+            raise FormError({"vi": "Đánh dấu ô xác nhận để chốt quyết định: sau khi chốt không thay đổi được.",
                               "en": "Tick the confirmation to close the decision: nothing changes it afterwards."}[lang])  # fmt: skip
         store.decide(session, round_id, by=principal.actor)
     except CnhtError as exc:

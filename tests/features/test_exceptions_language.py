@@ -74,6 +74,6 @@ def test_an_invalid_id_says_it_in_vietnamese_too():
         normalize_id("")
     except InvalidIdError as error:
         assert str(error).startswith("Expected a non-empty ID")
-        assert message(error, "vi").startswith("Cần ID không trống") and message(error, "en") == str(error)
+        assert message(error, "vi").startswith("cần ID không trống") and message(error, "en") == str(error)
     else:
         raise AssertionError("an empty ID was accepted")
