@@ -153,20 +153,24 @@ def create_key(
     try:  # the firm's own ID, by the one ID rule (case and inner spaces kept)
         firm_id = normalize_id(firm_id, "firm ID") if (firm_id or "").strip() else None
     except InvalidIdError as exc:
-        raise KeyRequestError(str(exc)) from exc
+        raise KeyRequestError(str(exc), vi=exc.message_vi) from exc
     if role not in ROLES:
-        raise KeyRequestError(f"Expected role staff, analyst, firm or association, got {role!r}.")
+        raise KeyRequestError(f"Expected role staff, analyst, firm or association, got {role!r}.",
+                              vi=f"Vai trò phải là staff, analyst, firm hoặc association, nhận được {role!r}.")
     association_id = (association_id or "").strip() or None
     if role == "association":
         association_id = _stored_association(session, association_id)
     elif association_id:
         raise KeyRequestError(
-            f"--association is only for role 'association', got role {role!r} with association {association_id!r}."
+            f"--association is only for role 'association', got role {role!r} with association {association_id!r}.",
+            vi=f"--association chỉ dùng cho vai trò 'association', nhận được vai trò {role!r} với hiệp hội "
+               f"{association_id!r}.",
         )
     if role == "firm":
         if not firm_id:
             raise KeyRequestError(
-                "A firm key needs the firm it belongs to: add --firm FIRM_ID (e.g. F0001)."
+                "A firm key needs the firm it belongs to: add --firm FIRM_ID (e.g. F0001).",
+                vi="Khóa của doanh nghiệp cần ghi rõ doanh nghiệp sở hữu: thêm --firm FIRM_ID (ví dụ F0001).",
             )
         firm_row_id = session.scalar(select(Firm.id).where(Firm.firm_id == firm_id))
         if firm_row_id is None:
@@ -176,12 +180,14 @@ def create_key(
             ))  # fmt: skip
             if len(same) != 1:
                 raise NotFoundError(
-                    f"Firm {firm_id} not found; create or import the firm before its key."
+                    f"Firm {firm_id} not found; create or import the firm before its key.",
+                    vi=f"Không tìm thấy doanh nghiệp {firm_id}; hãy tạo hoặc nhập doanh nghiệp trước khi cấp khóa.",
                 )
             firm_id, firm_row_id = same[0]
     elif firm_id:
         raise KeyRequestError(
-            f"--firm is only for role 'firm', got role {role!r} with firm {firm_id!r}."
+            f"--firm is only for role 'firm', got role {role!r} with firm {firm_id!r}.",
+            vi=f"--firm chỉ dùng cho vai trò 'firm', nhận được vai trò {role!r} với doanh nghiệp {firm_id!r}.",
         )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
@@ -208,13 +214,17 @@ def _stored_association(session: Session, association_id: str | None) -> str:
     if not association_id:
         raise KeyRequestError(
             "An association key needs the association it belongs to: add --association ASSOCIATION_ID "
-            "(e.g. HANSIBA; list them with `cnht support associations`)."
+            "(e.g. HANSIBA; list them with `cnht support associations`).",
+            vi="Khóa của hiệp hội cần ghi rõ hiệp hội sở hữu: thêm --association ASSOCIATION_ID "
+               "(ví dụ HANSIBA; xem danh sách bằng `cnht support associations`).",
         )
     if session.scalar(select(SupportAssociation.id).where(
             SupportAssociation.association_id == association_id)) is None:  # fmt: skip
         raise NotFoundError(
             f"Association {association_id} not found; store it first (`cnht support association add "
-            f"{association_id} NAME`)."
+            f"{association_id} NAME`).",
+            vi=f"Không tìm thấy hiệp hội {association_id}; hãy lưu hiệp hội trước (`cnht support association add "
+               f"{association_id} NAME`).",
         )
     return association_id
 
@@ -230,11 +240,14 @@ def revoke_key(session: Session, prefix_or_key: str, actor: str = "cli") -> ApiK
     if not rows:
         raise NotFoundError(
             f"No active key with prefix or value {prefix_or_key[:_DISPLAY_LENGTH]!r}; "
-            "see `cnht keys list`."
+            "see `cnht keys list`.",
+            vi=f"Không có khóa đang hoạt động nào có tiền tố hoặc giá trị {prefix_or_key[:_DISPLAY_LENGTH]!r}; "
+               "xem `cnht keys list`.",
         )
     if len(rows) > 1:
         raise KeyRequestError(
-            f"{len(rows)} active keys share prefix {prefix_or_key!r}; pass the whole key."
+            f"{len(rows)} active keys share prefix {prefix_or_key!r}; pass the whole key.",
+            vi=f"Có {len(rows)} khóa đang hoạt động cùng tiền tố {prefix_or_key!r}; hãy nhập đầy đủ khóa.",
         )
     rows[0].revoked_at = dt.datetime.now(dt.UTC)
     audit(session, actor, "revoke", "api_key", rows[0].prefix, {"revoked_at": None},
@@ -280,27 +293,36 @@ def authenticate(session: Session, authorization: str | None, *, allow_associati
     if not authorization:
         raise AuthenticationError(
             "Missing API key: send the header 'Authorization: Bearer <key>' "
-            f"(create one with `{cli_command('keys create --role staff')}`)."
+            f"(create one with `{cli_command('keys create --role staff')}`).",
+            vi="Thiếu khóa API: hãy gửi tiêu đề 'Authorization: Bearer <key>' "
+               f"(tạo khóa bằng `{cli_command('keys create --role staff')}`).",
         )
     scheme, _, key = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise AuthenticationError(
-            f"Expected 'Authorization: Bearer <key>', got a header starting {scheme[:10]!r}."
+            f"Expected 'Authorization: Bearer <key>', got a header starting {scheme[:10]!r}.",
+            vi=f"Tiêu đề phải có dạng 'Authorization: Bearer <key>', nhận được tiêu đề bắt đầu bằng {scheme[:10]!r}.",
         )
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip())))
     if row is None or row.revoked_at is not None:
         raise AuthenticationError(
-            f"Unknown or revoked API key; ask staff for a new one (`{cli_command('keys create')}`)."
+            f"Unknown or revoked API key; ask staff for a new one (`{cli_command('keys create')}`).",
+            vi=f"Khóa API không tồn tại hoặc đã bị thu hồi; hãy đề nghị cán bộ cấp khóa mới "
+               f"(`{cli_command('keys create')}`).",
         )
     if row.role == "firm" and not _firm_still_there(session, row):
         raise AuthenticationError(
             f"This firm key's firm {row.firm_id} was deleted or replaced; ask staff for a new "
-            f"key (`{cli_command('keys create --role firm --firm ' + str(row.firm_id))}`)."
+            f"key (`{cli_command('keys create --role firm --firm ' + str(row.firm_id))}`).",
+            vi=f"Doanh nghiệp {row.firm_id} của khóa này đã bị xóa hoặc thay thế; hãy đề nghị cán bộ cấp khóa mới "
+               f"(`{cli_command('keys create --role firm --firm ' + str(row.firm_id))}`).",
         )
     if row.role == "association" and not allow_association:
         raise PermissionDeniedError(
             "An association key works only for the support programme (/api/v1/support); "
-            "ask the Department's staff for anything else."
+            "ask the Department's staff for anything else.",
+            vi="Khóa của hiệp hội chỉ dùng cho chương trình hỗ trợ (/api/v1/support); "
+               "các việc khác xin liên hệ cán bộ của Sở.",
         )
     return Principal(role=row.role, firm_id=row.firm_id, key_prefix=row.prefix,
                      association_id=row.association_id)

@@ -27,7 +27,7 @@ from api.storage.repository import stored_certificates
 from features import clock
 from features.certifications import Certification, valid_codes
 from features.columns import NEED_COLUMNS
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 from features.profile.build import COMPLETENESS_FIELDS
 from matching import NeedQuery, SupplierMatcher
 from matching.needs import NeedCache, parse_needs
@@ -271,7 +271,9 @@ def fit_matcher(session: Session, *, today: dt.date | None = None) -> FittedMatc
     if not firms:
         raise RankingError(
             "Expected at least one firm in the database to rank, got none. Create firms "
-            "(POST /api/v1/firms) or import them (cnht import firms FILE) first."
+            "(POST /api/v1/firms) or import them (cnht import firms FILE) first.",
+            vi="Cơ sở dữ liệu chưa có doanh nghiệp nào để xếp hạng. Hãy tạo doanh nghiệp "
+               "(POST /api/v1/firms) hoặc nhập từ tệp (cnht import firms FILE) trước.",
         )
     buyers = buyers_frame(list(session.scalars(select(Buyer).order_by(Buyer.buyer_id))))
     matcher = SupplierMatcher(geocode=False).fit(_profiles(firms, today or clock.today()), buyers=buyers)
@@ -310,5 +312,7 @@ def parse_stored_need(need: Need, **extra: Any) -> NeedQuery:
     except CnhtError as exc:
         raise RankingError(
             f"Need {need.need_id} cannot be ranked: {exc} Correct the need "
-            f"(PATCH /api/v1/needs/{need.need_id}) and try again."
+            f"(PATCH /api/v1/needs/{need.need_id}) and try again.",
+            vi=f"Không thể xếp hạng nhu cầu {need.need_id}: {message(exc, 'vi')} Hãy sửa nhu cầu "
+               f"(PATCH /api/v1/needs/{need.need_id}) rồi thử lại.",
         ) from exc

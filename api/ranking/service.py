@@ -44,7 +44,7 @@ from api.ranking.reranking import ActiveModel, ActiveReranker, reranked_model_ve
 from api.storage.errors import ServiceBusyError, retry_after_seconds
 from api.storage.models import Firm, Need
 from api.storage.session import READ_ONLY
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 from matching import NeedQuery, parse_need
 from matching.rerank import BuyerHistory, FirmHistory, RerankError
 
@@ -153,6 +153,8 @@ class MatcherCache:
                 f"All {self.slots} ranking slots stayed busy for {self.wait_seconds:g} s "
                 "(limits ranking_concurrency, queue_wait_seconds); retry shortly.",
                 retry_after_seconds(self.wait_seconds),
+                vi=f"Cả {self.slots} lượt xếp hạng đều bận suốt {f'{self.wait_seconds:g}'.replace('.', ',')} giây "
+                   "(giới hạn ranking_concurrency, queue_wait_seconds); hãy thử lại sau ít phút.",
             )
         try:
             yield
@@ -352,7 +354,8 @@ def ranked_entries(fitted: FittedMatcher, query: NeedQuery, k: int, *, diversity
                 entry["matcher_rank"] = int(row["matcher_rank"])
             out.append(entry)
     except CnhtError as exc:
-        raise RankingError(f"Need {query.need_id} cannot be ranked: {exc}") from exc
+        raise RankingError(f"Need {query.need_id} cannot be ranked: {exc}",
+                           vi=f"Không thể xếp hạng nhu cầu {query.need_id}: {message(exc, 'vi')}") from exc
     return out
 
 

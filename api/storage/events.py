@@ -78,9 +78,14 @@ class EventInvalidError(ServiceError):
     status_code = 422
 
 
+_KINDS_VI = {"buyers": "các bên mua", "firms": "các doanh nghiệp"}
+
+
 def _not_found(event_id: str) -> NotFoundError:
     return NotFoundError(f"Event {event_id} not found. List the stored events with GET /api/v1/events, "
-                         "or store it first (POST /api/v1/events).")
+                         "or store it first (POST /api/v1/events).",
+                         vi=f"Không tìm thấy sự kiện {event_id}. Xem các sự kiện đã lưu bằng GET /api/v1/events, "
+                            "hoặc lưu sự kiện trước (POST /api/v1/events).")
 
 
 def get_event(session: Session, event_id: str, *, for_update: bool = False) -> MatchingEvent:
@@ -107,10 +112,12 @@ def _parse(definition: Mapping[str, Any]) -> Event:
     try:
         return event_from_dict(definition)
     except CnhtError as exc:  # names the constraint and how to fix it
-        raise EventInvalidError(str(exc)) from None
+        raise EventInvalidError(str(exc), vi=exc.message_vi) from None
     except (KeyError, TypeError, ValueError, OverflowError) as exc:  # a key missing, a number that is not one
         raise EventInvalidError(f"The event JSON cannot be read ({type(exc).__name__}: {exc}). Fix it after the "
-                                "format of data/demo/event_demo.json and send it again.") from None
+                                "format of data/demo/event_demo.json and send it again.",
+                                vi=f"Không đọc được JSON của sự kiện ({type(exc).__name__}: {exc}). Hãy sửa theo "
+                                   "định dạng của data/demo/event_demo.json rồi gửi lại.") from None
 
 
 def _absent(session: Session, column, wanted: set[str]) -> list[str]:
@@ -143,26 +150,35 @@ def create_event(session: Session, definition: Mapping[str, Any], *, by: str) ->
     event = _parse(definition)
     if session.scalar(select(MatchingEvent.id).where(MatchingEvent.event_id == event.event_id)) is not None:
         raise ConflictError(f"Event {event.event_id} is already stored. Give the new event another event_id, "
-                            "or read the stored one with GET /api/v1/events/{event_id}.")
+                            "or read the stored one with GET /api/v1/events/{event_id}.",
+                            vi=f"Sự kiện {event.event_id} đã có trong hệ thống. Hãy đặt event_id khác cho sự kiện mới, "
+                               "hoặc xem sự kiện đã lưu bằng GET /api/v1/events/{event_id}.")
     for kind, column, wanted in (("buyers", Buyer.buyer_id, {b.buyer_id for b in event.buyers}),
                                  ("firms", Firm.firm_id, {f.firm_id for f in event.firms})):
         absent = _absent(session, column, wanted)
         if absent:
             raise EventInvalidError(
                 f"Event {event.event_id}: {kind} {absent[:10]} ({len(absent)} in all) are not in the database. "
-                f"Create or import them first (POST /api/v1/{kind}, cnht import {kind}), or remove them from the event.")
+                f"Create or import them first (POST /api/v1/{kind}, cnht import {kind}), or remove them from the event.",
+                vi=f"Sự kiện {event.event_id}: {_KINDS_VI[kind]} {absent[:10]} (tổng cộng {len(absent)}) chưa có trong "
+                   f"cơ sở dữ liệu. Hãy tạo hoặc nhập trước (POST /api/v1/{kind}, cnht import {kind}), hoặc bỏ "
+                   "khỏi sự kiện.")
     named = {n: b.buyer_id for b in event.buyers for n in b.need_ids}
     owners = dict(session.execute(select(Need.need_id, Need.buyer_id).where(Need.need_id.in_(set(named)))).all())
     absent = sorted(set(named) - set(owners))
     if absent:
         raise EventInvalidError(
             f"Event {event.event_id}: needs {absent[:10]} ({len(absent)} in all) are not in the database. Create or "
-            "import them first (POST /api/v1/needs), or remove them from the buyers' 'needs'.")
+            "import them first (POST /api/v1/needs), or remove them from the buyers' 'needs'.",
+            vi=f"Sự kiện {event.event_id}: các nhu cầu {absent[:10]} (tổng cộng {len(absent)}) chưa có trong cơ sở dữ "
+               "liệu. Hãy tạo hoặc nhập trước (POST /api/v1/needs), hoặc bỏ khỏi mục 'needs' của bên mua.")
     foreign = sorted(n for n, buyer_id in named.items() if owners[n] != buyer_id)
     if foreign:
         n = foreign[0]
         raise EventInvalidError(f"Event {event.event_id}: buyer {named[n]} brings need {n}, which belongs to buyer "
-                                f"{owners[n]}. List under each buyer only its own needs.")
+                                f"{owners[n]}. List under each buyer only its own needs.",
+                                vi=f"Sự kiện {event.event_id}: bên mua {named[n]} đưa nhu cầu {n}, nhưng nhu cầu này "
+                                   f"thuộc bên mua {owners[n]}. Mỗi bên mua chỉ ghi các nhu cầu của mình.")
     record = MatchingEvent(event_id=event.event_id, name=event.name[:300], definition=dict(definition), by=by)
     session.add(record)
     session.flush()
@@ -210,11 +226,14 @@ def event_proposals(event: Event, matcher, needs: pd.DataFrame) -> pd.DataFrame:
         raise EventInvalidError(
             f"Event {event.event_id}: firms {gone[:10]} ({len(gone)} in all) are no longer in the database "
             "(deleted since the event was stored). Create them again (POST /api/v1/firms, cnht import firms), "
-            "or store a corrected event under a new event_id.")
+            "or store a corrected event under a new event_id.",
+            vi=f"Sự kiện {event.event_id}: các doanh nghiệp {gone[:10]} (tổng cộng {len(gone)}) không còn trong cơ sở "
+               "dữ liệu (đã bị xóa sau khi lưu sự kiện). Hãy tạo lại (POST /api/v1/firms, cnht import firms), "
+               "hoặc lưu sự kiện đã sửa với event_id mới.")
     try:
         return propose_meetings(event, matcher, needs)
     except CnhtError as exc:
-        raise EventInvalidError(str(exc)) from None
+        raise EventInvalidError(str(exc), vi=exc.message_vi) from None
 
 
 def solve_schedule(event: Event, proposals: pd.DataFrame, *, time_limit: float) -> Schedule:
@@ -224,7 +243,7 @@ def solve_schedule(event: Event, proposals: pd.DataFrame, *, time_limit: float) 
     try:
         return schedule_meetings(event, proposals, time_limit=time_limit)
     except CnhtError as exc:
-        raise EventInvalidError(str(exc)) from None
+        raise EventInvalidError(str(exc), vi=exc.message_vi) from None
 
 
 def propose_and_schedule(event: Event, matcher, needs: pd.DataFrame, *, time_limit: float) -> Schedule:
@@ -242,7 +261,9 @@ def refuse_if_held(session: Session, record: MatchingEvent) -> None:
         EventMeeting.event_pk == record.id, EventMeeting.held_at.is_not(None)))  # fmt: skip
     if held:
         raise ConflictError(f"Event {record.event_id} has {held} meeting(s) recorded as held; its schedule is kept as "
-                            "it was held and cannot be computed again. Store a new event for a new schedule.")
+                            "it was held and cannot be computed again. Store a new event for a new schedule.",
+                            vi=f"Sự kiện {record.event_id} đã có {held} cuộc gặp được ghi nhận là đã diễn ra; lịch được "
+                               "giữ nguyên như đã diễn ra và không thể tính lại. Hãy lưu sự kiện mới để có lịch mới.")
 
 
 def store_schedule(session: Session, event_id: str, schedule: Schedule, *, by: str) -> MatchingEvent:
@@ -335,7 +356,9 @@ def stored_schedule(session: Session, event_id: str) -> tuple[MatchingEvent, lis
     record = get_event(session, event_id)
     if record.schedule_summary is None:
         raise NotFoundError(f"Event {event_id} has no schedule yet. Compute it with "
-                            f"POST /api/v1/events/{event_id}/schedule (staff) or cnht event schedule {event_id}.")
+                            f"POST /api/v1/events/{event_id}/schedule (staff) or cnht event schedule {event_id}.",
+                            vi=f"Sự kiện {event_id} chưa có lịch. Hãy tính lịch bằng "
+                               f"POST /api/v1/events/{event_id}/schedule (cán bộ) hoặc cnht event schedule {event_id}.")
     return record, _meetings(session, record)
 
 
@@ -390,7 +413,9 @@ def record_meeting_held(
     ).with_for_update())  # fmt: skip
     if meeting is None:
         raise NotFoundError(f"Event {event_id} has no meeting of buyer {buyer_id} with firm {firm_id} in its "
-                            f"schedule. Read the schedule with GET /api/v1/events/{event_id}/schedule.")
+                            f"schedule. Read the schedule with GET /api/v1/events/{event_id}/schedule.",
+                            vi=f"Lịch của sự kiện {event_id} không có cuộc gặp giữa bên mua {buyer_id} và doanh nghiệp "
+                               f"{firm_id}. Xem lịch bằng GET /api/v1/events/{event_id}/schedule.")
     if meeting.held_at is not None:
         return HeldMeeting(meeting, [], False, f"Already recorded as held at "
                            f"{meeting.held_at.isoformat(timespec='minutes')} by {meeting.held_by}; nothing added.")
@@ -398,14 +423,21 @@ def record_meeting_held(
     held_at = now if at is None else at if at.tzinfo else at.replace(tzinfo=dt.UTC)  # naive: UTC
     if held_at > now + _CLOCK_SKEW:
         raise EventInvalidError(f"held_at {held_at.isoformat(timespec='minutes')} is in the future; a meeting is "
-                                "recorded once it took place. Leave held_at out (now) or give the time it was held.")
+                                "recorded once it took place. Leave held_at out (now) or give the time it was held.",
+                                vi=f"held_at {held_at.astimezone(dt.UTC):%d/%m/%Y %H:%M} (UTC) là thời điểm trong tương lai; "
+                                   "cuộc gặp chỉ được ghi nhận sau khi đã diễn ra. Hãy bỏ trống held_at (lấy giờ hiện "
+                                   "tại) hoặc nhập thời điểm đã gặp.")
     need_id = need_id or meeting.need_id
     if not need_id:
         raise EventInvalidError(f"The meeting of buyer {buyer_id} with firm {firm_id} was asked for by hand and has "
-                                "no need; give 'need_id', the buyer's need it was about.")
+                                "no need; give 'need_id', the buyer's need it was about.",
+                                vi=f"Cuộc gặp giữa bên mua {buyer_id} và doanh nghiệp {firm_id} được yêu cầu thủ công "
+                                   "nên chưa gắn với nhu cầu nào; hãy nhập 'need_id', nhu cầu của bên mua mà cuộc gặp bàn tới.")
     owner = session.scalar(select(Need.buyer_id).where(Need.need_id == need_id))
     if owner is not None and owner != buyer_id:
-        raise EventInvalidError(f"Need {need_id} belongs to buyer {owner}, not {buyer_id}; give a need of buyer {buyer_id}.")
+        raise EventInvalidError(f"Need {need_id} belongs to buyer {owner}, not {buyer_id}; give a need of buyer {buyer_id}.",
+                                vi=f"Nhu cầu {need_id} thuộc bên mua {owner}, không phải {buyer_id}; hãy chọn một nhu cầu "
+                                   f"của bên mua {buyer_id}.")
     where = f"table {meeting.table_number}, {meeting.day} {meeting.start}, slot {meeting.slot_id}"
     reasons = {"suggested": f"Event {event_id}: proposed for the business-matching event",
                "contacted": f"Event {event_id}: invited to meet at the event",
@@ -529,15 +561,20 @@ def change_pair(session: Session, event_id: str, buyer_id: str, firm_id: str, ch
         An unknown change, a buyer or firm that is not a participant, a refused pair requested.
     """
     if change not in PAIR_CHANGES:
-        raise EventInvalidError(f"Expected a change among {list(PAIR_CHANGES)}, got {change!r}.")
+        raise EventInvalidError(f"Expected a change among {list(PAIR_CHANGES)}, got {change!r}.",
+                                vi=f"Thay đổi phải là một trong {list(PAIR_CHANGES)}, nhận được {change!r}.")
     record = get_event(session, event_id, for_update=True)
     refuse_if_held(session, record)
     definition = dict(record.definition)
     event = stored_event(record)
     if buyer_id not in {b.buyer_id for b in event.buyers}:
-        raise EventInvalidError(f"Event {event_id}: buyer {buyer_id!r} is not a participant; pick one of the event's buyers.")
+        raise EventInvalidError(f"Event {event_id}: buyer {buyer_id!r} is not a participant; pick one of the event's buyers.",
+                                vi=f"Sự kiện {event_id}: bên mua {buyer_id!r} không tham gia sự kiện; hãy chọn một bên mua "
+                                   "của sự kiện.")
     if firm_id not in {f.firm_id for f in event.firms}:
-        raise EventInvalidError(f"Event {event_id}: firm {firm_id!r} is not a participant; pick one of the event's firms.")
+        raise EventInvalidError(f"Event {event_id}: firm {firm_id!r} is not a participant; pick one of the event's firms.",
+                                vi=f"Sự kiện {event_id}: doanh nghiệp {firm_id!r} không tham gia sự kiện; hãy chọn một "
+                                   "doanh nghiệp của sự kiện.")
     pair = (buyer_id, firm_id)
     requests = [dict(r) for r in definition.get("requests", [])]
     refusals = [list(r) for r in definition.get("refusals", [])]
@@ -547,7 +584,9 @@ def change_pair(session: Session, event_id: str, buyer_id: str, firm_id: str, ch
         side = change.removeprefix("request_")
         if refused:
             raise EventInvalidError(f"Event {event_id}: the pair {buyer_id}-{firm_id} is refused; lift the refusal "
-                                    "first if the meeting is wanted after all.")
+                                    "first if the meeting is wanted after all.",
+                                    vi=f"Sự kiện {event_id}: cặp {buyer_id}-{firm_id} đang bị từ chối; nếu vẫn muốn gặp, "
+                                       "hãy bỏ từ chối trước.")
         if any(r.get("by", "buyer") == side for r in of_pair):
             return "unchanged"
         requests.append({"buyer_id": buyer_id, "firm_id": firm_id, "by": side})

@@ -611,7 +611,8 @@ def upsert_table(
     """
     if kind not in (*_UPSERTS, "outcomes"):
         raise UploadInvalidError(
-            f"Expected a table kind among firms, buyers, needs, outcomes; got {kind!r}."
+            f"Expected a table kind among firms, buyers, needs, outcomes; got {kind!r}.",
+            vi=f"Loại bảng phải là một trong firms, buyers, needs, outcomes; nhận được {kind!r}.",
         )
     upsert = _UPSERTS.get(kind)
     columns = set(frame.columns if columns is None else columns)

@@ -68,7 +68,8 @@ def allowed_next(current: str | None) -> tuple[str, ...]:
         return ("suggested",)
     if current not in OUTCOME_STATUSES:
         raise UnknownStatusError(
-            f"Expected a status among {', '.join(OUTCOME_STATUSES)}, got {current!r}."
+            f"Expected a status among {', '.join(OUTCOME_STATUSES)}, got {current!r}.",
+            vi=f"Trạng thái phải là một trong {', '.join(OUTCOME_STATUSES)}, nhận được {current!r}.",
         )
     if current in FINAL_STATUSES:
         return ()
@@ -97,7 +98,8 @@ def check_transition(current: str | None, new: str, reason: str | None = None) -
     """
     if new not in OUTCOME_STATUSES:
         raise UnknownStatusError(
-            f"Expected a status among {', '.join(OUTCOME_STATUSES)}, got {new!r}."
+            f"Expected a status among {', '.join(OUTCOME_STATUSES)}, got {new!r}.",
+            vi=f"Trạng thái phải là một trong {', '.join(OUTCOME_STATUSES)}, nhận được {new!r}.",
         )
     allowed = allowed_next(current)
     if new not in allowed:
@@ -107,9 +109,17 @@ def check_transition(current: str | None, new: str, reason: str | None = None) -
             if allowed
             else f"{current!r} is final; nothing may follow it."
         )
-        raise IllegalTransitionError(f"Cannot move to {new!r} {where}. {hint}", current, allowed)
+        where_vi = f"từ {current!r}" if current else "làm trạng thái đầu tiên của cặp"
+        hint_vi = (
+            f"Các trạng thái được phép tiếp theo: {', '.join(allowed)}."
+            if allowed
+            else f"{current!r} là trạng thái cuối; không thể chuyển tiếp."
+        )
+        raise IllegalTransitionError(f"Cannot move to {new!r} {where}. {hint}", current, allowed,
+                                     vi=f"Không thể chuyển sang {new!r} {where_vi}. {hint_vi}")
     if new == "rejected" and not (reason or "").strip():
         raise UnknownStatusError(
-            "Status 'rejected' needs a reason, got none. Say why in the 'reason' field."
+            "Status 'rejected' needs a reason, got none. Say why in the 'reason' field.",
+            vi="Trạng thái 'rejected' cần có lý do, nhưng chưa có. Hãy ghi lý do vào trường 'reason'.",
         )
     return new

@@ -48,7 +48,7 @@ def test_an_override_over_budget_is_said_in_the_pages_language_and_the_api_gives
 
 
 def test_a_conflict_answers_409_with_detail_unchanged_and_detail_vi(site):
-    client, staff, _, _ = site
+    client, staff, _, keys = site
     nomination_id, _, _ = _over_budget(client, staff)
     answer = client.post(f"{API}/rounds/SR-T/decisions/{nomination_id}/override", headers=staff,
                          json={"selected": False, "reason": "lần nữa"})
@@ -57,8 +57,8 @@ def test_a_conflict_answers_409_with_detail_unchanged_and_detail_vi(site):
     assert answer.json()["detail_vi"] == (f"Đề cử {nomination_id} đã ở trạng thái không được chọn; "
                                           "không cần điều chỉnh.")
     # an error raised without Vietnamese adds no detail_vi
-    unknown = client.get("/api/v1/firms/NO-SUCH-FIRM", headers=staff)
-    assert unknown.status_code == 404 and "detail_vi" not in unknown.json()
+    refused = client.patch("/api/v1/firms/F1", headers={"Authorization": f"Bearer {keys['analyst']}"}, json={})
+    assert refused.status_code == 403 and "detail_vi" not in refused.json()
 
 
 def test_an_error_page_says_the_error_in_the_pages_language(site):

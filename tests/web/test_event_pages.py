@@ -247,7 +247,7 @@ def test_a_refused_pair_is_never_scheduled_and_a_change_discards_the_old_schedul
     page = client.get("/events/EV-TEST")
     refused = client.post("/events/EV-TEST/pairs", data={
         "csrf": _csrf(page.text), "buyer_id": pair[0], "firm_id": pair[1], "change": "request_firm"})  # fmt: skip
-    assert refused.status_code == 422 and "lift the refusal first" in _error(refused.text)
+    assert refused.status_code == 422 and "hãy bỏ từ chối trước" in _error(refused.text)
     lifted = client.post("/events/EV-TEST/pairs", follow_redirects=False, data={
         "csrf": _csrf(page.text), "buyer_id": pair[0], "firm_id": pair[1], "change": "lift_refusal"})  # fmt: skip
     assert lifted.status_code == 303
@@ -262,17 +262,17 @@ def test_a_refused_pair_is_never_scheduled_and_a_change_discards_the_old_schedul
 
 @pytest.mark.parametrize(("path", "form", "status", "words"), [
     ("/events/EV-TEST/pairs", {"buyer_id": "B001", "firm_id": "F0001", "change": "delete_all"}, 422, "Thao tác phải là"),
-    ("/events/EV-TEST/pairs", {"buyer_id": "B001", "firm_id": "F9999", "change": "refuse"}, 422, "not a participant"),
+    ("/events/EV-TEST/pairs", {"buyer_id": "B001", "firm_id": "F9999", "change": "refuse"}, 422, "không tham gia sự kiện"),
     ("/events/EV-TEST/pairs", {"buyer_id": "", "firm_id": "F0001", "change": "refuse"}, 422, "Chọn một bên mua"),
     ("/events/EV-TEST/schedule", {"time_limit": "abc"}, 422, "từ 1 đến 300"),
     ("/events/EV-TEST/schedule", {"time_limit": "0"}, 422, "từ 1 đến 300"),
     ("/events/EV-TEST/schedule", {"time_limit": "9999"}, 422, "từ 1 đến 300"),
     ("/events/EV-TEST/schedule", {"time_limit": "9" * 500}, 422, "từ 1 đến 300"),
-    ("/events/EV-TEST/pairs", {"buyer_id": "B" * 5000, "firm_id": "F0001", "change": "refuse"}, 422, "not a participant"),
+    ("/events/EV-TEST/pairs", {"buyer_id": "B" * 5000, "firm_id": "F0001", "change": "refuse"}, 422, "không tham gia sự kiện"),
     ("/events/EV-TEST/pairs", {"buyer_id": "B001", "firm_id": "F0001", "change": "x" * 5000}, 422, "Thao tác phải là"),
-    ("/events/EV-TEST/held", {"buyer_id": "B001", "firm_id": "F0001"}, 404, "no meeting of buyer B001"),
-    ("/events/EV-NOPE/schedule", {"time_limit": "10"}, 404, "Event EV-NOPE not found"),
-    ("/events/EV-NOPE/pairs", {"buyer_id": "B001", "firm_id": "F0001", "change": "refuse"}, 404, "EV-NOPE not found"),
+    ("/events/EV-TEST/held", {"buyer_id": "B001", "firm_id": "F0001"}, 404, "không có cuộc gặp giữa bên mua B001"),
+    ("/events/EV-NOPE/schedule", {"time_limit": "10"}, 404, "Không tìm thấy sự kiện EV-NOPE"),
+    ("/events/EV-NOPE/pairs", {"buyer_id": "B001", "firm_id": "F0001", "change": "refuse"}, 404, "Không tìm thấy sự kiện EV-NOPE."),
 ])  # fmt: skip
 def test_bad_form_values_give_a_page_naming_the_problem_and_change_nothing(site, path, form, status, words):
     client, staff, _ = site
@@ -386,7 +386,7 @@ def test_staff_store_an_event_from_its_json_file_and_land_on_its_page(site):
     (json.dumps({**EVENT, "event_id": "EV-3", "tables": 0}).encode(), 422, "tables >= 1"),
     (json.dumps({**EVENT, "event_id": "EV-4", "firms": ["F0001", "F7777"], "requests": [], "refusals": []}).encode(),
      422, "F7777"),
-    (json.dumps(EVENT).encode(), 409, "already stored"),
+    (json.dumps(EVENT).encode(), 409, "đã có trong hệ thống"),
 ])  # fmt: skip
 def test_a_bad_event_file_gives_the_list_with_the_problem_named(site, content, status, words):
     client, staff, _ = site

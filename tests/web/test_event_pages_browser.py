@@ -94,4 +94,4 @@ def test_an_unknown_event_is_a_page_in_words(page, served):
     sign_in(page, served.staff_key)
     answer = page.goto("/events/EV-DOES-NOT-EXIST", wait_until="load")
     assert answer.status == 404
-    assert "EV-DOES-NOT-EXIST not found" in page.locator(".alert.error").inner_text()
+    assert "Không tìm thấy sự kiện EV-DOES-NOT-EXIST." in page.locator(".alert.error").inner_text()

@@ -59,6 +59,8 @@ def check_park(values: Mapping[str, Any]) -> Mapping[str, Any]:
         raise InvalidFieldError(
             f"Field 'park_id': expected an industrial park of features/data/industrial_parks.csv, "
             f"got {park!r}. Known parks: {', '.join(known)}.", "park_id",
+            vi=f"Trường 'park_id': cần một khu công nghiệp có trong features/data/industrial_parks.csv, "
+               f"nhận được {park!r}. Các khu đã biết: {', '.join(known)}.",
         )
     return {**values, "park_id": park_id}
 
@@ -68,7 +70,8 @@ def create_buyer(session: Session, values: Mapping[str, Any], actor: str) -> Buy
     buyer_id = values["buyer_id"]
     if session.scalar(select(Buyer.id).where(Buyer.buyer_id == buyer_id)) is not None:
         raise ConflictError(
-            f"Buyer {buyer_id} already exists. Use PATCH /api/v1/buyers/{buyer_id} to change it."
+            f"Buyer {buyer_id} already exists. Use PATCH /api/v1/buyers/{buyer_id} to change it.",
+            vi=f"Bên mua {buyer_id} đã có trong hệ thống. Để sửa, dùng PATCH /api/v1/buyers/{buyer_id}.",
         )
     buyer = Buyer(buyer_id=buyer_id, name=values["name"], is_demo=False)
     values = check_park(values)
@@ -98,7 +101,8 @@ def delete_buyer(session: Session, buyer: Buyer, actor: str) -> None:
     needs = session.scalar(select(func.count()).where(Need.buyer_id == buyer.buyer_id))
     if needs:
         raise ConflictError(
-            f"Buyer {buyer.buyer_id} still has {needs} need(s). Delete or move them first."
+            f"Buyer {buyer.buyer_id} still has {needs} need(s). Delete or move them first.",
+            vi=f"Bên mua {buyer.buyer_id} còn {needs} nhu cầu. Hãy xóa hoặc chuyển các nhu cầu đó trước.",
         )
     before = snapshot(buyer)
     session.delete(buyer)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.storage.errors import ServiceError
-from features.exceptions import CnhtError
+from features.exceptions import CnhtError, message
 
 __all__ = ["InvalidFieldError", "resolve_code", "check_need_fields", "NEED_CODE_FIELDS"]
 
@@ -27,9 +27,12 @@ class InvalidFieldError(ServiceError):
 
     status_code = 422
 
-    def __init__(self, message: str, column: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, column: str, *, vi: str | None = None) -> None:
+        super().__init__(message, vi=vi)
         self.column = column
+
+
+_KINDS_VI = {"sector": "ngành", "process": "công đoạn", "material": "vật liệu", "certification": "chứng nhận"}
 
 
 def _close_codes(value: str, kind: str) -> list[str]:
@@ -78,6 +81,8 @@ def resolve_code(value: str, kind: str, field: str) -> str:
             f"Field '{field}': expected a {kind} code or alias, got {value!r}. "
             f"Close codes: {close}. Fix the spelling (codes and aliases are in the taxonomy).",
             field,
+            vi=f"Trường '{field}': cần một mã hoặc tên gọi khác của {_KINDS_VI.get(kind, kind)}, nhận được {value!r}. "
+               f"Các mã gần giống: {close}. Hãy sửa chính tả (mã và tên gọi khác có trong danh mục).",
         )
     return code
 
@@ -103,13 +108,16 @@ def check_need_fields(values: Mapping[str, Any], need_id: str) -> None:
             parse_need({"need_id": need_id, field: value})
         except CnhtError as exc:
             pieces = [p.strip() for p in str(value).split(";") if p.strip()]
-            hint = ""
+            hint = hint_vi = ""
             if kind != "certification":
                 from features.taxonomy import load_taxonomy
 
                 bad = [p for p in pieces if load_taxonomy().resolve(p, kind) is None]
                 if bad:
-                    hint = f" Close codes for {bad[0]!r}: {', '.join(_close_codes(bad[0], kind))}."
+                    close = ', '.join(_close_codes(bad[0], kind))
+                    hint = f" Close codes for {bad[0]!r}: {close}."
+                    hint_vi = f" Các mã gần giống với {bad[0]!r}: {close}."
             raise InvalidFieldError(
-                f"Field '{field}' of need {need_id}: {exc}{hint}", field
+                f"Field '{field}' of need {need_id}: {exc}{hint}", field,
+                vi=f"Trường '{field}' của nhu cầu {need_id}: {message(exc, 'vi')}{hint_vi}",
             ) from exc

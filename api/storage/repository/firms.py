@@ -91,7 +91,9 @@ def _check_tax_code(session: Session, tax_code: str | None, firm_pk: int | None)
     if holder is not None and holder.id != firm_pk:
         raise ConflictError(
             f"Tax code {tax_code} already belongs to firm {holder.firm_id}. "
-            f"Update {holder.firm_id} instead, or correct the tax code."
+            f"Update {holder.firm_id} instead, or correct the tax code.",
+            vi=f"Mã số thuế {tax_code} đã thuộc về doanh nghiệp {holder.firm_id}. "
+               f"Hãy cập nhật {holder.firm_id}, hoặc sửa lại mã số thuế.",
         )
 
 
@@ -127,7 +129,8 @@ def create_firm(
     if not checked:
         if session.scalar(select(Firm.id).where(Firm.firm_id == firm_id)) is not None:
             raise ConflictError(
-                f"Firm {firm_id} already exists. Use PATCH /api/v1/firms/{firm_id} to change it."
+                f"Firm {firm_id} already exists. Use PATCH /api/v1/firms/{firm_id} to change it.",
+                vi=f"Doanh nghiệp {firm_id} đã có trong hệ thống. Để sửa, dùng PATCH /api/v1/firms/{firm_id}.",
             )
         _check_tax_code(session, values.get("tax_code"), None)
     firm = Firm(firm_id=firm_id, name=values["name"], is_demo=False)
@@ -275,6 +278,8 @@ def delete_firm(session: Session, firm: Firm, actor: str) -> None:
     _refuse_delete_with_history(
         f"Firm {firm.firm_id}", outcomes, entries,
         "Keep the firm and correct its profile with PATCH instead.",
+        label_vi=f"Doanh nghiệp {firm.firm_id}",
+        instead_vi="Hãy giữ doanh nghiệp và sửa hồ sơ bằng PATCH thay vì xóa.",
     )
     before = snapshot(firm)
     _revoke_firm_keys(session, firm, actor)

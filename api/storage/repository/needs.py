@@ -51,7 +51,8 @@ def _refresh_need(need: Need) -> None:
 def _check_buyer(session: Session, buyer_id: str) -> None:
     if session.scalar(select(Buyer.id).where(Buyer.buyer_id == buyer_id)) is None:
         raise NotFoundError(
-            f"Buyer {buyer_id} not found. Create the buyer first (POST /api/v1/buyers)."
+            f"Buyer {buyer_id} not found. Create the buyer first (POST /api/v1/buyers).",
+            vi=f"Không tìm thấy bên mua {buyer_id}. Hãy tạo bên mua trước (POST /api/v1/buyers).",
         )
 
 
@@ -60,7 +61,8 @@ def create_need(session: Session, values: Mapping[str, Any], actor: str) -> Need
     need_id = values["need_id"]
     if session.scalar(select(Need.id).where(Need.need_id == need_id)) is not None:
         raise ConflictError(
-            f"Need {need_id} already exists. Use PATCH /api/v1/needs/{need_id} to change it."
+            f"Need {need_id} already exists. Use PATCH /api/v1/needs/{need_id} to change it.",
+            vi=f"Nhu cầu {need_id} đã có trong hệ thống. Để sửa, dùng PATCH /api/v1/needs/{need_id}.",
         )
     _check_buyer(session, values["buyer_id"])
     check_need_fields(values, need_id)
@@ -104,11 +106,15 @@ def delete_need(session: Session, need: Need, actor: str) -> None:
     _refuse_delete_with_history(
         f"Need {need.need_id}", outcomes, entries,
         f'Close it instead: PATCH /api/v1/needs/{need.need_id} {{"status": "closed"}}.',
+        label_vi=f"Nhu cầu {need.need_id}",
+        instead_vi=f'Hãy đóng nhu cầu thay vì xóa: PATCH /api/v1/needs/{need.need_id} {{"status": "closed"}}.',
     )
     if runs:
         raise ConflictError(
             f"Need {need.need_id} has {runs} computed shortlist(s); deleting it would erase "
-            f'them. Close it instead: PATCH /api/v1/needs/{need.need_id} {{"status": "closed"}}.'
+            f'them. Close it instead: PATCH /api/v1/needs/{need.need_id} {{"status": "closed"}}.',
+            vi=f"Nhu cầu {need.need_id} đã có {runs} danh sách đề xuất; xóa nhu cầu sẽ xóa luôn các danh sách đó. "
+               f'Hãy đóng nhu cầu thay vì xóa: PATCH /api/v1/needs/{need.need_id} {{"status": "closed"}}.',
         )
     before = snapshot(need)
     session.delete(need)

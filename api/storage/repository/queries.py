@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from api.storage.errors import NotFoundError
 from features.text import fold
 
-__all__ = ["not_found_message"]
+__all__ = ["not_found_message", "not_found_message_vi"]
 
 
 def _one(session: Session, model: type, column: Any, value: str, label: str) -> Any:
     row = session.scalar(select(model).where(column == value))
     if row is None:
-        raise NotFoundError(not_found_message(label, value))
+        raise NotFoundError(not_found_message(label, value), vi=not_found_message_vi(label, value))
     return row
 
 
@@ -29,6 +29,19 @@ def not_found_message(label: str, value: object) -> str:
     'Need N-1 not found. Check the id (list them with GET /api/v1/needs).'
     """
     return f"{label} {value} not found. Check the id (list them with GET /api/v1/{label.lower()}s)."
+
+
+_LABELS_VI = {"Firm": "doanh nghiệp", "Need": "nhu cầu", "Buyer": "bên mua"}
+
+
+def not_found_message_vi(label: str, value: object) -> str:
+    """:func:`not_found_message` in Vietnamese (the API hint kept as it is).
+
+    >>> not_found_message_vi("Need", "N-1")
+    'Không tìm thấy nhu cầu N-1. Hãy kiểm tra mã (xem danh sách bằng GET /api/v1/needs).'
+    """
+    return (f"Không tìm thấy {_LABELS_VI.get(label, label)} {value}. Hãy kiểm tra mã "
+            f"(xem danh sách bằng GET /api/v1/{label.lower()}s).")
 
 
 def _page(session: Session, query: Select, order: Any, limit: int, offset: int) -> tuple[list, int]:
