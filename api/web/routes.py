@@ -485,7 +485,8 @@ def entry_outcome(
     except CnhtError as exc:
         session.rollback()
         return _need_page(request, session, principal, entry.need_id, entry.run_id,
-                          error=f"{entry.firm_id}: {exc}", status_code=getattr(exc, "status_code", 400))  # fmt: skip
+                          error=f"{entry.firm_id}: {message(exc, lang)}",
+                          status_code=getattr(exc, "status_code", 400))  # fmt: skip
     _commit_before_redirect(session)
     return RedirectResponse(f"{back}&saved=outcome#entry-{entry.id}", status_code=303)
 
@@ -579,7 +580,7 @@ def firm_page(request: Request, session: SessionDep, principal: UserDep, firm_id
     if principal.role == "firm":
         if firm_id == principal.firm_id:
             return RedirectResponse(_with_lang(request, "/portal"), status_code=303)
-        raise NotFoundError(f"Firm {firm_id} not found.")
+        raise NotFoundError(f"Firm {firm_id} not found.", vi=f"Không tìm thấy doanh nghiệp {firm_id}.")
     _reader(principal, lang)
     firm = repo.get_firm(session, firm_id)
     outcomes, _ = repo.list_outcomes(session, firm_id=firm_id, limit=500)

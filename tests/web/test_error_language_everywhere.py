@@ -152,8 +152,6 @@ def test_an_illegal_outcome_move_is_a_409_with_its_vietnamese_in_the_api(site):
                                           "Các trạng thái được phép tiếp theo: contacted, rejected.")
 
 
-@pytest.mark.xfail(strict=True, reason="api/web/routes.py entry_outcome shows f'{firm_id}: {exc}' (the "
-                                       "English), not message(exc, lang); not this change's file")
 def test_an_illegal_outcome_move_through_the_need_page_is_said_in_vietnamese(site):
     client, _, entry_id = site
     form = {"csrf": _csrf(client.get("/needs/N-0001").text), "status": "suggested"}
