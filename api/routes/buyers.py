@@ -74,7 +74,7 @@ def read_buyer(
     """One buyer; a firm key only a buyer of a need it is suggested for."""
     visible = _visible_buyers(session, ranking, principal)
     if visible is not None and buyer_id not in visible:  # same answer as a missing buyer
-        raise NotFoundError(repo.not_found_message("Buyer", buyer_id))
+        raise NotFoundError(repo.not_found_message("Buyer", buyer_id), vi=repo.not_found_message_vi("Buyer", buyer_id))
     return BuyerPublic.model_validate(repo.get_buyer(session, buyer_id))
 
 

@@ -34,7 +34,7 @@ _ERRORS = {401: {"description": "Missing or unknown key"}, 403: {"description": 
 def _visible_firm(session, principal: Principal, firm_id: str) -> Firm:
     # A firm key gets the same 404 for another firm as for a missing one: no data, no hint.
     if principal.role == "firm" and principal.firm_id != firm_id:
-        raise NotFoundError(repo.not_found_message("Firm", firm_id))
+        raise NotFoundError(repo.not_found_message("Firm", firm_id), vi=repo.not_found_message_vi("Firm", firm_id))
     return repo.get_firm(session, firm_id)
 
 

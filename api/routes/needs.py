@@ -96,7 +96,7 @@ def read_need(
     if principal.role == "firm" and need_id not in needs_for_firm(session, ranking, principal.firm_id):
         # Checked before looking the need up, with the same message as a missing need: a
         # hidden need and a missing one cost the same queries and answer the same 404.
-        raise NotFoundError(repo.not_found_message("Need", need_id))
+        raise NotFoundError(repo.not_found_message("Need", need_id), vi=repo.not_found_message_vi("Need", need_id))
     return _public(repo.get_need(session, need_id), principal)
 
 
@@ -131,7 +131,7 @@ def check_interest_allowed(session: Session, ranking: MatcherCache, firm_id: str
     fitting = needs_for_firm(session, ranking, firm_id)
     need = session.scalar(select(Need).where(Need.need_id == need_id))
     if need is None or need.status != "open" or need_id not in fitting:
-        raise NotFoundError(repo.not_found_message("Need", need_id))
+        raise NotFoundError(repo.not_found_message("Need", need_id), vi=repo.not_found_message_vi("Need", need_id))
 
 
 @router.post("/{need_id}/interest", response_model=InterestPublic, status_code=status.HTTP_201_CREATED,

@@ -85,7 +85,7 @@ def suggestable_needs(
 def _check_visible(session, principal: Principal, firm_id: str) -> None:
     # A firm key gets the same 404 for another firm as for a missing one: no data, no hint.
     if principal.role == "firm" and principal.firm_id != firm_id:
-        raise NotFoundError(repo.not_found_message("Firm", firm_id))
+        raise NotFoundError(repo.not_found_message("Firm", firm_id), vi=repo.not_found_message_vi("Firm", firm_id))
     repo.get_firm(session, firm_id)
 
 

@@ -62,7 +62,7 @@ from api.storage.repository.outcomes import (
     suggest_pair,
     suggest_pairs,
 )
-from api.storage.repository.queries import not_found_message
+from api.storage.repository.queries import not_found_message, not_found_message_vi
 
 __all__ = [
     "FIRM_FIELDS",
@@ -78,6 +78,7 @@ __all__ = [
     "get_need",
     "get_shortlist_entry",
     "not_found_message",
+    "not_found_message_vi",
     "InvalidFieldError",
     "resolve_code",
     "check_need_fields",
