@@ -102,7 +102,7 @@ def test_staff_flow_need_shortlist_exports_outcome_dashboard(page, served, tmp_p
     # an illegal step is refused on the page, in words
     moved.get_by_label("Bước tiếp theo").select_option("rejected")
     _submit(page, moved.get_by_role("button", name="Ghi nhận"))
-    assert "needs a reason" in page.get_by_role("alert").inner_text()
+    assert "cần có lý do" in page.get_by_role("alert").inner_text()  # in the page's language
 
     _submit(page, page.get_by_role("link", name="Tổng quan"))
     after = _funnel(page)
