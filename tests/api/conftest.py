@@ -201,3 +201,19 @@ def record_firms_on(app, day: dt.date) -> None:
 
     with app.state.engine.begin() as conn:
         conn.execute(sa.update(Firm).values(created_at=moment))
+
+
+def make_shortlist_entry(app, need_id: str = "N-0001", firm_id: str = "F0001") -> int:
+    """Store a one-entry shortlist run of ``need_id`` with ``firm_id`` first; returns the entry's id."""
+    from api.storage.models import ShortlistEntry, ShortlistRun
+
+    with transaction(app.state.sessionmaker) as session:
+        run = ShortlistRun(need_id=need_id, model_version="test-1", k=1)
+        session.add(run)
+        session.flush()
+        entry = ShortlistEntry(run_id=run.id, need_id=need_id, firm_id=firm_id, rank=1, score=0.87,
+                               components={"process_fit": 0.5}, reasons=["ép nhựa ↔ injection moulding"],
+                               model_version="test-1")  # fmt: skip
+        session.add(entry)
+        session.flush()
+        return entry.id

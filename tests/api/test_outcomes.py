@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from api.storage.errors import IllegalTransitionError
-from api.storage.models import ShortlistEntry, ShortlistRun
 from api.storage.outcomes import UnknownStatusError, allowed_next, check_transition
 from api.storage.session import transaction
-from tests.api.conftest import bearer, make_buyer, make_firm, make_need
+from tests.api.conftest import bearer, make_buyer, make_firm, make_need, make_shortlist_entry
 
 
 def test_state_machine_path_and_rejection():
@@ -76,16 +75,7 @@ def test_firm_key_sees_only_its_outcomes(client, staff, make_key, pair):
 
 
 def test_shortlist_entry_outcome(app, client, staff, pair):
-    with transaction(app.state.sessionmaker) as session:
-        run = ShortlistRun(need_id="N-0001", model_version="test-1", k=1)
-        session.add(run)
-        session.flush()
-        entry = ShortlistEntry(run_id=run.id, need_id="N-0001", firm_id="F0001", rank=1, score=0.87,
-                               components={"process_fit": 0.5}, reasons=["ép nhựa ↔ injection moulding"],
-                               model_version="test-1")  # fmt: skip
-        session.add(entry)
-        session.flush()
-        entry_id = entry.id
+    entry_id = make_shortlist_entry(app)
     first = client.patch(f"/api/v1/shortlists/{entry_id}/outcome", json={"status": "suggested"}, headers=staff)  # fmt: skip
     assert first.status_code == 200, first.text
     assert first.json()["status"] == "suggested" and first.json()["reasons"] == ["ép nhựa ↔ injection moulding"]

@@ -32,10 +32,9 @@ import api.storage.repository.queries
 from api.app import create_app
 from api.auth import create_key
 from api.settings import Settings
-from api.storage.models import ShortlistEntry, ShortlistRun
 from api.storage.session import transaction
 from features.exceptions import CnhtError
-from tests.api.conftest import make_buyer, make_firm, make_need
+from tests.api.conftest import make_buyer, make_firm, make_need, make_shortlist_entry
 
 MODULES = [
     api.auth, api.ranking.fitting, api.ranking.reranking, api.ranking.service, api.storage.events,
@@ -112,16 +111,7 @@ def site(tmp_path):
         staff = {"Authorization": f"Bearer {key}"}
         for path, body in (("buyers", make_buyer()), ("needs", make_need()), ("firms", make_firm())):
             assert client.post(f"/api/v1/{path}", json=body, headers=staff).status_code == 201
-        with transaction(app.state.sessionmaker) as session:
-            run = ShortlistRun(need_id="N-0001", model_version="test-1", k=1)
-            session.add(run)
-            session.flush()
-            entry = ShortlistEntry(run_id=run.id, need_id="N-0001", firm_id="F0001", rank=1, score=0.87,
-                                   components={"process_fit": 0.5}, reasons=["ép nhựa ↔ injection moulding"],
-                                   model_version="test-1")  # fmt: skip
-            session.add(entry)
-            session.flush()
-            entry_id = entry.id
+        entry_id = make_shortlist_entry(app)
         assert client.post("/login", data={"key": key, "next": "/"}).status_code == 200
         yield client, staff, entry_id
 
